@@ -1,0 +1,30 @@
+"""The `manyi` command: one subcommand a module, each with `register(subparsers)`.
+
+Subcommand modules keep their heavy imports inside their `run` function, so `manyi check`
+does not pay for boto3 or Jinja2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Sequence
+
+# In the order `manyi --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = ("check",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="manyi",
+        description="依法行政调查问卷: survey pages, collector and monthly results.",
+    )
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"manyi.cli.{name}").register(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))

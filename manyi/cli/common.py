@@ -1,0 +1,43 @@
+"""What several subcommands share: finding questionnaire.yaml, loading it or saying why not."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from manyi.loader import check_file
+from manyi.model import Questionnaire
+
+# The checkout's own file, for commands run from anywhere inside a clone.
+REPOSITORY_QUESTIONNAIRE = Path(__file__).resolve().parents[2] / "questionnaire.yaml"
+
+
+def questionnaire_path(given: str | None) -> Path:
+    """The file named, else $MANYI_QUESTIONNAIRE, else ./questionnaire.yaml, else the checkout's."""
+    if given:
+        return Path(given)
+    if os.environ.get("MANYI_QUESTIONNAIRE"):
+        return Path(os.environ["MANYI_QUESTIONNAIRE"])
+    here = Path("questionnaire.yaml")
+    return here if here.exists() else REPOSITORY_QUESTIONNAIRE
+
+
+def add_questionnaire_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--questionnaire",
+        metavar="FILE",
+        help="questionnaire.yaml to use (default: ./questionnaire.yaml or $MANYI_QUESTIONNAIRE)",
+    )
+
+
+def load_or_report(given: str | None) -> Questionnaire | None:
+    """The checked questionnaire, or None after printing every problem to stderr."""
+    path = questionnaire_path(given)
+    questionnaire, problems = check_file(path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if questionnaire is None:
+        print(f"{path}: {len(problems)} problem(s); nothing was done", file=sys.stderr)
+    return questionnaire

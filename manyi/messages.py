@@ -1,0 +1,80 @@
+"""Every message a person can see, in one catalogue, each under a stable code.
+
+Two audiences: whoever edits questionnaire.yaml (an operator at a terminal: English, with file
+and line), and a citizen filling in the form (Chinese, plain words, one question at a time).
+Codes never change once published: pages, API clients and tests match on them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- questionnaire.yaml: file problems ----------------------------------------------------
+
+DEFINITION: Final[dict[str, str]] = {
+    "yaml_syntax": "not valid YAML: {detail}",
+    "not_a_mapping": "{what} must be a mapping of keys to values",
+    "not_a_list": "{what} must be a list",
+    "missing_key": "{what} needs `{key}`",
+    "unknown_key": "{what} has an unknown key `{key}` (known: {known})",
+    "duplicate_key": "key `{key}` appears twice in the same mapping (first at line {first})",
+    "id_not_text": (
+        "{what} ID must be text, got {value!r}; YAML reads unquoted yes/no/on/off as "
+        'true/false, so write "{hint}" in quotes'
+    ),
+    "bad_id": "{what} ID {value!r} must match {pattern}",
+    "reserved_id": "question ID {value!r} is reserved for the submission itself",
+    "duplicate_id": "{what} ID {value!r} is already used at line {first}",
+    "empty_text": "{what} needs a non-empty `{key}`",
+    "unknown_kind": "question {question!r} has kind {value!r}; use one of: {known}",
+    "unknown_option_set": "question {question!r} uses option set {value!r}, which is not defined",
+    "too_few_options": "question {question!r} needs at least two options",
+    "exclusive_on_single": (
+        "option {option!r} of question {question!r} is exclusive, but the question is a single "
+        "choice where every option already excludes the others; remove `exclusive` or make the "
+        "question `kind: multiple`"
+    ),
+    "bad_valence": "option {option!r} has valence {value!r}; use one of: {known}",
+    "bad_score": "option {option!r} has score {value!r}; a score is a number from 0 to 100",
+    "score_on_neutral": (
+        "option {option!r} is neutral (left out of every rate) and cannot carry a score"
+    ),
+    "bad_flag": "`{key}` must be true or false, got {value!r}",
+    "condition_unknown_question": "condition refers to question {value!r}, which does not exist",
+    "condition_not_earlier": (
+        "condition refers to question {value!r}, which does not come before {where}; a question "
+        "can only depend on answers given above it"
+    ),
+    "condition_unknown_option": (
+        "condition refers to option {value!r}, which is not an option of {question!r}"
+    ),
+    "bad_number": "question {question!r} has number {value!r}; a number is a whole number ≥ 1",
+    "duplicate_number": "number {value} is already used in this section at line {first}",
+    "bad_department_kind": "department {department!r} has kind {value!r}; use one of: {known}",
+    "bad_phone": "phone {value!r} may contain only digits, spaces and hyphens",
+    "bad_coverage_target": "coverage_target {value!r} must be a fraction above 0 and at most 1",
+    "bad_close_day": (
+        "close_day {value!r} must be a day from 1 to 27: reports are due before the 28th"
+    ),
+    "bad_timezone": "timezone {value!r} is not a known IANA time zone",
+    "empty_list": "{what} must list at least one entry",
+}
+
+# -- answers: what a citizen sees next to a question -------------------------------------
+
+ANSWER: Final[dict[str, str]] = {
+    "required": "请回答这道题。",
+    "single_choice": "这道题只能选一项。",
+    "unknown_option": "所选的选项不在这道题里，请重新选择。",
+    "exclusive": "选了“{option}”，就不能再选其他选项。",
+    "invalid_value": "答案格式不正确，请重新选择。",
+    "unknown_question": "问卷里没有这道题，请刷新页面后重新填写。",
+}
+
+
+def definition_message(code: str, **values: object) -> str:
+    return DEFINITION[code].format(**values)
+
+
+def answer_message(code: str, **values: object) -> str:
+    return ANSWER[code].format(**values)

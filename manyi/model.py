@@ -1,0 +1,296 @@
+"""The questionnaire and its departments as frozen values, built from the normalized form.
+
+The normalized form is plain JSON data (what `Questionnaire.to_dict` returns). The YAML loader
+produces it after checking the file; the site build ships it as JSON so that the collector can
+rebuild the very same model in a few milliseconds, without YAML, on a Lambda cold start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Valence = Literal["favourable", "unfavourable", "neutral"]
+QuestionKind = Literal["single", "multiple"]
+DepartmentKind = Literal["city_department", "county"]
+
+VALENCES: tuple[Valence, ...] = ("favourable", "unfavourable", "neutral")
+QUESTION_KINDS: tuple[QuestionKind, ...] = ("single", "multiple")
+DEPARTMENT_KINDS: dict[DepartmentKind, str] = {
+    "city_department": "市直部门",
+    "county": "县（市、区）",
+}
+
+# An answer as stored: one option ID for a single choice, option IDs in questionnaire order for
+# a multiple choice.
+AnswerValue = str | tuple[str, ...]
+Answers = Mapping[str, AnswerValue]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str
+    text: str
+    valence: Valence
+    score: float | None = None
+    exclusive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """The question applies only when `question` was answered with one of `any_of`."""
+
+    question: str
+    any_of: tuple[str, ...]
+
+    def holds(self, answers: Answers) -> bool:
+        given = answers.get(self.question)
+        if given is None:
+            return False
+        chosen = (given,) if isinstance(given, str) else given
+        return any(option in self.any_of for option in chosen)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    section: str
+    number: int | None
+    text: str
+    kind: QuestionKind
+    options: tuple[Option, ...]
+    required: bool = True
+    added: bool = False
+    when: Condition | None = None
+    # The condition of the question's section, which must hold too.
+    section_when: Condition | None = None
+
+    def option(self, option_id: str) -> Option | None:
+        for option in self.options:
+            if option.id == option_id:
+                return option
+        return None
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        return tuple(c for c in (self.section_when, self.when) if c is not None)
+
+    def applies(self, answers: Answers) -> bool:
+        return all(condition.holds(answers) for condition in self.conditions)
+
+    @property
+    def is_satisfaction_scale(self) -> bool:
+        return any(option.score is not None for option in self.options)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    title: str
+    questions: tuple[Question, ...]
+    added: bool = False
+    when: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    id: str
+    name: str
+    kind: DepartmentKind
+    complaint_phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Office:
+    name: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reporting:
+    coverage_target: float
+    close_day: int
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    version: str
+    title: str
+    source: str
+    office: Office
+    department_slots: tuple[str, ...]
+    channels: tuple[Channel, ...]
+    reporting: Reporting
+    sections: tuple[Section, ...]
+    departments: tuple[Department, ...]
+    questions: tuple[Question, ...] = field(init=False)
+    _questions_by_id: dict[str, Question] = field(init=False, repr=False)
+    _departments_by_id: dict[str, Department] = field(init=False, repr=False)
+    _slot_pattern: re.Pattern[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        questions = tuple(q for section in self.sections for q in section.questions)
+        object.__setattr__(self, "questions", questions)
+        object.__setattr__(self, "_questions_by_id", {q.id: q for q in questions})
+        object.__setattr__(self, "_departments_by_id", {d.id: d for d in self.departments})
+        # A slot swallows the blank before it: the paper's "你到______(地区/部门)办理".
+        slots = "|".join(re.escape(slot) for slot in self.department_slots) or r"(?!)"
+        object.__setattr__(self, "_slot_pattern", re.compile(rf"[ \u3000]*(?:{slots})"))
+
+    def question(self, question_id: str) -> Question | None:
+        return self._questions_by_id.get(question_id)
+
+    def department(self, department_id: str) -> Department | None:
+        return self._departments_by_id.get(department_id)
+
+    def channel(self, channel_id: str) -> Channel | None:
+        return next((c for c in self.channels if c.id == channel_id), None)
+
+    def text_for(self, text: str, department: Department) -> str:
+        """A printed text with every department slot filled with the department's name."""
+        return self._slot_pattern.sub(lambda _: department.name, text)
+
+    # -- the normalized form -------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            **_content_dict(self),
+            "departments": [
+                {
+                    "id": d.id,
+                    "name": d.name,
+                    "kind": d.kind,
+                    "complaint_phone": d.complaint_phone,
+                }
+                for d in self.departments
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Questionnaire:
+        """Rebuild from `to_dict` output (trusted: it was checked when it was made)."""
+        sections = tuple(_section_from_dict(s) for s in data["sections"])
+        return cls(
+            version=data["version"],
+            title=data["title"],
+            source=data["source"],
+            office=Office(**data["office"]),
+            department_slots=tuple(data["department_slots"]),
+            channels=tuple(Channel(**c) for c in data["channels"]),
+            reporting=Reporting(**data["reporting"]),
+            sections=sections,
+            departments=tuple(Department(**d) for d in data["departments"]),
+        )
+
+
+def content_version(content: Mapping[str, Any]) -> str:
+    """A short hash of the questionnaire's content (everything but version and departments).
+
+    Departments come and go without changing what a response means, so they stay out.
+    """
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def _content_dict(q: Questionnaire) -> dict[str, Any]:
+    return {
+        "title": q.title,
+        "source": q.source,
+        "office": {"name": q.office.name, "phone": q.office.phone, "email": q.office.email},
+        "department_slots": list(q.department_slots),
+        "channels": [{"id": c.id, "name": c.name} for c in q.channels],
+        "reporting": {
+            "coverage_target": q.reporting.coverage_target,
+            "close_day": q.reporting.close_day,
+            "timezone": q.reporting.timezone,
+        },
+        "sections": [_section_to_dict(s) for s in q.sections],
+    }
+
+
+def _condition_to_dict(c: Condition | None) -> dict[str, Any] | None:
+    return None if c is None else {"question": c.question, "any_of": list(c.any_of)}
+
+
+def _condition_from_dict(d: Mapping[str, Any] | None) -> Condition | None:
+    return None if d is None else Condition(d["question"], tuple(d["any_of"]))
+
+
+def _section_to_dict(s: Section) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "title": s.title,
+        "added": s.added,
+        "when": _condition_to_dict(s.when),
+        "questions": [
+            {
+                "id": q.id,
+                "number": q.number,
+                "text": q.text,
+                "kind": q.kind,
+                "required": q.required,
+                "added": q.added,
+                "when": _condition_to_dict(q.when),
+                "options": [
+                    {
+                        "id": o.id,
+                        "text": o.text,
+                        "valence": o.valence,
+                        "score": o.score,
+                        "exclusive": o.exclusive,
+                    }
+                    for o in q.options
+                ],
+            }
+            for q in s.questions
+        ],
+    }
+
+
+def _section_from_dict(d: Mapping[str, Any]) -> Section:
+    section_when = _condition_from_dict(d["when"])
+    questions = [
+        Question(
+            id=q["id"],
+            section=d["id"],
+            number=q["number"],
+            text=q["text"],
+            kind=q["kind"],
+            options=tuple(Option(**o) for o in q["options"]),
+            required=q["required"],
+            added=q["added"],
+            when=_condition_from_dict(q["when"]),
+            section_when=section_when,
+        )
+        for q in d["questions"]
+    ]
+    return Section(
+        id=d["id"],
+        title=d["title"],
+        questions=tuple(questions),
+        added=d["added"],
+        when=section_when,
+    )
+
+
+def normalized_with_version(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Stamp a normalized dict (without `version`) with its content version."""
+    content = {k: v for k, v in data.items() if k not in ("version", "departments")}
+    return {"version": content_version(content), **data}
+
+
+def departments_of(q: Questionnaire, kind: DepartmentKind) -> Sequence[Department]:
+    return [d for d in q.departments if d.kind == kind]

@@ -1,0 +1,40 @@
+"""The model: its normalized form round-trips, and the version follows the content only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from manyi.model import Questionnaire, content_version
+
+
+def test_normalized_form_round_trips_through_json(questionnaire: Questionnaire) -> None:
+    shipped = json.loads(json.dumps(questionnaire.to_dict(), ensure_ascii=False))
+    assert Questionnaire.from_dict(shipped) == questionnaire
+
+
+def test_version_is_the_hash_of_the_content(questionnaire: Questionnaire) -> None:
+    data = questionnaire.to_dict()
+    content = {k: v for k, v in data.items() if k not in ("version", "departments")}
+    assert questionnaire.version == content_version(content)
+    assert len(questionnaire.version) == 12
+
+
+def test_version_ignores_departments_but_not_texts(questionnaire: Questionnaire) -> None:
+    data = questionnaire.to_dict()
+    content = {k: v for k, v in data.items() if k not in ("version", "departments")}
+    data["departments"] = data["departments"][:1]
+    assert content_version(content) == questionnaire.version
+    content["sections"][1]["questions"][0]["text"] += "？"
+    assert content_version(content) != questionnaire.version
+
+
+def test_department_lookup(questionnaire: Questionnaire) -> None:
+    ids = [d.id for d in questionnaire.departments]
+    assert len(ids) == len(set(ids))
+    for required in ("sifaju", "xinfangju", "shichangjianguanju", "shifanqu", "gaoxinqu"):
+        assert questionnaire.department(required) is not None
+    assert questionnaire.department("nowhere") is None
+    counties = [d for d in questionnaire.departments if d.kind == "county"]
+    assert len(counties) == 12  # 4 districts, 4 counties, 2 county-level cities, 2 zones
+    assert replace(counties[0], name="x").id == counties[0].id
