@@ -126,7 +126,11 @@ def test_messages_are_chinese_and_name_the_exclusive_option() -> None:
     assert errors["q2"].code == "required"
     assert errors["q2"].message == "请回答这道题。"
     assert "q3" not in errors  # q2 unanswered: q3 does not apply yet
-    assert errors["q2"].to_dict() == {"code": "required", "question": "q2", "message": "请回答这道题。"}
+    assert errors["q2"].to_dict() == {
+        "code": "required",
+        "question": "q2",
+        "message": "请回答这道题。",
+    }
 
 
 def test_multiple_choice_is_stored_in_questionnaire_order_without_repeats() -> None:

@@ -1,4 +1,4 @@
-"""questionnaire.yaml reproduces the attachment 依法行政调查问卷 of the notice, verbatim and in order.
+"""questionnaire.yaml reproduces the attachment 依法行政调查问卷 verbatim and in order.
 
 The attachment is parsed straight from the notice's text (docs/notice-2020-17.txt, the seed copied
 into the repository), so the test does not trust a hand-written expectation.
@@ -57,7 +57,10 @@ def printed_attachment() -> list[PrintedSection]:
 def test_the_parser_sees_the_whole_attachment() -> None:
     printed = printed_attachment()
     assert [len(s.questions) for s in printed] == [16, 5]
-    assert sum(len(q.options) for s in printed for q in s.questions) == 4 + 2 + 5 + 5 * 2 + 8 * 4 + 5 * 2
+    assert (
+        sum(len(q.options) for s in printed for q in s.questions)
+        == 4 + 2 + 5 + 5 * 2 + 8 * 4 + 5 * 2
+    )
 
 
 def test_every_section_question_and_option_is_verbatim_in_order(
