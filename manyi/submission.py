@@ -1,0 +1,151 @@
+"""The one place that says what a submission looks like on the wire and once stored.
+
+The page (its script, or its plain form with JavaScript off) sends a submission; the collector
+parses it here, checks the answers with `manyi.answers`, and stores a `StoredSubmission`.
+
+Request, `POST /api/submissions`:
+- `application/json`: {"submission_id": "<8-64 of A-Z a-z 0-9 _ ->", "department": "<id>",
+  "version": "<questionnaire version>", "channel": "<channel id>", "website": "",
+  "answers": {"<question id>": "<option id>" | ["<option id>", ...]}}
+- `application/x-www-form-urlencoded`: the same meta fields by name (`submission_id` may be
+  absent: the server then makes one), and each question ID as a field whose value is an option
+  ID, repeated for a multiple choice.
+`website` is a honeypot: people never see it, so a filled one marks a bot.
+
+Answers (the collector):
+- stored, new or a replay of the same submission ID: 201 with {"submission_id", "month",
+  "received_at"} taken from the stored record, so every replay gets the very same answer;
+  a plain form gets 303 to `/d/<department>/thanks/` instead;
+- otherwise a 4xx with {"error": {"code", "message"}, "errors": [{"field", "code", "message"}]}
+  (`errors` lists field-level problems; `field` is a question ID or a meta field name).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+from manyi.model import AnswerValue
+
+META_FIELDS = ("submission_id", "department", "version", "channel", "website")
+SUBMISSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_BODY_BYTES = 16 * 1024
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+class MalformedSubmission(ValueError):
+    """The body cannot be read as a submission at all (a 400, not a 422)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRequest:
+    """A submission as sent: meta fields as strings, answers not yet checked."""
+
+    submission_id: str | None
+    department: str
+    version: str
+    channel: str
+    answers: Mapping[str, object]
+    honeypot: str = ""
+    from_form: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubmission:
+    """What is kept of one response: nothing that identifies the person who gave it."""
+
+    submission_id: str
+    department: str
+    month: str  # YYYY-MM in Beijing time, when the collector first received it
+    received_at: str  # ISO 8601 in UTC with microseconds, e.g. 2026-11-27T07:33:01.123456Z
+    version: str
+    channel: str
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
+
+
+def parse_json(body: bytes) -> SubmissionRequest:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise MalformedSubmission(f"body is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise MalformedSubmission("body must be a JSON object")
+    answers = data.get("answers", {})
+    if not isinstance(answers, dict):
+        raise MalformedSubmission("`answers` must be an object")
+    unknown = set(data) - set(META_FIELDS) - {"answers"}
+    if unknown:
+        raise MalformedSubmission(f"unknown fields: {', '.join(sorted(unknown))}")
+    return SubmissionRequest(
+        submission_id=_optional_text(data, "submission_id"),
+        department=_text(data, "department"),
+        version=_text(data, "version"),
+        channel=_text(data, "channel"),
+        answers=answers,
+        honeypot=_optional_text(data, "website") or "",
+    )
+
+
+def parse_form(body: bytes) -> SubmissionRequest:
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise MalformedSubmission("form body is not UTF-8") from None
+    meta: dict[str, str] = {}
+    answers: dict[str, list[str]] = {}
+    for name, value in pairs:
+        if name in META_FIELDS:
+            if name in meta:
+                raise MalformedSubmission(f"`{name}` is given twice")
+            meta[name] = value
+        else:
+            answers.setdefault(name, []).append(value)
+    return SubmissionRequest(
+        submission_id=_optional_text(meta, "submission_id"),
+        department=_text(meta, "department"),
+        version=_text(meta, "version"),
+        channel=_text(meta, "channel"),
+        answers=answers,
+        honeypot=meta.get("website", ""),
+        from_form=True,
+    )
+
+
+def beijing_month(moment: datetime) -> str:
+    """The office's month (Asia/Shanghai) of an aware moment: Lambda's clock runs in UTC."""
+    return moment.astimezone(BEIJING).strftime("%Y-%m")
+
+
+def utc_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _text(data: Mapping[str, object], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise MalformedSubmission(f"`{key}` must be given as text")
+    return value
+
+
+def _optional_text(data: Mapping[str, object], key: str) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise MalformedSubmission(f"`{key}` must be text")
+    return value
