@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass
 class Served:
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     port: int
     data: Path
 
@@ -47,33 +48,27 @@ class Served:
 
 
 def start(data: Path, site: Path, *extra: str) -> Served:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "manyi",
-            "serve",
-            "--port",
-            "0",
-            "--data",
-            str(data),
-            "--site",
-            str(site),
-            *extra,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    if found is None:
-        process.kill()
-        raise AssertionError(f"manyi serve did not start: {line!r} {process.communicate()}")
-    return Served(process, int(found.group(1)), data)
+    data.mkdir(parents=True, exist_ok=True)
+    log_path = data / "serve.log"
+    command = [sys.executable, "-m", "manyi", "serve", "--port", "0"]
+    command += ["--data", str(data), "--site", str(site), *extra]
+    # To a file, not a pipe: a pipe nobody reads fills up with log lines and stalls the server.
+    with log_path.open("a", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", log_path.read_text(encoding="utf-8"))
+        if found:
+            return Served(process, int(found.group(1)), data)
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError(f"manyi serve did not start: {log_path.read_text(encoding='utf-8')}")
 
 
 @contextmanager
@@ -83,7 +78,7 @@ def serving(data: Path, site: Path, *extra: str) -> Iterator[Served]:
         yield served
     finally:
         served.process.terminate()
-        served.process.communicate(timeout=20)
+        served.process.wait(timeout=20)
 
 
 def make_site(folder: Path, questionnaire_json: dict[str, Any] | None = None) -> Path:

@@ -138,7 +138,7 @@ def test_data_survives_a_restart_and_kill_9_right_after_each_2xx(
         finally:
             # No goodbye: the process dies right after the last 2xx.
             server.process.send_signal(signal.SIGKILL)
-            server.process.communicate(timeout=20)
+            server.process.wait(timeout=20)
     stored = {submission_id for submission_id, _ in rows(data)}
     assert set(acknowledged) <= stored
     assert len(stored) == 60

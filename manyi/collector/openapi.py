@@ -163,7 +163,7 @@ def submission_schema(q: Questionnaire, versions: Sequence[str]) -> Schema:
             },
             "channel": {"type": "string", "enum": [c.id for c in q.channels]},
             "website": {
-                "type": "string",
+                "type": ["string", "null"],
                 "maxLength": 0,
                 "description": "Leave empty: people never see this field.",
             },
