@@ -53,7 +53,7 @@ def start(data: Path, site: Path, *extra: str) -> Served:
     command = [sys.executable, "-m", "manyi", "serve", "--port", "0"]
     command += ["--data", str(data), "--site", str(site), *extra]
     # To a file, not a pipe: a pipe nobody reads fills up with log lines and stalls the server.
-    with log_path.open("a", encoding="utf-8") as log:
+    with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
             command,
             cwd=ROOT,
