@@ -226,3 +226,22 @@ def test_cli_reports_what_it_wrote_and_refuses_a_foreign_folder(tmp_path: Path) 
     assert refused.returncode == 2
     assert "not made by `manyi build`" in refused.stderr
     assert [p.name for p in foreign.iterdir()] == ["photo.jpg"]
+
+
+def test_each_leaflet_has_name_qr_invitation_phone_and_period(
+    real_site: Path, questionnaire: Questionnaire
+) -> None:
+    close_day = questionnaire.reporting.close_day
+    for department in questionnaire.departments:
+        for page in ("print/index.html", "print/a5.html"):
+            html = (real_site / "d" / department.id / page).read_text(encoding="utf-8")
+            assert f"<h1>{department.name}<br>" in html
+            assert f'<img class="qr" src="/d/{department.id}/qr.svg"' in html
+            assert f"{BASE_URL}/d/{department.id}/" in html
+            assert "诚邀您对" in html
+            assert "匿名填写" in html
+            assert f"<dt>投诉电话</dt><dd>{department.complaint_phone}</dd>" in html
+            assert f"每月 1 日至 {close_day} 日" in html
+    sheet = (real_site / "print" / "index.html").read_text(encoding="utf-8")
+    assert sheet.count('<li class="card">') == len(questionnaire.departments)
+    assert all(f'src="/d/{d.id}/qr.svg"' in sheet for d in questionnaire.departments)

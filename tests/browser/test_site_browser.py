@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -355,3 +356,16 @@ def test_axe_finds_no_violations_on_a_page_with_errors(page: Any, collector: Fak
     assert page.inner_text("#e-q3") == answer_message("required")
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.mark.parametrize(("paper", "path"), [("A4", "print/"), ("A5", "print/a5.html")])
+def test_a_leaflet_prints_on_one_sheet_of_its_paper(page: Any, paper: str, path: str) -> None:
+    page.goto(f"{ORIGIN}/d/renshiju/{path}")  # the longest department name
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    assert (
+        pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page/") == 1
+    )
+    width_mm = {"A4": 210, "A5": 148}[paper]
+    box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert box is not None
+    assert abs(float(box.group(1)) / 72 * 25.4 - width_mm) < 1
