@@ -24,7 +24,7 @@ from pathlib import Path
 from manyi.model import Questionnaire
 from site_builder import paths
 from site_builder.assets import load_assets
-from site_builder.qr import make_qr
+from site_builder.qr import reuse_or_make_qr
 from site_builder.render import (
     render_department_forms,
     render_directory,
@@ -56,8 +56,12 @@ def site_files(
     base_url: str,
     api_url: str = "/api",
     progress: Progress | None = None,
+    previous: Path | None = None,
 ) -> Iterator[tuple[str, bytes]]:
-    """Every file of the site as (path inside dist/, content)."""
+    """Every file of the site as (path inside dist/, content).
+
+    `previous` is an earlier build whose QR codes may be reused (they are slow to make).
+    """
     paths.check_channels(questionnaire)
     base = paths.normalized_base_url(base_url)
     api = paths.normalized_api_url(api_url)
@@ -83,7 +87,11 @@ def site_files(
                 _utf8(render_leaflet(questionnaire, department, paper=paper, base_url=base)),
             )
         folder = paths.file_of(paths.department_path(department)).removesuffix("index.html")
-        qr = make_qr(base + paths.department_path(department), f"{department.name}问卷二维码")
+        qr = reuse_or_make_qr(
+            previous / folder if previous is not None else None,
+            base + paths.department_path(department),
+            f"{department.name}问卷二维码",
+        )
         yield folder + "qr.svg", qr.svg
         yield folder + "qr.png", qr.png
         if progress is not None:
@@ -99,7 +107,11 @@ def build_site(
     progress: Progress | None = None,
 ) -> BuildReport:
     """Render everything first (a failure leaves `out` untouched), then swap it in."""
-    files = dict(site_files(questionnaire, base_url=base_url, api_url=api_url, progress=progress))
+    files = dict(
+        site_files(
+            questionnaire, base_url=base_url, api_url=api_url, progress=progress, previous=out
+        )
+    )
     # Old questionnaire versions stay: a collector may still be asked about them.
     written = write_site(files, out, keep=lambda path: path.startswith(QUESTIONNAIRE_FOLDER))
     return BuildReport(

@@ -163,10 +163,10 @@ def test_a_failed_build_leaves_the_old_site_intact(
     build_site(mini_questionnaire(), out, base_url=BASE_URL)
     before = files_under(out)
 
-    def broken(url: str, title: str) -> None:
+    def broken(folder: Path | None, url: str, title: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(build_module, "make_qr", broken)
+    monkeypatch.setattr(build_module, "reuse_or_make_qr", broken)
     renamed = mini_questionnaire(MINI_YAML.replace("测试市司法局", "测试市司法局（新）"))
     with pytest.raises(OSError, match="disk full"):
         build_site(renamed, out, base_url=BASE_URL)
@@ -245,3 +245,19 @@ def test_each_leaflet_has_name_qr_invitation_phone_and_period(
     sheet = (real_site / "print" / "index.html").read_text(encoding="utf-8")
     assert sheet.count('<li class="card">') == len(questionnaire.departments)
     assert all(f'src="/d/{d.id}/qr.svg"' in sheet for d in questionnaire.departments)
+
+
+def test_qr_codes_are_reused_only_while_they_encode_the_same_url(tmp_path: Path) -> None:
+    import zxingcpp
+    from PIL import Image
+
+    out = tmp_path / "dist"
+    build_site(mini_questionnaire(), out, base_url=BASE_URL)
+    before = files_under(out)
+    build_site(mini_questionnaire(), out, base_url="https://survey.example.test/")
+    after = files_under(out)
+    assert before["d/sifaju/qr.png"] != after["d/sifaju/qr.png"]
+    image = Image.open(out / "d" / "sifaju" / "qr.png")
+    assert [b.text for b in zxingcpp.read_barcodes(image)] == [
+        "https://survey.example.test/d/sifaju/"
+    ]

@@ -14,7 +14,7 @@ from manyi.model import Questionnaire
 from manyi.submission import FieldError
 from site_builder.assets import load_assets
 from site_builder.policy import content_security_policy, security_headers
-from site_builder.render import render_form_page
+from site_builder.render import render_department_forms, render_form_page
 from site_builder.texts import STATUS
 from tests.conftest import ROOT
 from tests.site_fixture import MINI_YAML, mini_questionnaire
@@ -181,3 +181,15 @@ def test_the_renderer_finds_its_templates_from_anywhere() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 1000
+
+
+def test_the_builds_fast_path_makes_the_very_pages_the_collector_renders(
+    questionnaire: Questionnaire,
+) -> None:
+    department = questionnaire.department("renshiju")
+    assert department is not None
+    pages = render_department_forms(questionnaire, department, api_url="/api")
+    assert len(pages) == len(questionnaire.channels)
+    for channel in questionnaire.channels:
+        path = f"/d/renshiju/{'' if channel == questionnaire.channels[0] else channel.id + '/'}"
+        assert pages[path] == render_form_page(questionnaire, department, channel, api_url="/api")
