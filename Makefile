@@ -4,9 +4,10 @@
 setup:
 	./scripts/setup.sh
 
-# Set up, check questionnaire.yaml and do the main job.
+# Set up, check questionnaire.yaml and do the main job: build the site into dist/.
 run: setup
 	manyi check
+	manyi build
 
 lint:
 	ruff check .
