@@ -152,7 +152,7 @@ def bench_lighthouse(dist: Path) -> None:
                 for name, category in data["categories"].items()
             }
             failing = [
-                audit_id
+                f"{audit_id} {audit.get('displayValue', '')}".strip()
                 for audit_id, audit in data["audits"].items()
                 if audit.get("score") is not None
                 and audit["score"] < 1

@@ -65,7 +65,7 @@ function enableDirectoryFilter() {
   const items = Array.from(document.querySelectorAll("li[data-name]"));
   const groups = Array.from(document.querySelectorAll(".group"));
   const count = document.getElementById("filter-count");
-  input.parentNode.hidden = false;
+  input.parentNode.classList.add("on");
   input.addEventListener("input", () => {
     const needle = input.value.trim();
     let shown = 0;
