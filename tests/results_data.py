@@ -40,7 +40,7 @@ def made_up_submissions(
     questionnaire: Questionnaire, departments: int = 4, seed: int = 5
 ) -> list[StoredSubmission]:
     rnd = random.Random(seed)
-    out = []
+    out: list[StoredSubmission] = []
     for month in MONTHS:
         start = datetime(int(month[:4]), int(month[5:]), 1, tzinfo=UTC)
         for department in questionnaire.departments[:departments]:
