@@ -11,7 +11,14 @@ import importlib
 from collections.abc import Sequence
 
 # In the order `manyi --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("check",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "check",
+    "aggregate",
+    "results",
+    "report",
+    "served",
+    "token",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
