@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "served",
     "token",
+    "package",
 )
 
 
