@@ -13,11 +13,13 @@ from collections.abc import Sequence
 # In the order `manyi --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "check",
+    "build",
     "aggregate",
     "results",
     "report",
     "served",
     "token",
+    "package",
 )
 
 
