@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Sequence
 
 # In the order `manyi --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("check", "package")
+COMMAND_MODULES: tuple[str, ...] = ("check", "package", "publish")
 
 
 def build_parser() -> argparse.ArgumentParser:
