@@ -11,7 +11,17 @@ import importlib
 from collections.abc import Sequence
 
 # In the order `manyi --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("check", "package", "publish")
+COMMAND_MODULES: tuple[str, ...] = (
+    "check",
+    "build",
+    "aggregate",
+    "results",
+    "report",
+    "served",
+    "token",
+    "package",
+    "publish",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
