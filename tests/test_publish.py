@@ -142,8 +142,10 @@ def test_publish_sets_types_caching_and_folder_keys(dist: Path, aws: Any) -> Non
 def test_stale_objects_go_only_after_everything_new_is_up(dist: Path, aws: Any) -> None:
     s3, _, _ = aws
     publish_site(dist, BUCKET, s3=s3)
-    # The next build: a new stylesheet, a department gone, one page changed.
+    # The next build: a new stylesheet, a department gone, one page changed; and a checkout
+    # whose dist/ lacks an old questionnaire version, which the bucket keeps regardless.
     (dist / "assets/site.0a1b2c3d4e.css").unlink()
+    (dist / "api/questionnaire/2716c1b543cd.json").unlink()
     write_site(
         dist,
         {
@@ -162,6 +164,7 @@ def test_stale_objects_go_only_after_everything_new_is_up(dist: Path, aws: Any) 
         ("delete", "assets/site.0a1b2c3d4e.css"),
     ]
     assert "assets/site.0a1b2c3d4e.css" not in keys(s3)
+    assert "api/questionnaire/2716c1b543cd.json" in keys(s3)
 
 
 def test_a_failed_upload_deletes_nothing(dist: Path, aws: Any) -> None:

@@ -9,6 +9,8 @@
 - Order: hashed assets, then other files, then pages; so a page never names an asset that is not
   there yet. Files no longer in dist/ are deleted only after everything new is up; then the CDN
   is invalidated. Unchanged files (same MD5 as the object's ETag) are not uploaded again.
+- Questionnaire versions (`api/questionnaire/`) are never deleted: the bucket is their lasting
+  record, from which `manyi deploy` restores those a fresh checkout's dist/ lacks.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+KEPT_PREFIX = "api/questionnaire/"
 HASHED_NAME = re.compile(r"\.[0-9a-f]{8,64}\.[A-Za-z0-9]+$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
@@ -142,7 +145,7 @@ def publish_site(
             list(pool.map(lambda o: _upload(s3, bucket, o), batch))
         if batch:
             log(f"uploaded {len(batch)} {('hashed assets', 'files', 'pages')[stage]}")
-    stale = sorted(set(existing) - wanted)
+    stale = sorted(k for k in set(existing) - wanted if not k.startswith(KEPT_PREFIX))
     for start in range(0, len(stale), DELETE_BATCH):
         chunk = stale[start : start + DELETE_BATCH]
         answer = s3.delete_objects(
