@@ -76,9 +76,8 @@ def write_site(
             retired.rename(out)
         raise
     shutil.rmtree(retired, ignore_errors=True)
-    return WriteReport(
-        written=len(changed), unchanged=len(files) - len(changed), removed=len(stale)
-    )
+    written = sum(1 for path in changed if path != MARKER)
+    return WriteReport(written=written, unchanged=site_files - written, removed=len(stale))
 
 
 def _existing(out: Path) -> list[str]:
