@@ -14,10 +14,11 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "check",
     "build",
+    "serve",
+    "served",
     "aggregate",
     "results",
     "report",
-    "served",
     "token",
     "package",
     "publish",

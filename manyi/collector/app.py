@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from manyi.collector.intake import Intake, Outcome, error_body, failure
+from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
 from manyi.collector.versions import NoQuestionnaire, beijing_today
 from manyi.store.base import StoreUnavailable
 
@@ -47,12 +47,16 @@ def utc_now() -> datetime:
 def build_resolver(
     intake: Intake,
     logger: Logger,
-    metrics: Metrics,
+    metrics: Metrics | None,
     clock: Clock = utc_now,
     api_url: str = "/api",
 ) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver()
     openapi_cache: dict[str, str] = {}
+
+    def count(name: str) -> None:
+        if metrics is not None:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
     @app.post("/api/submissions")
     def submit() -> Response[str]:
@@ -64,11 +68,7 @@ def build_resolver(
         else:
             address = event.request_context.http.source_ip
             outcome = intake.submit(content_type, body, address, clock())
-        metrics.add_metric(
-            name=METRIC_OF_OUTCOME.get(outcome.code, "SubmissionRejected"),
-            unit=MetricUnit.Count,
-            value=1,
-        )
+        count(METRIC_OF_OUTCOME.get(outcome.code, "SubmissionRejected"))
         if not outcome.accepted:
             logger.info(
                 "submission refused",
@@ -80,12 +80,12 @@ def build_resolver(
             )
         return respond(outcome, api_url)
 
-    @app.get("/api/health")
+    @app.route("/api/health", method=["GET", "HEAD"])
     def health() -> Response[str]:
         body = {"status": "ok", "version": intake.catalogue.current.version}
         return _json(200, body)
 
-    @app.get("/api/openapi.json")
+    @app.route("/api/openapi.json", method=["GET", "HEAD"])
     def openapi() -> Response[str]:
         if "document" not in openapi_cache:
             from manyi.collector.openapi import openapi_document
@@ -107,17 +107,17 @@ def build_resolver(
 
     def store_unavailable(error: StoreUnavailable) -> Response[str]:
         logger.warning("store unavailable", extra={"reason": str(error)})
-        metrics.add_metric(name="StoreUnavailable", unit=MetricUnit.Count, value=1)
-        return _unavailable(error.retry_after)
+        count("StoreUnavailable")
+        return _unavailable(error.retry_after, _from_form(app))
 
     def no_questionnaire(error: NoQuestionnaire) -> Response[str]:
         logger.error("no questionnaire published", extra={"reason": str(error)})
-        return _unavailable(60)
+        return _unavailable(60, _from_form(app))
 
     def unexpected(error: Exception) -> Response[str]:
         logger.exception("unexpected error; answered 503")
-        metrics.add_metric(name="UnexpectedError", unit=MetricUnit.Count, value=1)
-        return _unavailable(5)
+        count("UnexpectedError")
+        return _unavailable(5, _from_form(app))
 
     # Registered by call, not as decorators: Powertools' decorator is untyped.
     app.exception_handler(NotFoundError)(not_found)
@@ -160,7 +160,21 @@ def _error(status: int, code: str, seconds: int | None = None) -> Response[str]:
     return _json(status, error_body(code, seconds=seconds))
 
 
-def _unavailable(retry_after: int) -> Response[str]:
-    response = _error(503, "unavailable", seconds=retry_after)
-    response.headers["Retry-After"] = str(retry_after)
-    return response
+def _unavailable(retry_after: int, from_form: bool) -> Response[str]:
+    outcome = failure(503, "unavailable", from_form, retry_after=retry_after, seconds=retry_after)
+    return respond(outcome)
+
+
+def unavailable_result(retry_after: int, from_form: bool) -> dict[str, Any]:
+    """The 503 as a handler result, for `manyi serve` when a commit fails after the handler."""
+    response = _unavailable(retry_after, from_form)
+    return {
+        "statusCode": response.status_code,
+        "headers": {k: str(v) for k, v in response.headers.items()},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
+def _from_form(app: APIGatewayHttpResolver) -> bool:
+    return FORM in app.current_event.headers.get("content-type", "")

@@ -37,7 +37,9 @@ def create_handler(
 ) -> Handler:
     service = os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE)
     logger = Logger(service=service)
-    metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE))
+    # Powertools keeps collecting (and prints every 100) even when metrics are disabled, so
+    # where they are disabled (`manyi serve`), none are made.
+    metrics = None if _metrics_disabled() else Metrics(namespace=_namespace())
     limiter = RateLimiter(rate_limit) if rate_limit is not None else None
     app = build_resolver(Intake(catalogue, store, limiter), logger, metrics, clock, api_url)
 
@@ -47,7 +49,7 @@ def create_handler(
             return app.resolve(event, context)
         finally:
             # Only requests that counted something emit metrics (health checks do not).
-            if metrics.metric_set:
+            if metrics is not None and metrics.metric_set:
                 metrics.flush_metrics()
 
     if tracing_enabled():
@@ -71,6 +73,18 @@ def create_lambda_handler(bundled: Path) -> Handler:
 
 
 def tracing_enabled() -> bool:
-    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in ("1", "true")
     in_lambda = bool(os.environ.get("LAMBDA_TASK_ROOT"))
-    return in_lambda and not disabled and bool(os.environ.get("AWS_XRAY_DAEMON_ADDRESS"))
+    xray = bool(os.environ.get("AWS_XRAY_DAEMON_ADDRESS"))
+    return in_lambda and xray and not _truthy("POWERTOOLS_TRACE_DISABLED")
+
+
+def _metrics_disabled() -> bool:
+    return _truthy("POWERTOOLS_METRICS_DISABLED")
+
+
+def _namespace() -> str:
+    return os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
+
+
+def _truthy(name: str) -> bool:
+    return os.environ.get(name, "false").strip().lower() in ("1", "true", "yes", "on")
