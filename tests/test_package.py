@@ -17,13 +17,16 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from manyi.collector.versions import beijing_today, publish
 from manyi.deploy.artifact import (
     ZIP_TIMESTAMP,
     ArtifactError,
@@ -31,11 +34,15 @@ from manyi.deploy.artifact import (
     dependencies_folder,
 )
 from manyi.deploy.template import resources_of_type
-from manyi.model import Questionnaire
+from manyi.model import Questionnaire, normalized_with_version
 from tests.cfn import create_tables, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "cn-north-1"
+# The collector judges versions by its own clock, so the history is dated from today.
+TODAY = beijing_today(datetime.now(UTC))
+EARLIER = TODAY - timedelta(days=38)
+VERSIONS = "lambda/collector/questionnaires"
 # What the Lambda Python runtime provides besides the standard library.
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 
@@ -57,8 +64,8 @@ class Context:
         return 10000
 
 with open(event_file, encoding="utf-8") as f:
-    event = json.load(f)
-result = handler(event, Context())
+    events = json.load(f)
+result = [handler(event, Context()) for event in events]
 files = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})
 with open(out_file, "w", encoding="utf-8") as f:
     json.dump({"result": result, "files": files, "path": sys.path}, f, default=str)
@@ -82,38 +89,81 @@ def lambda_python() -> str:
     return sys.executable
 
 
-def write_dist(dist: Path, questionnaire: Questionnaire) -> None:
+def write_version(dist: Path, data: dict[str, Any]) -> None:
+    """A version's JSON where and as `manyi build` writes it."""
     folder = dist / "api" / "questionnaire"
-    folder.mkdir(parents=True)
-    text = json.dumps(questionnaire.to_dict(), ensure_ascii=False, indent=1)
-    (folder / f"{questionnaire.version}.json").write_text(text, encoding="utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    (folder / f"{data['version']}.json").write_text(text, encoding="utf-8")
+
+
+def earlier_version(questionnaire: Questionnaire) -> dict[str, Any]:
+    """The questionnaire as it was before an edit: another wording, so another version."""
+    data = questionnaire.to_dict()
+    del data["version"]
+    data["title"] = "依法行政调查问卷（试行）"
+    return normalized_with_version(data)
+
+
+def package(out: Path, dist: Path, cache: Path, version: str) -> Any:
+    return build_artifact(
+        out,
+        dist=dist,
+        current_version=version,
+        today=TODAY,
+        dependencies=dependencies_folder(cache),
+    )
 
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory, questionnaire: Questionnaire) -> Path:
+    """A site built before an edit of the questionnaire and again after it."""
     folder = tmp_path_factory.mktemp("site") / "dist"
-    write_dist(folder, questionnaire)
+    old = earlier_version(questionnaire)
+    write_version(folder, old)
+    # The earlier version was packaged (and so entered the history) weeks ago.
+    publish(folder / "api" / "questionnaire", Questionnaire.from_dict(old), EARLIER)
+    write_version(folder, questionnaire.to_dict())
     return folder
 
 
 @pytest.fixture(scope="module")
-def artifact_zip(tmp_path_factory: pytest.TempPathFactory, dist: Path) -> Path:
+def artifact_zip(
+    tmp_path_factory: pytest.TempPathFactory, dist: Path, questionnaire: Questionnaire
+) -> Path:
     work = tmp_path_factory.mktemp("package")
-    out = work / "lambda.zip"
-    build_artifact(out, dist=dist, dependencies=dependencies_folder(work / "cache"))
-    return out
+    return Path(package(work / "lambda.zip", dist, work / "cache", questionnaire.version).path)
 
 
 def test_two_builds_are_byte_identical(
     tmp_path: Path, dist: Path, artifact_zip: Path, questionnaire: Questionnaire
 ) -> None:
     # A second build from scratch: its own wheel install, its own zip, at another time.
-    again = build_artifact(
-        tmp_path / "again.zip", dist=dist, dependencies=dependencies_folder(tmp_path / "cache")
-    )
+    again = package(tmp_path / "again.zip", dist, tmp_path / "cache", questionnaire.version)
     assert again.path.read_bytes() == artifact_zip.read_bytes()
-    assert again.versions == (questionnaire.version,)
+    assert again.versions == tuple(
+        sorted((questionnaire.version, earlier_version(questionnaire)["version"]))
+    )
     assert 0 < again.size < again.unzipped_size
+
+
+def test_the_shipped_history_supersedes_the_old_version_on_the_day_it_is_packaged(
+    artifact_zip: Path, dist: Path, questionnaire: Questionnaire
+) -> None:
+    old = earlier_version(questionnaire)["version"]
+    with zipfile.ZipFile(artifact_zip) as archive:
+        history = json.loads(archive.read(f"{VERSIONS}/versions.json"))
+        names = set(archive.namelist())
+    assert history == {
+        "versions": [
+            {"version": old, "published": EARLIER.isoformat()},
+            {"version": questionnaire.version, "published": TODAY.isoformat()},
+        ]
+    }
+    assert {f"{VERSIONS}/{old}.json", f"{VERSIONS}/{questionnaire.version}.json"} <= names
+    # The record stays with the site, so `manyi publish` keeps it in the bucket.
+    on_disk = json.loads((dist / "api/questionnaire/versions.json").read_text(encoding="utf-8"))
+    assert on_disk == history
 
 
 def test_zip_has_fixed_times_no_bytecode_and_what_the_functions_need(
@@ -127,18 +177,36 @@ def test_zip_has_fixed_times_no_bytecode_and_what_the_functions_need(
     assert {info.external_attr >> 16 for info in infos} == {0o100644}
     assert not [n for n in names if n.endswith((".pyc", ".pyo")) or "__pycache__" in n]
     assert not [n for n in names if n.startswith(("bin/", "boto3/", "botocore/", "tests/"))]
-    assert f"questionnaire/{questionnaire.version}.json" in names
-    for needed in ("manyi/model.py", "aws_lambda_powertools/__init__.py", "jinja2/__init__.py"):
-        assert needed in names
-    # The compiled dependency is the arm64 build for the runtime's Python.
-    speedups = [n for n in names if n.startswith("markupsafe/_speedups") and n.endswith(".so")]
-    assert speedups == ["markupsafe/_speedups.cpython-313-aarch64-linux-gnu.so"]
+    assert f"{VERSIONS}/{questionnaire.version}.json" in names
+    needed = [
+        "lambda/collector/app.py",
+        "manyi/model.py",
+        "site_builder/render.py",
+        "templates/form.html.j2",
+        "manyi/results/templates/report.html.j2",
+        "aws_lambda_powertools/__init__.py",
+        "aws_xray_sdk/__init__.py",
+        "jinja2/__init__.py",
+        "openpyxl/__init__.py",
+    ]
+    assert not [n for n in needed if n not in names]
+    # The compiled dependencies are the arm64 builds for the runtime's Python.
+    compiled = sorted(n for n in names if n.endswith(".so"))
+    assert compiled == [
+        "markupsafe/_speedups.cpython-313-aarch64-linux-gnu.so",
+        "wrapt/_wrappers.cpython-313-aarch64-linux-gnu.so",
+    ]
 
 
-def test_no_questionnaire_no_artifact(tmp_path: Path) -> None:
+def test_no_built_questionnaire_no_artifact(tmp_path: Path, questionnaire: Questionnaire) -> None:
     with pytest.raises(ArtifactError, match="manyi build"):
-        build_artifact(tmp_path / "x.zip", dist=tmp_path / "dist", dependencies=tmp_path / "unused")
+        package(tmp_path / "x.zip", tmp_path / "dist", tmp_path / "unused", questionnaire.version)
+    # Built before the last edit: the current version's JSON is not there.
+    write_version(tmp_path / "dist", earlier_version(questionnaire))
+    with pytest.raises(ArtifactError, match=questionnaire.version):
+        package(tmp_path / "x.zip", tmp_path / "dist", tmp_path / "unused", questionnaire.version)
     assert not (tmp_path / "x.zip").exists()
+    assert not (tmp_path / "unused").exists()
 
 
 def run_manyi(*args: str) -> subprocess.CompletedProcess[str]:
@@ -155,7 +223,8 @@ def run_manyi(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_reports_the_size(tmp_path: Path, dist: Path) -> None:
     out = tmp_path / "lambda.zip"
     cache = str(tmp_path / "cache")
-    result = run_manyi("package", "--dist", str(dist), "--out", str(out), "--cache", cache)
+    site = shutil.copytree(dist, tmp_path / "dist")
+    result = run_manyi("package", "--dist", str(site), "--out", str(out), "--cache", cache)
     assert result.returncode == 0, result.stderr
     assert "MB zipped" in result.stdout
     assert out.exists()
@@ -220,7 +289,7 @@ def aws(moto_endpoint: str) -> dict[str, str]:
 def function_environment(function: str, aws: dict[str, str]) -> dict[str, str]:
     """The function's environment as the template defines it, with test names for the Refs."""
     properties = load_template()["Resources"][function]["Properties"]
-    parameters = {"Stage": "test", "BaseUrl": "https://manyi.example.cn"}
+    parameters = {"Stage": "test", "BaseUrl": "https://manyi.example.cn", "VersionGraceDays": "31"}
     env = {}
     for name, value in properties["Environment"]["Variables"].items():
         if isinstance(value, dict):
@@ -232,21 +301,32 @@ def function_environment(function: str, aws: dict[str, str]) -> dict[str, str]:
     return {
         **{k: aws[k] for k in keep},
         "AWS_ENDPOINT_URL": aws["AWS_ENDPOINT_URL"],
-        # No X-Ray daemon here; Lambda's sets _X_AMZN_TRACE_ID and the daemon address.
-        "POWERTOOLS_TRACE_DISABLED": "true",
+        # What Lambda sets with active tracing, so the handlers take their traced path (the
+        # X-Ray SDK sends its segments over UDP to a daemon that is not there: harmless).
         "LAMBDA_TASK_ROOT": "/var/task",
+        "AWS_LAMBDA_FUNCTION_NAME": function,
+        "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+        "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+        "_X_AMZN_TRACE_ID": (
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+        ),
         "PATH": "/usr/bin:/bin",
         **env,
     }
 
 
 def invoke(
-    unpacked: tuple[Path, Path], tmp_path: Path, function: str, event: Any, env: dict[str, str]
+    unpacked: tuple[Path, Path],
+    tmp_path: Path,
+    function: str,
+    events: list[Any],
+    env: dict[str, str],
 ) -> dict[str, Any]:
+    """Run the function's handler on each event in one fresh interpreter (one cold start)."""
     task, runtime = unpacked
     handler = load_template()["Resources"][function]["Properties"]["Handler"]
     (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
-    (tmp_path / "event.json").write_text(json.dumps(event), encoding="utf-8")
+    (tmp_path / "event.json").write_text(json.dumps(events), encoding="utf-8")
     out = tmp_path / "out.json"
     driver = [str(tmp_path / "driver.py"), str(task), str(runtime), handler]
     result = subprocess.run(
@@ -327,22 +407,50 @@ def test_collector_stores_a_submission_in_a_clean_interpreter(
     if not handler_file("CollectorFunction").exists():
         pytest.skip("lambda/collector/app.py is not on this branch yet (issue 4)")
     department = questionnaire.departments[0]
-    body = json.dumps(
-        {
-            "submission_id": "pkg-test-0001",
+    earlier = earlier_version(questionnaire)["version"]
+
+    def submission(submission_id: str, version: str) -> dict[str, Any]:
+        body = {
+            "submission_id": submission_id,
             "department": department.id,
-            "version": questionnaire.version,
+            "version": version,
             "channel": questionnaire.channels[0].id,
             "website": "",
             "answers": valid_answers(questionnaire),
         }
+        return http_event("POST", "/api/submissions", json.dumps(body), "application/json")
+
+    # With JavaScript off, and nothing answered: the form comes back with its errors.
+    form = urlencode(
+        {
+            "department": department.id,
+            "version": questionnaire.version,
+            "channel": questionnaire.channels[0].id,
+            "website": "",
+        }
     )
+    events = [
+        submission("pkg-test-0001", questionnaire.version),
+        submission("pkg-test-0002", earlier),  # a page opened before the edit
+        submission("pkg-test-0003", "0123456789ab"),  # a version never published
+        http_event("POST", "/api/submissions", form, "application/x-www-form-urlencoded"),
+        http_event("GET", "/api/health"),
+    ]
     env = function_environment("CollectorFunction", aws)
-    event = http_event("POST", "/api/submissions", body, "application/json")
-    answer = invoke(unpacked, tmp_path, "CollectorFunction", event, env)
-    response = answer["result"]
-    assert response["statusCode"] == 201, response
-    stored = json.loads(response["body"])
+    answer = invoke(unpacked, tmp_path, "CollectorFunction", events, env)
+    current, old, unknown, page, health = answer["result"]
+    # The traced path (X-Ray SDK) and the form page (Jinja2) ran from the artifact.
+    task = str(unpacked[0])
+    for package_name in ("aws_xray_sdk", "jinja2", "aws_lambda_powertools"):
+        assert any(f.startswith(f"{task}/{package_name}/") for f in answer["files"]), package_name
+    assert current["statusCode"] == 201, current
+    assert old["statusCode"] == 201, old
+    assert 400 <= unknown["statusCode"] < 500, unknown
+    assert page["statusCode"] == 422, page
+    assert page["headers"]["Content-Type"].startswith("text/html")
+    assert department.name in page["body"]
+    assert health["statusCode"] == 200, health
+    stored = json.loads(current["body"])
     assert stored["submission_id"] == "pkg-test-0001"
     dynamodb = boto3.client(
         "dynamodb",
@@ -356,7 +464,7 @@ def test_collector_stores_a_submission_in_a_clean_interpreter(
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": f"DM#{department.id}#{stored['month']}"}},
     )["Items"]
-    assert len(items) == 1
+    assert len(items) == 2
     # Nothing that identifies the person travelled into the table.
     text = json.dumps(items)
     assert "203.0.113.7" not in text
@@ -371,8 +479,8 @@ def test_aggregator_runs_in_a_clean_interpreter(
     events = load_template()["Resources"]["AggregatorFunction"]["Properties"]["Events"]
     event = json.loads(events["Hourly"]["Properties"]["Input"])
     env = function_environment("AggregatorFunction", aws)
-    answer = invoke(unpacked, tmp_path, "AggregatorFunction", event, env)
-    assert answer["result"] is not None
+    (result,) = invoke(unpacked, tmp_path, "AggregatorFunction", [event], env)["result"]
+    assert result is not None
 
 
 def test_the_template_refers_only_to_handlers_the_artifact_holds(artifact_zip: Path) -> None:

@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "served",
     "token",
     "package",
+    "publish",
+    "deploy",
 )
 
 

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from manyi.cli.common import add_questionnaire_option, load_or_report
+
 EXIT_PROBLEMS = 2
 
 
@@ -29,16 +31,25 @@ def register(subcommands: Any) -> None:
         default="build",
         help="where installed wheels are kept between builds (default: build)",
     )
+    add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from manyi.collector.versions import beijing_today
     from manyi.deploy.artifact import ArtifactError, build_artifact, dependencies_folder
 
+    questionnaire = load_or_report(args.questionnaire)
+    if questionnaire is None:
+        return EXIT_PROBLEMS
     try:
         artifact = build_artifact(
             Path(args.out),
             dist=Path(args.dist),
+            current_version=questionnaire.version,
+            today=beijing_today(datetime.now(UTC)),
             dependencies=dependencies_folder(Path(args.cache)),
         )
     except ArtifactError as error:

@@ -4,7 +4,7 @@ One zip serves both functions (the template's `Globals.Function.CodeUri`). Insid
 
     lambda/<name>/app.py              the handlers (`lambda/<name>/app.lambda_handler`)
     manyi/, site_builder/, templates/ our packages and the page templates
-    questionnaire/*.json              every version in dist/api/questionnaire/ (+ versions.json)
+    lambda/collector/questionnaires/  every version in dist/api/questionnaire/ + versions.json
     jinja2/, markupsafe/, ...         infra/lambda-requirements.txt, wheels for arm64
 
 Reproducible: the wheels are pinned by hash for one platform, entries are sorted, every entry
@@ -21,7 +21,10 @@ import sys
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+
+from manyi.deploy.catalogue import ARTIFACT_FOLDER, CatalogueError, ship_versions, shipped_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "infra" / "lambda-requirements.txt"
@@ -30,9 +33,6 @@ LAMBDA_PYTHON = "3.13"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
 # What we ship of our own tree; a folder that does not exist (yet) is left out.
 SOURCES = ("lambda", "manyi", "site_builder", "templates")
-# Where `manyi build` leaves the normalized questionnaire, and where the collector finds it.
-DIST_QUESTIONNAIRES = Path("api") / "questionnaire"
-ARTIFACT_QUESTIONNAIRES = "questionnaire"
 # The earliest moment a zip can record: the same for every entry of every build.
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
@@ -67,12 +67,20 @@ def build_artifact(
     out: Path,
     *,
     dist: Path,
+    current_version: str,
+    today: date,
     dependencies: Path,
     root: Path = ROOT,
     requirements: Path = REQUIREMENTS,
 ) -> Artifact:
-    """Install the pinned wheels into `dependencies` (once), then write the zip to `out`."""
-    questionnaires = _questionnaire_files(dist)
+    """Install the pinned wheels into `dependencies` (once), then write the zip to `out`.
+
+    `current_version` is the version of questionnaire.yaml: the one the built pages carry.
+    """
+    try:
+        versions = ship_versions(dist, current_version, today)
+    except CatalogueError as error:
+        raise ArtifactError(str(error)) from None
     install_dependencies(requirements, dependencies)
     entries: dict[str, Path] = {}
     # pip --target puts console scripts in bin/; they are no use inside a function.
@@ -82,8 +90,9 @@ def build_artifact(
     for source in SOURCES:
         if (root / source).is_dir():
             entries.update(_tree(root / source, prefix=f"{source}/"))
-    for path in questionnaires:
-        entries[f"{ARTIFACT_QUESTIONNAIRES}/{path.name}"] = path
+    # Only the versions of this build: nothing a local run may have left beside the handler.
+    entries = {k: v for k, v in entries.items() if not k.startswith(f"{ARTIFACT_FOLDER}/")}
+    entries.update(versions)
     unzipped = sum(path.stat().st_size for path in entries.values())
     if unzipped > MAX_UNZIPPED_BYTES:
         raise ArtifactError(
@@ -97,7 +106,7 @@ def build_artifact(
         unzipped_size=unzipped,
         files=len(entries),
         sha256=hashlib.sha256(content).hexdigest(),
-        versions=tuple(sorted(p.stem for p in questionnaires if p.stem != "versions")),
+        versions=shipped_versions(versions),
     )
 
 
@@ -161,17 +170,6 @@ def write_zip(entries: Mapping[str, Path | bytes], out: Path) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data, compresslevel=9)
     partial.replace(out)
-
-
-def _questionnaire_files(dist: Path) -> list[Path]:
-    folder = dist / DIST_QUESTIONNAIRES
-    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    if not any(path.stem != "versions" for path in files):
-        raise ArtifactError(
-            f"no questionnaire JSON in {folder}: run `manyi build` first, so the collector "
-            "knows the version(s) the published pages carry"
-        )
-    return files
 
 
 def _tree(folder: Path, *, prefix: str) -> Iterable[tuple[str, Path]]:
