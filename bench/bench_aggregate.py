@@ -213,7 +213,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--regenerate", action="store_true")
-    parser.add_argument("--rounds", type=int, default=3, help="read/aggregate rounds (best kept)")
+    parser.add_argument("--rounds", type=int, default=5, help="read/aggregate rounds (best kept)")
     parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
