@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.figures import city_summary
@@ -144,3 +146,51 @@ def test_a_script_payload_does_not_run_when_the_report_is_opened(
             assert page.locator("svg.chart").count() >= 3
         finally:
             browser.close()
+
+
+def _with_text(questionnaire: Questionnaire, text: str) -> Questionnaire:
+    """Two departments, with `text` in every text the report shows that a person can edit."""
+    data = questionnaire.to_dict()
+    data["departments"] = data["departments"][:2]
+    data["departments"][0]["name"] = text
+    data["title"] = text
+    data["office"]["name"] = text
+    for section in data["sections"]:
+        for question in section["questions"]:
+            question["text"] = text
+            question["options"][0]["text"] = text
+    return Questionnaire.from_dict(data)
+
+
+def _view_with_keys(questionnaire: Questionnaire, key: str) -> MonthView:
+    """`key` also as a channel, a version, and a retired question's and option's ID."""
+    counts = Counts(
+        responses=2,
+        channels={key: 2},
+        versions={key: 2},
+        answered={"q9": 2, "q1": 2, f"x{key}": 1},
+        options={"q9": {"satisfied": 2}, "q1": {"none": 1, key: 1}, f"x{key}": {key: 1}},
+    )
+    department = questionnaire.departments[0].id
+    results = [MonthlyResult(department, "2026-11", counts, counts)]
+    city = city_summary(questionnaire, "2026-11", results, {department: 2})
+    return MonthView("2026-11", None, city, (city_summary(questionnaire, "2026-10", [], {}), city))
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.text(alphabet=st.sampled_from(list("<>\"'&=/ ascriptonload()`;\\")), min_size=1, max_size=30)
+)
+def test_any_text_in_any_rendered_value_leaves_the_markup_unchanged(
+    questionnaire: Questionnaire, text: str
+) -> None:
+    """The same tags and attributes whatever the texts and keys hold: text never becomes markup."""
+    plain = render_report(
+        _with_text(questionnaire, "x"), _view_with_keys(_with_text(questionnaire, "x"), "k")
+    )
+    hostile_q = _with_text(questionnaire, text)
+    hostile = render_report(hostile_q, _view_with_keys(hostile_q, text))
+    assert [t for t, _ in tags_of(hostile)] == [t for t, _ in tags_of(plain)]
+    assert [sorted(a) for _, a in tags_of(hostile)] == [sorted(a) for _, a in tags_of(plain)]

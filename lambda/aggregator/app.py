@@ -1,7 +1,8 @@
 """AWS Lambda entry point of the aggregator (EventBridge Scheduler): `app.lambda_handler`.
 
 Everything lives in `manyi.results`; this file names the handler and finds the questionnaire
-versions the artifact ships (`questionnaire/` at its root, see manyi/deploy/artifact.py).
+versions the artifact ships beside the collector (`lambda/collector/questionnaires/`, see
+manyi/deploy/catalogue.py): the aggregator labels and scores with the current one.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from manyi.collector.versions import Catalogue
 from manyi.results.backends import AwsNames, Backend, aws_backend
 from manyi.results.schedule import handle
 
-ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_QUESTIONNAIRES = Path(__file__).resolve().parents[1] / "collector" / "questionnaires"
 logger = Logger()
 _backend: list[Backend] = []  # made on the first run, kept while the sandbox lives
 
 
 def _questionnaire_folder() -> Path:
     given = os.environ.get("MANYI_QUESTIONNAIRES")
-    return Path(given) if given else ROOT / "questionnaire"
+    return Path(given) if given else SHIPPED_QUESTIONNAIRES
 
 
 @logger.inject_lambda_context(log_event=True)

@@ -92,8 +92,14 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{d.id}\t{d.name}\t{served.get(d.id, '—')}")
             return 0
         store.set_served(counts)
+        closed = sorted({m for m, _ in counts if store.month_close(m) is not None})
     finally:
         close_store(store)
+    for month in closed:
+        print(
+            f"note: {month} is closed; its frozen report keeps the served counts of its close",
+            file=sys.stderr,
+        )
     for (month, department_id), count in sorted(counts.items()):
         print(f"{month} {department_id}: {count}")
     print(f"set {len(counts)} served count(s)")

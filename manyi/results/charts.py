@@ -107,7 +107,7 @@ def trend(
     target: float | None = None,
 ) -> Markup:
     """A line over months; a month without data breaks the line instead of reading as zero."""
-    height, top, bottom, left, right = 220, 20, 180, 50, WIDTH - 20
+    height, top, bottom, left, right = 220, 20, 180, 50, WIDTH - 40
     step = (right - left) / max(len(points) - 1, 1)
 
     def y_of(value: float) -> float:

@@ -21,7 +21,7 @@ from manyi.figures import (
     RankedDepartment,
     question_figures,
 )
-from manyi.model import Questionnaire
+from manyi.model import DEPARTMENT_KINDS, Questionnaire
 from manyi.results.month import MonthView
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -163,7 +163,7 @@ def summary_rows(
         row: list[Cell] = [
             d.department.id,
             d.department.name,
-            {"city_department": "市直部门", "county": "县（市、区）"}[d.department.kind],
+            DEPARTMENT_KINDS[d.department.kind],
             d.month,
             STATUS_TEXT[view.status],
             d.responses,

@@ -9,6 +9,7 @@ arrivals, kept apart) and never touch the report again.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -64,15 +65,25 @@ def _json_bytes(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
+Renderer = Callable[[Questionnaire, MonthView], bytes]
+# A month's files: name → (how to make it, content type).
+FILES: dict[str, tuple[Renderer, str]] = {
+    "results.json": (lambda q, view: _json_bytes(month_json(view)), "application/json"),
+    "summary.csv": (lambda q, view: summary_csv(q, view).encode("utf-8"), CSV_TYPE),
+    "options.csv": (lambda q, view: options_csv(view).encode("utf-8"), CSV_TYPE),
+    "results.xlsx": (to_xlsx, XLSX_TYPE),
+    "report.html": (lambda q, view: render_report(q, view).encode("utf-8"), HTML_TYPE),
+}
+
+
+def month_file(questionnaire: Questionnaire, view: MonthView, name: str) -> tuple[bytes, str]:
+    render, content_type = FILES[name]
+    return render(questionnaire, view), content_type
+
+
 def month_files(questionnaire: Questionnaire, view: MonthView) -> dict[str, tuple[bytes, str]]:
     """File name → (content, content type) of a month's results and report."""
-    return {
-        "results.json": (_json_bytes(month_json(view)), "application/json"),
-        "summary.csv": (summary_csv(questionnaire, view).encode("utf-8"), CSV_TYPE),
-        "options.csv": (options_csv(view).encode("utf-8"), CSV_TYPE),
-        "results.xlsx": (to_xlsx(questionnaire, view), XLSX_TYPE),
-        "report.html": (render_report(questionnaire, view).encode("utf-8"), HTML_TYPE),
-    }
+    return {name: month_file(questionnaire, view, name) for name in FILES}
 
 
 def publish_month(

@@ -112,6 +112,11 @@ class SqliteResultsStore:
         if changed != 1:
             raise StateConflict(f"{state.department} {state.month}")
 
+    def months(self) -> list[str]:
+        """Every month with counted responses, oldest first."""
+        rows = self._db.execute("SELECT DISTINCT month FROM department_month ORDER BY month")
+        return [month for (month,) in rows]
+
     # -- months -------------------------------------------------------------------------
 
     def month_close(self, month: str) -> MonthClose | None:
