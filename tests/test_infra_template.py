@@ -158,9 +158,16 @@ def test_pages_and_api_share_one_origin(template: dict[str, Any]) -> None:
     distribution = resources(template, "AWS::CloudFront::Distribution")["SiteDistribution"]
     config = distribution["Properties"]["DistributionConfig"]
     origins = {o["Id"]: o for o in config["Origins"]}
-    assert origins["site"]["OriginAccessControlId"] == {
-        "Fn::GetAtt": ["SiteOriginAccessControl", "Id"]
-    }
+    # The bucket stays private: origin access control, or in China an origin access identity.
+    assert origins["site"]["OriginAccessControlId"]["Fn::If"][:2] == [
+        "UseOac",
+        {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]},
+    ]
+    oai = origins["site"]["S3OriginConfig"]["OriginAccessIdentity"]["Fn::If"]
+    assert oai[0] == "UseOai"
+    assert "${SiteOriginAccessIdentity}" in oai[1]["Fn::Sub"]
+    conditions = template["Conditions"]
+    assert conditions["IsChina"] == {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}
     assert "execute-api" in origins["api"]["DomainName"]["Fn::Sub"]
     (api,) = config["CacheBehaviors"]
     assert api["PathPattern"] == "/api/*"
