@@ -21,6 +21,8 @@ PARAMETER_OPTIONS = {
     "AcmCertificateArn": "acm_certificate",
     "IamCertificateId": "iam_certificate",
     "Cdn": "cdn",
+    "ApiDomainName": "api_domain",
+    "ApiCertificateArn": "api_certificate",
     "AlarmEmail": "alarm_email",
     "VersionGraceDays": "grace_days",
 }
@@ -51,6 +53,8 @@ def register(subcommands: Any) -> None:
     parser.add_argument("--acm-certificate", help="ACM certificate ARN (us-east-1) for --domain")
     parser.add_argument("--iam-certificate", help="IAM server certificate ID (China regions)")
     parser.add_argument("--cdn", choices=("cloudfront", "none"))
+    parser.add_argument("--api-domain", help="the API's own host name (with --cdn none)")
+    parser.add_argument("--api-certificate", help="ACM certificate ARN for --api-domain")
     parser.add_argument("--alarm-email", help="address the alarms are sent to")
     parser.add_argument("--grace-days", help="days a superseded questionnaire is accepted")
     parser.add_argument(
