@@ -1,8 +1,9 @@
 """`manyi package`: a reproducible zip whose handlers import and answer in a clean interpreter.
 
-The clean interpreter is what Lambda runs: `python -I -S` (no site-packages, no PYTHONPATH, no
-user site), with sys.path set to the unzipped artifact (/var/task) and a folder standing in for
-/var/runtime, which holds only what the runtime provides: boto3 and its dependencies. Python
+The clean interpreter is what Lambda runs: `python -I -S -B` (no site-packages, no PYTHONPATH,
+no user site, no bytecode written), with sys.path set to the unzipped artifact (/var/task) and
+a folder standing in for /var/runtime, which holds only what the runtime provides: boto3 and
+its dependencies. Python
 3.13 is used when this machine has it (the template's runtime); the handlers talk to a moto
 server through AWS_ENDPOINT_URL.
 """
@@ -330,7 +331,9 @@ def invoke(
     out = tmp_path / "out.json"
     driver = [str(tmp_path / "driver.py"), str(task), str(runtime), handler]
     result = subprocess.run(
-        [lambda_python(), "-I", "-S", *driver, str(tmp_path / "event.json"), str(out)],
+        # -B: /var/task is read-only in Lambda, and the runtime folder links into this machine's
+        # site-packages, where a child's bytecode has no business.
+        [lambda_python(), "-I", "-S", "-B", *driver, str(tmp_path / "event.json"), str(out)],
         cwd=task,
         env=env,
         capture_output=True,
