@@ -52,7 +52,7 @@ def aws_results(names: AwsNames, dynamodb: Any = None) -> ResultsStore:
 
 def local_backend(data: Path) -> Backend:
     from manyi.results.sqlite_store import SqliteResultsStore
-    from manyi.store.sqlite import SQLiteSubmissionStore  # type: ignore[import-not-found,unused-ignore]
+    from manyi.store.sqlite import SQLiteSubmissionStore
 
     return Backend(
         submissions=SQLiteSubmissionStore(data / SUBMISSIONS_FILE),
@@ -84,7 +84,7 @@ def aws_backend(names: AwsNames, dynamodb: Any = None, s3: Any = None) -> Backen
     import boto3
 
     from manyi.results.dynamodb_store import DynamoDBResultsStore
-    from manyi.store.dynamodb import DynamoDBSubmissionStore  # type: ignore[import-not-found,unused-ignore]
+    from manyi.store.dynamodb import DynamoDBSubmissionStore
 
     if names.submissions_table is None:
         raise ValueError("the submissions table is not named")

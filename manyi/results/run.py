@@ -166,14 +166,17 @@ class Aggregator:
     ) -> tuple[MonthlyResult, int]:
         """Counts of the submissions with after < sort key < until, split at the close."""
         report, late = Tally(), Tally()
-        read = 0
+        add_report, add_late = report.add, late.add  # bound once: this loop runs per response
         for sort_key, submission in self.submissions.department_month(
             department, month, after_sk=after or None
         ):
             if sort_key >= until:
                 break
-            (report if split is None or sort_key < split else late).add(submission)
-            read += 1
+            if split is None or sort_key < split:
+                add_report(submission)
+            else:
+                add_late(submission)
+        read = report.responses + late.responses
         return MonthlyResult(department, month, report.counts(), late.counts()), read
 
     def verify(self, month: str) -> list[Disagreement]:
