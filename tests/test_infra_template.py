@@ -173,6 +173,12 @@ def test_pages_and_api_share_one_origin(template: dict[str, Any]) -> None:
     assert api["PathPattern"] == "/api/*"
     assert api["TargetOriginId"] == "api"
     assert "POST" in api["AllowedMethods"]
+    # The collector gets the phone's address (for its rate limit), never the site's Host.
+    policy = template["Resources"][api["OriginRequestPolicyId"]["Ref"]]["Properties"]
+    headers = policy["OriginRequestPolicyConfig"]["HeadersConfig"]
+    assert headers["HeaderBehavior"] == "whitelist"
+    assert "CloudFront-Viewer-Address" in headers["Headers"]
+    assert "Host" not in headers["Headers"]
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "site"
     http_api = resources(template, "AWS::Serverless::HttpApi")["HttpApi"]["Properties"]
     settings = http_api["DefaultRouteSettings"]

@@ -293,7 +293,11 @@ def function_environment(function: str, aws: dict[str, str], task: Path) -> dict
     `task` stands for /var/task, where Lambda unpacks the artifact.
     """
     properties = load_template()["Resources"][function]["Properties"]
-    parameters = {"Stage": "test", "BaseUrl": "https://manyi.example.cn", "VersionGraceDays": "31"}
+    parameters = {
+        name: str(declared.get("Default", ""))
+        for name, declared in load_template()["Parameters"].items()
+    }
+    parameters |= {"Stage": "test", "BaseUrl": "https://manyi.example.cn"}
     env = {}
     for name, value in properties["Environment"]["Variables"].items():
         if isinstance(value, dict):
