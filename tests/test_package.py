@@ -48,9 +48,11 @@ VERSIONS = "lambda/collector/questionnaires"
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 
 DRIVER = """
-import importlib, json, sys
+import importlib, json, sys, zoneinfo
 task, runtime, handler_name, event_file, out_file = sys.argv[1:]
 sys.path[:0] = [task, runtime]
+# As if the runtime image had no /usr/share/zoneinfo: Asia/Shanghai must come from the artifact.
+zoneinfo.reset_tzpath(to=[])
 # What the runtime's bootstrap does with the function's Handler setting.
 module_name, function_name = handler_name.rsplit(".", 1)
 handler = getattr(importlib.import_module(module_name.replace("/", ".")), function_name)
@@ -449,7 +451,7 @@ def test_collector_stores_a_submission_in_a_clean_interpreter(
     current, old, unknown, page, health = answer["result"]
     # The traced path (X-Ray SDK) and the form page (Jinja2) ran from the artifact.
     task = str(unpacked[0])
-    for package_name in ("aws_xray_sdk", "jinja2", "aws_lambda_powertools"):
+    for package_name in ("aws_xray_sdk", "jinja2", "aws_lambda_powertools", "tzdata"):
         assert any(f.startswith(f"{task}/{package_name}/") for f in answer["files"]), package_name
     assert current["statusCode"] == 201, current
     assert old["statusCode"] == 201, old
