@@ -23,6 +23,7 @@ from manyi.cli import build_parser
 from manyi.cli.deploy import Clients, deploy
 from manyi.collector.versions import beijing_today, publish
 from manyi.deploy.catalogue import restore_versions
+from manyi.deploy.partition import for_partition
 from manyi.deploy.stack import (
     CAPABILITIES,
     CodeLocation,
@@ -62,7 +63,8 @@ def translate(template: dict[str, Any], region: str, parameters: dict[str, str])
     [("cn-north-1", "cloudfront"), ("cn-northwest-1", "none"), ("ap-east-1", "cloudfront")],
 )
 def test_the_template_we_send_expands_in_both_partitions(region: str, cdn: str) -> None:
-    template = deployable_template(load_template(), CODE)
+    partition = "aws-cn" if region.startswith("cn-") else "aws"
+    template = deployable_template(for_partition(load_template(), partition), CODE)
     assert template["Globals"]["Function"]["CodeUri"] == CODE.uri
     parameters = {"Stage": "prod", "Cdn": cdn, "BaseUrl": "https://manyi.example.cn"}
     expanded = translate(template, region, parameters)
@@ -457,11 +459,24 @@ def test_deploy_restores_packages_uploads_and_updates(
             str(tmp_path / "build"),
         ]
     )
-    clients = Clients(s3, client, REGION, "amazonaws.com.cn")
+    clients = Clients(s3, client, REGION, "aws-cn")
     lines: list[str] = []
+    sent: list[dict[str, Any]] = []
+
+    def capture(params: dict[str, Any], **_: Any) -> None:
+        sent.append(params)
+
+    client.meta.events.register("provide-client-params.cloudformation.CreateChangeSet", capture)
     with stubber:
         assert deploy(args, clients, lines.append) == 0
     stubber.assert_no_pending_responses()
+    (request,) = sent
+    template = json.loads(request["TemplateBody"])
+    # What China lacks is not sent there; the code is the uploaded artifact.
+    assert "OriginAccessControl" not in request["TemplateBody"]
+    assert template["Globals"]["Function"]["CodeUri"].startswith(
+        f"s3://manyi-deploy/manyi/{STACK}/"
+    )
     assert (dist / f"{old.version}.json").exists()  # restored from the site bucket
     assert f"next: manyi publish --bucket site --distribution {OUTPUTS['DistributionId']}" in lines
     code = [o["Key"] for o in s3.list_objects_v2(Bucket="manyi-deploy")["Contents"]]

@@ -158,14 +158,27 @@ def test_pages_and_api_share_one_origin(template: dict[str, Any]) -> None:
     distribution = resources(template, "AWS::CloudFront::Distribution")["SiteDistribution"]
     config = distribution["Properties"]["DistributionConfig"]
     origins = {o["Id"]: o for o in config["Origins"]}
-    assert origins["site"]["OriginAccessControlId"] == {
-        "Fn::GetAtt": ["SiteOriginAccessControl", "Id"]
-    }
+    # The bucket stays private: origin access control, or in China an origin access identity.
+    assert origins["site"]["OriginAccessControlId"]["Fn::If"][:2] == [
+        "UseOac",
+        {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]},
+    ]
+    oai = origins["site"]["S3OriginConfig"]["OriginAccessIdentity"]["Fn::If"]
+    assert oai[0] == "UseOai"
+    assert "${SiteOriginAccessIdentity}" in oai[1]["Fn::Sub"]
+    conditions = template["Conditions"]
+    assert conditions["IsChina"] == {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}
     assert "execute-api" in origins["api"]["DomainName"]["Fn::Sub"]
     (api,) = config["CacheBehaviors"]
     assert api["PathPattern"] == "/api/*"
     assert api["TargetOriginId"] == "api"
     assert "POST" in api["AllowedMethods"]
+    # The collector gets the phone's address (for its rate limit), never the site's Host.
+    policy = template["Resources"][api["OriginRequestPolicyId"]["Ref"]]["Properties"]
+    headers = policy["OriginRequestPolicyConfig"]["HeadersConfig"]
+    assert headers["HeaderBehavior"] == "whitelist"
+    assert "CloudFront-Viewer-Address" in headers["Headers"]
+    assert "Host" not in headers["Headers"]
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "site"
     http_api = resources(template, "AWS::Serverless::HttpApi")["HttpApi"]["Properties"]
     settings = http_api["DefaultRouteSettings"]

@@ -23,6 +23,7 @@ from manyi.deploy.publish import (
     publish_site,
     site_objects,
 )
+from manyi.model import Questionnaire
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "cn-northwest-1"
@@ -266,3 +267,27 @@ def _distribution_config() -> dict[str, Any]:
             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
         },
     }
+
+
+def test_a_real_build_is_published_with_a_type_for_every_file(
+    tmp_path: Path, aws: Any, questionnaire: Questionnaire
+) -> None:
+    from site_builder.build import build_site
+
+    dist = tmp_path / "dist"
+    build_site(questionnaire, dist, base_url="https://manyi.example.gov.cn")
+    s3, cloudfront, distribution = aws
+    publish_site(dist, BUCKET, s3=s3, cloudfront=cloudfront, distribution=distribution)
+    stored = keys(s3)
+    for department in questionnaire.departments:
+        # The URL printed in the QR code is a key of its own.
+        assert f"d/{department.id}/" in stored
+        page = s3.get_object(Bucket=BUCKET, Key=f"d/{department.id}/")
+        assert page["ContentType"] == "text/html; charset=utf-8"
+        assert department.name in page["Body"].read().decode("utf-8")
+    assert not [k for k in stored if k.startswith(".") or "/." in k]
+    for key in stored:
+        head = s3.head_object(Bucket=BUCKET, Key=key)
+        assert head["ContentType"] != "application/octet-stream", key
+        expected = IMMUTABLE if key.startswith("assets/") else SHORT
+        assert head["CacheControl"] == expected, key

@@ -21,6 +21,8 @@ PARAMETER_OPTIONS = {
     "AcmCertificateArn": "acm_certificate",
     "IamCertificateId": "iam_certificate",
     "Cdn": "cdn",
+    "ApiDomainName": "api_domain",
+    "ApiCertificateArn": "api_certificate",
     "AlarmEmail": "alarm_email",
     "VersionGraceDays": "grace_days",
 }
@@ -51,6 +53,8 @@ def register(subcommands: Any) -> None:
     parser.add_argument("--acm-certificate", help="ACM certificate ARN (us-east-1) for --domain")
     parser.add_argument("--iam-certificate", help="IAM server certificate ID (China regions)")
     parser.add_argument("--cdn", choices=("cloudfront", "none"))
+    parser.add_argument("--api-domain", help="the API's own host name (with --cdn none)")
+    parser.add_argument("--api-certificate", help="ACM certificate ARN for --api-domain")
     parser.add_argument("--alarm-email", help="address the alarms are sent to")
     parser.add_argument("--grace-days", help="days a superseded questionnaire is accepted")
     parser.add_argument(
@@ -71,7 +75,11 @@ class Clients:
     s3: Any
     cloudformation: Any
     region: str
-    url_suffix: str  # amazonaws.com, or amazonaws.com.cn in the China regions
+    partition: str  # aws, or aws-cn in the China regions
+
+    @property
+    def url_suffix(self) -> str:
+        return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,12 +94,11 @@ def run(args: argparse.Namespace) -> int:
     if not region:
         print("manyi deploy: no region: give --region (e.g. cn-north-1)", file=sys.stderr)
         return EXIT_PROBLEMS
-    partition = session.get_partition_for_region(region)
     clients = Clients(
         s3=session.client("s3"),
         cloudformation=session.client("cloudformation"),
         region=region,
-        url_suffix="amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
+        partition=session.get_partition_for_region(region),
     )
     try:
         return deploy(
@@ -108,6 +115,7 @@ def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None
     from manyi.collector.versions import beijing_today
     from manyi.deploy.artifact import build_artifact, dependencies_folder
     from manyi.deploy.catalogue import restore_versions
+    from manyi.deploy.partition import for_partition
     from manyi.deploy.stack import (
         DeployError,
         deploy_stack,
@@ -144,7 +152,9 @@ def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None
         log(f"created the deployment bucket s3://{args.artifact_bucket}")
     code = upload_artifact(clients.s3, artifact.path, args.artifact_bucket, args.stack)
     log(f"code at {code.uri}")
-    template = load_template()
+    # What the partition decides is decided here: CloudFormation in China refuses even a
+    # conditional resource of a type it lacks (origin access control).
+    template = for_partition(load_template(), clients.partition)
     body = template_body(deployable_template(template, code))
     source = template_argument(
         clients.s3, body, args.artifact_bucket, args.stack, clients.region, clients.url_suffix

@@ -11,11 +11,16 @@ import yaml
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 
 # Tags whose long form is {"Fn::<Name>": value}; !Ref, !Condition and !GetAtt are special.
+# Contains .. ValueOfAll are the functions of a template's Rules.
 FUNCTION_TAGS = (
     "And",
     "Base64",
     "Cidr",
+    "Contains",
+    "EachMemberEquals",
+    "EachMemberIn",
     "Equals",
+    "ForEach",
     "FindInMap",
     "GetAZs",
     "If",
@@ -24,11 +29,14 @@ FUNCTION_TAGS = (
     "Length",
     "Not",
     "Or",
+    "RefAll",
     "Select",
     "Split",
     "Sub",
     "ToJsonString",
     "Transform",
+    "ValueOf",
+    "ValueOfAll",
 )
 
 
