@@ -71,6 +71,29 @@ ANSWER: Final[dict[str, str]] = {
     "unknown_question": "问卷里没有这道题，请刷新页面后重新填写。",
 }
 
+# -- the collector: what a person (or the page's script) is told about a whole submission --
+
+SUBMISSION: Final[dict[str, str]] = {
+    "malformed": "提交的内容无法识别，请刷新页面后重新填写。",
+    "too_large": "提交的内容过长，请刷新页面后重新填写。",
+    "unsupported_media_type": "提交的格式不正确，请通过问卷页面提交。",
+    "unknown_department": "没有找到这个单位的问卷，请核对网址或重新扫描二维码。",
+    "stale_version": "问卷内容已经更新，请刷新页面，按新问卷重新提交。",
+    "invalid_answers": "有 {count} 处需要修改，请按提示修改后重新提交。",
+    "rate_limited": "提交太频繁，请稍等 {seconds} 秒后再提交。",
+    "unavailable": "系统繁忙，您的答案还没有保存，请过 {seconds} 秒后再提交一次。",
+    "not_found": "没有这个网址。",
+    "method_not_allowed": "不支持这种请求方式。",
+}
+
+# Problems with a submission's own fields, shown like an answer's problem.
+SUBMISSION_FIELD: Final[dict[str, str]] = {
+    "missing_submission_id": "缺少提交编号，请刷新页面后重新提交。",
+    "invalid_submission_id": "提交编号格式不正确，请刷新页面后重新提交。",
+    "unknown_channel": "填写渠道不正确，请从单位的二维码或链接重新进入问卷。",
+    "invalid_version": "问卷版本不正确，请刷新页面后重新提交。",
+}
+
 
 def definition_message(code: str, **values: object) -> str:
     return DEFINITION[code].format(**values)
@@ -78,3 +101,11 @@ def definition_message(code: str, **values: object) -> str:
 
 def answer_message(code: str, **values: object) -> str:
     return ANSWER[code].format(**values)
+
+
+def submission_message(code: str, **values: object) -> str:
+    return SUBMISSION[code].format(**values)
+
+
+def submission_field_message(code: str) -> str:
+    return SUBMISSION_FIELD[code]

@@ -1,0 +1,263 @@
+"""The collector's figures: cold start, warm validate+serialize, and `manyi serve` throughput.
+
+    python bench/bench_collector.py            # all three
+    python bench/bench_collector.py cold|warm|serve [--runs N] [--count N]
+
+cold   whole processes, alternating: the floor (`import boto3; boto3.client('dynamodb')`) and
+       the collector (import `manyi.collector.handler`, create the DynamoDB store, the catalogue
+       and the handler); prints both medians and the median of the per-pair ratios. Also the
+       same with X-Ray active tracing, as in a Lambda with `Tracing: Active`.
+warm   one valid JSON submission through `Intake.submit` (parse, rules, record, response
+       body serialized), the store call excluded (an in-memory store); and through the whole
+       handler (Powertools routing, logging) for comparison.
+serve  starts `manyi serve --rate-limit off` on a free port with a fresh data folder, loads it
+       from other processes over loopback keep-alive connections, then checks that every 2xx
+       is in the SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "cn-north-1"}
+
+FLOOR = "import boto3; boto3.client('dynamodb', region_name='cn-north-1')"
+COLLECTOR = """
+import os, sys
+os.environ.setdefault('SUBMISSIONS_TABLE', 'manyi-submissions')
+sys.path.insert(0, {lambda_dir!r})
+import app  # lambda/collector/app.py: imports the collector, creates its clients
+"""
+
+
+def cold(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        lambda_dir = _lambda_bundle(Path(folder))
+        collector = COLLECTOR.format(lambda_dir=str(lambda_dir))
+        xray = {"LAMBDA_TASK_ROOT": str(lambda_dir), "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000"}
+        for label, extra in (("without X-Ray", {}), ("with X-Ray tracing", xray)):
+            floors, ours, ratios = [], [], []
+            for _ in range(runs):
+                floor = _time_process(FLOOR, {})
+                mine = _time_process(collector, extra)
+                floors.append(floor)
+                ours.append(mine)
+                ratios.append(mine / floor)
+            print(
+                f"cold start ({label}, {runs} runs): "
+                f"floor median {statistics.median(floors) * 1000:.0f} ms, "
+                f"collector median {statistics.median(ours) * 1000:.0f} ms, "
+                f"median ratio {statistics.median(ratios):.3f}"
+            )
+
+
+def _lambda_bundle(folder: Path) -> Path:
+    """lambda/collector/app.py with the current questionnaire next to it, as packaged."""
+    sys.path.insert(0, str(ROOT))
+    from manyi.collector.versions import publish
+    from manyi.loader import load_questionnaire
+
+    bundle = folder / "collector"
+    bundle.mkdir()
+    (bundle / "app.py").write_text((ROOT / "lambda/collector/app.py").read_text())
+    questionnaire = load_questionnaire(ROOT / "questionnaire.yaml")
+    publish(bundle / "questionnaires", questionnaire, datetime.now(UTC).date())
+    return bundle
+
+
+def _time_process(code: str, extra: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], env={**ENV, **extra}, check=True)
+    return time.perf_counter() - start
+
+
+def warm(count: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from manyi.collector.handler import create_handler
+    from manyi.collector.intake import Intake
+    from manyi.collector.versions import Catalogue
+    from manyi.loader import load_questionnaire
+    from manyi.store.memory import MemorySubmissionStore
+
+    q = load_questionnaire(ROOT / "questionnaire.yaml")
+    body = json.dumps(_submission(q.version, "warm-00000000"), ensure_ascii=False).encode()
+    intake = Intake(Catalogue.of(q), MemorySubmissionStore())
+    now = datetime.now(UTC)
+    bodies = [body.replace(b"warm-00000000", f"warm-{i:08d}".encode()) for i in range(count)]
+    start = time.perf_counter()
+    for each in bodies:
+        outcome = intake.submit("application/json", each, "127.0.0.1", now)
+        json.dumps(outcome.body, ensure_ascii=False)
+    per = (time.perf_counter() - start) / count
+    assert outcome.status == 201, outcome
+    print(f"warm: parse + check + record + response, {count} submissions: {per * 1e3:.3f} ms each")
+
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    handler = create_handler(MemorySubmissionStore(), Catalogue.of(q))
+    event = json.loads((ROOT / "tests/events/post_submission_json.json").read_text())
+    events = []
+    for i in range(count):
+        hand_event = dict(event)
+        hand_event["body"] = bodies[i].decode().replace("warm-", "hand-")
+        events.append(hand_event)
+    start = time.perf_counter()
+    for hand_event in events:
+        result = handler(hand_event, _Context())
+    per = (time.perf_counter() - start) / count
+    assert result["statusCode"] == 201, result
+    print(f"warm: the whole handler (routing, logging), in-memory store: {per * 1e3:.3f} ms each")
+
+
+class _Context:
+    function_name = "bench"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:local:0:function:bench"
+    aws_request_id = "bench"
+
+
+def _submission(version: str, submission_id: str) -> dict[str, Any]:
+    event = json.loads((ROOT / "tests/events/post_submission_json.json").read_text())
+    body: dict[str, Any] = json.loads(event["body"])
+    body.update(version=version, submission_id=submission_id)
+    return body
+
+
+def serve(count: int, workers: int, connections: int, seconds: float) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "data"
+        port = _free_port()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "manyi",
+                "serve",
+                "--port",
+                str(port),
+                "--data",
+                str(data),
+                "--site",
+                str(Path(folder) / "no-site"),
+                "--rate-limit",
+                "off",
+            ],
+            cwd=ROOT,
+            env=ENV,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            process.stdout.readline()
+            version = _get(port, "/api/health")["version"]
+            per_worker = count // workers
+            with multiprocessing.get_context("spawn").Pool(workers) as pool:
+                start = time.perf_counter()
+                results = pool.starmap(
+                    _load,
+                    [(port, version, w, per_worker, connections, seconds) for w in range(workers)],
+                )
+                elapsed = time.perf_counter() - start
+        finally:
+            process.terminate()
+            process.wait(10)
+        accepted = [i for ids, _ in results for i in ids]
+        refused = sum(n for _, n in results)
+        with sqlite3.connect(data / "submissions.sqlite3") as db:
+            stored = {row[0] for row in db.execute("SELECT submission_id FROM responses")}
+        missing = set(accepted) - stored
+        print(
+            f"serve: {len(accepted)} accepted in {elapsed:.2f} s = {len(accepted) / elapsed:.0f} "
+            f"submissions/s ({workers} load processes x {connections} keep-alive connections, "
+            f"{refused} not 2xx); {len(stored)} rows stored, {len(missing)} accepted but missing"
+        )
+
+
+def _load(
+    port: int, version: str, worker: int, count: int, connections: int, seconds: float
+) -> tuple[list[str], int]:
+    import threading
+
+    accepted: list[str] = []
+    refused = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def run(connection_number: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for i in range(connection_number, count, connections):
+            if time.monotonic() > deadline:
+                break
+            submission_id = f"bench-{worker:02d}-{i:07d}"
+            body = json.dumps(_submission(version, submission_id), ensure_ascii=False).encode()
+            conn.request("POST", "/api/submissions", body, {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            with lock:
+                if 200 <= response.status < 300:
+                    accepted.append(submission_id)
+                else:
+                    refused[0] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return accepted, refused[0]
+
+
+def _get(port: int, path: str) -> Any:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            return json.loads(conn.getresponse().read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", nargs="?", choices=["cold", "warm", "serve", "all"], default="all")
+    parser.add_argument("--runs", type=int, default=30, help="cold: process pairs")
+    parser.add_argument("--count", type=int, default=10_000, help="warm/serve: submissions")
+    parser.add_argument("--workers", type=int, default=2, help="serve: load processes")
+    parser.add_argument("--connections", type=int, default=4, help="serve: per process")
+    parser.add_argument("--seconds", type=float, default=60, help="serve: time bound")
+    args = parser.parse_args()
+    if args.what in ("cold", "all"):
+        cold(args.runs)
+    if args.what in ("warm", "all"):
+        warm(min(args.count, 5000))
+    if args.what in ("serve", "all"):
+        serve(args.count, args.workers, args.connections, args.seconds)
+
+
+if __name__ == "__main__":
+    main()

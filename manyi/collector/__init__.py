@@ -1,0 +1,1 @@
+"""The collector: the HTTP API that checks and stores submissions, in Lambda and `manyi serve`."""

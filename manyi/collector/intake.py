@@ -1,0 +1,208 @@
+"""One submission from body to stored record: parse, check, store, and say what happened.
+
+Pure of HTTP frameworks: `Intake.submit` takes the bytes and the facts of one request and
+returns an `Outcome` (status and body) that the routes turn into a response. The order of the
+checks decides which problem a client hears about first: size, format, rate, parse, honeypot,
+version, department, then every field problem at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from manyi.answers import check_answers
+from manyi.collector.ratelimit import RateLimiter
+from manyi.collector.shape import check_shape
+from manyi.collector.versions import Catalogue, beijing_today, looks_like_version
+from manyi.messages import submission_field_message, submission_message
+from manyi.model import Department, Questionnaire
+from manyi.store.base import SubmissionStore
+from manyi.submission import (
+    MAX_BODY_BYTES,
+    SUBMISSION_ID_PATTERN,
+    FieldError,
+    MalformedSubmission,
+    StoredSubmission,
+    SubmissionRequest,
+    beijing_month,
+    parse_form,
+    parse_json,
+    utc_timestamp,
+)
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True)
+class FormContext:
+    """What a plain form's error page needs to show the form again with the answers kept."""
+
+    questionnaire: Questionnaire
+    department: Department
+    channel: str
+    answers: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int
+    code: str  # "stored", "replayed", "dropped", or the error code
+    body: dict[str, Any]
+    from_form: bool = False
+    department: str | None = None
+    retry_after: int | None = None
+    errors: tuple[FieldError, ...] = ()
+    form: FormContext | None = field(default=None, repr=False)
+
+    @property
+    def accepted(self) -> bool:
+        return self.status < 300
+
+
+@dataclass
+class Intake:
+    catalogue: Catalogue
+    store: SubmissionStore
+    limiter: RateLimiter | None = None
+
+    def submit(self, content_type: str, body: bytes, address: str, now: datetime) -> Outcome:
+        media = content_type.split(";", 1)[0].strip().lower()
+        from_form = media == FORM
+        if len(body) > MAX_BODY_BYTES:
+            return failure(413, "too_large", from_form)
+        if media not in (JSON, FORM):
+            return failure(415, "unsupported_media_type", from_form)
+        if self.limiter is not None:
+            wait = self.limiter.take(address, beijing_today(now).isoformat(), now.timestamp())
+            if wait:
+                return failure(429, "rate_limited", from_form, retry_after=wait, seconds=wait)
+        try:
+            request = parse_form(body) if from_form else parse_json(body)
+        except MalformedSubmission as error:
+            return failure(400, "malformed", from_form, detail=str(error))
+        if request.honeypot:
+            return _dropped(request, now)
+        return self._checked_and_stored(request, now)
+
+    def _checked_and_stored(self, request: SubmissionRequest, now: datetime) -> Outcome:
+        form = request.from_form
+        version_ok = looks_like_version(request.version)
+        questionnaire = self.catalogue.accepted(request.version, beijing_today(now))
+        if questionnaire is None:
+            if not version_ok:
+                error = _field_error("version", "invalid_version")
+                return invalid((error,), form, request.department)
+            return failure(409, "stale_version", form, department=request.department)
+        department = questionnaire.department(request.department)
+        if department is None:
+            return failure(404, "unknown_department", form)
+        errors = list(_meta_errors(questionnaire, request))
+        shape = () if form else check_shape(questionnaire, request.answers)
+        checked = check_answers(questionnaire, request.answers)
+        wrong = {e.question for e in shape}
+        errors += [FieldError(e.question, e.code, e.message) for e in shape]
+        errors += [
+            FieldError(e.question, e.code, e.message)
+            for e in checked.errors
+            if e.question not in wrong
+        ]
+        if errors:
+            context = FormContext(questionnaire, department, request.channel, request.answers)
+            return invalid(tuple(errors), form, department.id, context)
+        submission = StoredSubmission(
+            submission_id=request.submission_id or new_submission_id(),
+            department=department.id,
+            month=beijing_month(now),
+            received_at=utc_timestamp(now),
+            version=questionnaire.version,
+            channel=request.channel,
+            answers=checked.answers,
+        )
+        stored, new = self.store.put(submission)
+        return accepted(stored, "stored" if new else "replayed", form)
+
+
+def new_submission_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def accepted(record: StoredSubmission, code: str, from_form: bool) -> Outcome:
+    body = {
+        "submission_id": record.submission_id,
+        "month": record.month,
+        "received_at": record.received_at,
+    }
+    return Outcome(201, code, body, from_form, department=record.department)
+
+
+def failure(
+    status: int,
+    code: str,
+    from_form: bool,
+    *,
+    department: str | None = None,
+    retry_after: int | None = None,
+    detail: str | None = None,
+    **values: object,
+) -> Outcome:
+    return Outcome(
+        status,
+        code,
+        error_body(code, detail=detail, **values),
+        from_form,
+        department=department,
+        retry_after=retry_after,
+    )
+
+
+def error_body(code: str, *, detail: str | None = None, **values: object) -> dict[str, Any]:
+    error = {"code": code, "message": submission_message(code, **values)}
+    if detail:
+        error["detail"] = detail
+    return {"error": error, "errors": []}
+
+
+def invalid(
+    errors: tuple[FieldError, ...],
+    from_form: bool,
+    department: str | None,
+    context: FormContext | None = None,
+) -> Outcome:
+    message = submission_message("invalid_answers", count=len(errors))
+    body = {
+        "error": {"code": "invalid_answers", "message": message},
+        "errors": [e.to_dict() for e in errors],
+    }
+    return Outcome(422, "invalid_answers", body, from_form, department, None, errors, context)
+
+
+def _dropped(request: SubmissionRequest, now: datetime) -> Outcome:
+    """A bot filled the honeypot: answer as if stored, so it learns nothing, and keep nothing."""
+    submission_id = request.submission_id or new_submission_id()
+    body = {
+        "submission_id": submission_id,
+        "month": beijing_month(now),
+        "received_at": utc_timestamp(now),
+    }
+    return Outcome(201, "dropped", body, request.from_form, department=request.department)
+
+
+def _meta_errors(questionnaire: Questionnaire, request: SubmissionRequest) -> list[FieldError]:
+    errors = []
+    if request.submission_id is None:
+        if not request.from_form:
+            errors.append(_field_error("submission_id", "missing_submission_id"))
+    elif not SUBMISSION_ID_PATTERN.fullmatch(request.submission_id):
+        errors.append(_field_error("submission_id", "invalid_submission_id"))
+    if questionnaire.channel(request.channel) is None:
+        errors.append(_field_error("channel", "unknown_channel"))
+    return errors
+
+
+def _field_error(name: str, code: str) -> FieldError:
+    return FieldError(name, code, submission_field_message(code))

@@ -1,0 +1,1 @@
+"""Where submissions are kept: one interface (`base`), a DynamoDB and an SQLite adapter."""

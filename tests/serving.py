@@ -1,0 +1,104 @@
+"""Start `manyi serve` as its own process for a test, and talk to it over loopback."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[str]
+    port: int
+    data: Path
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body, headers or {})
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def post_json(self, body: Any) -> tuple[int, dict[str, str], Any]:
+        raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        status, headers, answer = self.request(
+            "POST", "/api/submissions", raw, {"Content-Type": "application/json"}
+        )
+        return status, headers, json.loads(answer) if answer else None
+
+
+def start(data: Path, site: Path, *extra: str) -> Served:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "manyi",
+            "serve",
+            "--port",
+            "0",
+            "--data",
+            str(data),
+            "--site",
+            str(site),
+            *extra,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    if found is None:
+        process.kill()
+        raise AssertionError(f"manyi serve did not start: {line!r} {process.communicate()}")
+    return Served(process, int(found.group(1)), data)
+
+
+@contextmanager
+def serving(data: Path, site: Path, *extra: str) -> Iterator[Served]:
+    served = start(data, site, *extra)
+    try:
+        yield served
+    finally:
+        served.process.terminate()
+        served.process.communicate(timeout=20)
+
+
+def make_site(folder: Path, questionnaire_json: dict[str, Any] | None = None) -> Path:
+    """A small built site, as `manyi build` lays it out."""
+    (folder / "d" / "sifaju" / "thanks").mkdir(parents=True)
+    (folder / "assets").mkdir()
+    (folder / "index.html").write_text("<!doctype html><title>问卷</title>", encoding="utf-8")
+    (folder / "d" / "sifaju" / "index.html").write_text("<p>司法局</p>", encoding="utf-8")
+    (folder / "d" / "sifaju" / "thanks" / "index.html").write_text("谢谢", encoding="utf-8")
+    (folder / "assets" / "site.3f2a9c1e.css").write_text("body{}", encoding="utf-8")
+    (folder / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    if questionnaire_json is not None:
+        api = folder / "api" / "questionnaire"
+        api.mkdir(parents=True)
+        (api / f"{questionnaire_json['version']}.json").write_text(
+            json.dumps(questionnaire_json, ensure_ascii=False), encoding="utf-8"
+        )
+    return folder

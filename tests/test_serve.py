@@ -1,0 +1,209 @@
+"""`manyi serve` as a process: the site's files, the collector through API Gateway events,
+data that survives restarts and `kill -9`."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from manyi.model import Questionnaire
+from manyi.serve import from_result, to_event
+from tests.apigw import form_pairs, submission_body
+from tests.serving import Served, make_site, serving, start
+
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, questionnaire: Questionnaire
+) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("serve")
+    site = make_site(folder / "dist", questionnaire.to_dict())
+    with serving(folder / "data", site) as server:
+        yield server
+
+
+def rows(data: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(data / "submissions.sqlite3") as db:
+        return list(db.execute("SELECT submission_id, month FROM responses ORDER BY 1"))
+
+
+def test_pages_and_assets_with_their_types_and_caching(served: Served) -> None:
+    status, headers, body = served.request("GET", "/d/sifaju/")
+    assert status == 200
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert headers["Cache-Control"] == "no-cache"
+    assert body.decode() == "<p>司法局</p>"
+    status, headers, _ = served.request("GET", "/assets/site.3f2a9c1e.css")
+    assert headers["Content-Type"] == "text/css; charset=utf-8"
+    assert "immutable" in headers["Cache-Control"]
+    status, headers, _ = served.request("GET", "/robots.txt")
+    assert headers["Cache-Control"] == "public, max-age=3600"
+    status, headers, _ = served.request("GET", "/")
+    assert status == 200
+
+
+def test_a_department_url_without_slash_redirects_and_unknown_paths_are_404(served: Served) -> None:
+    status, headers, _ = served.request("GET", "/d/sifaju")
+    assert status == 301
+    assert headers["Location"] == "/d/sifaju/"
+    assert served.request("GET", "/d/nobody/")[0] == 404
+    assert served.request("GET", "/../../etc/passwd")[0] == 404
+    assert served.request("GET", "/%2e%2e/%2e%2e/etc/passwd")[0] == 404
+    assert served.request("POST", "/d/sifaju/")[0] == 405
+
+
+def test_etag_revalidation_answers_304(served: Served) -> None:
+    _, headers, _ = served.request("GET", "/d/sifaju/")
+    status, _, body = served.request(
+        "GET", "/d/sifaju/", headers={"If-None-Match": headers["ETag"]}
+    )
+    assert status == 304
+    assert body == b""
+
+
+def test_health_and_openapi_through_the_handler(
+    served: Served, questionnaire: Questionnaire
+) -> None:
+    status, _, body = served.request("GET", "/api/health")
+    assert status == 200
+    assert json.loads(body)["version"] == questionnaire.version
+    status, _, body = served.request("GET", "/api/openapi.json")
+    assert status == 200
+    assert json.loads(body)["components"]["schemas"]["Submission"]["properties"]["version"][
+        "enum"
+    ] == [questionnaire.version]
+
+
+def test_json_submissions_replayed_are_stored_once(
+    served: Served, questionnaire: Questionnaire
+) -> None:
+    body = submission_body(questionnaire, submission_id="serve-replay-01")
+    answers = [served.post_json(body) for _ in range(3)]
+    assert {status for status, _, _ in answers} == {201}
+    assert len({json.dumps(a) for _, _, a in answers}) == 1
+    assert [r for r in rows(served.data) if r[0] == "serve-replay-01"] != []
+    assert sum(1 for r in rows(served.data) if r[0] == "serve-replay-01") == 1
+
+
+def test_a_plain_form_goes_to_the_thanks_page(served: Served, questionnaire: Questionnaire) -> None:
+    before = len(rows(served.data))
+    body = urlencode(form_pairs(questionnaire)).encode()
+    status, headers, _ = served.request(
+        "POST", "/api/submissions", body, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 303
+    assert headers["Location"] == "/d/sifaju/thanks/"
+    assert len(rows(served.data)) == before + 1
+
+
+def test_bodies_too_large_to_read_are_refused_without_reading(served: Served) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    conn.putrequest("POST", "/api/submissions")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", str(2 * 1024 * 1024))
+    conn.endheaders()  # the body is never sent: the answer must not wait for it
+    response = conn.getresponse()
+    assert response.status == 413
+    conn.close()
+    status, _, body = served.request(
+        "POST", "/api/submissions", b"x" * (17 * 1024), {"Content-Type": "application/json"}
+    )
+    assert status == 413
+    assert json.loads(body)["error"]["code"] == "too_large"
+
+
+def test_data_survives_a_restart_and_kill_9_right_after_each_2xx(
+    tmp_path: Path, questionnaire: Questionnaire
+) -> None:
+    site = make_site(tmp_path / "dist", questionnaire.to_dict())
+    data = tmp_path / "data"
+    acknowledged = []
+    for round_number in range(3):
+        server = start(data, site)
+        try:
+            for i in range(20):
+                submission_id = f"kill9-{round_number}-{i:04d}"
+                status, _, _ = server.post_json(
+                    submission_body(questionnaire, submission_id=submission_id)
+                )
+                assert status == 201
+                acknowledged.append(submission_id)
+        finally:
+            # No goodbye: the process dies right after the last 2xx.
+            server.process.send_signal(signal.SIGKILL)
+            server.process.communicate(timeout=20)
+    stored = {submission_id for submission_id, _ in rows(data)}
+    assert set(acknowledged) <= stored
+    assert len(stored) == 60
+    # And a replay after the restarts is still answered from the first record.
+    with serving(data, site) as server:
+        status, _, answer = server.post_json(
+            submission_body(questionnaire, submission_id="kill9-0-0000")
+        )
+        assert status == 201
+        assert answer["submission_id"] == "kill9-0-0000"
+    assert len(rows(data)) == 60
+
+
+def test_serve_without_a_built_site_takes_the_questionnaire_from_yaml(tmp_path: Path) -> None:
+    with serving(tmp_path / "data", tmp_path / "no-site") as server:
+        status, _, body = server.request("GET", "/api/health")
+        assert status == 200
+        status, _, body = server.request("GET", "/")
+        assert status == 404
+        assert "manyi build" in body.decode()
+    assert list((tmp_path / "data" / "questionnaires").glob("*.json"))
+
+
+def test_an_http_request_becomes_an_api_gateway_v2_event() -> None:
+    event = to_event(
+        "POST",
+        "/api/submissions?x=1&y=%E4%B8%AD",
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Host": "127.0.0.1:8000",
+            "Cookie": "a=1; b=2",
+            "X-Many": "1",
+        },
+        b"department=sifaju",
+        "10.0.0.9",
+    )
+    assert event["version"] == "2.0"
+    assert event["rawPath"] == "/api/submissions"
+    assert event["rawQueryString"] == "x=1&y=%E4%B8%AD"
+    assert event["queryStringParameters"] == {"x": "1", "y": "中"}
+    assert event["headers"]["content-type"] == "application/x-www-form-urlencoded"
+    assert event["cookies"] == ["a=1", "b=2"]
+    assert event["isBase64Encoded"] is True  # a form, like API Gateway sends it
+    assert event["requestContext"]["http"] == {
+        "method": "POST",
+        "path": "/api/submissions",
+        "protocol": "HTTP/1.1",
+        "sourceIp": "10.0.0.9",
+        "userAgent": "",
+    }
+    json_event = to_event("POST", "/api/x", {"Content-Type": "application/json"}, b'{"a":1}', "::1")
+    assert json_event["body"] == '{"a":1}'
+    assert json_event["isBase64Encoded"] is False
+
+
+def test_a_handler_result_becomes_status_headers_and_body() -> None:
+    status, headers, body = from_result(
+        {
+            "statusCode": 303,
+            "headers": {"Location": "/d/x/thanks/"},
+            "body": "",
+            "cookies": ["s=1"],
+            "isBase64Encoded": False,
+        }
+    )
+    assert (status, body) == (303, b"")
+    assert ("Location", "/d/x/thanks/") in headers
+    assert ("Set-Cookie", "s=1") in headers
