@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from typing import Any
 
@@ -369,3 +370,63 @@ def test_a_leaflet_prints_on_one_sheet_of_its_paper(page: Any, paper: str, path:
     box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     assert box is not None
     assert abs(float(box.group(1)) / 72 * 25.4 - width_mm) < 1
+
+
+def test_a_browser_that_cannot_run_the_script_keeps_the_plain_form(
+    browser: Any, collector: FakeCollector
+) -> None:
+    context = open_context(browser, collector)
+    # The script never arrives (an old in-app browser skips a module script the same way).
+    context.route(f"{ORIGIN}/assets/*.js", lambda route: route.abort())
+    page = context.new_page()
+    page.goto(FORM)
+    assert page.is_visible("#q-q3")  # nothing hidden: the conditions are in words
+    answer_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_url(THANKS)
+    assert only_stored(collector)["answers"]["q1"] == ("none",)
+    context.close()
+
+
+def test_the_pages_rules_agree_with_check_answers_on_random_answer_sets(
+    page: Any, collector: FakeCollector
+) -> None:
+    """Tick random boxes (without the page's help), submit, compare with the server's rules."""
+    from manyi.answers import check_answers
+
+    questionnaire = collector.questionnaire
+    chooser = random.Random(20201015)
+    page.goto(FORM)
+    outcomes = {"accepted": 0, "refused": 0}
+    for _ in range(30):
+        raw: dict[str, list[str]] = {}
+        for question in questionnaire.questions:
+            options = [o.id for o in question.options]
+            # Mostly answered, so that some sets pass; two choices test the exclusive rule.
+            count = 0 if chooser.random() < 0.04 else 1
+            if question.kind == "multiple" and chooser.random() < 0.3:
+                count = 2
+            raw[question.id] = chooser.sample(options, count)
+        page.evaluate(
+            """raw => document.querySelectorAll('fieldset[data-question] input').forEach(i => {
+                 i.checked = (raw[i.name] || []).includes(i.value); })""",
+            raw,
+        )
+        stored_before = len(collector.stored)
+        page.click("button[type=submit]")
+        expected = {e.question: e.message for e in check_answers(questionnaire, raw).errors}
+        if expected:
+            page.wait_for_selector("#problems:not([hidden])")
+            shown = page.eval_on_selector_all(
+                "p.error", "ps => ps.map(p => [p.id.slice(2), p.textContent])"
+            )
+            assert dict(shown) == expected, raw
+            assert len(collector.stored) == stored_before
+            outcomes["refused"] += 1
+        else:
+            outcomes["accepted"] += 1
+            page.wait_for_url(THANKS)
+            assert len(collector.stored) == stored_before + 1
+            page.evaluate("localStorage.clear()")
+            page.goto(FORM)
+    assert min(outcomes.values()) >= 3, outcomes
