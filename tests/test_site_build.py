@@ -284,3 +284,19 @@ def test_the_progress_bar_shows_only_on_a_terminal_or_for_many_departments() -> 
     bar.finish()
     assert screen.getvalue().endswith("] 3/3 departments\n")
     assert screen.getvalue().count("\r") == 3
+
+
+def test_a_collector_on_another_origin_is_allowed_by_the_policy(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    build_site(mini_questionnaire(), out, base_url=BASE_URL, api_url="https://api.example.test/")
+    page = (out / "d" / "sifaju" / "index.html").read_text(encoding="utf-8")
+    assert 'action="https://api.example.test/submissions"' in page
+    assert "connect-src &#39;self&#39; https://api.example.test;" in page
+    assert "form-action &#39;self&#39; https://api.example.test;" in page
+
+
+@pytest.mark.parametrize("api_url", ["api", "ftp://x.test/api", "//api.example.test"])
+def test_an_api_url_must_be_a_path_or_an_http_url(tmp_path: Path, api_url: str) -> None:
+    with pytest.raises(SiteError, match="api-url"):
+        build_site(mini_questionnaire(), tmp_path / "dist", base_url=BASE_URL, api_url=api_url)
+    assert not (tmp_path / "dist").exists()
