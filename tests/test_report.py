@@ -25,14 +25,6 @@ PAYLOADS = [
     '<svg onload="window.pwned = 4"></svg>',
 ]
 PAYLOAD = "".join(PAYLOADS)
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 class Tags(HTMLParser):
@@ -115,37 +107,31 @@ def test_hostile_text_stays_text_in_the_markup(questionnaire: Questionnaire) -> 
 
 @pytest.mark.browser
 def test_a_script_payload_does_not_run_when_the_report_is_opened(
-    questionnaire: Questionnaire, tmp_path: Path
+    questionnaire: Questionnaire, tmp_path: Path, browser: Any
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     q = hostile_questionnaire(questionnaire)
     path = tmp_path / "report.html"
     path.write_text(render_report(q, hostile_view(q)), encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=BROWSER_ARGS, headless=True
-        )
-        try:
-            page = browser.new_page()
-            dialogs: list[str] = []
+    page = browser.new_page()
+    try:
+        dialogs: list[str] = []
 
-            def on_dialog(dialog: Any) -> None:
-                dialogs.append(dialog.message)
-                dialog.dismiss()
+        def on_dialog(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
 
-            page.on("dialog", on_dialog)
-            page.goto(path.as_uri())
-            page.wait_for_load_state("load")
-            assert page.evaluate("typeof window.pwned") == "undefined"
-            assert page.evaluate("document.scripts.length") == 0
-            assert page.locator("img").count() == 0
-            assert dialogs == []
-            body = page.inner_text("body")
-            assert "<script>window.pwned = 1</script>" in body
-            assert page.locator("svg.chart").count() >= 3
-        finally:
-            browser.close()
+        page.on("dialog", on_dialog)
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        assert page.evaluate("typeof window.pwned") == "undefined"
+        assert page.evaluate("document.scripts.length") == 0
+        assert page.locator("img").count() == 0
+        assert dialogs == []
+        body = page.inner_text("body")
+        assert "<script>window.pwned = 1</script>" in body
+        assert page.locator("svg.chart").count() >= 3
+    finally:
+        page.close()
 
 
 def _with_text(questionnaire: Questionnaire, text: str) -> Questionnaire:
