@@ -83,3 +83,23 @@ def test_n_submissions_through_serve_are_n_in_the_results_and_verify_agrees(
         status, _, page = served.request("GET", "/results/", None, auth)
         assert status == 200
         assert month in page.decode()
+
+        # Closing freezes the report; a response after the close is late, counted apart.
+        close = manyi("aggregate", "--close", "--month", month, "--lag", "0", "--data", str(data))
+        assert close.returncode == 0, close.stderr
+        assert f"closed {month}" in close.stdout
+        frozen = (data / "reports" / month / "report.html").read_bytes()
+        late = {
+            **body,
+            "submission_id": "accept-late",
+            "answers": random_answers(questionnaire, rnd),
+        }
+        assert served.post_json(late)[0] == 201
+        again = manyi("aggregate", "--month", month, "--lag", "0", "--data", str(data))
+        assert again.returncode == 0, again.stderr
+        assert (data / "reports" / month / "report.html").read_bytes() == frozen
+        results = manyi("results", "--month", month, "--format", "json", "--data", str(data))
+        sifaju = json.loads(results.stdout)["departments"][0]
+        assert (sifaju["status"], sifaju["responses"], sifaju["late_responses"]) == ("closed", n, 1)
+        late_file = json.loads((data / "reports" / month / "late.json").read_text("utf-8"))
+        assert late_file["late_responses"] == 1
