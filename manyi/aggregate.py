@@ -10,7 +10,7 @@ stable question and option IDs, so responses of every questionnaire version comb
 from __future__ import annotations
 
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +112,29 @@ class Tally:
         _count_elements(self._answers, submission.answers.items())
         meta = (submission.channel, submission.version)
         self._meta[meta] = self._meta.get(meta, 0) + 1
+
+    def add_until(
+        self, items: Iterator[tuple[str, StoredSubmission]], bound: str
+    ) -> tuple[str, StoredSubmission] | None:
+        """Add (sort key, submission) items, in sort key order, until one reaches `bound`.
+
+        Returns that item, not added, for the caller to place; None when `items` ran out. The
+        aggregator's hot loop: `add`'s body inlined, as it runs once per response.
+        """
+        answers, meta = self._answers, self._meta
+        added = 0
+        stopped = None
+        for item in items:
+            if item[0] >= bound:
+                stopped = item
+                break
+            submission = item[1]
+            _count_elements(answers, submission.answers.items())
+            key = (submission.channel, submission.version)
+            meta[key] = meta.get(key, 0) + 1
+            added += 1
+        self.responses += added
+        return stopped
 
     def add_all(self, submissions: Iterable[StoredSubmission]) -> Tally:
         for submission in submissions:

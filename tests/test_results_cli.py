@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -11,6 +12,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from manyi.cli import main
+from manyi.cli.progress import ProgressBar
 from manyi.model import Questionnaire
 from manyi.results.office_token import office_token, token_matches
 from manyi.results.sqlite_store import SqliteResultsStore
@@ -163,3 +165,20 @@ def test_the_office_token_is_made_once_private_and_replaceable(
     assert not token_matches(data, None)
     assert main(["token", "--new", "--data", str(data)]) == 0
     assert capsys.readouterr().out.strip() != token
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_draws_on_a_terminal_only() -> None:
+    terminal = _Terminal()
+    bar = ProgressBar(terminal, min_interval=0)
+    for done in range(4):
+        bar(done, 3, f"2026-11 department {done}")
+    assert "[" + "#" * 30 + "] 3/3" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\n")
+    piped = io.StringIO()
+    ProgressBar(piped, min_interval=0)(1, 3, "x")
+    assert piped.getvalue() == ""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from manyi.cli.common import add_questionnaire_option, load_or_report
@@ -12,6 +13,10 @@ from manyi.cli.results_options import BackendError, add_backend_options, month_t
 
 EXIT_PROBLEMS = 2
 EXIT_DISAGREE = 1
+# The safety lag (see manyi.results.run): on one machine a response is committed within
+# milliseconds of its stamp (the store waits 5 s at most for a lock); in AWS within seconds.
+LOCAL_LAG_SECONDS = 5.0
+AWS_LAG_SECONDS = 120.0
 
 
 def register(subcommands: Any) -> None:
@@ -31,6 +36,16 @@ def register(subcommands: Any) -> None:
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--close", action="store_true", help="close the month (default: this one)")
     action.add_argument("--verify", action="store_true", help="recount from scratch and compare")
+    parser.add_argument(
+        "--lag",
+        type=float,
+        metavar="SECONDS",
+        help=(
+            f"count only responses older than this (default {LOCAL_LAG_SECONDS:g} locally, "
+            f"waiting it out first so that everything received before the command is counted; "
+            f"{AWS_LAG_SECONDS:g} with --aws)"
+        ),
+    )
     add_backend_options(parser)
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
@@ -50,9 +65,18 @@ def run(args: argparse.Namespace) -> int:
     except BackendError as error:
         print(f"manyi aggregate: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
+    default_lag = AWS_LAG_SECONDS if args.aws else LOCAL_LAG_SECONDS
+    lag = max(args.lag if args.lag is not None else default_lag, 0.0)
+    if lag and not args.aws and not args.verify:
+        print(f"waiting {lag:g} s for responses still being written…", file=sys.stderr)
+        time.sleep(lag)
     now = datetime.now(UTC)
     aggregator = Aggregator(
-        questionnaire, backend.submissions, backend.results, progress=ProgressBar()
+        questionnaire,
+        backend.submissions,
+        backend.results,
+        lag=timedelta(seconds=lag),
+        progress=ProgressBar(),
     )
     try:
         if args.verify:

@@ -166,16 +166,12 @@ class Aggregator:
     ) -> tuple[MonthlyResult, int]:
         """Counts of the submissions with after < sort key < until, split at the close."""
         report, late = Tally(), Tally()
-        add_report, add_late = report.add, late.add  # bound once: this loop runs per response
-        for sort_key, submission in self.submissions.department_month(
-            department, month, after_sk=after or None
-        ):
-            if sort_key >= until:
-                break
-            if split is None or sort_key < split:
-                add_report(submission)
-            else:
-                add_late(submission)
+        items = iter(self.submissions.department_month(department, month, after_sk=after or None))
+        # Sorted by key: the report's part first, up to the split, then the late part.
+        first_late = report.add_until(items, until if split is None else min(split, until))
+        if first_late is not None and first_late[0] < until:
+            late.add(first_late[1])
+            late.add_until(items, until)
         read = report.responses + late.responses
         return MonthlyResult(department, month, report.counts(), late.counts()), read
 
