@@ -4,14 +4,21 @@
 setup:
 	./scripts/setup.sh
 
-# Set up, check questionnaire.yaml and do the main job.
+# Set up, check questionnaire.yaml and do the main job: build the site into dist/.
 run: setup
 	manyi check
+	manyi build
+
+# checkov lives in its own virtualenv (scripts/setup.sh makes it): it pins an old boto3.
+CHECKOV ?= .tools/checkov/bin/checkov
 
 lint:
 	ruff check .
 	ruff format --check .
 	mypy
+	cfn-lint infra/template.yaml
+	$(CHECKOV) --file infra/template.yaml --framework cloudformation --quiet --compact \
+		--skip-download
 
 # Set up, then lint, type-check and run the whole test suite.
 test: setup lint

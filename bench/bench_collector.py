@@ -112,12 +112,12 @@ def warm(count: int) -> None:
     event = json.loads((ROOT / "tests/events/post_submission_json.json").read_text())
     events = []
     for i in range(count):
-        each = dict(event)
-        each["body"] = bodies[i].decode().replace("warm-", "hand-")
-        events.append(each)
+        hand_event = dict(event)
+        hand_event["body"] = bodies[i].decode().replace("warm-", "hand-")
+        events.append(hand_event)
     start = time.perf_counter()
-    for each in events:
-        result = handler(each, _Context())
+    for hand_event in events:
+        result = handler(hand_event, _Context())
     per = (time.perf_counter() - start) / count
     assert result["statusCode"] == 201, result
     print(f"warm: the whole handler (routing, logging), in-memory store: {per * 1e3:.3f} ms each")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -204,15 +204,7 @@ class _Checker:
             if option is None:
                 continue
             option_id = self.ident(option, "option", ID_PATTERN, seen)
-            valence = option.get("valence")
-            if valence not in VALENCES:
-                self.report(
-                    option.line_of("valence"),
-                    "bad_valence",
-                    option=option_id,
-                    value=valence,
-                    known=", ".join(VALENCES),
-                )
+            valence = self.one_of(option, "valence", VALENCES, "bad_valence", option=option_id)
             score = option.get("score")
             if score is not None:
                 if not (_is_number(score) and 0 <= score <= 100):
@@ -286,15 +278,9 @@ class _Checker:
         question_id = self.ident(question, "question", ID_PATTERN, question_lines)
         if question_id in RESERVED_FIELDS:
             self.report(question.line_of("id"), "reserved_id", value=question_id)
-        kind = question.get("kind", "single")
-        if kind not in QUESTION_KINDS:
-            self.report(
-                question.line_of("kind"),
-                "unknown_kind",
-                question=question_id,
-                value=kind,
-                known=", ".join(QUESTION_KINDS),
-            )
+        kind = self.one_of(
+            question, "kind", QUESTION_KINDS, "unknown_kind", question=question_id, default="single"
+        )
         number = question.get("number")
         if number is not None and (
             not isinstance(number, int) or isinstance(number, bool) or number < 1
@@ -401,15 +387,13 @@ class _Checker:
             if department is None:
                 continue
             department_id = self.ident(department, "department", DEPARTMENT_ID_PATTERN, seen)
-            kind = department.get("kind")
-            if kind not in DEPARTMENT_KINDS:
-                self.report(
-                    department.line_of("kind"),
-                    "bad_department_kind",
-                    department=department_id,
-                    value=kind,
-                    known=", ".join(DEPARTMENT_KINDS),
-                )
+            kind = self.one_of(
+                department,
+                "kind",
+                DEPARTMENT_KINDS,
+                "bad_department_kind",
+                department=department_id,
+            )
             phone = department.get("complaint_phone", default_phone)
             if "complaint_phone" in department:
                 self.check_phone(phone, department.line_of("complaint_phone"))
@@ -480,6 +464,22 @@ class _Checker:
             self.report(line, "duplicate_id", what=what, value=value, first=seen[value])
         else:
             seen[value] = line
+        return value
+
+    def one_of(
+        self,
+        mapping: LineDict,
+        key: str,
+        allowed: Collection[str],
+        code: str,
+        default: str | None = None,
+        **where: str,
+    ) -> Any:
+        """mapping[key] when it is one of `allowed` (reported otherwise, and returned as is)."""
+        value = mapping.get(key, default)
+        if value not in allowed:
+            known = ", ".join(allowed)
+            self.report(mapping.line_of(key), code, value=value, known=known, **where)
         return value
 
     def flag(self, mapping: LineDict, key: str, *, default: bool) -> bool:

@@ -26,13 +26,16 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from manyi.collector.app import unavailable_result
 from manyi.collector.handler import Handler
 from manyi.collector.intake import FORM
 from manyi.store.base import StoreUnavailable
+
+if TYPE_CHECKING:
+    from manyi.results.web import ResultsSite
 
 # Bodies above this are refused before they are read; the collector's own limit (16 KB,
 # answered 413 by the handler) is far below it.
@@ -52,6 +55,8 @@ CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".woff2": "font/woff2",
 }
+# The results pages take only a login form.
+RESULTS_MAX_BODY = 4096
 # A content hash in the name (site.3f2a9c1e.css) means the file never changes.
 HASHED_NAME = re.compile(r"\.[0-9a-f]{8,}\.[a-z0-9]+$")
 
@@ -198,6 +203,8 @@ class Server(ThreadingHTTPServer):
         self.site = site
         self.handler_lock = threading.Lock()
         self.wait_durable = wait_durable
+        # The office's pages under /results/ (manyi.results.web), set by `manyi serve`.
+        self.results: ResultsSite | None = None
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         with self.handler_lock:
@@ -239,8 +246,28 @@ class RequestHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/api" or path.startswith("/api/"):
             self._collector()
+        elif self.server.results is not None and (
+            path == "/results" or path.startswith("/results/")
+        ):
+            self._results(path)
         else:
             self._static(path)
+
+    def _results(self, path: str) -> None:
+        if self.server.results is None:
+            self._not_found()
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= RESULTS_MAX_BODY:
+            self._plain(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "提交的内容过长。", close=True)
+            return
+        body = self.rfile.read(length) if length else b""
+        query = urlsplit(self.path).query
+        answer = self.server.results.handle(self.command, path, query, dict(self.headers), body)
+        self._send(answer.status, list(answer.headers.items()), answer.body)
 
     def _collector(self) -> None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -1,8 +1,13 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite, the one real browser among them."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +15,52 @@ from manyi.loader import load_questionnaire
 from manyi.model import Questionnaire
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# One Playwright per test session: its sync API refuses to start a second one in the same
+# thread while the first is running.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def _ensure_chromium() -> None:
+    """Install Debian's Chromium when missing (CI machines are fresh); Playwright cannot."""
+    if Path(CHROMIUM).exists() or shutil.which("apt-get") is None or os.geteuid() != 0:
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    subprocess.run(
+        [
+            "apt-get",
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "chromium",
+            "fonts-noto-cjk",
+        ],
+        check=False,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    _ensure_chromium()
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing and could not be installed with apt-get")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,19 @@ import importlib
 from collections.abc import Sequence
 
 # In the order `manyi --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("check", "serve")
+COMMAND_MODULES: tuple[str, ...] = (
+    "check",
+    "build",
+    "serve",
+    "served",
+    "aggregate",
+    "results",
+    "report",
+    "token",
+    "package",
+    "publish",
+    "deploy",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -71,13 +71,17 @@ def run(args: argparse.Namespace) -> int:
             return 2
         publish(questionnaires, questionnaire, today)
     store = SQLiteSubmissionStore(data / "submissions.sqlite3", deferred_commit=True)
-    handler = create_handler(store, Catalogue.open(questionnaires), rate_limit=limit)
+    catalogue = Catalogue.open(questionnaires)
+    handler = create_handler(store, catalogue, rate_limit=limit)
     site = Site(site_root) if site_root.is_dir() else None
     try:
         server = Server((args.host, args.port), handler, site, store.wait_durable)
     except OSError as error:
         print(f"manyi serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
+    from manyi.results.web import ResultsSite
+
+    server.results = ResultsSite(data, catalogue.current)  # behind `manyi token`
     host, port = str(server.server_address[0]), int(server.server_address[1])
     where = f"site {site_root}" if site else f"no site at {site_root} (run manyi build)"
     serve_forever(

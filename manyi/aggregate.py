@@ -1,0 +1,211 @@
+"""Counting responses: the integer state of a department-month, and how two of them merge.
+
+Only counts are kept, never rates: counts add up exactly, so the result of A ∪ B is the merge of
+the results of A and B, whatever way the responses were split (increments, versions, crashes
+and re-runs). Rates, the satisfaction index and coverage are derived from counts when rendered
+(`manyi.figures`). Counting does not consult the questionnaire: answers are counted by their
+stable question and option IDs, so responses of every questionnaire version combine.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, _count_elements  # type: ignore[attr-defined]
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from manyi.model import AnswerValue
+from manyi.submission import StoredSubmission
+
+# The added screening question whose answer is the respondent type (个人, 民营企业, …).
+RESPONDENT_QUESTION = "respondent"
+
+
+def _frozen(counts: Mapping[str, int]) -> dict[str, int]:
+    """A plain dict without zero entries, sorted so that equal counts compare and dump equal."""
+    return {key: counts[key] for key in sorted(counts) if counts[key]}
+
+
+def _frozen_nested(counts: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
+    nested = {key: _frozen(counts[key]) for key in sorted(counts)}
+    return {key: inner for key, inner in nested.items() if inner}
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a set of responses adds up to. Every field is a count; `+` is the exact merge."""
+
+    responses: int = 0
+    channels: Mapping[str, int] = field(default_factory=dict)
+    versions: Mapping[str, int] = field(default_factory=dict)
+    # Respondents who answered each question (the denominator of its shares and rates).
+    answered: Mapping[str, int] = field(default_factory=dict)
+    # question ID → option ID → respondents who chose it (a multiple choice counts each option).
+    options: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            responses=self.responses + other.responses,
+            channels=_frozen(Counter(self.channels) + Counter(other.channels)),
+            versions=_frozen(Counter(self.versions) + Counter(other.versions)),
+            answered=_frozen(Counter(self.answered) + Counter(other.answered)),
+            options=_frozen_nested(
+                {
+                    question: Counter(self.options.get(question, {}))
+                    + Counter(other.options.get(question, {}))
+                    for question in set(self.options) | set(other.options)
+                }
+            ),
+        )
+
+    @property
+    def respondent_types(self) -> Mapping[str, int]:
+        return self.options.get(RESPONDENT_QUESTION, {})
+
+    def option_count(self, question: str, option: str) -> int:
+        return self.options.get(question, {}).get(option, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "responses": self.responses,
+            "channels": dict(self.channels),
+            "versions": dict(self.versions),
+            "answered": dict(self.answered),
+            "options": {q: dict(o) for q, o in self.options.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Counts:
+        return cls(
+            responses=int(data["responses"]),
+            channels=_frozen({k: int(v) for k, v in data["channels"].items()}),
+            versions=_frozen({k: int(v) for k, v in data["versions"].items()}),
+            answered=_frozen({k: int(v) for k, v in data["answered"].items()}),
+            options=_frozen_nested(
+                {
+                    q: {o: int(n) for o, n in options.items()}
+                    for q, options in data["options"].items()
+                }
+            ),
+        )
+
+
+EMPTY = Counts()
+
+
+class Tally:
+    """Adds responses one at a time, cheaply: the aggregator streams a million through it.
+
+    Each response costs one C-level count of its (question, answer) pairs — the loop behind
+    `Counter.update`, called directly to skip its per-call Python overhead — and one increment
+    for its channel and version; option counts are expanded from the distinct answer values
+    only at the end.
+    """
+
+    def __init__(self) -> None:
+        self.responses = 0
+        self._answers: dict[tuple[str, AnswerValue], int] = {}
+        self._meta: dict[tuple[str, str], int] = {}
+
+    def add(self, submission: StoredSubmission) -> None:
+        self.responses += 1
+        _count_elements(self._answers, submission.answers.items())
+        meta = (submission.channel, submission.version)
+        self._meta[meta] = self._meta.get(meta, 0) + 1
+
+    def add_until(
+        self, items: Iterator[tuple[str, StoredSubmission]], bound: str
+    ) -> tuple[str, StoredSubmission] | None:
+        """Add (sort key, submission) items, in sort key order, until one reaches `bound`.
+
+        Returns that item, not added, for the caller to place; None when `items` ran out. The
+        aggregator's hot loop: `add`'s body inlined, as it runs once per response.
+        """
+        answers, meta = self._answers, self._meta
+        added = 0
+        stopped = None
+        for item in items:
+            if item[0] >= bound:
+                stopped = item
+                break
+            submission = item[1]
+            _count_elements(answers, submission.answers.items())
+            key = (submission.channel, submission.version)
+            meta[key] = meta.get(key, 0) + 1
+            added += 1
+        self.responses += added
+        return stopped
+
+    def add_all(self, submissions: Iterable[StoredSubmission]) -> Tally:
+        for submission in submissions:
+            self.add(submission)
+        return self
+
+    def counts(self) -> Counts:
+        channels: Counter[str] = Counter()
+        versions: Counter[str] = Counter()
+        for (channel, version), n in self._meta.items():
+            channels[channel] += n
+            versions[version] += n
+        answered: Counter[str] = Counter()
+        options: dict[str, Counter[str]] = {}
+        for (question, value), n in self._answers.items():
+            answered[question] += n
+            chosen = options.setdefault(question, Counter())
+            for option in (value,) if isinstance(value, str) else value:
+                chosen[option] += n
+        return Counts(
+            responses=self.responses,
+            channels=_frozen(channels),
+            versions=_frozen(versions),
+            answered=_frozen(answered),
+            options=_frozen_nested(options),
+        )
+
+
+def count(submissions: Iterable[StoredSubmission]) -> Counts:
+    return Tally().add_all(submissions).counts()
+
+
+@dataclass(frozen=True)
+class MonthlyResult:
+    """One department's month: the report's responses and, apart, those that came after close.
+
+    Before the month is closed every response is in `counts`; once it is closed, `counts` is
+    the frozen report and responses counted later go to `late`, never into the report.
+    """
+
+    department: str
+    month: str
+    counts: Counts = EMPTY
+    late: Counts = EMPTY
+
+    def merge(self, other: MonthlyResult) -> MonthlyResult:
+        if (self.department, self.month) != (other.department, other.month):
+            raise ValueError(
+                f"cannot merge {other.department} {other.month} into {self.department} {self.month}"
+            )
+        return MonthlyResult(
+            self.department, self.month, self.counts + other.counts, self.late + other.late
+        )
+
+    @property
+    def responses(self) -> int:
+        return self.counts.responses
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "department": self.department,
+            "month": self.month,
+            "counts": self.counts.to_dict(),
+            "late": self.late.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MonthlyResult:
+        return cls(
+            department=data["department"],
+            month=data["month"],
+            counts=Counts.from_dict(data["counts"]),
+            late=Counts.from_dict(data["late"]),
+        )

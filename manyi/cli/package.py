@@ -1,0 +1,59 @@
+"""`manyi package`: build the Lambda artifact (build/lambda.zip) that `manyi deploy` uploads."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from manyi.cli.common import add_questionnaire_option, load_or_report
+
+EXIT_PROBLEMS = 2
+
+
+def register(subcommands: Any) -> None:
+    parser = subcommands.add_parser(
+        "package",
+        help="build the Lambda artifact: our code, the questionnaire versions, pinned wheels",
+        description=(
+            "Zip both functions' code reproducibly: manyi, site_builder, templates, the "
+            "handlers in lambda/, every questionnaire version in DIST/api/questionnaire/ and "
+            "the wheels of infra/lambda-requirements.txt for python3.13 on arm64."
+        ),
+    )
+    parser.add_argument("--dist", default="dist", help="the built site (default: dist)")
+    parser.add_argument(
+        "--out", default="build/lambda.zip", help="the zip to write (default: build/lambda.zip)"
+    )
+    parser.add_argument(
+        "--cache",
+        default="build",
+        help="where installed wheels are kept between builds (default: build)",
+    )
+    add_questionnaire_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from manyi.collector.versions import beijing_today
+    from manyi.deploy.artifact import ArtifactError, build_artifact, dependencies_folder
+
+    questionnaire = load_or_report(args.questionnaire)
+    if questionnaire is None:
+        return EXIT_PROBLEMS
+    try:
+        artifact = build_artifact(
+            Path(args.out),
+            dist=Path(args.dist),
+            current_version=questionnaire.version,
+            today=beijing_today(datetime.now(UTC)),
+            dependencies=dependencies_folder(Path(args.cache)),
+        )
+    except ArtifactError as error:
+        print(f"manyi package: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(artifact.summary())
+    return 0

@@ -1,0 +1,54 @@
+"""`manyi report --month YYYY-MM --out DIR`: the printable HTML report and its data files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from manyi.cli.common import add_questionnaire_option, load_or_report
+from manyi.cli.results_options import (
+    BackendError,
+    add_backend_options,
+    close_store,
+    month_type,
+    open_results,
+)
+
+EXIT_PROBLEMS = 2
+
+
+def register(subcommands: Any) -> None:
+    parser = subcommands.add_parser(
+        "report",
+        help="write a month's HTML report (and its JSON, CSV, XLSX) into a folder",
+    )
+    parser.add_argument("--month", type=month_type, required=True, metavar="YYYY-MM")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    add_backend_options(parser)
+    add_questionnaire_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from manyi.results.month import TREND_MONTHS, month_view
+    from manyi.results.outputs import OutputFolder, month_files
+
+    questionnaire = load_or_report(args.questionnaire)
+    if questionnaire is None:
+        return EXIT_PROBLEMS
+    try:
+        store = open_results(args)
+    except BackendError as error:
+        print(f"manyi report: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        view = month_view(questionnaire, store, args.month, TREND_MONTHS)
+        folder = OutputFolder(Path(args.out))
+        for name, (data, content_type) in month_files(questionnaire, view).items():
+            folder.write(name, data, content_type)
+            print(Path(args.out) / name)
+    finally:
+        close_store(store)
+    return 0

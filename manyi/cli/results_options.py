@@ -1,0 +1,104 @@
+"""Options the office's commands share: where the data is (a local folder, or AWS) and months."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from manyi.results.backends import (
+    DEFAULT_DATA,
+    AwsNames,
+    Backend,
+    aws_backend,
+    aws_results,
+    local_backend,
+    local_results,
+)
+from manyi.results.served_file import parse_month
+from manyi.results.state import ResultsStore
+
+
+def month_type(text: str) -> str:
+    try:
+        return parse_month(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        default=str(DEFAULT_DATA),
+        help=f"the local data folder shared with `manyi serve` (default: {DEFAULT_DATA}/)",
+    )
+
+
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    add_data_option(parser)
+    aws = parser.add_argument_group("AWS (instead of the local data folder)")
+    aws.add_argument("--aws", action="store_true", help="use DynamoDB and S3")
+    aws.add_argument(
+        "--submissions-table",
+        metavar="NAME",
+        default=os.environ.get("SUBMISSIONS_TABLE"),
+        help="default: $SUBMISSIONS_TABLE",
+    )
+    aws.add_argument(
+        "--results-table",
+        metavar="NAME",
+        default=os.environ.get("RESULTS_TABLE"),
+        help="default: $RESULTS_TABLE",
+    )
+    aws.add_argument(
+        "--reports-bucket",
+        metavar="NAME",
+        default=os.environ.get("REPORTS_BUCKET"),
+        help="default: $REPORTS_BUCKET",
+    )
+    aws.add_argument(
+        "--region",
+        metavar="REGION",
+        default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+        help="default: $AWS_REGION",
+    )
+
+
+class BackendError(Exception):
+    """The options do not say where the data is; the message says what is missing."""
+
+
+def _aws_names(args: argparse.Namespace, *, submissions: bool) -> AwsNames:
+    needed = [("--results-table (or $RESULTS_TABLE)", args.results_table)]
+    if submissions:
+        needed.append(("--submissions-table (or $SUBMISSIONS_TABLE)", args.submissions_table))
+    missing = [option for option, value in needed if not value]
+    if missing:
+        raise BackendError(f"--aws needs {' and '.join(missing)}")
+    return AwsNames(
+        submissions_table=args.submissions_table,
+        results_table=args.results_table,
+        reports_bucket=args.reports_bucket,
+        region=args.region,
+    )
+
+
+def open_backend(args: argparse.Namespace) -> Backend:
+    """The submissions, the results state and the outputs (for `manyi aggregate`)."""
+    if not args.aws:
+        return local_backend(Path(args.data))
+    return aws_backend(_aws_names(args, submissions=True))
+
+
+def open_results(args: argparse.Namespace) -> ResultsStore:
+    """The results state alone (for the commands that only read results or set served counts)."""
+    if not args.aws:
+        return local_results(Path(args.data))
+    return aws_results(_aws_names(args, submissions=False))
+
+
+def close_store(store: object) -> None:
+    closer = getattr(store, "close", None)
+    if closer is not None:
+        closer()

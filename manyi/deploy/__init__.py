@@ -1,0 +1,1 @@
+"""Deployment to AWS: the Lambda artifact, the site upload and the CloudFormation stack."""

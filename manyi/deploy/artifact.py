@@ -1,0 +1,186 @@
+"""The Lambda artifact: our code, the questionnaire versions and pinned wheels, zipped reproducibly.
+
+One zip serves both functions (the template's `Globals.Function.CodeUri`). Inside it:
+
+    lambda/<name>/app.py              the handlers (`lambda/<name>/app.lambda_handler`)
+    manyi/, site_builder/, templates/ our packages and the page templates
+    lambda/collector/questionnaires/  every version in dist/api/questionnaire/ + versions.json
+    jinja2/, markupsafe/, ...         infra/lambda-requirements.txt, wheels for arm64
+
+Reproducible: the wheels are pinned by hash for one platform, entries are sorted, every entry
+has the same timestamp and mode, and no bytecode is shipped (it would embed build times and
+the build machine's Python), so the same commit and dist/ give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from manyi.deploy.catalogue import ARTIFACT_FOLDER, CatalogueError, ship_versions, shipped_versions
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIREMENTS = ROOT / "infra" / "lambda-requirements.txt"
+# Keep in step with the template's Globals: Runtime and Architectures.
+LAMBDA_PYTHON = "3.13"
+LAMBDA_PLATFORM = "manylinux2014_aarch64"
+# What we ship of our own tree; a folder that does not exist (yet) is left out.
+SOURCES = ("lambda", "manyi", "site_builder", "templates")
+# The earliest moment a zip can record: the same for every entry of every build.
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o100644
+# Lambda's limit on the unzipped size of a function (zip uploaded through S3).
+MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+SKIPPED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache"})
+SKIPPED_SUFFIXES = (".pyc", ".pyo", ".tmp")
+
+
+class ArtifactError(Exception):
+    """The artifact cannot be built as asked; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    path: Path
+    size: int  # bytes of the zip
+    unzipped_size: int
+    files: int
+    sha256: str
+    versions: tuple[str, ...]  # questionnaire versions bundled
+
+    def summary(self) -> str:
+        return (
+            f"{self.path}: {self.size / 1e6:.1f} MB zipped, {self.unzipped_size / 1e6:.1f} MB "
+            f"unzipped, {self.files} files, questionnaire version(s) "
+            f"{', '.join(self.versions)}; sha256 {self.sha256}"
+        )
+
+
+def build_artifact(
+    out: Path,
+    *,
+    dist: Path,
+    current_version: str,
+    today: date,
+    dependencies: Path,
+    root: Path = ROOT,
+    requirements: Path = REQUIREMENTS,
+) -> Artifact:
+    """Install the pinned wheels into `dependencies` (once), then write the zip to `out`.
+
+    `current_version` is the version of questionnaire.yaml: the one the built pages carry.
+    """
+    try:
+        versions = ship_versions(dist, current_version, today)
+    except CatalogueError as error:
+        raise ArtifactError(str(error)) from None
+    install_dependencies(requirements, dependencies)
+    entries: dict[str, Path] = {}
+    # pip --target puts console scripts in bin/; they are no use inside a function.
+    entries.update(
+        item for item in _tree(dependencies, prefix="") if not item[0].startswith("bin/")
+    )
+    for source in SOURCES:
+        if (root / source).is_dir():
+            entries.update(_tree(root / source, prefix=f"{source}/"))
+    # Only the versions of this build: nothing a local run may have left beside the handler.
+    entries = {k: v for k, v in entries.items() if not k.startswith(f"{ARTIFACT_FOLDER}/")}
+    entries.update(versions)
+    unzipped = sum(path.stat().st_size for path in entries.values())
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise ArtifactError(
+            f"the artifact would unzip to {unzipped / 1e6:.0f} MB, over Lambda's 250 MB limit"
+        )
+    write_zip(entries, out)
+    content = out.read_bytes()
+    return Artifact(
+        path=out,
+        size=len(content),
+        unzipped_size=unzipped,
+        files=len(entries),
+        sha256=hashlib.sha256(content).hexdigest(),
+        versions=shipped_versions(versions),
+    )
+
+
+def dependencies_folder(cache: Path, requirements: Path = REQUIREMENTS) -> Path:
+    """Where the wheels of one lock file are installed: a new lock gets a new folder."""
+    key = hashlib.sha256(
+        requirements.read_bytes() + f"{LAMBDA_PYTHON} {LAMBDA_PLATFORM}".encode()
+    ).hexdigest()[:16]
+    return cache / f"lambda-deps-{key}"
+
+
+def install_dependencies(requirements: Path, target: Path) -> None:
+    """pip-install the locked wheels for the Lambda platform into `target`, unless done before."""
+    done = target / ".complete"
+    if done.exists():
+        return
+    if target.exists():
+        shutil.rmtree(target)  # an interrupted install: start again
+    staging = target.with_name(target.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--no-deps",
+        "--no-compile",
+        "--require-hashes",
+        "--only-binary=:all:",
+        f"--platform={LAMBDA_PLATFORM}",
+        "--implementation=cp",
+        f"--python-version={LAMBDA_PYTHON}",
+        f"--target={staging}",
+        "--requirement",
+        str(requirements),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise ArtifactError(
+            f"pip could not install {requirements} for {LAMBDA_PLATFORM}:\n{result.stderr}"
+        )
+    (staging / ".complete").write_text("", encoding="utf-8")
+    staging.rename(target)
+
+
+def write_zip(entries: Mapping[str, Path | bytes], out: Path) -> None:
+    """Write entries sorted by name, each with the same timestamp and mode, then swap it in."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    with zipfile.ZipFile(partial, "w") as archive:
+        for name in sorted(entries):
+            source = entries[name]
+            data = source if isinstance(source, bytes) else source.read_bytes()
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+            info.external_attr = FILE_MODE << 16
+            info.create_system = 3  # Unix, whatever the build machine: the mode bits count
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=9)
+    partial.replace(out)
+
+
+def _tree(folder: Path, *, prefix: str) -> Iterable[tuple[str, Path]]:
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if not path.is_file() or _skipped(relative):
+            continue
+        yield prefix + relative.as_posix(), path
+
+
+def _skipped(relative: Path) -> bool:
+    if relative.name == ".complete" or relative.name.endswith(SKIPPED_SUFFIXES):
+        return True
+    return any(part in SKIPPED_PARTS for part in relative.parts)

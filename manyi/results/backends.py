@@ -1,0 +1,101 @@
+"""Opening the aggregator's stores and outputs: local files by default, AWS when told.
+
+Local: the submission store of `manyi serve` and the results state in the same data folder
+(`data/` by default), outputs under `<data>/reports/`. AWS: the two DynamoDB tables and the
+private reports bucket, named by options or by the Lambda's environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from manyi.results.outputs import OutputFolder, Outputs, S3Outputs
+from manyi.results.state import ResultsStore, SubmissionSource
+
+DEFAULT_DATA = Path("data")
+# The file `manyi serve` keeps its submissions in (issue 4's SQLite store).
+SUBMISSIONS_FILE = "submissions.sqlite3"
+
+
+@dataclass
+class Backend:
+    submissions: SubmissionSource
+    results: ResultsStore
+    outputs: Outputs | None  # None: nothing is published (no reports bucket configured)
+    where: str
+
+    def close(self) -> None:
+        for part in (self.submissions, self.results):
+            closer = getattr(part, "close", None)
+            if closer is not None:
+                closer()
+
+
+def local_results(data: Path) -> ResultsStore:
+    from manyi.results.sqlite_store import SqliteResultsStore
+
+    return SqliteResultsStore.in_folder(data)
+
+
+def aws_results(names: AwsNames, dynamodb: Any = None) -> ResultsStore:
+    from manyi.results.dynamodb_store import DynamoDBResultsStore
+
+    if dynamodb is None:
+        import boto3
+
+        dynamodb = boto3.client("dynamodb", region_name=names.region)
+    return DynamoDBResultsStore(names.results_table, dynamodb)
+
+
+def local_backend(data: Path) -> Backend:
+    from manyi.results.sqlite_store import SqliteResultsStore
+    from manyi.store.sqlite import SQLiteSubmissionStore
+
+    return Backend(
+        submissions=SQLiteSubmissionStore(data / SUBMISSIONS_FILE),
+        results=SqliteResultsStore.in_folder(data),
+        outputs=OutputFolder(data),
+        where=str(data),
+    )
+
+
+@dataclass(frozen=True)
+class AwsNames:
+    submissions_table: str | None
+    results_table: str
+    reports_bucket: str | None
+    region: str | None = None
+
+    @classmethod
+    def from_environment(cls, env: Any = None) -> AwsNames:
+        env = os.environ if env is None else env
+        return cls(
+            submissions_table=env.get("SUBMISSIONS_TABLE") or None,
+            results_table=env["RESULTS_TABLE"],
+            reports_bucket=env.get("REPORTS_BUCKET") or None,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+        )
+
+
+def aws_backend(names: AwsNames, dynamodb: Any = None, s3: Any = None) -> Backend:
+    import boto3
+
+    from manyi.results.dynamodb_store import DynamoDBResultsStore
+    from manyi.store.dynamodb import DynamoDBSubmissionStore
+
+    if names.submissions_table is None:
+        raise ValueError("the submissions table is not named")
+    if dynamodb is None:
+        dynamodb = boto3.client("dynamodb", region_name=names.region)
+    if s3 is None and names.reports_bucket:
+        s3 = boto3.client("s3", region_name=names.region)
+    outputs = S3Outputs(names.reports_bucket, s3) if names.reports_bucket else None
+    return Backend(
+        submissions=DynamoDBSubmissionStore(names.submissions_table, dynamodb),
+        results=DynamoDBResultsStore(names.results_table, dynamodb),
+        outputs=outputs,
+        where=f"DynamoDB {names.submissions_table} / {names.results_table}",
+    )

@@ -1,0 +1,183 @@
+"""The aggregator's state in the DynamoDB results table (`RESULTS_TABLE`: string `pk` and `sk`).
+
+One partition per month, so reading a month is one Query:
+- `pk = "M#<YYYY-MM>"`, `sk = "DM#<department>"`: a department-month's counts (JSON), its
+  watermark and its version; written by a conditional put on the version it read;
+- `sk = "SERVED#<department>"`: the served-subject count set by the office;
+- `sk = "CLOSE"`: the month's close (its horizon, the served counts at the close, published).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from manyi.aggregate import MonthlyResult
+from manyi.results.state import DepartmentMonthState, MonthClose, StateConflict
+
+Item = dict[str, Any]
+# TransactWriteItems takes at most 100 items.
+TRANSACTION_LIMIT = 100
+
+
+def month_key(month: str) -> str:
+    return f"M#{month}"
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _is_condition_failure(error: Exception) -> bool:
+    response = getattr(error, "response", None) or {}
+    return bool(response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+
+
+class DynamoDBResultsStore:
+    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
+        self.table_name = table_name or os.environ["RESULTS_TABLE"]
+        if client is None:
+            import boto3  # only the AWS path pays for boto3
+
+            client = boto3.client("dynamodb")
+        self._client = client
+
+    def _query(self, month: str, prefix: str) -> Iterator[Item]:
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": month_key(month)}, ":prefix": {"S": prefix}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._client.query(**query)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _get(self, month: str, sk: str) -> Item | None:
+        found = self._client.get_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": month_key(month)}, "sk": {"S": sk}},
+            ConsistentRead=True,
+        )
+        item: Item | None = found.get("Item")
+        return item
+
+    # -- department-months --------------------------------------------------------------
+
+    def state(self, department: str, month: str) -> DepartmentMonthState:
+        item = self._get(month, f"DM#{department}")
+        return DepartmentMonthState.empty(department, month) if item is None else _state(item)
+
+    def month_states(self, month: str) -> list[DepartmentMonthState]:
+        return [_state(item) for item in self._query(month, "DM#")]
+
+    def put_state(self, state: DepartmentMonthState, expected_version: int) -> None:
+        if state.version != expected_version + 1:
+            raise ValueError("a state's version must be the expected version + 1")
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if expected_version == 0
+            else {
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            }
+        )
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item={
+                    "pk": {"S": month_key(state.month)},
+                    "sk": {"S": f"DM#{state.department}"},
+                    "version": {"N": str(state.version)},
+                    "watermark": {"S": state.watermark},
+                    "result": {"S": _dumps(state.result.to_dict())},
+                },
+                **condition,
+            )
+        except Exception as error:
+            if _is_condition_failure(error):
+                raise StateConflict(f"{state.department} {state.month}") from error
+            raise
+
+    # -- months -------------------------------------------------------------------------
+
+    def month_close(self, month: str) -> MonthClose | None:
+        item = self._get(month, "CLOSE")
+        if item is None:
+            return None
+        return MonthClose(
+            month=month,
+            horizon=item["horizon"]["S"],
+            closed_at=item["closed_at"]["S"],
+            served=json.loads(item["served"]["S"]),
+            published=item.get("published", {}).get("BOOL", False),
+        )
+
+    def add_month_close(self, close: MonthClose) -> MonthClose:
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item={
+                    "pk": {"S": month_key(close.month)},
+                    "sk": {"S": "CLOSE"},
+                    "horizon": {"S": close.horizon},
+                    "closed_at": {"S": close.closed_at},
+                    "served": {"S": _dumps(dict(close.served))},
+                    "published": {"BOOL": False},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except Exception as error:
+            if not _is_condition_failure(error):
+                raise
+        recorded = self.month_close(close.month)
+        assert recorded is not None
+        return recorded
+
+    def mark_published(self, month: str) -> None:
+        self._client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": month_key(month)}, "sk": {"S": "CLOSE"}},
+            UpdateExpression="SET published = :yes",
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
+
+    # -- served subjects ----------------------------------------------------------------
+
+    def served(self, month: str) -> dict[str, int]:
+        return {
+            item["sk"]["S"].removeprefix("SERVED#"): int(item["count"]["N"])
+            for item in self._query(month, "SERVED#")
+        }
+
+    def set_served(self, counts: Mapping[tuple[str, str], int]) -> None:
+        """One transaction per 100 entries (DynamoDB's limit); the file was checked whole."""
+        puts = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": {
+                        "pk": {"S": month_key(month)},
+                        "sk": {"S": f"SERVED#{department}"},
+                        "count": {"N": str(count)},
+                    },
+                }
+            }
+            for (month, department), count in sorted(counts.items())
+        ]
+        for start in range(0, len(puts), TRANSACTION_LIMIT):
+            self._client.transact_write_items(TransactItems=puts[start : start + TRANSACTION_LIMIT])
+
+
+def _state(item: Item) -> DepartmentMonthState:
+    return DepartmentMonthState(
+        MonthlyResult.from_dict(json.loads(item["result"]["S"])),
+        version=int(item["version"]["N"]),
+        watermark=item["watermark"]["S"],
+    )

@@ -1,0 +1,114 @@
+"""Where a month's files go (a local folder or a private S3 bucket), and which files are written.
+
+Per month, under `reports/<YYYY-MM>/`: results.json, summary.csv, options.csv, results.xlsx and
+report.html. While a month is open they are rewritten by every run; the close writes them one
+last time, and from then on they are frozen: later runs only write late.json (the late
+arrivals, kept apart) and never touch the report again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from manyi.model import Questionnaire
+from manyi.results.exports import month_json, options_csv, summary_csv, to_xlsx
+from manyi.results.month import TREND_MONTHS, MonthView, month_view
+from manyi.results.report import render_report
+from manyi.results.state import ResultsStore
+
+PREFIX = "reports"
+CSV_TYPE = "text/csv; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Outputs(Protocol):
+    def write(self, key: str, data: bytes, content_type: str) -> None: ...
+
+
+class OutputFolder:
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write aside, then rename: a reader never sees half a file.
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        partial.replace(path)
+
+
+class S3Outputs:
+    def __init__(self, bucket: str, client: Any = None) -> None:
+        if client is None:
+            import boto3  # only the AWS path pays for boto3
+
+            client = boto3.client("s3")
+        self.bucket = bucket
+        self.client = client
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            ServerSideEncryption="AES256",
+        )
+
+
+def _json_bytes(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+Renderer = Callable[[Questionnaire, MonthView], bytes]
+# A month's files: name → (how to make it, content type).
+FILES: dict[str, tuple[Renderer, str]] = {
+    "results.json": (lambda q, view: _json_bytes(month_json(view)), "application/json"),
+    "summary.csv": (lambda q, view: summary_csv(q, view).encode("utf-8"), CSV_TYPE),
+    "options.csv": (lambda q, view: options_csv(view).encode("utf-8"), CSV_TYPE),
+    "results.xlsx": (to_xlsx, XLSX_TYPE),
+    "report.html": (lambda q, view: render_report(q, view).encode("utf-8"), HTML_TYPE),
+}
+
+
+def month_file(questionnaire: Questionnaire, view: MonthView, name: str) -> tuple[bytes, str]:
+    render, content_type = FILES[name]
+    return render(questionnaire, view), content_type
+
+
+def month_files(questionnaire: Questionnaire, view: MonthView) -> dict[str, tuple[bytes, str]]:
+    """File name → (content, content type) of a month's results and report."""
+    return {name: month_file(questionnaire, view, name) for name in FILES}
+
+
+def publish_month(
+    questionnaire: Questionnaire, store: ResultsStore, month: str, outputs: Outputs
+) -> list[str]:
+    """Write the month's files as the rules above say; the keys written."""
+    close = store.month_close(month)
+    view = month_view(questionnaire, store, month, TREND_MONTHS)
+    base = f"{PREFIX}/{month}"
+    if close is not None and close.published:
+        late = {
+            "month": month,
+            "closed_at": close.closed_at,
+            "late_responses": view.city.late.responses,
+            "departments": [
+                {"department": d.department.id, **d.late.to_dict()}
+                for d in view.city.departments
+                if d.late.responses
+            ],
+        }
+        outputs.write(f"{base}/late.json", _json_bytes(late), "application/json")
+        return [f"{base}/late.json"]
+    files = month_files(questionnaire, view)
+    for name, (data, content_type) in files.items():
+        outputs.write(f"{base}/{name}", data, content_type)
+    if close is not None:
+        store.mark_published(month)
+    return [f"{base}/{name}" for name in files]

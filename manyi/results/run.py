@@ -1,0 +1,194 @@
+"""The aggregator: count what is new since each watermark, close months, verify from scratch.
+
+Incremental. Each department-month is read through the submission store's department-month
+access with `after_sk = watermark` (a Query in DynamoDB, never a scan), so a run costs what is
+new, not what is stored.
+
+Safety lag. A collector stamps `received_at` before its write commits, so a response can become
+visible a moment after a later-stamped one. A run therefore counts only submissions received
+before its horizon, `now − lag` (two minutes by default, far above a collector's write time),
+and moves the watermark to that horizon; anything newer is left for the next run.
+
+Close. Closing month M records, once, a close horizon (the run's horizon, or a department's
+watermark if one is further). From then on a department-month's counts are split by that
+horizon: below it, the frozen report; at or above it, late arrivals, kept apart. Because the
+split depends only on the sort key and the recorded horizon, counting again from scratch gives
+the same split, and `verify` can check it exactly.
+
+Idempotent. A department-month moves from one state to the next in one conditional write (see
+`state`): running twice, or crashing and running again, gives the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from manyi.aggregate import MonthlyResult, Tally
+from manyi.model import Questionnaire
+from manyi.results.state import (
+    DepartmentMonthState,
+    MonthClose,
+    ResultsStore,
+    StateConflict,
+    SubmissionSource,
+)
+from manyi.submission import beijing_month, utc_timestamp
+
+DEFAULT_LAG = timedelta(minutes=2)
+# Attempts at one department-month when other runs keep writing it first.
+MAX_ATTEMPTS = 5
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
+
+
+def sort_key_bound(moment: datetime) -> str:
+    """The sort key below every response received before `moment`, above every later one."""
+    return f"R#{utc_timestamp(moment)}"
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def default_months(now: datetime, lag: timedelta = DEFAULT_LAG) -> list[str]:
+    """The months that can still receive responses: this Beijing month and the one before.
+
+    A month receives responses only while it lasts (a response's month is the Beijing month it
+    was received in); the one before is included so that its last hours are read after it
+    ends. Older months are only read when asked for by name.
+    """
+    current = beijing_month(now)
+    return sorted({previous_month(current), beijing_month(now - lag), current})
+
+
+@dataclass
+class RunReport:
+    months: tuple[str, ...]
+    read: int = 0
+    written: int = 0
+    closed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    department: str
+    month: str
+    stored: MonthlyResult
+    recomputed: MonthlyResult
+
+
+class Aggregator:
+    def __init__(
+        self,
+        questionnaire: Questionnaire,
+        submissions: SubmissionSource,
+        store: ResultsStore,
+        *,
+        lag: timedelta = DEFAULT_LAG,
+        progress: Progress | None = None,
+    ) -> None:
+        self.questionnaire = questionnaire
+        self.submissions = submissions
+        self.store = store
+        self.lag = lag
+        self.progress = progress
+
+    @property
+    def department_ids(self) -> list[str]:
+        return [d.id for d in self.questionnaire.departments]
+
+    def run(
+        self,
+        now: datetime,
+        months: Sequence[str] | None = None,
+        close: Iterable[str] = (),
+    ) -> RunReport:
+        """Count what is new up to `now − lag` in `months`; close the months in `close` first."""
+        months = tuple(months) if months else tuple(default_months(now, self.lag))
+        report = RunReport(months)
+        horizon = sort_key_bound(now - self.lag)
+        closes: dict[str, MonthClose | None] = {}
+        for month in months:
+            closes[month] = self.store.month_close(month)
+            if closes[month] is None and month in set(close):
+                closes[month] = self._close(month, now, horizon)
+                report.closed.append(month)
+        steps = [(m, d) for m in months for d in self.department_ids]
+        for done, (month, department) in enumerate(steps):
+            if self.progress:
+                self.progress(done, len(steps), f"{month} {department}")
+            read, written = self.update(department, month, horizon, closes[month])
+            report.read += read
+            report.written += written
+        if self.progress:
+            self.progress(len(steps), len(steps), "done")
+        return report
+
+    def _close(self, month: str, now: datetime, horizon: str) -> MonthClose:
+        watermarks = [s.watermark for s in self.store.month_states(month)]
+        close = MonthClose(
+            month=month,
+            horizon=max([horizon, *watermarks]),
+            closed_at=utc_timestamp(now),
+            served=self.store.served(month),
+        )
+        return self.store.add_month_close(close)
+
+    def update(
+        self, department: str, month: str, horizon: str, close: MonthClose | None
+    ) -> tuple[int, int]:
+        """(submissions read, records written) for one department-month, in one atomic step."""
+        for _ in range(MAX_ATTEMPTS):
+            state = self.store.state(department, month)
+            if horizon <= state.watermark:
+                return 0, 0
+            increment, read = self._count(
+                department, month, state.watermark, horizon, close.horizon if close else None
+            )
+            if not read:
+                # Nothing new: leave the record as it is rather than write an equal one.
+                return 0, 0
+            new = DepartmentMonthState(
+                state.result.merge(increment), version=state.version + 1, watermark=horizon
+            )
+            try:
+                self.store.put_state(new, state.version)
+            except StateConflict:
+                continue
+            return read, 1
+        raise StateConflict(f"{department} {month}: other runs kept writing it first")
+
+    def _count(
+        self, department: str, month: str, after: str, until: str, split: str | None
+    ) -> tuple[MonthlyResult, int]:
+        """Counts of the submissions with after < sort key < until, split at the close."""
+        report, late = Tally(), Tally()
+        items = iter(self.submissions.department_month(department, month, after_sk=after or None))
+        # Sorted by key: the report's part first, up to the split, then the late part.
+        first_late = report.add_until(items, until if split is None else min(split, until))
+        if first_late is not None and first_late[0] < until:
+            late.add(first_late[1])
+            late.add_until(items, until)
+        read = report.responses + late.responses
+        return MonthlyResult(department, month, report.counts(), late.counts()), read
+
+    def verify(self, month: str) -> list[Disagreement]:
+        """Count every department-month of `month` again from scratch; list what differs."""
+        close = self.store.month_close(month)
+        disagreements = []
+        ids = self.department_ids
+        for done, department in enumerate(ids):
+            if self.progress:
+                self.progress(done, len(ids), f"verify {month} {department}")
+            state = self.store.state(department, month)
+            recomputed, _ = self._count(
+                department, month, "", state.watermark, close.horizon if close else None
+            )
+            if recomputed != state.result:
+                disagreements.append(Disagreement(department, month, state.result, recomputed))
+        if self.progress:
+            self.progress(len(ids), len(ids), "done")
+        return disagreements

@@ -1,0 +1,165 @@
+"""The aggregator's state in a local SQLite file (`<data>/results.sqlite3`), for one machine.
+
+Each write is one transaction; a department-month's write checks the version it read, as the
+DynamoDB adapter's conditional put does.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from manyi.aggregate import MonthlyResult
+from manyi.results.state import DepartmentMonthState, MonthClose, StateConflict
+
+FILE_NAME = "results.sqlite3"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS department_month (
+    month TEXT NOT NULL,
+    department TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    watermark TEXT NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (month, department)
+);
+CREATE TABLE IF NOT EXISTS month_close (
+    month TEXT PRIMARY KEY,
+    horizon TEXT NOT NULL,
+    closed_at TEXT NOT NULL,
+    served TEXT NOT NULL,
+    published INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS served (
+    month TEXT NOT NULL,
+    department TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (month, department)
+);
+"""
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class SqliteResultsStore:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: every transaction below is explicit (BEGIN IMMEDIATE … COMMIT).
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    @classmethod
+    def in_folder(cls, data: Path | str) -> SqliteResultsStore:
+        return cls(Path(data) / FILE_NAME)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- department-months --------------------------------------------------------------
+
+    def state(self, department: str, month: str) -> DepartmentMonthState:
+        row = self._db.execute(
+            "SELECT version, watermark, result FROM department_month"
+            " WHERE month = ? AND department = ?",
+            (month, department),
+        ).fetchone()
+        if row is None:
+            return DepartmentMonthState.empty(department, month)
+        return _state(row)
+
+    def month_states(self, month: str) -> list[DepartmentMonthState]:
+        rows = self._db.execute(
+            "SELECT version, watermark, result FROM department_month WHERE month = ?"
+            " ORDER BY department",
+            (month,),
+        )
+        return [_state(row) for row in rows]
+
+    def put_state(self, state: DepartmentMonthState, expected_version: int) -> None:
+        if state.version != expected_version + 1:
+            raise ValueError("a state's version must be the expected version + 1")
+        values = (state.version, state.watermark, _dumps(state.result.to_dict()))
+        with self._transaction() as db:
+            if expected_version == 0:
+                changed = db.execute(
+                    "INSERT OR IGNORE INTO department_month"
+                    " (version, watermark, result, month, department) VALUES (?, ?, ?, ?, ?)",
+                    (*values, state.month, state.department),
+                ).rowcount
+            else:
+                changed = db.execute(
+                    "UPDATE department_month SET version = ?, watermark = ?, result = ?"
+                    " WHERE month = ? AND department = ? AND version = ?",
+                    (*values, state.month, state.department, expected_version),
+                ).rowcount
+        if changed != 1:
+            raise StateConflict(f"{state.department} {state.month}")
+
+    def months(self) -> list[str]:
+        """Every month with counted responses, oldest first."""
+        rows = self._db.execute("SELECT DISTINCT month FROM department_month ORDER BY month")
+        return [month for (month,) in rows]
+
+    # -- months -------------------------------------------------------------------------
+
+    def month_close(self, month: str) -> MonthClose | None:
+        row = self._db.execute(
+            "SELECT month, horizon, closed_at, served, published FROM month_close WHERE month = ?",
+            (month,),
+        ).fetchone()
+        if row is None:
+            return None
+        return MonthClose(row[0], row[1], row[2], json.loads(row[3]), bool(row[4]))
+
+    def add_month_close(self, close: MonthClose) -> MonthClose:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO month_close (month, horizon, closed_at, served, published)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (close.month, close.horizon, close.closed_at, _dumps(dict(close.served)), 0),
+            )
+        recorded = self.month_close(close.month)
+        assert recorded is not None
+        return recorded
+
+    def mark_published(self, month: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE month_close SET published = 1 WHERE month = ?", (month,))
+
+    # -- served subjects ----------------------------------------------------------------
+
+    def served(self, month: str) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT department, count FROM served WHERE month = ? ORDER BY department", (month,)
+        )
+        return dict(rows)
+
+    def set_served(self, counts: Mapping[tuple[str, str], int]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO served (month, department, count) VALUES (?, ?, ?)"
+                " ON CONFLICT (month, department) DO UPDATE SET count = excluded.count",
+                [(month, department, count) for (month, department), count in counts.items()],
+            )
+
+
+def _state(row: tuple[int, str, str]) -> DepartmentMonthState:
+    version, watermark, result = row
+    return DepartmentMonthState(MonthlyResult.from_dict(json.loads(result)), version, watermark)

@@ -1,0 +1,131 @@
+"""The XLSX workbook's sheets: the city summary first, then one sheet per department.
+
+Rates are stored as fractions with a percentage format, counts as integers, so the office can
+sort, sum and chart them; every text goes through `safe_cell`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from manyi.figures import DepartmentFigures
+from manyi.model import Questionnaire
+from manyi.results.exports import (
+    STATUS_TEXT,
+    Cell,
+    rounded,
+    safe_cell,
+    summary_columns,
+    summary_rows,
+)
+from manyi.results.month import MonthView
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+PERCENT = "0.0%"
+
+
+def _append(sheet: Any, row: Sequence[Cell], *, bold: bool = False) -> None:
+    sheet.append([safe_cell(c) for c in row])
+    if bold:
+        for cell in sheet[sheet.max_row]:
+            cell.font = BOLD
+            cell.fill = HEADER_FILL
+
+
+def _fraction(percent: Cell) -> Cell:
+    return percent / 100 if isinstance(percent, (int, float)) else percent
+
+
+def fill_city_sheet(sheet: Any, questionnaire: Questionnaire, view: MonthView) -> None:
+    city = view.city
+    title = f"{questionnaire.title} {view.month} 全市汇总（{STATUS_TEXT[view.status]}）"
+    sheet.append([safe_cell(title)])
+    sheet["A1"].font = TITLE
+    facts: list[tuple[str, Cell, bool]] = [
+        ("有效问卷数", city.total.responses, False),
+        ("关账后收到问卷数", city.late.responses, False),
+        ("已填报的管理和服务对象总数", city.served, False),
+        ("测评率（已填报部门）", city.coverage, True),
+        ("满意度指数", rounded(city.satisfaction_index, 2), False),
+        ("综合满意率", city.satisfaction_rate, True),
+        ("测评率未达标部门数", len(city.below_target), False),
+        ("未填报服务对象数的部门数", len(city.without_served), False),
+    ]  # fmt: skip
+    for label, value, is_rate in facts:
+        _append(sheet, [label, value])
+        if is_rate:
+            sheet.cell(sheet.max_row, 2).number_format = PERCENT
+    sheet.append([])
+    columns = summary_columns(questionnaire)
+    _append(sheet, [c.replace("(%)", "") for c in columns], bold=True)
+    header_row = sheet.max_row
+    rate_columns = {i for i, c in enumerate(columns) if "(%)" in c}
+    for row in summary_rows(questionnaire, view):
+        _append(sheet, [_fraction(c) if i in rate_columns else c for i, c in enumerate(row)])
+        for i in rate_columns:
+            sheet.cell(sheet.max_row, i + 1).number_format = PERCENT
+    sheet.freeze_panes = sheet.cell(header_row + 1, 3)
+    sheet.column_dimensions["A"].width = 26
+    sheet.column_dimensions["B"].width = 28
+    for i in range(3, len(columns) + 1):
+        sheet.column_dimensions[get_column_letter(i)].width = 14
+
+
+def fill_department_sheet(sheet: Any, figures: DepartmentFigures, view: MonthView) -> None:
+    d = figures
+    sheet.append([safe_cell(f"{d.department.name} {d.month}（{STATUS_TEXT[view.status]}）")])
+    sheet["A1"].font = TITLE
+    facts: list[tuple[str, Cell, bool]] = [
+        ("部门编号", d.department.id, False),
+        ("有效问卷数", d.responses, False),
+        ("关账后收到问卷数", d.late.responses, False),
+        ("管理和服务对象总数", d.served, False),
+        ("测评率", d.coverage, True),
+        ("测评率目标", d.coverage_target, True),
+        ("满意度指数", rounded(d.satisfaction_index, 2), False),
+        ("综合满意率", d.satisfaction_rate, True),
+    ]  # fmt: skip
+    for label, value, is_rate in facts:
+        _append(sheet, [label, value])
+        if is_rate:
+            sheet.cell(sheet.max_row, 2).number_format = PERCENT
+    for title, counts in (
+        ("填写渠道", d.counts.channels),
+        ("答题人身份", d.counts.respondent_types),
+        ("问卷版本", d.counts.versions),
+    ):
+        sheet.append([])
+        _append(sheet, [title, "份数"], bold=True)
+        for key, n in counts.items():
+            _append(sheet, [key, n])
+    sheet.append([])
+    _append(sheet, ["题号", "题目", "选项", "人数", "占比", "满意率", "问题率"], bold=True)
+    for q in d.questions:
+        problem_ids = {o.id for o in q.problem_rates}
+        for i, o in enumerate(q.options):
+            _append(
+                sheet,
+                [
+                    q.label if i == 0 else None,
+                    q.text if i == 0 else None,
+                    o.text,
+                    o.count,
+                    o.share,
+                    q.satisfaction_rate if i == 0 and q.satisfaction_scale else None,
+                    o.share if o.id in problem_ids else None,
+                ],
+            )
+            for column in (5, 6, 7):
+                sheet.cell(sheet.max_row, column).number_format = PERCENT
+            sheet.cell(sheet.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 60
+    sheet.column_dimensions["C"].width = 22
+    for letter in "DEFG":
+        sheet.column_dimensions[letter].width = 10

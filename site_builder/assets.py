@@ -1,0 +1,73 @@
+"""The site's CSS and script, read from templates/, named by a hash of their content.
+
+The script gets the answer messages (`manyi.messages.ANSWER`) and the sending states baked in,
+so the page says exactly what the collector says. A changed byte gives a new name, which is
+what lets browsers and the CDN cache the files forever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from manyi.messages import ANSWER
+from site_builder.texts import STATUS
+
+# templates/ sits at the root of the checkout, beside this package.
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+ASSET_FOLDER = "assets"
+HASH_LENGTH = 10
+
+# The script's placeholders: valid JavaScript as written, replaced by JSON when built.
+ANSWER_PLACEHOLDER = "/*ANSWER_MESSAGES*/{}"
+STATUS_PLACEHOLDER = "/*STATUS_MESSAGES*/{}"
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    path: str  # inside dist/, e.g. "assets/site.0a1b2c3d4e.css"
+    content: bytes
+
+    @property
+    def url(self) -> str:
+        return "/" + self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Assets:
+    site_css: Asset
+    print_css: Asset
+    site_js: Asset
+
+    def all(self) -> tuple[Asset, ...]:
+        return (self.site_css, self.print_css, self.site_js)
+
+
+@lru_cache(maxsize=4)
+def load_assets(templates: Path = TEMPLATES) -> Assets:
+    script = (templates / "site.js").read_text(encoding="utf-8")
+    for placeholder in (ANSWER_PLACEHOLDER, STATUS_PLACEHOLDER):
+        if placeholder not in script:
+            raise ValueError(f"{templates / 'site.js'}: placeholder {placeholder} is missing")
+    script = script.replace(ANSWER_PLACEHOLDER, _json(ANSWER)).replace(
+        STATUS_PLACEHOLDER, _json(STATUS)
+    )
+    return Assets(
+        site_css=_hashed("site", "css", (templates / "site.css").read_bytes()),
+        print_css=_hashed("print", "css", (templates / "print.css").read_bytes()),
+        site_js=_hashed("site", "js", script.encode("utf-8")),
+    )
+
+
+def _hashed(stem: str, suffix: str, content: bytes) -> Asset:
+    digest = hashlib.sha256(content).hexdigest()[:HASH_LENGTH]
+    return Asset(f"{ASSET_FOLDER}/{stem}.{digest}.{suffix}", content)
+
+
+def _json(value: object) -> str:
+    # "</" cannot end a script element here (it is a separate file), but keep the JSON safe to
+    # inline anyway.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")

@@ -1,0 +1,77 @@
+"""Where each page lives: the permanent department URL, one link per channel, and the rest.
+
+The first channel of questionnaire.yaml (the leaflet's QR code) is answered at the permanent
+`/d/<id>/`; every other channel has its own static page at `/d/<id>/<channel>/`, which carries
+the channel in a hidden field, so each link works with JavaScript off.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from manyi.model import Channel, Department, Questionnaire
+
+# Folder names inside /d/<id>/ that are pages of their own, so no channel may take them.
+RESERVED_NAMES = frozenset({"thanks", "print", "qr.svg", "qr.png", "index.html"})
+
+
+class SiteError(ValueError):
+    """The site cannot be built as asked (a bad URL, a channel ID that clashes with a page)."""
+
+
+def default_channel(questionnaire: Questionnaire) -> Channel:
+    return questionnaire.channels[0]
+
+
+def department_path(department: Department) -> str:
+    return f"/d/{department.id}/"
+
+
+def channel_path(questionnaire: Questionnaire, department: Department, channel: Channel) -> str:
+    if channel == default_channel(questionnaire):
+        return department_path(department)
+    return f"{department_path(department)}{channel.id}/"
+
+
+def thanks_path(department: Department) -> str:
+    return f"{department_path(department)}thanks/"
+
+
+def leaflet_path(department: Department, paper: str) -> str:
+    name = "" if paper == "a4" else f"{paper}.html"
+    return f"{department_path(department)}print/{name}"
+
+
+def file_of(path: str) -> str:
+    """The file in dist/ that serves a URL path: folders get their index.html."""
+    relative = path.lstrip("/")
+    return relative + "index.html" if relative.endswith("/") or not relative else relative
+
+
+def check_channels(questionnaire: Questionnaire) -> None:
+    clashes = [c.id for c in questionnaire.channels if c.id in RESERVED_NAMES]
+    if clashes:
+        raise SiteError(
+            f"channel ID(s) {', '.join(clashes)} clash with page names under /d/<id>/ "
+            f"({', '.join(sorted(RESERVED_NAMES))}); rename the channel in questionnaire.yaml"
+        )
+
+
+def normalized_base_url(base_url: str) -> str:
+    """An absolute http(s) URL without a trailing slash: QR codes need the full address."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SiteError(f"--base-url must be an absolute http(s) URL, got {base_url!r}")
+    if parts.query or parts.fragment:
+        raise SiteError(f"--base-url must not have a query or fragment, got {base_url!r}")
+    return base_url.rstrip("/")
+
+
+def normalized_api_url(api_url: str) -> str:
+    """The collector's API root, same-origin (`/api`) or absolute, without a trailing slash."""
+    parts = urlsplit(api_url)
+    absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
+    if not (absolute or (not parts.scheme and not parts.netloc and api_url.startswith("/"))):
+        raise SiteError(f"--api-url must be a path such as /api or an http(s) URL, got {api_url!r}")
+    # "/" means the API sits at the site's root: keep "" so "/submissions" follows it.
+    return api_url.rstrip("/")

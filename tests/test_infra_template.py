@@ -1,0 +1,350 @@
+"""infra/template.yaml keeps the contracts: tables, buckets, functions, roles, schedules, ARNs."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from manyi.deploy.template import loads_template, resources_of_type
+from manyi.model import Questionnaire
+from tests.cfn import TEMPLATE_PATH, create_tables, load_template, table_environment
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return resources_of_type(template, kind)
+
+
+def walk(value: Any) -> Any:
+    """Every string in a template fragment."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk(item)
+    elif isinstance(value, str):
+        yield value
+
+
+# -- the loader ------------------------------------------------------------------------------
+
+
+def test_loader_turns_short_tags_into_their_long_form() -> None:
+    text = """
+    AWSTemplateFormatVersion: 2010-09-09
+    A: !Ref Bucket
+    B: !GetAtt Table.StreamSpecification.StreamViewType
+    C: !Sub "arn:${AWS::Partition}:s3:::${Bucket}"
+    D: !If [IsChina, !Join ["", [a, !Select [0, !Split [",", "x,y"]]]], !Ref AWS::NoValue]
+    E: !Equals [!Condition Other, !GetAtt [Api, Arn]]
+    """
+    data = loads_template(text)
+    assert data["AWSTemplateFormatVersion"] == "2010-09-09"
+    assert data["A"] == {"Ref": "Bucket"}
+    assert data["B"] == {"Fn::GetAtt": ["Table", "StreamSpecification.StreamViewType"]}
+    assert data["C"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}"}
+    assert data["D"] == {
+        "Fn::If": [
+            "IsChina",
+            {"Fn::Join": ["", ["a", {"Fn::Select": [0, {"Fn::Split": [",", "x,y"]}]}]]},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert data["E"] == {"Fn::Equals": [{"Condition": "Other"}, {"Fn::GetAtt": ["Api", "Arn"]}]}
+
+
+# -- partitions ------------------------------------------------------------------------------
+
+
+def test_no_arn_hard_codes_the_partition(template: dict[str, Any]) -> None:
+    text = TEMPLATE_PATH.read_text(encoding="utf-8")
+    assert "arn:aws" not in text
+    arns = [s for s in walk(template) if "arn:" in s]
+    assert arns, "the template builds ARNs"
+    for arn in arns:
+        for match in re.finditer(r"\barn:(\$\{[^}]*\}|[^:]*):", arn):
+            assert match.group(1) == "${AWS::Partition}", arn
+    # Service domains too: amazonaws.com.cn in China.
+    endpoints = [s for s in walk(template) if "execute-api" in s]
+    assert endpoints
+    assert all("${AWS::URLSuffix}" in s for s in endpoints)
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+def test_tables_follow_the_storage_contract(template: dict[str, Any]) -> None:
+    tables = resources(template, "AWS::DynamoDB::Table")
+    assert set(tables) == {"SubmissionsTable", "ResultsTable"}
+    for name, table in tables.items():
+        assert table["DeletionPolicy"] == "Retain", name
+        assert table["UpdateReplacePolicy"] == "Retain", name
+        p = table["Properties"]
+        assert p["BillingMode"] == "PAY_PER_REQUEST"
+        assert p["KeySchema"] == [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ]
+        assert {(a["AttributeName"], a["AttributeType"]) for a in p["AttributeDefinitions"]} == {
+            ("pk", "S"),
+            ("sk", "S"),
+        }
+        assert "GlobalSecondaryIndexes" not in p
+        assert "LocalSecondaryIndexes" not in p
+        assert p["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+        assert p["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert p["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None:
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name="cn-north-1")
+        names = create_tables(dynamodb, {"SubmissionsTable": "test-submissions"})
+        assert names == {"SubmissionsTable": "test-submissions", "ResultsTable": "ResultsTable"}
+        assert table_environment(names) == {
+            "SUBMISSIONS_TABLE": "test-submissions",
+            "RESULTS_TABLE": "ResultsTable",
+        }
+        table = dynamodb.Table("test-submissions")
+        table.put_item(Item={"pk": "DM#sifaju#2026-11", "sk": "R#2026-11-27T07:00:00Z#abc"})
+        month = table.query(
+            KeyConditionExpression="pk = :pk AND sk > :mark",
+            ExpressionAttributeValues={":pk": "DM#sifaju#2026-11", ":mark": "R#2026-11-27"},
+        )
+        assert month["Count"] == 1
+        client = dynamodb.meta.client
+        ttl = client.describe_time_to_live(TableName="test-submissions")
+        assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
+        backups = client.describe_continuous_backups(TableName="test-submissions")
+        recovery = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+        assert recovery["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_buckets_are_private_and_reports_are_versioned(template: dict[str, Any]) -> None:
+    buckets = resources(template, "AWS::S3::Bucket")
+    assert set(buckets) == {"SiteBucket", "ReportsBucket"}
+    for name, bucket in buckets.items():
+        p = bucket["Properties"]
+        assert set(p["PublicAccessBlockConfiguration"].values()) == {True}, name
+        assert len(p["PublicAccessBlockConfiguration"]) == 4
+        assert p["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+        assert "WebsiteConfiguration" not in p
+    reports = buckets["ReportsBucket"]["Properties"]
+    assert reports["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert reports["LifecycleConfiguration"]["Rules"]
+    policies = resources(template, "AWS::S3::BucketPolicy")
+    for policy in policies.values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert statements[0]["Sid"] == "TlsOnly"
+        # Nothing is granted to everyone: the only "*" principal is in the TLS deny.
+        for statement in statements[1:]:
+            assert "Fn::If" in statement or statement["Principal"] != "*"
+
+
+def test_pages_and_api_share_one_origin(template: dict[str, Any]) -> None:
+    distribution = resources(template, "AWS::CloudFront::Distribution")["SiteDistribution"]
+    config = distribution["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    # The bucket stays private: origin access control, or in China an origin access identity.
+    assert origins["site"]["OriginAccessControlId"]["Fn::If"][:2] == [
+        "UseOac",
+        {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]},
+    ]
+    oai = origins["site"]["S3OriginConfig"]["OriginAccessIdentity"]["Fn::If"]
+    assert oai[0] == "UseOai"
+    assert "${SiteOriginAccessIdentity}" in oai[1]["Fn::Sub"]
+    conditions = template["Conditions"]
+    assert conditions["IsChina"] == {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}
+    assert "execute-api" in origins["api"]["DomainName"]["Fn::Sub"]
+    (api,) = config["CacheBehaviors"]
+    assert api["PathPattern"] == "/api/*"
+    assert api["TargetOriginId"] == "api"
+    assert "POST" in api["AllowedMethods"]
+    # The collector gets the phone's address (for its rate limit), never the site's Host.
+    policy = template["Resources"][api["OriginRequestPolicyId"]["Ref"]]["Properties"]
+    headers = policy["OriginRequestPolicyConfig"]["HeadersConfig"]
+    assert headers["HeaderBehavior"] == "whitelist"
+    assert "CloudFront-Viewer-Address" in headers["Headers"]
+    assert "Host" not in headers["Headers"]
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "site"
+    http_api = resources(template, "AWS::Serverless::HttpApi")["HttpApi"]["Properties"]
+    settings = http_api["DefaultRouteSettings"]
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ThrottleRateLimit"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ThrottleBurstLimit"}
+    # CORS only where there is no shared origin, and then only for the site's own origin.
+    cors = http_api["CorsConfiguration"]["Fn::If"]
+    assert cors[0] == "UseCors"
+    assert cors[1]["AllowOrigins"] == [{"Ref": "BaseUrl"}]
+
+
+# -- functions -------------------------------------------------------------------------------
+
+
+def test_functions_are_current_arm64_traced_bounded_and_logged(template: dict[str, Any]) -> None:
+    globals_ = template["Globals"]["Function"]
+    assert globals_["Architectures"] == ["arm64"]
+    assert globals_["Tracing"] == "Active"
+    runtime = globals_["Runtime"]
+    lifecycle = _runtime_lifecycle()
+    assert runtime in lifecycle, runtime
+    assert date.fromisoformat(lifecycle[runtime]["deprecated"]) > date.today(), runtime
+    functions = resources(template, "AWS::Serverless::Function")
+    assert set(functions) == {"CollectorFunction", "AggregatorFunction"}
+    log_groups = resources(template, "AWS::Logs::LogGroup")
+    for name, function in functions.items():
+        p = function["Properties"]
+        assert p["MemorySize"] >= 128, name
+        assert p["Timeout"] > 0, name
+        assert "ReservedConcurrentExecutions" in p, name
+        log_group = p["LoggingConfig"]["LogGroup"]["Ref"]
+        assert log_groups[log_group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert functions["AggregatorFunction"]["Properties"]["ReservedConcurrentExecutions"] == 1
+
+
+@pytest.mark.parametrize(
+    ("function", "path"), [("Collector", "collector"), ("Aggregator", "aggregator")]
+)
+def test_handlers_are_the_contract_entry_points(
+    template: dict[str, Any], function: str, path: str
+) -> None:
+    handler = template["Resources"][f"{function}Function"]["Properties"]["Handler"]
+    assert handler == f"lambda/{path}/app.lambda_handler"
+
+
+def test_environment_names_the_contract_variables(template: dict[str, Any]) -> None:
+    functions = resources(template, "AWS::Serverless::Function")
+    collector = functions["CollectorFunction"]["Properties"]["Environment"]["Variables"]
+    aggregator = functions["AggregatorFunction"]["Properties"]["Environment"]["Variables"]
+    assert collector["SUBMISSIONS_TABLE"] == {"Ref": "SubmissionsTable"}
+    assert collector["POWERTOOLS_SERVICE_NAME"] == "collector"
+    assert "RESULTS_TABLE" not in collector  # the collector never touches results
+    assert aggregator["SUBMISSIONS_TABLE"] == {"Ref": "SubmissionsTable"}
+    assert aggregator["RESULTS_TABLE"] == {"Ref": "ResultsTable"}
+    assert aggregator["REPORTS_BUCKET"] == {"Ref": "ReportsBucket"}
+    assert aggregator["POWERTOOLS_SERVICE_NAME"] == "aggregator"
+
+
+# -- least privilege -------------------------------------------------------------------------
+
+
+def role_statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    policies = template["Resources"][role]["Properties"]["Policies"]
+    return [s for policy in policies for s in policy["PolicyDocument"]["Statement"]]
+
+
+def grants(statements: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(action, resource) pairs, resources written as their logical ID or text."""
+    pairs = set()
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            pairs.add((action, _resource_name(statement["Resource"])))
+    return pairs
+
+
+def _resource_name(resource: Any) -> str:
+    if isinstance(resource, str):
+        return resource
+    if "Fn::GetAtt" in resource:
+        return ".".join(resource["Fn::GetAtt"])
+    return str(resource["Fn::Sub"])
+
+
+def test_collector_role_stores_submissions_and_nothing_else(template: dict[str, Any]) -> None:
+    assert grants(role_statements(template, "CollectorRole")) == {
+        ("dynamodb:PutItem", "SubmissionsTable.Arn"),
+        ("dynamodb:GetItem", "SubmissionsTable.Arn"),
+        ("logs:CreateLogStream", "CollectorLogGroup.Arn"),
+        ("logs:PutLogEvents", "CollectorLogGroup.Arn"),
+        ("xray:PutTraceSegments", "*"),
+        ("xray:PutTelemetryRecords", "*"),
+    }
+
+
+def test_aggregator_role_reads_submissions_keeps_results_writes_reports(
+    template: dict[str, Any],
+) -> None:
+    pairs = grants(role_statements(template, "AggregatorRole"))
+    on_submissions = {action for action, resource in pairs if resource == "SubmissionsTable.Arn"}
+    assert on_submissions == {"dynamodb:Query", "dynamodb:GetItem"}
+    assert ("dynamodb:PutItem", "ResultsTable.Arn") in pairs
+    assert ("s3:PutObject", "${ReportsBucket.Arn}/*") in pairs
+    assert ("sqs:SendMessage", "AggregatorFailures.Arn") in pairs
+    assert not any(action.startswith("s3:") and action != "s3:PutObject" for action, _ in pairs)
+
+
+def test_only_xray_gets_a_wildcard_resource(template: dict[str, Any]) -> None:
+    for role in resources(template, "AWS::IAM::Role"):
+        for action, resource in grants(role_statements(template, role)):
+            assert "*" not in action, (role, action)
+            if resource == "*":
+                assert action.startswith("xray:"), (role, action)
+
+
+# -- schedules and failures ------------------------------------------------------------------
+
+
+def test_monthly_close_runs_on_the_questionnaires_close_day_in_beijing(
+    template: dict[str, Any], questionnaire: Questionnaire
+) -> None:
+    events = template["Resources"]["AggregatorFunction"]["Properties"]["Events"]
+    close = events["MonthlyClose"]
+    assert close["Type"] == "ScheduleV2"
+    p = close["Properties"]
+    assert p["ScheduleExpressionTimezone"] == questionnaire.reporting.timezone == "Asia/Shanghai"
+    _minute, _hour, day, month, weekday, year = p["ScheduleExpression"][5:-1].split()
+    assert int(day) == questionnaire.reporting.close_day
+    assert (month, weekday, year) == ("*", "?", "*")
+    assert p["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["AggregatorFailures", "Arn"]}
+    regular = events["Hourly"]["Properties"]
+    assert regular["ScheduleExpression"].startswith("rate(")
+
+
+def test_aggregator_failures_land_in_a_queue_with_an_alarm(template: dict[str, Any]) -> None:
+    p = template["Resources"]["AggregatorFunction"]["Properties"]
+    failure = p["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+    assert failure == {"Type": "SQS", "Destination": {"Fn::GetAtt": ["AggregatorFailures", "Arn"]}}
+    alarms = resources(template, "AWS::CloudWatch::Alarm")
+    watched = {
+        (a["Properties"]["MetricName"], _dimension(a["Properties"]["Dimensions"][0]["Value"]))
+        for a in alarms.values()
+    }
+    assert {
+        ("Errors", "CollectorFunction"),
+        ("Throttles", "CollectorFunction"),
+        ("Errors", "AggregatorFunction"),
+        ("Throttles", "AggregatorFunction"),
+        ("ApproximateNumberOfMessagesVisible", "AggregatorFailures"),
+    } <= watched
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def _dimension(value: Any) -> str:
+    if "Ref" in value:
+        return str(value["Ref"])
+    return str(value["Fn::GetAtt"][0])
+
+
+def _runtime_lifecycle() -> dict[str, Any]:
+    import json
+
+    import cfnlint
+
+    path = Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "LmbdRuntimeLifecycle.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data

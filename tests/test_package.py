@@ -1,0 +1,517 @@
+"""`manyi package`: a reproducible zip whose handlers import and answer in a clean interpreter.
+
+The clean interpreter is what Lambda runs: `python -I -S -B` (no site-packages, no PYTHONPATH,
+no user site, no bytecode written), with sys.path set to the unzipped artifact (/var/task) and
+a folder standing in for /var/runtime, which holds only what the runtime provides: boto3 and
+its dependencies. Python
+3.13 is used when this machine has it (the template's runtime); the handlers talk to a moto
+server through AWS_ENDPOINT_URL.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from manyi.collector.versions import beijing_today, publish
+from manyi.deploy.artifact import (
+    ZIP_TIMESTAMP,
+    ArtifactError,
+    build_artifact,
+    dependencies_folder,
+)
+from manyi.deploy.template import resources_of_type
+from manyi.model import Questionnaire, normalized_with_version
+from tests.cfn import create_tables, load_template
+
+ROOT = Path(__file__).resolve().parents[1]
+REGION = "cn-north-1"
+# The collector judges versions by its own clock, so the history is dated from today.
+TODAY = beijing_today(datetime.now(UTC))
+EARLIER = TODAY - timedelta(days=38)
+VERSIONS = "lambda/collector/questionnaires"
+# What the Lambda Python runtime provides besides the standard library.
+RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
+
+DRIVER = """
+import importlib, json, sys, zoneinfo
+task, runtime, handler_name, event_file, out_file = sys.argv[1:]
+sys.path[:0] = [task, runtime]
+# As if the runtime image had no /usr/share/zoneinfo: Asia/Shanghai must come from the artifact.
+zoneinfo.reset_tzpath(to=[])
+# What the runtime's bootstrap does with the function's Handler setting.
+module_name, function_name = handler_name.rsplit(".", 1)
+handler = getattr(importlib.import_module(module_name.replace("/", ".")), function_name)
+
+class Context:
+    function_name = "manyi-test"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws-cn:lambda:cn-north-1:123456789012:function:manyi-test"
+    aws_request_id = "00000000-0000-0000-0000-000000000001"
+    def get_remaining_time_in_millis(self):
+        return 10000
+
+with open(event_file, encoding="utf-8") as f:
+    events = json.load(f)
+result = [handler(event, Context()) for event in events]
+files = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})
+with open(out_file, "w", encoding="utf-8") as f:
+    json.dump({"result": result, "files": files, "path": sys.path}, f, default=str)
+"""
+
+
+def lambda_python() -> str:
+    """The runtime's Python (3.13) if this machine has it, else the one running the tests."""
+    found = shutil.which("python3.13")
+    candidates = [found] if found else []
+    candidates += sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.13*/bin/python3.13")))
+    for candidate in candidates:
+        probe = subprocess.run(
+            [candidate, "-I", "-c", "import sys; print(sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == "(3, 13)":
+            return candidate
+    return sys.executable
+
+
+def write_version(dist: Path, data: dict[str, Any]) -> None:
+    """A version's JSON where and as `manyi build` writes it."""
+    folder = dist / "api" / "questionnaire"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    (folder / f"{data['version']}.json").write_text(text, encoding="utf-8")
+
+
+def earlier_version(questionnaire: Questionnaire) -> dict[str, Any]:
+    """The questionnaire as it was before an edit: another wording, so another version."""
+    data = questionnaire.to_dict()
+    del data["version"]
+    data["title"] = "依法行政调查问卷（试行）"
+    return normalized_with_version(data)
+
+
+def package(out: Path, dist: Path, cache: Path, version: str) -> Any:
+    return build_artifact(
+        out,
+        dist=dist,
+        current_version=version,
+        today=TODAY,
+        dependencies=dependencies_folder(cache),
+    )
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory, questionnaire: Questionnaire) -> Path:
+    """A site built before an edit of the questionnaire and again after it."""
+    folder = tmp_path_factory.mktemp("site") / "dist"
+    old = earlier_version(questionnaire)
+    write_version(folder, old)
+    # The earlier version was packaged (and so entered the history) weeks ago.
+    publish(folder / "api" / "questionnaire", Questionnaire.from_dict(old), EARLIER)
+    write_version(folder, questionnaire.to_dict())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def artifact_zip(
+    tmp_path_factory: pytest.TempPathFactory, dist: Path, questionnaire: Questionnaire
+) -> Path:
+    work = tmp_path_factory.mktemp("package")
+    return Path(package(work / "lambda.zip", dist, work / "cache", questionnaire.version).path)
+
+
+def test_two_builds_are_byte_identical(
+    tmp_path: Path, dist: Path, artifact_zip: Path, questionnaire: Questionnaire
+) -> None:
+    # A second build from scratch: its own wheel install, its own zip, at another time.
+    again = package(tmp_path / "again.zip", dist, tmp_path / "cache", questionnaire.version)
+    assert again.path.read_bytes() == artifact_zip.read_bytes()
+    assert again.versions == tuple(
+        sorted((questionnaire.version, earlier_version(questionnaire)["version"]))
+    )
+    assert 0 < again.size < again.unzipped_size
+
+
+def test_the_shipped_history_supersedes_the_old_version_on_the_day_it_is_packaged(
+    artifact_zip: Path, dist: Path, questionnaire: Questionnaire
+) -> None:
+    old = earlier_version(questionnaire)["version"]
+    with zipfile.ZipFile(artifact_zip) as archive:
+        history = json.loads(archive.read(f"{VERSIONS}/versions.json"))
+        names = set(archive.namelist())
+    assert history == {
+        "versions": [
+            {"version": old, "published": EARLIER.isoformat()},
+            {"version": questionnaire.version, "published": TODAY.isoformat()},
+        ]
+    }
+    assert {f"{VERSIONS}/{old}.json", f"{VERSIONS}/{questionnaire.version}.json"} <= names
+    # The record stays with the site, so `manyi publish` keeps it in the bucket.
+    on_disk = json.loads((dist / "api/questionnaire/versions.json").read_text(encoding="utf-8"))
+    assert on_disk == history
+
+
+def test_zip_has_fixed_times_no_bytecode_and_what_the_functions_need(
+    artifact_zip: Path, questionnaire: Questionnaire
+) -> None:
+    with zipfile.ZipFile(artifact_zip) as archive:
+        infos = archive.infolist()
+    names = [info.filename for info in infos]
+    assert names == sorted(names)
+    assert {info.date_time for info in infos} == {ZIP_TIMESTAMP}
+    assert {info.external_attr >> 16 for info in infos} == {0o100644}
+    assert not [n for n in names if n.endswith((".pyc", ".pyo")) or "__pycache__" in n]
+    assert not [n for n in names if n.startswith(("bin/", "boto3/", "botocore/", "tests/"))]
+    assert f"{VERSIONS}/{questionnaire.version}.json" in names
+    needed = [
+        "lambda/collector/app.py",
+        "manyi/model.py",
+        "site_builder/render.py",
+        "templates/form.html.j2",
+        "manyi/results/templates/report.html.j2",
+        "aws_lambda_powertools/__init__.py",
+        "aws_xray_sdk/__init__.py",
+        "jinja2/__init__.py",
+        "openpyxl/__init__.py",
+    ]
+    assert not [n for n in needed if n not in names]
+    # The compiled dependencies are the arm64 builds for the runtime's Python.
+    compiled = sorted(n for n in names if n.endswith(".so"))
+    assert compiled == [
+        "markupsafe/_speedups.cpython-313-aarch64-linux-gnu.so",
+        "wrapt/_wrappers.cpython-313-aarch64-linux-gnu.so",
+    ]
+
+
+def test_no_built_questionnaire_no_artifact(tmp_path: Path, questionnaire: Questionnaire) -> None:
+    with pytest.raises(ArtifactError, match="manyi build"):
+        package(tmp_path / "x.zip", tmp_path / "dist", tmp_path / "unused", questionnaire.version)
+    # Built before the last edit: the current version's JSON is not there.
+    write_version(tmp_path / "dist", earlier_version(questionnaire))
+    with pytest.raises(ArtifactError, match=questionnaire.version):
+        package(tmp_path / "x.zip", tmp_path / "dist", tmp_path / "unused", questionnaire.version)
+    assert not (tmp_path / "x.zip").exists()
+    assert not (tmp_path / "unused").exists()
+
+
+def run_manyi(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "manyi", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_cli_reports_the_size(tmp_path: Path, dist: Path) -> None:
+    out = tmp_path / "lambda.zip"
+    cache = str(tmp_path / "cache")
+    site = shutil.copytree(dist, tmp_path / "dist")
+    result = run_manyi("package", "--dist", str(site), "--out", str(out), "--cache", cache)
+    assert result.returncode == 0, result.stderr
+    assert "MB zipped" in result.stdout
+    assert out.exists()
+    missing = run_manyi(
+        "package", "--dist", str(tmp_path / "none"), "--out", str(tmp_path / "no.zip")
+    )
+    assert missing.returncode == 2
+    assert "manyi build" in missing.stderr
+    assert not (tmp_path / "no.zip").exists()
+
+
+# -- the handlers in a clean interpreter, against moto ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def unpacked(tmp_path_factory: pytest.TempPathFactory, artifact_zip: Path) -> tuple[Path, Path]:
+    """The artifact in an empty /var/task, and a /var/runtime with only boto3 and its kin."""
+    task = tmp_path_factory.mktemp("task")
+    with zipfile.ZipFile(artifact_zip) as archive:
+        archive.extractall(task)
+    runtime = tmp_path_factory.mktemp("runtime")
+    for name in RUNTIME_MODULES:
+        module = __import__(name)
+        source = Path(module.__file__ or "")
+        source = source.parent if source.name == "__init__.py" else source
+        (runtime / source.name).symlink_to(source)
+    return task, runtime
+
+
+@pytest.fixture(scope="module")
+def aws(moto_endpoint: str) -> dict[str, str]:
+    """Tables from the template, the reports bucket, and each name a function's env refers to."""
+    credentials = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": moto_endpoint,
+    }
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+    names = create_tables(
+        session.client("dynamodb", endpoint_url=moto_endpoint),
+        {"SubmissionsTable": "pkg-submissions", "ResultsTable": "pkg-results"},
+    )
+    session.client("s3", endpoint_url=moto_endpoint).create_bucket(
+        Bucket="pkg-reports", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    return {**credentials, **names, "ReportsBucket": "pkg-reports", "SiteBucket": "pkg-site"}
+
+
+def function_environment(function: str, aws: dict[str, str], task: Path) -> dict[str, str]:
+    """The function's environment as the template defines it, with test names for the Refs.
+
+    `task` stands for /var/task, where Lambda unpacks the artifact.
+    """
+    properties = load_template()["Resources"][function]["Properties"]
+    parameters = {
+        name: str(declared.get("Default", ""))
+        for name, declared in load_template()["Parameters"].items()
+    }
+    parameters |= {"Stage": "test", "BaseUrl": "https://manyi.example.cn"}
+    env = {}
+    for name, value in properties["Environment"]["Variables"].items():
+        if isinstance(value, dict):
+            ref = value["Ref"]
+            env[name] = aws.get(ref) or parameters[ref]
+        else:
+            env[name] = str(value).replace("/var/task/", f"{task}/")
+    keep = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION")
+    return {
+        **{k: aws[k] for k in keep},
+        "AWS_ENDPOINT_URL": aws["AWS_ENDPOINT_URL"],
+        # What Lambda sets with active tracing, so the handlers take their traced path (the
+        # X-Ray SDK sends its segments over UDP to a daemon that is not there: harmless).
+        "LAMBDA_TASK_ROOT": str(task),
+        "AWS_LAMBDA_FUNCTION_NAME": function,
+        "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+        "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+        "_X_AMZN_TRACE_ID": (
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+        ),
+        "PATH": "/usr/bin:/bin",
+        **env,
+    }
+
+
+def invoke(
+    unpacked: tuple[Path, Path],
+    tmp_path: Path,
+    function: str,
+    events: list[Any],
+    env: dict[str, str],
+) -> dict[str, Any]:
+    """Run the function's handler on each event in one fresh interpreter (one cold start)."""
+    task, runtime = unpacked
+    handler = load_template()["Resources"][function]["Properties"]["Handler"]
+    (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
+    (tmp_path / "event.json").write_text(json.dumps(events), encoding="utf-8")
+    out = tmp_path / "out.json"
+    driver = [str(tmp_path / "driver.py"), str(task), str(runtime), handler]
+    result = subprocess.run(
+        # -B: /var/task is read-only in Lambda, and the runtime folder links into this machine's
+        # site-packages, where a child's bytecode has no business.
+        [lambda_python(), "-I", "-S", "-B", *driver, str(tmp_path / "event.json"), str(out)],
+        cwd=task,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    # Every module came from the artifact, the runtime folder or the standard library.
+    stdlib = str(Path(os.__file__).parent) if lambda_python() == sys.executable else ""
+    for file in answer["files"]:
+        assert file.startswith((str(task), str(runtime))) or (
+            "site-packages" not in file and (not stdlib or file.startswith(stdlib))
+        ), file
+    assert not [p for p in answer["path"] if "site-packages" in p]
+    return answer
+
+
+def handler_file(function: str) -> Path:
+    handler: str = load_template()["Resources"][function]["Properties"]["Handler"]
+    return ROOT / (handler.rsplit(".", 1)[0] + ".py")
+
+
+def valid_answers(questionnaire: Questionnaire) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for question in questionnaire.questions:
+        if not question.applies(answers):
+            continue
+        option = next(o.id for o in question.options if not o.exclusive)
+        answers[question.id] = option if question.kind == "single" else [option]
+    return answers
+
+
+def http_event(method: str, path: str, body: str = "", content_type: str = "") -> dict[str, Any]:
+    """An HTTP API (payload 2.0) event as CloudFront → API Gateway deliver it."""
+    return {
+        "version": "2.0",
+        "routeKey": "ANY /api/{proxy+}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": content_type, "host": "manyi.example.cn"}
+        if content_type
+        else {"host": "manyi.example.cn"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "manyi.example.cn",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "Mozilla/5.0 (Linux; Android 14) MicroMessenger/8.0",
+            },
+            "requestId": "req-1",
+            "routeKey": "ANY /api/{proxy+}",
+            "stage": "$default",
+            "time": "27/Nov/2026:07:00:00 +0000",
+            "timeEpoch": 1795762800000,
+        },
+        "pathParameters": {"proxy": path.removeprefix("/api/")},
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def test_collector_stores_a_submission_in_a_clean_interpreter(
+    unpacked: tuple[Path, Path],
+    tmp_path: Path,
+    aws: dict[str, str],
+    questionnaire: Questionnaire,
+) -> None:
+    department = questionnaire.departments[0]
+    earlier = earlier_version(questionnaire)["version"]
+
+    def submission(submission_id: str, version: str) -> dict[str, Any]:
+        body = {
+            "submission_id": submission_id,
+            "department": department.id,
+            "version": version,
+            "channel": questionnaire.channels[0].id,
+            "website": "",
+            "answers": valid_answers(questionnaire),
+        }
+        return http_event("POST", "/api/submissions", json.dumps(body), "application/json")
+
+    # With JavaScript off, and nothing answered: the form comes back with its errors.
+    form = urlencode(
+        {
+            "department": department.id,
+            "version": questionnaire.version,
+            "channel": questionnaire.channels[0].id,
+            "website": "",
+        }
+    )
+    events = [
+        submission("pkg-test-0001", questionnaire.version),
+        submission("pkg-test-0002", earlier),  # a page opened before the edit
+        submission("pkg-test-0003", "0123456789ab"),  # a version never published
+        http_event("POST", "/api/submissions", form, "application/x-www-form-urlencoded"),
+        http_event("GET", "/api/health"),
+    ]
+    env = function_environment("CollectorFunction", aws, unpacked[0])
+    answer = invoke(unpacked, tmp_path, "CollectorFunction", events, env)
+    current, old, unknown, page, health = answer["result"]
+    # The traced path (X-Ray SDK) and the form page (Jinja2) ran from the artifact.
+    task = str(unpacked[0])
+    for package_name in ("aws_xray_sdk", "jinja2", "aws_lambda_powertools", "tzdata"):
+        assert any(f.startswith(f"{task}/{package_name}/") for f in answer["files"]), package_name
+    assert current["statusCode"] == 201, current
+    assert old["statusCode"] == 201, old
+    assert 400 <= unknown["statusCode"] < 500, unknown
+    assert page["statusCode"] == 422, page
+    assert page["headers"]["Content-Type"].startswith("text/html")
+    assert department.name in page["body"]
+    assert health["statusCode"] == 200, health
+    stored = json.loads(current["body"])
+    assert stored["submission_id"] == "pkg-test-0001"
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=aws["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    items = dynamodb.query(
+        TableName=aws["SubmissionsTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"DM#{department.id}#{stored['month']}"}},
+    )["Items"]
+    assert len(items) == 2
+    # Nothing that identifies the person travelled into the table.
+    text = json.dumps(items)
+    assert "203.0.113.7" not in text
+    assert "MicroMessenger" not in text
+
+
+def test_aggregator_runs_in_a_clean_interpreter(
+    unpacked: tuple[Path, Path], tmp_path: Path, aws: dict[str, str]
+) -> None:
+    events = load_template()["Resources"]["AggregatorFunction"]["Properties"]["Events"]
+    event = json.loads(events["Hourly"]["Properties"]["Input"])
+    env = function_environment("AggregatorFunction", aws, unpacked[0])
+    answer = invoke(unpacked, tmp_path, "AggregatorFunction", [event], env)
+    (summary,) = answer["result"]
+    assert summary["action"] == "aggregate"
+    assert summary["months"]
+    # Every month's results and report went to the reports bucket, the workbook among them
+    # (openpyxl from the artifact).
+    assert any(key.endswith(".xlsx") for key in summary["published"]), summary
+    task = str(unpacked[0])
+    assert any(f.startswith(f"{task}/openpyxl/") for f in answer["files"])
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=aws["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    stored = {o["Key"] for o in s3.list_objects_v2(Bucket=aws["ReportsBucket"])["Contents"]}
+    assert set(summary["published"]) <= stored
+
+
+def test_the_template_refers_only_to_handlers_the_artifact_holds(artifact_zip: Path) -> None:
+    template = load_template()
+    with zipfile.ZipFile(artifact_zip) as archive:
+        names = set(archive.namelist())
+    for name, function in resources_of_type(template, "AWS::Serverless::Function").items():
+        handler = function["Properties"]["Handler"]
+        assert handler_file(name).is_file(), name
+        assert handler.rsplit(".", 1)[0] + ".py" in names, name

@@ -1,0 +1,77 @@
+"""The DynamoDB results store (moto, the template's table): the same rules as the SQLite one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from manyi.aggregate import Counts, MonthlyResult
+from manyi.results.dynamodb_store import DynamoDBResultsStore
+from manyi.results.sqlite_store import SqliteResultsStore
+from manyi.results.state import DepartmentMonthState, MonthClose, ResultsStore, StateConflict
+from tests.aws import REGION
+from tests.cfn import create_tables
+
+MONTH = "2026-11"
+
+
+@pytest.fixture(params=["dynamodb", "sqlite"])
+def store(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ResultsStore]:
+    if request.param == "sqlite":
+        yield SqliteResultsStore(":memory:")
+        return
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        tables = create_tables(client, {"ResultsTable": "results"})
+        yield DynamoDBResultsStore(tables["ResultsTable"], client)
+
+
+def _state(version: int, watermark: str, responses: int) -> DepartmentMonthState:
+    counts = Counts(responses, {"leaflet": responses}, {"v1": responses}, {}, {})
+    return DepartmentMonthState(MonthlyResult("sifaju", MONTH, counts), version, watermark)
+
+
+def test_a_write_must_name_the_version_it_read(store: ResultsStore) -> None:
+    assert store.state("sifaju", MONTH) == DepartmentMonthState.empty("sifaju", MONTH)
+    store.put_state(_state(1, "R#a", 1), 0)
+    with pytest.raises(StateConflict):
+        store.put_state(_state(1, "R#b", 2), 0)  # another run wrote first
+    store.put_state(_state(2, "R#b", 2), 1)
+    with pytest.raises(StateConflict):
+        store.put_state(_state(2, "R#c", 3), 1)  # a stale read: version 2 is there already
+    assert store.state("sifaju", MONTH) == _state(2, "R#b", 2)
+    assert store.month_states(MONTH) == [_state(2, "R#b", 2)]
+    assert store.month_states("2026-10") == []
+
+
+def test_a_month_is_closed_once(store: ResultsStore) -> None:
+    assert store.month_close(MONTH) is None
+    first = store.add_month_close(MonthClose(MONTH, "R#1", "2026-11-26T16:02:00Z", {"sifaju": 9}))
+    second = store.add_month_close(MonthClose(MONTH, "R#2", "2026-11-27T16:02:00Z", {}))
+    assert first == second
+    assert first.horizon == "R#1"
+    assert first.served == {"sifaju": 9}
+    assert not first.published
+    store.mark_published(MONTH)
+    recorded = store.month_close(MONTH)
+    assert recorded is not None
+    assert recorded.published
+
+
+def test_served_counts_many_at_once(store: ResultsStore) -> None:
+    counts = {(MONTH, f"d{i:03d}"): i + 1 for i in range(150)}  # more than one transaction
+    counts[("2026-10", "sifaju")] = 5
+    store.set_served(counts)
+    store.set_served({(MONTH, "d000"): 42})
+    served = store.served(MONTH)
+    assert len(served) == 150
+    assert served["d000"] == 42
+    assert served["d149"] == 150
+    assert store.served("2026-10") == {"sifaju": 5}
