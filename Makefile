@@ -4,10 +4,12 @@
 setup:
 	./scripts/setup.sh
 
-# Set up, check questionnaire.yaml and do the main job: build the site into dist/.
+# Set up, check questionnaire.yaml, build the site into dist/ and serve it with the collector
+# on http://127.0.0.1:8000/ (submissions in data/; Ctrl-C stops).
 run: setup
 	manyi check
 	manyi build
+	manyi serve
 
 # checkov lives in its own virtualenv (scripts/setup.sh makes it): it pins an old boto3.
 CHECKOV ?= .tools/checkov/bin/checkov

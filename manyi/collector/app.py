@@ -50,6 +50,7 @@ def build_resolver(
     metrics: Metrics | None,
     clock: Clock = utc_now,
     api_url: str = "/api",
+    address_header: str | None = None,
 ) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver()
     openapi_cache: dict[str, str] = {}
@@ -66,7 +67,9 @@ def build_resolver(
         if body is None:
             outcome = failure(400, "malformed", "form" in content_type, detail="bad base64 body")
         else:
-            address = event.request_context.http.source_ip
+            address = client_address(
+                event.request_context.http.source_ip, event.headers, address_header
+            )
             outcome = intake.submit(content_type, body, address, clock())
         count(METRIC_OF_OUTCOME.get(outcome.code, "SubmissionRejected"))
         if not outcome.accepted:
@@ -139,6 +142,21 @@ def respond(outcome: Outcome, api_url: str = "/api") -> Response[str]:
     from manyi.collector.pages import error_page
 
     return Response(outcome.status, HTML_TYPE, error_page(outcome, api_url), headers)
+
+
+def client_address(source_ip: str, headers: Any, address_header: str | None) -> str:
+    """The address the rate limit keys on: behind a CDN, API Gateway's `sourceIp` is the edge
+    server, shared by everyone nearby; the CDN names the phone's address in a header (e.g.
+    `CloudFront-Viewer-Address: 203.0.113.7:46532`). Only a header the deployment names is
+    trusted, since anyone calling the API directly could send it."""
+    if address_header:
+        given = str(headers.get(address_header.lower(), "")).strip()
+        host, _, port = given.rpartition(":")
+        if host and port.isdigit():
+            return host
+        if given:
+            return given
+    return source_ip
 
 
 def _body(event: dict[str, Any]) -> bytes | None:

@@ -34,6 +34,7 @@ def create_handler(
     rate_limit: RateLimit | None = None,
     clock: Clock = utc_now,
     api_url: str = "/api",
+    address_header: str | None = None,
 ) -> Handler:
     service = os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE)
     logger = Logger(service=service)
@@ -41,7 +42,8 @@ def create_handler(
     # where they are disabled (`manyi serve`), none are made.
     metrics = None if _metrics_disabled() else Metrics(namespace=_namespace())
     limiter = RateLimiter(rate_limit) if rate_limit is not None else None
-    app = build_resolver(Intake(catalogue, store, limiter), logger, metrics, clock, api_url)
+    intake = Intake(catalogue, store, limiter)
+    app = build_resolver(intake, logger, metrics, clock, api_url, address_header)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -69,6 +71,8 @@ def create_lambda_handler(bundled: Path) -> Handler:
         Catalogue.open(folder),
         rate_limit=RateLimit.from_environment(),
         api_url=os.environ.get("MANYI_API_URL", "/api"),
+        # Set to CloudFront-Viewer-Address when the API is reached through CloudFront.
+        address_header=os.environ.get("MANYI_CLIENT_ADDRESS_HEADER") or None,
     )
 
 
