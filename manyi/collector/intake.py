@@ -8,11 +8,11 @@ version, department, then every field problem at once.
 
 from __future__ import annotations
 
-import secrets
+import base64
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from manyi.answers import check_answers
 from manyi.collector.ratelimit import RateLimiter
@@ -38,8 +38,7 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
 
-@dataclass(frozen=True, slots=True)
-class FormContext:
+class FormContext(NamedTuple):
     """What a plain form's error page needs to show the form again with the answers kept."""
 
     questionnaire: Questionnaire
@@ -48,8 +47,7 @@ class FormContext:
     answers: Mapping[str, object]
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     status: int
     code: str  # "stored", "replayed", "dropped", or the error code
     body: dict[str, Any]
@@ -57,18 +55,20 @@ class Outcome:
     department: str | None = None
     retry_after: int | None = None
     errors: tuple[FieldError, ...] = ()
-    form: FormContext | None = field(default=None, repr=False)
+    form: FormContext | None = None
 
     @property
     def accepted(self) -> bool:
         return self.status < 300
 
 
-@dataclass
 class Intake:
-    catalogue: Catalogue
-    store: SubmissionStore
-    limiter: RateLimiter | None = None
+    def __init__(
+        self, catalogue: Catalogue, store: SubmissionStore, limiter: RateLimiter | None = None
+    ) -> None:
+        self.catalogue = catalogue
+        self.store = store
+        self.limiter = limiter
 
     def submit(self, content_type: str, body: bytes, address: str, now: datetime) -> Outcome:
         media = content_type.split(";", 1)[0].strip().lower()
@@ -128,7 +128,7 @@ class Intake:
 
 
 def new_submission_id() -> str:
-    return secrets.token_urlsafe(16)
+    return base64.urlsafe_b64encode(os.urandom(16)).decode("ascii").rstrip("=")
 
 
 def accepted(record: StoredSubmission, code: str, from_form: bool) -> Outcome:

@@ -19,7 +19,7 @@ import hmac
 import math
 import os
 import threading
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_BURST = 120
 DEFAULT_PER_MINUTE = 60
@@ -27,8 +27,7 @@ DEFAULT_PER_MINUTE = 60
 MAX_BUCKETS = 50_000
 
 
-@dataclass(frozen=True, slots=True)
-class RateLimit:
+class RateLimit(NamedTuple):
     burst: int = DEFAULT_BURST
     per_minute: float = DEFAULT_PER_MINUTE
 

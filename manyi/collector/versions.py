@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from manyi.model import Questionnaire
 from manyi.submission import BEIJING
@@ -36,21 +35,22 @@ class NoQuestionnaire(Exception):
     """The catalogue holds no questionnaire at all: the collector cannot accept anything."""
 
 
-@dataclass(frozen=True, slots=True)
-class Published:
+class Published(NamedTuple):
     version: str
     published: date
     superseded: date | None
 
 
-@dataclass
 class Catalogue:
     """The accepted versions of one folder; each JSON is read the first time it is needed."""
 
-    folder: Path
-    history: tuple[Published, ...]
-    grace_days: int = GRACE_DAYS
-    _loaded: dict[str, Questionnaire] = field(default_factory=dict, repr=False)
+    def __init__(
+        self, folder: Path, history: tuple[Published, ...], grace_days: int = GRACE_DAYS
+    ) -> None:
+        self.folder = folder
+        self.history = history
+        self.grace_days = grace_days
+        self._loaded: dict[str, Questionnaire] = {}
 
     @classmethod
     def open(cls, folder: Path | str, grace_days: int | None = None) -> Catalogue:
