@@ -178,25 +178,35 @@ class Site:
             candidate = candidate / "index.html"
         return (candidate, None) if candidate.is_file() else (None, None)
 
-    @staticmethod
-    def headers_of(path: Path) -> dict[str, str]:
+    def headers_of(self, path: Path) -> dict[str, str]:
         suffix = path.suffix.lower()
         content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
-        if suffix == ".html":
-            # Pages carry the questionnaire version: check for a newer one on every visit.
-            cache = "no-cache"
-        elif HASHED_NAME.search(path.name):
-            cache = "public, max-age=31536000, immutable"
-        else:
-            cache = "public, max-age=3600"
         stat = path.stat()
         return {
             "Content-Type": content_type or "application/octet-stream",
-            "Cache-Control": cache,
+            **self._policy(path),
             "ETag": f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"',
             "Last-Modified": email.utils.formatdate(stat.st_mtime, usegmt=True),
-            "X-Content-Type-Options": "nosniff",
         }
+
+    def _policy(self, path: Path) -> dict[str, str]:
+        """The site's own headers (CSP, caching), as the CDN serves them; simple ones without
+        the site builder installed."""
+        relative = "/" + path.relative_to(self.root).as_posix()
+        try:
+            from site_builder.policy import security_headers
+        except ImportError:
+            return {"Cache-Control": _cache_control(path), "X-Content-Type-Options": "nosniff"}
+        return dict(security_headers(relative))
+
+
+def _cache_control(path: Path) -> str:
+    if path.suffix.lower() == ".html":
+        # Pages carry the questionnaire version: check for a newer one on every visit.
+        return "no-cache"
+    if HASHED_NAME.search(path.name):
+        return "public, max-age=31536000, immutable"
+    return "public, max-age=3600"
 
 
 class Server(ThreadingHTTPServer):
@@ -310,10 +320,10 @@ class RequestHandler(BaseHTTPRequestHandler):
             target = redirect + (f"?{query}" if query else "")
             self._send(HTTPStatus.MOVED_PERMANENTLY, [("Location", target)], b"")
             return
-        if found is None:
+        if found is None or site is None:
             self._not_found()
             return
-        headers = Site.headers_of(found)
+        headers = site.headers_of(found)
         if self.headers.get("If-None-Match") == headers["ETag"]:
             self._send(HTTPStatus.NOT_MODIFIED, list(headers.items()), b"", length=False)
             return
@@ -322,8 +332,8 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _not_found(self) -> None:
         site = self.server.site
         page = site.root / "404.html" if site is not None else None
-        if page is not None and page.is_file():
-            headers = {**Site.headers_of(page), "Cache-Control": "no-cache"}
+        if site is not None and page is not None and page.is_file():
+            headers = {**site.headers_of(page), "Cache-Control": "no-cache"}
             self._send(HTTPStatus.NOT_FOUND, list(headers.items()), page.read_bytes())
             return
         hint = "" if site is not None else "（尚未构建网站：请先运行 manyi build）"

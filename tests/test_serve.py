@@ -15,6 +15,7 @@ import pytest
 
 from manyi.model import Questionnaire
 from manyi.serve import from_result, to_event
+from site_builder.policy import security_headers
 from tests.apigw import form_pairs, submission_body
 from tests.serving import Served, make_site, serving, start
 
@@ -38,13 +39,17 @@ def test_pages_and_assets_with_their_types_and_caching(served: Served) -> None:
     status, headers, body = served.request("GET", "/d/sifaju/")
     assert status == 200
     assert headers["Content-Type"] == "text/html; charset=utf-8"
-    assert headers["Cache-Control"] == "no-cache"
+    # The site's own policy, as the CDN serves it: CSP, nosniff, brief caching of pages.
+    policy = security_headers("/d/sifaju/index.html")
+    assert headers["Cache-Control"] == policy["Cache-Control"]
+    assert headers["Content-Security-Policy"] == policy["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
     assert body.decode() == "<p>司法局</p>"
     status, headers, _ = served.request("GET", "/assets/site.3f2a9c1e.css")
     assert headers["Content-Type"] == "text/css; charset=utf-8"
     assert "immutable" in headers["Cache-Control"]
     status, headers, _ = served.request("GET", "/robots.txt")
-    assert headers["Cache-Control"] == "public, max-age=3600"
+    assert headers["Cache-Control"] == security_headers("/robots.txt")["Cache-Control"]
     status, headers, _ = served.request("GET", "/")
     assert status == 200
 
