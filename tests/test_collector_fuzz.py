@@ -82,8 +82,28 @@ def test_the_api_keeps_its_own_document(case: Any, fuzzed_server: Served) -> Non
     # fine), so the document itself decides.
     if response.status_code == 201 and not submission_validator(case.body):
         # The only schema-breaking body answered 201 is a bot's: it is never stored.
-        assert isinstance(body.get("website"), str)
-        assert body["website"]
+        why = [error.message for error in _validator().iter_errors(case.body)]
+        assert isinstance(body.get("website"), str), (case.body, why)
+        assert body["website"], (case.body, why)
         assert row_count(fuzzed_server.data) == before
     elif response.status_code == 201 and not body.get("website"):
         assert response.json()["submission_id"] in stored_ids(fuzzed_server.data)
+
+
+def test_an_exclusive_choice_in_a_question_that_does_not_apply_is_valid_and_accepted(
+    fuzzed_server: Served, questionnaire: Questionnaire
+) -> None:
+    """Found by the fuzzer: Q3 (only after Q2 = 是) with 不存在以上情况 and another option."""
+    from tests.apigw import submission_body
+
+    body = submission_body(questionnaire, submission_id="exclusive-q3-dropped")
+    body["answers"] = {**body["answers"], "q2": "no", "q3": ["rough", "none"]}
+    assert submission_validator(body)
+    status, _, answer = fuzzed_server.post_json(body)
+    assert status == 201
+    body["answers"]["q2"] = "yes"
+    body["submission_id"] = "exclusive-q3-applies"
+    assert not submission_validator(body)
+    status, _, answer = fuzzed_server.post_json(body)
+    assert status == 422
+    assert [e["code"] for e in answer["errors"]] == ["exclusive"]

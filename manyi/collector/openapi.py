@@ -181,15 +181,14 @@ def answers_schema(q: Questionnaire) -> Schema:
             rules.append({"if": _applies(q, question), "then": {"required": [question.id]}})
         for option in question.options:
             if option.exclusive:
-                rules.append(
-                    {
-                        "if": {
-                            "properties": {question.id: {"contains": {"const": option.id}}},
-                            "required": [question.id],
-                        },
-                        "then": {"properties": {question.id: {"maxItems": 1}}},
-                    }
-                )
+                chosen: Schema = {
+                    "properties": {question.id: {"contains": {"const": option.id}}},
+                    "required": [question.id],
+                }
+                # Only where the question applies: other answers are dropped unchecked.
+                if question.conditions:
+                    chosen = {"allOf": [chosen, _applies(q, question)]}
+                rules.append({"if": chosen, "then": {"properties": {question.id: {"maxItems": 1}}}})
     schema: Schema = {
         "type": "object",
         "additionalProperties": False,
