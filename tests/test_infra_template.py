@@ -237,6 +237,20 @@ def test_environment_names_the_contract_variables(template: dict[str, Any]) -> N
     assert aggregator["POWERTOOLS_SERVICE_NAME"] == "aggregator"
 
 
+def test_rate_limit_keys_on_the_phones_address_behind_cloudfront(
+    template: dict[str, Any],
+) -> None:
+    functions = resources(template, "AWS::Serverless::Function")
+    collector = functions["CollectorFunction"]["Properties"]["Environment"]["Variables"]
+    # The header the collector trusts is the one the CDN's origin request policy forwards.
+    assert collector["MANYI_CLIENT_ADDRESS_HEADER"] == {
+        "Fn::If": ["UseCloudFront", "CloudFront-Viewer-Address", ""]
+    }
+    policy = resources(template, "AWS::CloudFront::OriginRequestPolicy")["ApiOriginRequests"]
+    headers = policy["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"]
+    assert "CloudFront-Viewer-Address" in headers
+
+
 # -- least privilege -------------------------------------------------------------------------
 
 
