@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Valence = Literal["favourable", "unfavourable", "neutral"]
 QuestionKind = Literal["single", "multiple"]
@@ -30,9 +30,12 @@ DEPARTMENT_KINDS: dict[DepartmentKind, str] = {
 AnswerValue = str | tuple[str, ...]
 Answers = Mapping[str, AnswerValue]
 
+# The value types are NamedTuples, not frozen dataclasses: equally immutable and comparable,
+# but a dataclass costs ~0.6 ms to create at import, and this module is on the collector's
+# Lambda cold path (measured by bench/bench_collector.py cold).
 
-@dataclass(frozen=True, slots=True)
-class Option:
+
+class Option(NamedTuple):
     id: str
     text: str
     valence: Valence
@@ -40,8 +43,7 @@ class Option:
     exclusive: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(NamedTuple):
     """The question applies only when `question` was answered with one of `any_of`."""
 
     question: str
@@ -55,8 +57,7 @@ class Condition:
         return any(option in self.any_of for option in chosen)
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
+class Question(NamedTuple):
     id: str
     section: str
     number: int | None
@@ -87,8 +88,7 @@ class Question:
         return any(option.score is not None for option in self.options)
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     id: str
     title: str
     questions: tuple[Question, ...]
@@ -96,29 +96,25 @@ class Section:
     when: Condition | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Channel:
+class Channel(NamedTuple):
     id: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Department:
+class Department(NamedTuple):
     id: str
     name: str
     kind: DepartmentKind
     complaint_phone: str
 
 
-@dataclass(frozen=True, slots=True)
-class Office:
+class Office(NamedTuple):
     name: str
     phone: str
     email: str
 
 
-@dataclass(frozen=True, slots=True)
-class Reporting:
+class Reporting(NamedTuple):
     coverage_target: float
     close_day: int
     timezone: str

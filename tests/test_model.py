@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from manyi.model import Questionnaire, content_version
 
@@ -37,4 +36,4 @@ def test_department_lookup(questionnaire: Questionnaire) -> None:
     assert questionnaire.department("nowhere") is None
     counties = [d for d in questionnaire.departments if d.kind == "county"]
     assert len(counties) == 12  # 4 districts, 4 counties, 2 county-level cities, 2 zones
-    assert replace(counties[0], name="x").id == counties[0].id
+    assert counties[0]._replace(name="x").id == counties[0].id

@@ -300,13 +300,31 @@ def function_environment(function: str, aws: dict[str, str], task: Path) -> dict
         for name, declared in load_template()["Parameters"].items()
     }
     parameters |= {"Stage": "test", "BaseUrl": "https://manyi.example.cn"}
+    conditions = load_template()["Conditions"]
+
+    def resolve(value: Any) -> Any:
+        """The few intrinsic functions the functions' environments use."""
+        if not isinstance(value, dict):
+            return value
+        [(function, argument)] = value.items()
+        if function == "Ref":
+            return aws.get(argument) or parameters[argument]
+        if function == "Condition":
+            return resolve(conditions[argument])
+        if function == "Fn::Equals":
+            return resolve(argument[0]) == resolve(argument[1])
+        if function == "Fn::Not":
+            return not resolve(argument[0])
+        if function == "Fn::And":
+            return all(resolve(a) for a in argument)
+        if function == "Fn::If":
+            chosen = argument[1] if resolve(conditions[argument[0]]) else argument[2]
+            return resolve(chosen)
+        raise AssertionError(f"{function} in a function's environment: teach the test")
+
     env = {}
     for name, value in properties["Environment"]["Variables"].items():
-        if isinstance(value, dict):
-            ref = value["Ref"]
-            env[name] = aws.get(ref) or parameters[ref]
-        else:
-            env[name] = str(value).replace("/var/task/", f"{task}/")
+        env[name] = str(resolve(value)).replace("/var/task/", f"{task}/")
     keep = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION")
     return {
         **{k: aws[k] for k in keep},
