@@ -8,10 +8,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from manyi.cli.common import add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import BackendError, add_backend_options, month_type, open_backend
 
-EXIT_PROBLEMS = 2
 EXIT_DISAGREE = 1
 # The safety lag (see manyi.results.run): on one machine a response is committed within
 # milliseconds of its stamp (the store waits 5 s at most for a lock); in AWS within seconds.

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from manyi.cli.common import add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 
-EXIT_PROBLEMS = 2
 DEFAULT_BASE_URL = "http://localhost:8000"
 # Without a terminal, a progress line is worth printing only for a long build.
 MANY_DEPARTMENTS = 200

@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from manyi.cli.common import load_or_report, questionnaire_path
-
-# What a failed check exits with, as the issue and shell scripts expect (1 is left for crashes).
-EXIT_PROBLEMS = 2
+from manyi.cli.common import EXIT_PROBLEMS, load_or_report, questionnaire_path
 
 
 def register(subcommands: Any) -> None:

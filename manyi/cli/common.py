@@ -10,6 +10,9 @@ from pathlib import Path
 from manyi.loader import check_file
 from manyi.model import Questionnaire
 
+# What a command exits with when its input has problems it reported (1 is left for crashes).
+EXIT_PROBLEMS = 2
+
 # The checkout's own file, for commands run from anywhere inside a clone.
 REPOSITORY_QUESTIONNAIRE = Path(__file__).resolve().parents[2] / "questionnaire.yaml"
 

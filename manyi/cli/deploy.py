@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 
-EXIT_PROBLEMS = 2
 # Options that set a template parameter, by parameter name.
 PARAMETER_OPTIONS = {
     "Stage": "stage",

@@ -7,9 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import add_questionnaire_option, load_or_report
-
-EXIT_PROBLEMS = 2
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 
 
 def register(subcommands: Any) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_PROBLEMS = 2
+from manyi.cli.common import EXIT_PROBLEMS
 
 
 def register(subcommands: Any) -> None:

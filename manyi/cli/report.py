@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
     BackendError,
     add_backend_options,
@@ -15,8 +15,6 @@ from manyi.cli.results_options import (
     month_type,
     open_results,
 )
-
-EXIT_PROBLEMS = 2
 
 
 def register(subcommands: Any) -> None:

@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
     BackendError,
     add_backend_options,
@@ -18,7 +18,6 @@ from manyi.cli.results_options import (
     open_results,
 )
 
-EXIT_PROBLEMS = 2
 FORMATS = ("table", "json", "csv", "xlsx")
 
 
