@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -97,3 +98,9 @@ def make_site(folder: Path, questionnaire_json: dict[str, Any] | None = None) ->
             json.dumps(questionnaire_json, ensure_ascii=False), encoding="utf-8"
         )
     return folder
+
+
+def stored_rows(served: Served) -> list[tuple[str, str]]:
+    """(submission_id, channel) of every response the served collector has stored."""
+    with sqlite3.connect(served.data / "submissions.sqlite3") as db:
+        return list(db.execute("SELECT submission_id, channel FROM responses ORDER BY 1"))

@@ -3,33 +3,14 @@ store a submission twice, with JavaScript on or off."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from manyi.model import Questionnaire
-from site_builder.build import build_site
 from tests.browser.test_site_browser import answer_required
-from tests.serving import Served, serving
+from tests.serving import Served, stored_rows
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def served(
-    tmp_path_factory: pytest.TempPathFactory, questionnaire: Questionnaire
-) -> Iterator[Served]:
-    folder = tmp_path_factory.mktemp("collector-browser")
-    build_site(questionnaire, folder / "dist", base_url="http://127.0.0.1")
-    with serving(folder / "data", folder / "dist") as server:
-        yield server
-
-
-def rows(served: Served) -> list[tuple[str, str]]:
-    with sqlite3.connect(served.data / "submissions.sqlite3") as db:
-        return list(db.execute("SELECT submission_id, channel FROM responses ORDER BY 1"))
 
 
 def open_page(browser: Any, **options: Any) -> tuple[Any, Any]:
@@ -42,7 +23,7 @@ def test_a_response_lost_after_storing_is_retried_and_stored_once(
     browser: Any, served: Served
 ) -> None:
     origin = f"http://127.0.0.1:{served.port}"
-    before = rows(served)
+    before = stored_rows(served)
     context, page = open_page(browser)
     attempts: list[str] = []
 
@@ -61,14 +42,14 @@ def test_a_response_lost_after_storing_is_retried_and_stored_once(
     page.wait_for_url(f"{origin}/d/sifaju/thanks/")
     assert len(attempts) == 2
     assert attempts[0] == attempts[1]  # the same submission ID both times
-    new = [row for row in rows(served) if row not in before]
+    new = [row for row in stored_rows(served) if row not in before]
     assert [channel for _, channel in new] == ["phone"]
     context.close()
 
 
 def test_a_request_that_never_left_is_retried_and_stored_once(browser: Any, served: Served) -> None:
     origin = f"http://127.0.0.1:{served.port}"
-    before = rows(served)
+    before = stored_rows(served)
     context, page = open_page(browser)
     failures = [2]
 
@@ -84,19 +65,19 @@ def test_a_request_that_never_left_is_retried_and_stored_once(browser: Any, serv
     answer_required(page)
     page.click("button[type=submit]")
     page.wait_for_url(f"{origin}/d/sifaju/thanks/", timeout=30_000)
-    new = [row for row in rows(served) if row not in before]
+    new = [row for row in stored_rows(served) if row not in before]
     assert [channel for _, channel in new] == ["leaflet"]
     context.close()
 
 
 def test_with_javascript_off_a_complete_form_is_stored_once(browser: Any, served: Served) -> None:
     origin = f"http://127.0.0.1:{served.port}"
-    before = rows(served)
+    before = stored_rows(served)
     context, page = open_page(browser, java_script_enabled=False)
     page.goto(f"{origin}/d/sifaju/meeting/")
     answer_required(page)
     page.click("button[type=submit]")
     page.wait_for_url(f"{origin}/d/sifaju/thanks/")
-    new = [row for row in rows(served) if row not in before]
+    new = [row for row in stored_rows(served) if row not in before]
     assert [channel for _, channel in new] == ["meeting"]
     context.close()

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from manyi.messages import answer_message
-from manyi.model import Questionnaire
-from site_builder.build import build_site
 from tests.browser.test_site_browser import answer_required
-from tests.serving import Served, serving
+from tests.serving import Served, stored_rows
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def served(
-    tmp_path_factory: pytest.TempPathFactory, questionnaire: Questionnaire
-) -> Iterator[Served]:
-    folder = tmp_path_factory.mktemp("served-site")
-    build_site(questionnaire, folder / "dist", base_url="http://127.0.0.1")
-    with serving(folder / "data", folder / "dist") as server:
-        yield server
-
-
-def stored(served: Served) -> list[tuple[str, str]]:
-    with sqlite3.connect(served.data / "submissions.sqlite3") as db:
-        return list(db.execute("SELECT submission_id, channel FROM responses ORDER BY 1"))
-
-
 def test_the_script_submits_to_the_real_collector(browser: Any, served: Served) -> None:
     origin = f"http://127.0.0.1:{served.port}"
-    before = stored(served)
+    before = stored_rows(served)
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     page.goto(f"{origin}/d/sifaju/wechat/")
@@ -44,7 +25,7 @@ def test_the_script_submits_to_the_real_collector(browser: Any, served: Served) 
         page.check(f"input[name={question}][value=no]")
     page.click("button[type=submit]")
     page.wait_for_url(f"{origin}/d/sifaju/thanks/")
-    new = [row for row in stored(served) if row not in before]
+    new = [row for row in stored_rows(served) if row not in before]
     assert [channel for _, channel in new] == ["wechat"]
     context.close()
 
@@ -53,7 +34,7 @@ def test_a_plain_form_with_a_problem_comes_back_from_the_real_collector(
     browser: Any, served: Served
 ) -> None:
     origin = f"http://127.0.0.1:{served.port}"
-    before = len(stored(served))
+    before = len(stored_rows(served))
     context = browser.new_context(locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{origin}/d/sifaju/")
@@ -66,5 +47,5 @@ def test_a_plain_form_with_a_problem_comes_back_from_the_real_collector(
     page.check("input[name=q1][value=not_disclosed]")
     page.click("button[type=submit]")
     page.wait_for_url(f"{origin}/d/sifaju/thanks/")
-    assert len(stored(served)) == before + 1
+    assert len(stored_rows(served)) == before + 1
     context.close()
