@@ -182,3 +182,20 @@ def test_the_progress_bar_draws_on_a_terminal_only() -> None:
     piped = io.StringIO()
     ProgressBar(piped, min_interval=0)(1, 3, "x")
     assert piped.getvalue() == ""
+
+
+@pytest.mark.parametrize("command", ["aggregate", "results", "report", "served"])
+def test_aws_without_table_names_is_a_clear_exit_2(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SUBMISSIONS_TABLE", "RESULTS_TABLE", "REPORTS_BUCKET"):
+        monkeypatch.delenv(name, raising=False)
+    arguments = {
+        "aggregate": ["aggregate", "--month", "2026-11"],
+        "results": ["results", "--month", "2026-11"],
+        "report": ["report", "--month", "2026-11", "--out", "unused"],
+        "served": ["served", "list", "--month", "2026-11"],
+    }[command]
+    assert main([*arguments, "--aws"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"manyi {command}: --aws needs ")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 
 # In the order `manyi --help` lists them.
@@ -38,5 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from manyi.cli.common import EXIT_PROBLEMS, CommandError
+
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except CommandError as error:
+        print(f"manyi {args.command}: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS

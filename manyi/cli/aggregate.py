@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
-from manyi.cli.results_options import BackendError, add_backend_options, month_type, open_backend
+from manyi.cli.results_options import add_backend_options, month_type, open_backend
 
 EXIT_DISAGREE = 1
 # The safety lag (see manyi.results.run): on one machine a response is committed within
@@ -59,11 +59,7 @@ def run(args: argparse.Namespace) -> int:
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:
         return EXIT_PROBLEMS
-    try:
-        backend = open_backend(args)
-    except BackendError as error:
-        print(f"manyi aggregate: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+    backend = open_backend(args)
     default_lag = AWS_LAG_SECONDS if args.aws else LOCAL_LAG_SECONDS
     lag = max(args.lag if args.lag is not None else default_lag, 0.0)
     if lag and not args.aws and not args.verify:

@@ -13,6 +13,11 @@ from manyi.model import Questionnaire
 # What a command exits with when its input has problems it reported (1 is left for crashes).
 EXIT_PROBLEMS = 2
 
+
+class CommandError(Exception):
+    """Bad options or input a command cannot go on with; `main` prints it and exits 2."""
+
+
 # The checkout's own file, for commands run from anywhere inside a clone.
 REPOSITORY_QUESTIONNAIRE = Path(__file__).resolve().parents[2] / "questionnaire.yaml"
 

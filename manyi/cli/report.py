@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
-    BackendError,
     add_backend_options,
     close_store,
     month_type,
@@ -36,11 +34,7 @@ def run(args: argparse.Namespace) -> int:
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:
         return EXIT_PROBLEMS
-    try:
-        store = open_results(args)
-    except BackendError as error:
-        print(f"manyi report: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+    store = open_results(args)
     try:
         view = month_view(questionnaire, store, args.month, TREND_MONTHS)
         folder = OutputFolder(Path(args.out))

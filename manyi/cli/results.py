@@ -11,7 +11,6 @@ from typing import Any
 
 from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
-    BackendError,
     add_backend_options,
     close_store,
     month_type,
@@ -47,11 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and not args.out:
         print("manyi results: --format xlsx needs --out FILE", file=sys.stderr)
         return EXIT_PROBLEMS
-    try:
-        store = open_results(args)
-    except BackendError as error:
-        print(f"manyi results: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+    store = open_results(args)
     try:
         view = month_view(questionnaire, store, args.month)
     finally:

@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from manyi.cli.common import CommandError
 from manyi.results.backends import (
     DEFAULT_DATA,
     AwsNames,
@@ -65,7 +66,7 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-class BackendError(Exception):
+class BackendError(CommandError):
     """The options do not say where the data is; the message says what is missing."""
 
 

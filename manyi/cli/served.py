@@ -9,7 +9,6 @@ from typing import Any
 
 from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
-    BackendError,
     add_backend_options,
     close_store,
     month_type,
@@ -78,11 +77,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_PROBLEMS
         counts = read.counts
-    try:
-        store = open_results(args)
-    except BackendError as error:
-        print(f"manyi served: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+    store = open_results(args)
     try:
         if args.served_action == "list":
             served = store.served(args.month)
