@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -286,7 +286,3 @@ def normalized_with_version(data: Mapping[str, Any]) -> dict[str, Any]:
     """Stamp a normalized dict (without `version`) with its content version."""
     content = {k: v for k, v in data.items() if k not in ("version", "departments")}
     return {"version": content_version(content), **data}
-
-
-def departments_of(q: Questionnaire, kind: DepartmentKind) -> Sequence[Department]:
-    return [d for d in q.departments if d.kind == kind]
