@@ -31,6 +31,7 @@ from manyi.loader import load_questionnaire  # noqa: E402
 from manyi.model import Questionnaire  # noqa: E402
 from manyi.results.run import Aggregator  # noqa: E402
 from manyi.results.sqlite_store import SqliteResultsStore  # noqa: E402
+from manyi.storage.sqlite_schema import migrate  # noqa: E402
 from manyi.store import sqlite as submission_sqlite  # noqa: E402
 from manyi.store.base import partition_key, sort_key  # noqa: E402
 from manyi.submission import StoredSubmission, beijing_month, utc_timestamp  # noqa: E402
@@ -61,8 +62,9 @@ def write_submissions(path: Path, n: int, *, first: int, start: datetime, span: 
     pool = answer_pool(q, rnd)
     departments = [d.id for d in q.departments]
     channels = [c.id for c in q.channels]
-    db = sqlite3.connect(path)
-    db.executescript(submission_sqlite.SCHEMA)
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, path, submission_sqlite.SCHEMA)
+    db.isolation_level = "DEFERRED"  # back to implicit transactions for the batches below
     step = span / n
     batch: list[StoredSubmission] = []
 

@@ -40,10 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from manyi.cli.common import EXIT_PROBLEMS, CommandError
+    from manyi.storage import DataFolderError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except CommandError as error:
+    except (CommandError, DataFolderError) as error:
         print(f"manyi {args.command}: {error}", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from manyi.aggregate import MonthlyResult
 from manyi.results.state import DepartmentMonthState, MonthClose, StateConflict
+from manyi.storage.sqlite_schema import Schema, migrate
 
 FILE_NAME = "results.sqlite3"
 
-SCHEMA = """
+# Version 1: the tables of the first release, as it made them (see manyi.storage.sqlite_schema).
+SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS department_month (
     month TEXT NOT NULL,
     department TEXT NOT NULL,
@@ -40,6 +42,7 @@ CREATE TABLE IF NOT EXISTS served (
     PRIMARY KEY (month, department)
 );
 """
+SCHEMA = Schema("results", (SCHEMA_V1,))
 
 
 def _dumps(data: object) -> str:
@@ -53,7 +56,7 @@ class SqliteResultsStore:
         # Autocommit mode: every transaction below is explicit (BEGIN IMMEDIATE … COMMIT).
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        migrate(self._db, self.path, SCHEMA)
 
     @classmethod
     def in_folder(cls, data: Path | str) -> SqliteResultsStore:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from manyi.model import AnswerValue
+from manyi.storage.sqlite_schema import Schema, migrate
 from manyi.store.base import (
     SortedSubmission,
     StoreUnavailable,
@@ -29,7 +30,8 @@ from manyi.store.base import (
 )
 from manyi.submission import StoredSubmission
 
-SCHEMA = """
+# Version 1: the tables of the first release, as it made them (see manyi.storage.sqlite_schema).
+SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS responses (
     pk TEXT NOT NULL,
     sk TEXT NOT NULL,
@@ -48,6 +50,7 @@ CREATE TABLE IF NOT EXISTS submission_ids (
     sk TEXT NOT NULL
 ) WITHOUT ROWID;
 """
+SCHEMA = Schema("submissions", (SCHEMA_V1,))
 # The queries are constants: only values travel as parameters.
 INSERT_ID = "INSERT INTO submission_ids (submission_id, pk, sk) VALUES (?, ?, ?)"
 INSERT_RESPONSE = (
@@ -83,7 +86,11 @@ class SQLiteSubmissionStore(SubmissionStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.deferred_commit = deferred_commit
         self._writer_db = _connect(self.path)
-        self._writer_db.executescript(SCHEMA)
+        try:
+            migrate(self._writer_db, self.path, SCHEMA)
+        except BaseException:
+            self._writer_db.close()
+            raise
         self._reader_db = _connect(self.path)
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)

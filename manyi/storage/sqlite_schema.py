@@ -1,0 +1,162 @@
+"""Schema versions of the SQLite files in a data folder, and moving an older file forward.
+
+Each store declares its `Schema`: an ordered list of steps, step N taking a file from version
+N-1 to N. The version lives in the file itself (`PRAGMA user_version`): 0 in a new, empty
+file and in every file made before versions existed. Step 1 of each store is therefore the
+DDL of that first release verbatim (`CREATE TABLE IF NOT EXISTS …`): it creates the tables in
+a new file and changes nothing in an old one, which then simply gets its version.
+
+`migrate` is what a store calls when it opens its file:
+
+- the file has the code's version: nothing happens (one pragma read);
+- it is newer: `SchemaTooNew`, and nothing is written (a downgraded manyi must not guess
+  what a newer one meant);
+- it is older: a copy of it is made beside it with SQLite's backup API, then every missing
+  step and the new version run in one transaction, then the copy is removed. A failing step
+  rolls the whole migration back, so the file is as it was, and the copy stays where the
+  message says. The transaction is `BEGIN IMMEDIATE`: a second process opening the same old
+  file waits, then finds it migrated and does nothing.
+
+A step is SQL (one or more statements; `executescript` is not used because it commits) or a
+function of the connection for what SQL cannot say. Never edit a released step: add one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from manyi import __version__
+from manyi.storage import DataFolderError
+
+Step = str | Callable[[sqlite3.Connection], None]
+# Copies kept by a failed migration end so, and are never taken for a store's file.
+COPY_SUFFIX = ".copy"
+
+
+class SchemaTooNew(DataFolderError):
+    """The file was written by a newer manyi."""
+
+
+class MigrationFailed(DataFolderError):
+    """A step failed; the file is unchanged and a copy of it is kept."""
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str  # says which store in messages: "submissions", "results", …
+    steps: tuple[Step, ...]
+
+    @property
+    def version(self) -> int:
+        return len(self.steps)
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite3.Connection, path: Path, schema: Schema) -> int:
+    """Bring the open file at `path` to `schema.version`; the version it had before."""
+    found = schema_version(db)
+    if found == schema.version:
+        return found
+    check_not_newer(found, path, schema)
+    copy = None if _is_empty(db) else _copy_beside(db, path, found)
+    try:
+        found = _run_steps(db, path, schema, found, copy)
+    except SchemaTooNew:
+        if copy is not None:
+            copy.unlink()
+        raise
+    if copy is not None:
+        copy.unlink()
+    return found
+
+
+def _run_steps(
+    db: sqlite3.Connection, path: Path, schema: Schema, found: int, copy: Path | None
+) -> int:
+    """The missing steps and the new version in one transaction; the version found under lock."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another process may have migrated meanwhile.
+            found = schema_version(db)
+            check_not_newer(found, path, schema)
+            for number in range(found + 1, schema.version + 1):
+                try:
+                    _apply(db, schema.steps[number - 1])
+                except Exception as error:
+                    reason = f"step {number}: {type(error).__name__}: {error}"
+                    raise _failure(path, schema, found, copy, reason) from error
+            # Formatted, not a parameter: pragmas take none (the value is an int from len()).
+            db.execute(f"PRAGMA user_version = {schema.version:d}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as error:  # BEGIN or COMMIT: busy, disk full, read-only…
+        raise _failure(path, schema, found, copy, f"{type(error).__name__}: {error}") from error
+    return found
+
+
+def check_not_newer(found: int, path: Path, schema: Schema) -> None:
+    if found > schema.version:
+        raise SchemaTooNew(
+            f"{path}: the {schema.name} schema is version {found}, but manyi {__version__} "
+            f"knows versions up to {schema.version}: the file was written by a newer manyi. "
+            "Run that release again, or restore a backup this release made; the file was "
+            "not changed."
+        )
+
+
+def statements(script: str) -> Iterator[str]:
+    """The complete statements of an SQL script, one at a time (triggers and quoted `;` kept)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\r\n;"):
+                yield pending.strip()
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        raise ValueError(f"an incomplete SQL statement: {pending.strip()[:80]}")
+
+
+def _apply(db: sqlite3.Connection, step: Step) -> None:
+    if isinstance(step, str):
+        for statement in statements(step):
+            db.execute(statement)
+    else:
+        step(db)
+
+
+def _failure(
+    path: Path, schema: Schema, found: int, copy: Path | None, reason: str
+) -> MigrationFailed:
+    kept = f"; a copy of the file as it was is {copy}" if copy is not None else ""
+    return MigrationFailed(
+        f"{path}: moving the {schema.name} schema from version {found} to {schema.version} "
+        f"failed ({reason}). The file was not changed{kept}."
+    )
+
+
+def _is_empty(db: sqlite3.Connection) -> bool:
+    return bool(db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
+
+
+def _copy_beside(db: sqlite3.Connection, path: Path, version: int) -> Path:
+    """A consistent copy through the online backup API (a WAL file's pages included)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    copy = path.with_name(f"{path.name}.v{version}.{stamp}{COPY_SUFFIX}")
+    target = sqlite3.connect(copy)
+    try:
+        db.backup(target)
+    finally:
+        target.close()
+    return copy
