@@ -30,6 +30,7 @@ from manyi.store.base import (
 )
 from manyi.submission import StoredSubmission
 
+FILE_NAME = "submissions.sqlite3"  # in a data folder
 # Version 1: the tables of the first release, as it made them (see manyi.storage.sqlite_schema).
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS responses (
