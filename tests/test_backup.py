@@ -139,12 +139,23 @@ def test_keys_are_recorded_never_copied_and_side_files_are_left_out(
     (data / "reports" / "2026-12" / "summary.csv").write_text("部门\n", encoding="utf-8")
     archive = tmp_path / "backup.tar.gz"
 
-    summary = back_up(data, archive)
+    sealing_key = tmp_path / "keys" / "sealing.key"
+    sealing_key.parent.mkdir()
+    sealing_key.write_bytes(b"SEALING-KEY-" * 3)
+
+    summary = back_up(data, archive, [sealing_key, tmp_path / "keys" / "absent.key"])
 
     everything = archive_bytes(archive)
     assert token.encode() not in everything
     assert b"KEY-BYTES-" not in everything
-    assert summary.key_files == {"office-token": True, "workspace.key": True}
+    assert b"SEALING-KEY-" not in everything
+    fingerprints = {
+        "office-token": hashlib.sha256(token.encode() + b"\n").hexdigest()[:16],
+        "workspace.key": hashlib.sha256(b"KEY-BYTES-" * 4).hexdigest()[:16],
+        str(sealing_key): hashlib.sha256(b"SEALING-KEY-" * 3).hexdigest()[:16],
+        str(tmp_path / "keys" / "absent.key"): None,
+    }
+    assert summary.key_files == fingerprints
     assert archive.stat().st_mode & 0o777 == 0o600
     with tarfile.open(archive) as tar:
         names = tar.getnames()
@@ -158,7 +169,7 @@ def test_keys_are_recorded_never_copied_and_side_files_are_left_out(
         "data/questionnaires/2716c1b543cd.json",
         "data/questionnaires/versions.json",
     ]
-    assert manifest["key_files"] == {"office-token": True, "workspace.key": True}
+    assert manifest["key_files"] == fingerprints
     assert manifest["files"]["submissions.sqlite3"]["schema_version"] == 0
 
     target = tmp_path / "restored"
@@ -172,13 +183,19 @@ def test_keys_are_recorded_never_copied_and_side_files_are_left_out(
     ]
     assert stored_ids(target) == stored_ids(data)
     assert list(tmp_path.glob(".restored.restore-*")) == []
+    told = manyi("restore", "--from", str(archive), "--data", str(tmp_path / "again"))
+    assert told.returncode == 0, told.stderr
+    assert f"{fingerprints['office-token']} back at {tmp_path / 'again' / 'office-token'}" in (
+        told.stdout
+    )
+    assert f"{fingerprints[str(sealing_key)]} back at {sealing_key}" in told.stdout
 
 
 def test_the_backup_of_a_folder_without_keys_records_them_absent(
     data: Path, tmp_path: Path
 ) -> None:
     summary = back_up(data, tmp_path / "b.tgz")
-    assert summary.key_files == {"office-token": False}
+    assert summary.key_files == {"office-token": None}
     done = manyi("restore", "--from", str(tmp_path / "b.tgz"), "--data", str(tmp_path / "r"))
     assert done.returncode == 0, done.stderr
     assert "office-token" not in done.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 
@@ -19,6 +20,14 @@ def register(subcommands: Any) -> None:
     )
     backup.add_argument("--data", default="data", metavar="DIR", help="the data folder")
     backup.add_argument("--out", required=True, metavar="FILE", help="the archive to write")
+    backup.add_argument(
+        "--key-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a key kept outside the folder (e.g. the sealing key of manyi key create): "
+        "recorded as present with its fingerprint, never copied; repeatable",
+    )
     backup.set_defaults(run=run_backup)
 
     restore = subcommands.add_parser(
@@ -36,34 +45,34 @@ def register(subcommands: Any) -> None:
 
 
 def run_backup(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from manyi.storage.backup import back_up
 
-    summary = back_up(Path(args.data), Path(args.out))
+    summary = back_up(Path(args.data), Path(args.out), [Path(k) for k in args.key_file])
     print(f"backed up {summary.data} to {summary.archive}")
     _describe(summary.databases, summary.files, summary.size)
-    for name, present in summary.key_files.items():
-        if present:
-            print(f"  not in the backup (a key): {name}; keep a copy of it apart")
+    for name, fingerprint in summary.key_files.items():
+        if fingerprint is not None:
+            print(f"  not in the backup (a key): {name} ({fingerprint}); keep a copy apart")
+        elif Path(name).is_absolute():
+            print(f"  no key file at {name}: nothing recorded for it")
     return 0
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from manyi.storage.backup import restore
 
     summary = restore(Path(args.archive), Path(args.data))
     print(f"restored {summary.archive} into {summary.data}")
     _describe(summary.databases, summary.files, summary.size)
-    for name, present in summary.key_files.items():
-        if present:
-            remake = " or make a new one (manyi token --new)" if name == "office-token" else ""
-            print(
-                f"  {name} was on the server backed up and is never in a backup: copy it back "
-                f"into {summary.data / name}{remake}"
-            )
+    for name, fingerprint in summary.key_files.items():
+        if fingerprint is None:
+            continue
+        place = Path(name) if Path(name).is_absolute() else summary.data / name
+        remake = " or make a new one (manyi token --new)" if name == "office-token" else ""
+        print(
+            f"  a key is never in a backup: put the key file with fingerprint {fingerprint} "
+            f"back at {place}{remake}"
+        )
     return 0
 
 

@@ -12,9 +12,12 @@ The archive is a gzipped tar: `manifest.json` first, then the folder under `data
   the results were copied), then the questionnaire versions and other files (every version a
   copied response carries was published before it arrived). A restored folder therefore
   passes `manyi aggregate --verify`.
-- **Keys are never in it.** Key files (`office-token`, `*.key`) are only recorded as present
-  or absent: an archive that leaves the machine must not open the office's pages. They are
-  kept apart (see docs/operations.md) and put back by hand, or made anew.
+- **Keys are never in it.** Key files in the folder (`office-token`, `*.key`) and the key
+  files named with `--key-file` (the sealing key, kept outside the folder) are only recorded:
+  present or absent, and a fingerprint (the first 16 hex digits of the file's SHA-256) to
+  recognise the right one at a restore. An archive that leaves the machine must open neither
+  the office's pages nor the sealed personal fields. Keys are kept apart (see
+  docs/operations.md) and put back by hand.
 - Left out as well: SQLite's `-wal`/`-shm`/`-journal` (their pages are in the copy), the
   `.copy` of a failed migration, and the `.partial`/`.tmp` files of writes in flight.
 
@@ -35,7 +38,7 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,7 +54,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATA = "data"
 SQLITE_HEADER = b"SQLite format 3\x00"
-KEY_FILES = ("office-token",)  # the keys manyi makes; recorded as present or absent
+KEY_FILES = ("office-token",)  # the keys manyi makes in the folder; recorded even if absent
 KEY_PATTERNS = ("office-token", "*.key")  # never copied, wherever they are in the folder
 LEFT_OUT = ("*-wal", "*-shm", "*-journal", f"*{COPY_SUFFIX}", "*.partial", "*.tmp")
 # The copy order (see above): the results first, the submissions after the reports that
@@ -72,7 +75,9 @@ class Summary:
     databases: dict[str, int] = field(default_factory=dict)  # name → schema version
     files: int = 0
     size: int = 0  # bytes of the data, uncompressed
-    key_files: dict[str, bool] = field(default_factory=dict)  # name → present when backed up
+    # A key file (relative to the folder, or absolute outside it) → its fingerprint, None if
+    # it was absent.
+    key_files: dict[str, str | None] = field(default_factory=dict)
 
 
 def known_schemas() -> dict[str, Schema]:
@@ -88,8 +93,9 @@ def known_schemas() -> dict[str, Schema]:
 # -- backup ---------------------------------------------------------------------------------
 
 
-def back_up(data: Path, archive: Path) -> Summary:
-    """Write `archive` (a new file) with a consistent copy of the data folder `data`."""
+def back_up(data: Path, archive: Path, key_files: Sequence[Path] = ()) -> Summary:
+    """Write `archive` (a new file) with a consistent copy of the data folder `data`, noting
+    (never copying) the key files in it and the ones named in `key_files`."""
     data, archive = data.resolve(), archive.resolve()
     if not data.is_dir():
         raise BackupRefused(f"{data}: no such data folder")
@@ -98,7 +104,10 @@ def back_up(data: Path, archive: Path) -> Summary:
     if data in archive.parents:
         raise BackupRefused(f"{archive} is inside the data folder {data}: put it elsewhere")
     archive.parent.mkdir(parents=True, exist_ok=True)
-    summary = Summary(archive, data, key_files=dict.fromkeys(KEY_FILES, False))
+    summary = Summary(archive, data, key_files=dict.fromkeys(KEY_FILES))
+    for key_file in key_files:
+        path = key_file.resolve()
+        summary.key_files[str(path)] = _key_fingerprint(path) if path.is_file() else None
     started = _now()
     # Staged beside the archive (same file system, private), then packed and renamed.
     with tempfile.TemporaryDirectory(prefix=".manyi-backup-", dir=archive.parent) as scratch:
@@ -158,7 +167,7 @@ def _stage(source: Path, target: Path, relative: str, summary: Summary) -> dict[
     """Copy one file into the staging folder; its manifest entry, or None if left out."""
     name = PurePosixPath(relative).name
     if _matches(name, KEY_PATTERNS):
-        summary.key_files[relative] = True
+        summary.key_files[relative] = _key_fingerprint(source)
         return None
     if _matches(name, LEFT_OUT):
         return None
@@ -336,6 +345,11 @@ def _fingerprint(path: Path) -> dict[str, Any]:
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _key_fingerprint(path: Path) -> str:
+    """Enough of the key file's SHA-256 to tell two keys apart; nothing to rebuild one from."""
+    return str(_fingerprint(path)["sha256"])[:16]
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
