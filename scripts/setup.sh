@@ -14,6 +14,11 @@ apt_packages=()
 command -v chromium >/dev/null || apt_packages+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || apt_packages+=(fonts-noto-cjk)
 command -v java >/dev/null || apt_packages+=(default-jre-headless)
+# The one-server tests run Debian's nginx in front of `manyi serve` with a certificate made by
+# openssl, and check the systemd unit with systemd-analyze (docs/operations.md).
+[ -x /usr/sbin/nginx ] || apt_packages+=(nginx)
+command -v openssl >/dev/null || apt_packages+=(openssl)
+command -v systemd-analyze >/dev/null || apt_packages+=(systemd)
 # checkov gets a virtualenv of its own (below); Debian's Python needs python3-venv for that.
 python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 if [ ${#apt_packages[@]} -gt 0 ]; then
