@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from manyi import access_log
 from manyi.collector.app import unavailable_result
 from manyi.collector.handler import Handler
 from manyi.collector.intake import FORM
+from manyi.proxy import Network, client_address
 from manyi.store.base import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -94,6 +96,7 @@ def to_event(
     body: bytes,
     source_ip: str,
     now: datetime | None = None,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     """The API Gateway HTTP API (payload 2.0) event of one request."""
     now = now or datetime.now(UTC)
@@ -103,7 +106,7 @@ def to_event(
         key = name.lower()
         lowered[key] = f"{lowered[key]},{value}" if key in lowered else value
     cookies = [c.strip() for c in lowered.pop("cookie", "").split(";") if c.strip()]
-    request_id = next_request_id()
+    request_id = request_id or next_request_id()
     content_type = lowered.get("content-type", "")
     text = content_type.startswith(TEXT_TYPES)
     event: dict[str, Any] = {
@@ -219,12 +222,15 @@ class Server(ThreadingHTTPServer):
         handler: Handler,
         site: Site | None,
         wait_durable: Callable[[], None] | None = None,
+        trusted_proxies: tuple[Network, ...] = (),
     ) -> None:
         super().__init__(address, RequestHandler)
         self.handler = handler
         self.site = site
         self.handler_lock = threading.Lock()
         self.wait_durable = wait_durable
+        # Peers whose X-Real-IP / X-Forwarded-For name the client (manyi.proxy).
+        self.trusted_proxies = trusted_proxies
         # The office's pages under /results/ (manyi.results.web), set by `manyi serve`.
         self.results: ResultsSite | None = None
 
@@ -262,10 +268,25 @@ class RequestHandler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
-        """No access log: at a thousand requests a second it would cost more than the work."""
+        """The base class's lines (with the client's address) are replaced by `_dispatch`'s."""
 
     def _dispatch(self) -> None:
+        """Answer one request, then log its line (manyi.access_log)."""
+        started = time.perf_counter()
+        self.request_id = next_request_id()
+        self.sent_status, self.sent_bytes = 0, 0
         path = urlsplit(self.path).path
+        try:
+            self._route(path)
+        finally:
+            took = time.perf_counter() - started
+            access_log.write(
+                access_log.line(
+                    self.command, path, self.sent_status, self.sent_bytes, took, self.request_id
+                )
+            )
+
+    def _route(self, path: str) -> None:
         if path == "/api" or path.startswith("/api/"):
             self._collector()
         elif self.server.results is not None and (
@@ -305,7 +326,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else b""
         headers = dict(self.headers.items())
-        event = to_event(self.command, self.path, headers, body, self.client_address[0])
+        lowered = {name.lower(): value for name, value in headers.items()}
+        source = client_address(self.client_address[0], lowered, self.server.trusted_proxies)
+        event = to_event(self.command, self.path, headers, body, source, request_id=self.request_id)
         status, response_headers, payload = from_result(self.server.invoke(event))
         self._send(status, response_headers, payload)
 
@@ -353,6 +376,8 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, headers: list[tuple[str, str]], body: bytes, length: bool = True
     ) -> None:
+        self.sent_status = int(status)
+        self.sent_bytes = len(body) if self.command != "HEAD" else 0
         self.send_response(status)
         for name, value in headers:
             if name.lower() != "content-length":

@@ -35,6 +35,13 @@ def register(subcommands: Any) -> None:
         help="submissions per client address: a burst, then so many a minute; 'off' for none "
         "(default: $MANYI_RATE_LIMIT or 120/60)",
     )
+    parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="ADDRESS",
+        help="a reverse proxy (address or network) whose X-Real-IP / X-Forwarded-For name the "
+        "client; repeatable (default: $MANYI_TRUSTED_PROXY, else none: the peer is the client)",
+    )
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
@@ -46,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from manyi.collector.ratelimit import RateLimit
     from manyi.collector.versions import Catalogue, beijing_today, publish
     from manyi.model import Questionnaire
+    from manyi.proxy import parse_trusted
     from manyi.serve import Server, Site, serve_forever
     from manyi.store.sqlite import SQLiteSubmissionStore
 
@@ -55,6 +63,12 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         print(f"manyi serve: --rate-limit: {error}", file=sys.stderr)
+        return 2
+    try:
+        given = args.trusted_proxy or [os.environ.get("MANYI_TRUSTED_PROXY", "")]
+        trusted = parse_trusted(given)
+    except ValueError as error:
+        print(f"manyi serve: --trusted-proxy: {error}", file=sys.stderr)
         return 2
     data, site_root = Path(args.data), Path(args.site)
     questionnaires = data / "questionnaires"
@@ -75,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     handler = create_handler(store, catalogue, rate_limit=limit)
     site = Site(site_root) if site_root.is_dir() else None
     try:
-        server = Server((args.host, args.port), handler, site, store.wait_durable)
+        server = Server((args.host, args.port), handler, site, store.wait_durable, trusted)
     except OSError as error:
         print(f"manyi serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
