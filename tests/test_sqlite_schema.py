@@ -206,6 +206,7 @@ def stamp_newer(path: Path, version: int) -> None:
     [
         ("results.sqlite3", ["aggregate", "--verify", "--lag", "0"]),
         ("submissions.sqlite3", ["serve", "--port", "0", "--site", "no-site"]),
+        ("results.sqlite3", ["serve", "--port", "0", "--site", "no-site"]),
     ],
 )
 def test_the_cli_refuses_a_newer_data_folder_with_exit_2_and_no_traceback(

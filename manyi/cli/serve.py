@@ -84,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
         if questionnaire is None:
             return 2
         publish(questionnaires, questionnaire, today)
+    # Every store of the folder is opened (migrated, or refused if newer) before serving.
+    from manyi.results.sqlite_store import SqliteResultsStore
+
+    SqliteResultsStore.in_folder(data).close()
     store = SQLiteSubmissionStore(data / "submissions.sqlite3", deferred_commit=True)
     catalogue = Catalogue.open(questionnaires)
     handler = create_handler(store, catalogue, rate_limit=limit)
