@@ -31,14 +31,13 @@ class Served:
         path: str,
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
+        source: str = "127.0.0.1",
     ) -> tuple[int, dict[str, str], bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body, headers or {})
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            conn.close()
+        """One request from `source` (any 127.0.0.0/8 address reaches a loopback server)."""
+        conn = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=30, source_address=(source, 0)
+        )
+        return exchange(conn, method, path, body, headers)
 
     def post_json(self, body: Any) -> tuple[int, dict[str, str], Any]:
         raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -46,6 +45,22 @@ class Served:
             "POST", "/api/submissions", raw, {"Content-Type": "application/json"}
         )
         return status, headers, json.loads(answer) if answer else None
+
+
+def exchange(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of one request on a new connection, closed after it."""
+    try:
+        conn.request(method, path, body, headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
 
 
 def start(data: Path, site: Path, *extra: str) -> Served:

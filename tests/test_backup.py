@@ -9,8 +9,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tarfile
 import threading
 import time
@@ -22,21 +20,12 @@ import pytest
 from manyi.model import Questionnaire
 from manyi.storage.backup import BackupRefused, back_up, restore
 from tests.apigw import submission_body
+from tests.cli import run_manyi
 from tests.serving import make_site, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "data-v0"
 DEPARTMENTS = ("sifaju", "xinfangju", "gonganju", "jiaoyuju")
-
-
-def manyi(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manyi", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def stored_ids(data: Path) -> set[str]:
@@ -89,10 +78,10 @@ def test_a_backup_under_write_load_restores_everything_acknowledged_before_it(
             while len(acknowledged) < 100:
                 time.sleep(0.05)
             # The aggregator counts while responses keep arriving (it waits out its lag).
-            counted = manyi("aggregate", "--data", str(data))
+            counted = run_manyi("aggregate", "--data", str(data))
             assert counted.returncode == 0, counted.stderr
             started = time.monotonic()
-            backed_up = manyi("backup", "--data", str(data), "--out", str(tmp_path / "b.tgz"))
+            backed_up = run_manyi("backup", "--data", str(data), "--out", str(tmp_path / "b.tgz"))
             finished = time.monotonic()
             assert backed_up.returncode == 0, backed_up.stderr
             while not any(t > finished for _, t in acknowledged):
@@ -103,7 +92,7 @@ def test_a_backup_under_write_load_restores_everything_acknowledged_before_it(
     assert failures == []
 
     restored_data = tmp_path / "restored"
-    restored = manyi("restore", "--from", str(tmp_path / "b.tgz"), "--data", str(restored_data))
+    restored = run_manyi("restore", "--from", str(tmp_path / "b.tgz"), "--data", str(restored_data))
     assert restored.returncode == 0, restored.stderr
     before = {sid for sid, t in acknowledged if t < started}
     restored_ids = stored_ids(restored_data)
@@ -119,7 +108,9 @@ def test_a_backup_under_write_load_restores_everything_acknowledged_before_it(
     with closing(sqlite3.connect(restored_data / "submissions.sqlite3")) as db:
         months = [m for (m,) in db.execute("SELECT DISTINCT month FROM responses")]
     for month in months:
-        verified = manyi("aggregate", "--verify", "--month", month, "--data", str(restored_data))
+        verified = run_manyi(
+            "aggregate", "--verify", "--month", month, "--data", str(restored_data)
+        )
         assert verified.returncode == 0, verified.stderr
         assert "agree exactly" in verified.stdout
     assert sorted(p.name for p in (restored_data / "questionnaires").iterdir()) == sorted(
@@ -183,7 +174,7 @@ def test_keys_are_recorded_never_copied_and_side_files_are_left_out(
     ]
     assert stored_ids(target) == stored_ids(data)
     assert list(tmp_path.glob(".restored.restore-*")) == []
-    told = manyi("restore", "--from", str(archive), "--data", str(tmp_path / "again"))
+    told = run_manyi("restore", "--from", str(archive), "--data", str(tmp_path / "again"))
     assert told.returncode == 0, told.stderr
     assert f"{fingerprints['office-token']} back at {tmp_path / 'again' / 'office-token'}" in (
         told.stdout
@@ -196,7 +187,7 @@ def test_the_backup_of_a_folder_without_keys_records_them_absent(
 ) -> None:
     summary = back_up(data, tmp_path / "b.tgz")
     assert summary.key_files == {"office-token": None}
-    done = manyi("restore", "--from", str(tmp_path / "b.tgz"), "--data", str(tmp_path / "r"))
+    done = run_manyi("restore", "--from", str(tmp_path / "b.tgz"), "--data", str(tmp_path / "r"))
     assert done.returncode == 0, done.stderr
     assert "office-token" not in done.stdout
 
@@ -206,7 +197,7 @@ def test_restore_refuses_a_folder_that_is_not_empty(data: Path, tmp_path: Path) 
     target = tmp_path / "busy"
     target.mkdir()
     (target / "notes.txt").write_text("keep me", encoding="utf-8")
-    done = manyi("restore", "--from", str(tmp_path / "b.tgz"), "--data", str(target))
+    done = run_manyi("restore", "--from", str(tmp_path / "b.tgz"), "--data", str(target))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "is not an empty folder" in done.stderr
@@ -217,7 +208,7 @@ def test_backup_refuses_an_existing_file_and_a_file_inside_the_data_folder(
     data: Path, tmp_path: Path
 ) -> None:
     (tmp_path / "b.tgz").write_bytes(b"an earlier backup")
-    done = manyi("backup", "--data", str(data), "--out", str(tmp_path / "b.tgz"))
+    done = run_manyi("backup", "--data", str(data), "--out", str(tmp_path / "b.tgz"))
     assert done.returncode == 2
     assert "exists" in done.stderr
     assert (tmp_path / "b.tgz").read_bytes() == b"an earlier backup"
@@ -294,7 +285,7 @@ def test_restore_refuses_a_damaged_or_foreign_archive_and_leaves_nothing(
     else:
         archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     target = tmp_path / "restored"
-    done = manyi("restore", "--from", str(archive), "--data", str(target))
+    done = run_manyi("restore", "--from", str(archive), "--data", str(target))
     assert done.returncode == 2, done.stdout
     assert "Traceback" not in done.stderr
     assert reason in done.stderr

@@ -3,11 +3,8 @@ and one logfmt line per request holding nothing personal."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,25 +14,11 @@ import pytest
 
 from manyi.model import Questionnaire
 from tests.apigw import form_pairs, submission_body
+from tests.cli import run_manyi
 from tests.serving import Served, make_site, serving
 from tests.test_access_log import parse
 
 SUBMISSIONS = "/api/submissions"
-
-
-def post_from(served: Served, source: str, body: dict[str, object], headers: dict[str, str]) -> int:
-    """POST a submission from a given loopback address (127.0.0.0/8 all reach the server)."""
-    conn = http.client.HTTPConnection(
-        "127.0.0.1", served.port, timeout=30, source_address=(source, 0)
-    )
-    try:
-        raw = json.dumps(body).encode()
-        conn.request("POST", SUBMISSIONS, raw, {"Content-Type": "application/json", **headers})
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -54,8 +37,9 @@ def behind_proxy(tmp_path: Path, site: Path) -> Iterator[Served]:
 def submit(
     served: Served, questionnaire: Questionnaire, n: int, source: str, **headers: str
 ) -> int:
-    body = submission_body(questionnaire, submission_id=f"proxy-test-{n:04d}")
-    return post_from(served, source, body, headers)
+    body = json.dumps(submission_body(questionnaire, submission_id=f"proxy-test-{n:04d}"))
+    headers = {"Content-Type": "application/json", **headers}
+    return served.request("POST", SUBMISSIONS, body.encode(), headers, source=source)[0]
 
 
 def test_from_the_trusted_proxy_each_citizen_has_their_own_rate_limit(
@@ -99,13 +83,7 @@ def test_without_trusted_proxies_the_headers_are_ignored(
 
 
 def test_a_bad_trusted_proxy_is_refused_with_exit_2(tmp_path: Path, site: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "manyi", "serve", "--port", "0", "--trusted-proxy", "nginx"],
-        cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_manyi("serve", "--port", "0", "--trusted-proxy", "nginx", timeout=60)
     assert done.returncode == 2
     assert "manyi serve: --trusted-proxy: not an address or network: 'nginx'" in done.stderr
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from contextlib import closing
@@ -24,8 +22,7 @@ from manyi.storage.sqlite_schema import (
 )
 from manyi.store.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
 from manyi.store.sqlite import SQLiteSubmissionStore
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.cli import run_manyi
 
 # A store's history in miniature: release 1 made `note`, release 2 added a column.
 V1 = "CREATE TABLE IF NOT EXISTS note (id INTEGER PRIMARY KEY, text TEXT NOT NULL);"
@@ -216,13 +213,7 @@ def test_the_cli_refuses_a_newer_data_folder_with_exit_2_and_no_traceback(
     SQLiteSubmissionStore(data / "submissions.sqlite3").close()
     SqliteResultsStore.in_folder(data).close()
     stamp_newer(data / file_name, 99)
-    done = subprocess.run(
-        [sys.executable, "-m", "manyi", *command, "--data", str(data)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_manyi(*command, "--data", str(data), timeout=60)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert f"manyi {command[0]}: {data / file_name}" in done.stderr

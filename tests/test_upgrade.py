@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from manyi.results.sqlite_store import SqliteResultsStore
 from manyi.storage.sqlite_schema import schema_version
 from manyi.store.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
 from manyi.store.sqlite import SQLiteSubmissionStore
+from tests.cli import run_manyi
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -29,16 +28,6 @@ RELEASES = sorted(p.name for p in FIXTURES.glob("data-v*"))
 def rows(path: Path, query: str) -> list[tuple[object, ...]]:
     with closing(sqlite3.connect(path)) as db:
         return db.execute(query).fetchall()
-
-
-def manyi(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manyi", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture(params=RELEASES)
@@ -93,9 +82,9 @@ def test_the_commands_work_on_an_old_folder_and_verify_agrees(old_folder: Path) 
     months = [str(m) for (m,) in rows(old_folder / "results.sqlite3", "SELECT month FROM served")]
     closed = rows(old_folder / "results.sqlite3", "SELECT month FROM month_close")
     for month in [*months, *(str(m) for (m,) in closed)]:
-        done = manyi("aggregate", "--verify", "--month", month, "--data", str(old_folder))
+        done = run_manyi("aggregate", "--verify", "--month", month, "--data", str(old_folder))
         assert done.returncode == 0, done.stderr
         assert "agree exactly" in done.stdout
-    done = manyi("aggregate", "--lag", "0", "--month", months[0], "--data", str(old_folder))
+    done = run_manyi("aggregate", "--lag", "0", "--month", months[0], "--data", str(old_folder))
     assert done.returncode == 0, done.stderr
     assert "read 0 new response(s)" in done.stdout

@@ -22,7 +22,7 @@ import pytest
 from manyi.model import Questionnaire
 from tests.apigw import submission_body
 from tests.browser.test_site_browser import answer_required
-from tests.serving import Served, serving, stored_rows
+from tests.serving import Served, exchange, serving, stored_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -54,13 +54,7 @@ class Proxy:
         headers: dict[str, str] | None = None,
         source: str = "127.0.0.1",
     ) -> tuple[int, dict[str, str], bytes]:
-        conn = self.connection(source)
-        try:
-            conn.request(method, path, body, headers or {})
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            conn.close()
+        return exchange(self.connection(source), method, path, body, headers)
 
 
 def free_port() -> int:
