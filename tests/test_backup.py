@@ -249,6 +249,7 @@ def flip_last_byte(content: bytes) -> bytes:
         ("not_a_backup", "not a manyi backup"),
         ("newer_schema", "knows versions up to"),
         ("truncated", "cannot be read"),
+        ("incomplete", "is incomplete"),
     ],
 )
 def test_restore_refuses_a_damaged_or_foreign_archive_and_leaves_nothing(
@@ -282,6 +283,9 @@ def test_restore_refuses_a_damaged_or_foreign_archive_and_leaves_nothing(
             {"manifest.json": json.dumps(manifest).encode(), "data/results.sqlite3": content},
             {},
         )
+    elif damage == "incomplete":
+        del manifest["key_files"]
+        rewrite(archive, {"manifest.json": json.dumps(manifest).encode()}, {})
     else:
         archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     target = tmp_path / "restored"
@@ -305,3 +309,17 @@ def test_a_restore_run_as_root_gives_the_files_to_the_folders_owner(
     restore(tmp_path / "b.tgz", target)
     owners = {(p.stat().st_uid, p.stat().st_gid) for p in [target, *target.rglob("*")]}
     assert owners == {(65534, 65534)}
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_a_backup_run_as_root_leaves_the_databases_side_files_to_their_owner(
+    data: Path, tmp_path: Path
+) -> None:
+    database = data / "submissions.sqlite3"
+    os.chown(database, 65534, 65534)
+    # The server has the database open: its -wal and -shm exist while the backup runs.
+    with closing(sqlite3.connect(database)) as server:
+        server.execute("SELECT count(*) FROM responses").fetchall()
+        back_up(data, tmp_path / "b.tgz")
+        sides = [database.with_name(database.name + s) for s in ("-wal", "-shm")]
+        assert {(p.stat().st_uid, p.stat().st_gid) for p in sides if p.exists()} == {(65534, 65534)}

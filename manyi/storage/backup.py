@@ -194,7 +194,25 @@ def _copy_database(source: Path, target: Path) -> int:
     ):
         db.backup(copy)  # all pages in one step: one read transaction, one snapshot
         _check_database(copy, target)
-        return schema_version(copy)
+        version = schema_version(copy)
+    _give_side_files_to_owner(source)
+    return version
+
+
+def _give_side_files_to_owner(database: Path) -> None:
+    """Opening a WAL database may create its -wal and -shm files; made by root (a backup run
+    from root's crontab) and left while the server has it open, they would lock the service's
+    user out of its own database."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    owner = database.stat()
+    for suffix in ("-wal", "-shm"):
+        side = database.with_name(database.name + suffix)
+        try:
+            if side.stat().st_uid != owner.st_uid:
+                os.chown(side, owner.st_uid, owner.st_gid)
+        except FileNotFoundError:
+            pass
 
 
 def _check_database(db: sqlite3.Connection, path: Path) -> None:
@@ -245,8 +263,6 @@ def _extract(archive: Path, staged: Path) -> dict[str, Any]:
                     shutil.copyfileobj(source, out)
                 target.chmod(member.mode & 0o777)
     except (tarfile.TarError, EOFError, OSError) as error:
-        if isinstance(error, FileNotFoundError) and error.filename == str(archive):
-            raise
         raise BackupRefused(f"{archive}: cannot be read ({error})") from error
     return manifest
 
@@ -266,6 +282,13 @@ def _read_manifest(archive: Path, tar: tarfile.TarFile, member: tarfile.TarInfo)
             f"{manifest.get('manyi_version')}; this manyi {__version__} reads format "
             f"{FORMAT_VERSION}: restore it with that release"
         )
+    files, keys = manifest.get("files"), manifest.get("key_files")
+    entries_ok = isinstance(files, dict) and all(
+        isinstance(e, dict) and isinstance(e.get("bytes"), int) and isinstance(e.get("sha256"), str)
+        for e in files.values()
+    )
+    if not entries_ok or not isinstance(keys, dict):
+        raise BackupRefused(f"{archive}: its {MANIFEST} is incomplete; nothing restored")
     return manifest
 
 
