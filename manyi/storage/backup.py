@@ -128,7 +128,7 @@ def back_up(data: Path, archive: Path, key_files: Sequence[Path] = ()) -> Summar
             "files": entries,
             "key_files": summary.key_files,
         }
-        partial = archive.with_name(archive.name + ".partial")
+        partial = Path(scratch) / "archive.partial"  # removed with the scratch on failure
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             _add_bytes(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
