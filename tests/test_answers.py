@@ -171,7 +171,8 @@ def test_an_optional_question_left_blank_is_neither_stored_nor_an_error() -> Non
     answers = {"respondent": "person", "q1": ["none"], "q2": "no"}
     answers |= {f"q{n}": "yes" for n in range(4, 9)}
     answers |= {f"q{n}": "satisfied" for n in range(10, 17)}
-    for blank in ({}, {"q9": ""}, {"q9": []}):
+    blanks: list[dict[str, Any]] = [{}, {"q9": ""}, {"q9": []}]
+    for blank in blanks:
         checked = check_answers(optional, {**answers, **blank})
         assert checked.errors == ()
         assert "q9" not in checked.answers
