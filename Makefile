@@ -1,5 +1,5 @@
 # The two commands of the README, and their parts.
-.PHONY: setup run test lint
+.PHONY: setup run test lint mutation
 
 setup:
 	./scripts/setup.sh
@@ -25,3 +25,13 @@ lint:
 # Set up, then lint, type-check and run the whole test suite.
 test: setup lint
 	python3 -m pytest
+
+# Mutation testing of the office's figures (docs/testing.md): slow (about 40 minutes on two
+# cores), so not part of `make test`. Needs `pip install -e '.[mutation]'`.
+MUTMUT ?= mutmut
+MUTATION_TARGET ?= 0.97
+
+mutation:
+	rm -rf mutants
+	$(MUTMUT) run --max-children 2
+	$(MUTMUT) results --all true | python3 scripts/mutation_score.py --target $(MUTATION_TARGET)

@@ -62,9 +62,6 @@ class Counts:
     def respondent_types(self) -> Mapping[str, int]:
         return self.options.get(RESPONDENT_QUESTION, {})
 
-    def option_count(self, question: str, option: str) -> int:
-        return self.options.get(question, {}).get(option, 0)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "responses": self.responses,

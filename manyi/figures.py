@@ -107,13 +107,14 @@ def _known_question(question: Question, counts: Counts) -> QuestionFigures:
         )
         for o in question.options
     ]
+    # Before the options the file no longer lists join: they have no valence, so no rate.
+    by_valence = {v: sum(o.count for o in options if o.valence == v) for v in _VALENCES}
     listed = {o.id for o in question.options}
     options += [
         OptionFigure(o, o, "neutral", n, ratio(n, answered))
         for o, n in chosen.items()
         if o not in listed
     ]
-    by_valence = {v: sum(o.count for o in options if o.valence == v) for v in _VALENCES}
     scale = question.is_satisfaction_scale
     rated = by_valence["favourable"] + by_valence["unfavourable"]
     return QuestionFigures(
@@ -178,7 +179,7 @@ def department_figures(
         counts=counts,
         late=result.late,
         served=served,
-        coverage=ratio(counts.responses, served) if served else None,
+        coverage=ratio(counts.responses, served or 0),
         coverage_target=questionnaire.reporting.coverage_target,
         satisfaction_index=satisfaction_index(questionnaire, counts),
         satisfaction_rate=satisfaction_rate(questionnaire, counts),
@@ -252,7 +253,7 @@ def city_summary(
     total = sum((d.counts for d in departments), Counts())
     late = sum((d.late for d in departments), Counts())
     with_served = [d for d in departments if d.served]
-    served_total = sum(d.served or 0 for d in with_served)
+    served_total = sum(d.served or 0 for d in departments)
     return CitySummary(
         month=month,
         departments=departments,

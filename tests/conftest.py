@@ -10,11 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from manyi.loader import load_questionnaire
 from manyi.model import Questionnaire
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# `make mutation` (docs/testing.md) runs the figures' tests once per mutant, two at a time:
+# the same examples every run, so a kill is reproducible, and no timing checks on a busy machine.
+settings.register_profile(
+    "mutation",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # One Playwright per test session: its sync API refuses to start a second one in the same
 # thread while the first is running.

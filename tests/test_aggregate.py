@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from manyi.aggregate import Counts, MonthlyResult, count
+from manyi.aggregate import Counts, MonthlyResult, Tally, count
 from manyi.answers import check_answers
 from manyi.figures import city_summary, department_figures, rank
 from manyi.model import Questionnaire
@@ -163,7 +163,7 @@ def submissions(draw: st.DrawFn, max_size: int = 12) -> list[StoredSubmission]:
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(submissions(), st.data())
 def test_merge_law(subs: list[StoredSubmission], data: st.DataObject) -> None:
     """count(A ∪ B) == count(A) + count(B), for every split, and merging is associative."""
@@ -180,3 +180,14 @@ def test_merge_law(subs: list[StoredSubmission], data: st.DataObject) -> None:
 def test_merging_other_department_months_is_refused() -> None:
     with pytest.raises(ValueError, match="cannot merge"):
         MonthlyResult("sifaju", "2026-11").merge(MonthlyResult("sifaju", "2026-10"))
+
+
+def test_add_until_stops_at_the_first_item_that_reaches_the_bound() -> None:
+    subs = four_submissions()
+    items = iter([(f"R#{i}", s) for i, s in enumerate(subs)])
+    report = Tally()
+    assert report.add_until(items, "R#2") == ("R#2", subs[2])  # reaching is enough: not added
+    assert report.counts() == count(subs[:2])
+    rest = Tally()
+    assert rest.add_until(items, "R#9") is None  # ran out below the bound
+    assert rest.counts() == count(subs[3:])

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from manyi.answers import MAX_VALUE_LENGTH, check_answers
+from manyi.answers import MAX_CHOICES, MAX_VALUE_LENGTH, check_answers
 from manyi.loader import load_questionnaire
 from manyi.model import Question, Questionnaire
 from tests.conftest import ROOT
 
 QUESTIONNAIRE = load_questionnaire(ROOT / "questionnaire.yaml")
+# On a busy machine drawing answer sets is slow: that is not what these tests check.
+UNTIMED = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -53,7 +55,7 @@ def stored_form(answers: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@settings(max_examples=300)
+@settings(UNTIMED, max_examples=300)
 @given(valid_answers())
 def test_every_valid_answer_set_is_accepted(answers: dict[str, Any]) -> None:
     checked = check_answers(QUESTIONNAIRE, answers)
@@ -61,7 +63,7 @@ def test_every_valid_answer_set_is_accepted(answers: dict[str, Any]) -> None:
     assert checked.answers == stored_form(answers)
 
 
-@settings(max_examples=200)
+@settings(UNTIMED, max_examples=200)
 @given(valid_answers(), st.data())
 def test_answers_to_questions_that_do_not_apply_are_dropped(
     answers: dict[str, Any], data: st.DataObject
@@ -93,7 +95,7 @@ def _mutations(question: Question, answers: dict[str, Any]) -> list[tuple[str, A
     return out
 
 
-@settings(max_examples=300)
+@settings(UNTIMED, max_examples=300)
 @given(valid_answers(), st.data())
 def test_every_single_mutation_is_rejected_with_its_code_and_question(
     answers: dict[str, Any], data: st.DataObject
@@ -111,6 +113,7 @@ def test_every_single_mutation_is_rejected_with_its_code_and_question(
     assert question.id not in checked.answers
 
 
+@UNTIMED
 @given(valid_answers(), st.text(min_size=1, max_size=20))
 def test_an_unknown_field_is_rejected(answers: dict[str, Any], key: str) -> None:
     if QUESTIONNAIRE.question(key) is not None:
@@ -148,3 +151,29 @@ def test_a_blank_value_counts_as_unanswered(blank: Any) -> None:
 def test_too_many_values_are_refused_not_processed() -> None:
     checked = check_answers(QUESTIONNAIRE, {"q1": ["none"] * 10_000})
     assert ("invalid_value", "q1") in [(e.code, e.question) for e in checked.errors]
+
+
+def test_choice_limits_are_inclusive() -> None:
+    at_limit = check_answers(QUESTIONNAIRE, {"q1": ["none"] * MAX_CHOICES})
+    assert at_limit.answers["q1"] == ("none",)
+    over = check_answers(QUESTIONNAIRE, {"q1": ["none"] * (MAX_CHOICES + 1)})
+    assert ("invalid_value", "q1") in [(e.code, e.question) for e in over.errors]
+    longest = check_answers(QUESTIONNAIRE, {"q1": ["x" * MAX_VALUE_LENGTH]})
+    # Within the length limit: a choice, only not one of this question's options.
+    assert ("unknown_option", "q1") in [(e.code, e.question) for e in longest.errors]
+
+
+def test_an_optional_question_left_blank_is_neither_stored_nor_an_error() -> None:
+    data = QUESTIONNAIRE.to_dict()
+    q9 = next(q for s in data["sections"] for q in s["questions"] if q["id"] == "q9")
+    q9["required"] = False
+    optional = Questionnaire.from_dict(data)
+    answers = {"respondent": "person", "q1": ["none"], "q2": "no"}
+    answers |= {f"q{n}": "yes" for n in range(4, 9)}
+    answers |= {f"q{n}": "satisfied" for n in range(10, 17)}
+    blanks: list[dict[str, Any]] = [{}, {"q9": ""}, {"q9": []}]
+    for blank in blanks:
+        checked = check_answers(optional, {**answers, **blank})
+        assert checked.errors == ()
+        assert "q9" not in checked.answers
+    assert [e.code for e in check_answers(QUESTIONNAIRE, answers).errors] == ["required"]

@@ -133,6 +133,17 @@ def test_concurrent_puts_of_one_id_store_it_once(store: SubmissionStore) -> None
     assert len(list(store.department_month("sifaju", "2026-11"))) == 1
 
 
-def test_store_unavailable_carries_a_retry_delay() -> None:
-    error = StoreUnavailable("throttled")
-    assert error.retry_after > 0
+def test_a_closed_sqlite_store_refuses_a_put_as_unavailable_and_stores_nothing(
+    tmp_path: Path,
+) -> None:
+    # A request still in flight when `manyi serve` closes its store on shutdown must hear
+    # "retry" (503), and its retry must find nothing half-written.
+    path = tmp_path / "submissions.sqlite3"
+    closed = SQLiteSubmissionStore(path)
+    closed.close()
+    with pytest.raises(StoreUnavailable, match="closed"):
+        closed.put(submission())
+    reopened = SQLiteSubmissionStore(path)
+    assert reopened.get("sub-0001") is None
+    assert reopened.put(submission()) == (submission(), True)
+    reopened.close()
