@@ -27,7 +27,6 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from manyi.collector.versions import beijing_today, publish
 from manyi.deploy.artifact import (
     ZIP_TIMESTAMP,
     ArtifactError,
@@ -36,6 +35,7 @@ from manyi.deploy.artifact import (
 )
 from manyi.deploy.template import resources_of_type
 from manyi.model import Questionnaire, normalized_with_version
+from manyi.versions import beijing_today, publish
 from tests.cfn import create_tables, load_template
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,9 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import add_questionnaire_option, load_or_report
-
-QUESTIONNAIRE_FOLDER = Path("api") / "questionnaire"
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.versions import (
+    SITE_FOLDER,
+    Catalogue,
+    VersionsError,
+    beijing_today,
+    publish,
+    version_files,
+)
 
 
 def register(subcommands: Any) -> None:
@@ -44,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     from manyi.collector.handler import create_handler
     from manyi.collector.ratelimit import RateLimit
-    from manyi.collector.versions import Catalogue, beijing_today, publish
-    from manyi.model import Questionnaire
     from manyi.serve import Server, Site, serve_forever
     from manyi.store.sqlite import SQLiteSubmissionStore
 
@@ -57,21 +61,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"manyi serve: --rate-limit: {error}", file=sys.stderr)
         return 2
     data, site_root = Path(args.data), Path(args.site)
-    questionnaires = data / "questionnaires"
-    today = beijing_today(datetime.now(UTC))
-    shipped = sorted(
-        (site_root / QUESTIONNAIRE_FOLDER).glob("*.json"), key=lambda p: p.stat().st_mtime
-    )
-    if shipped:
-        for path in shipped:
-            publish(questionnaires, Questionnaire.from_dict(_read_json(path)), today)
-    else:
-        questionnaire = load_or_report(args.questionnaire)
-        if questionnaire is None:
-            return 2
-        publish(questionnaires, questionnaire, today)
+    try:
+        catalogue = open_catalogue(data / "questionnaires", site_root, args.questionnaire)
+    except VersionsError as error:
+        print(f"manyi serve: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if catalogue is None:
+        return EXIT_PROBLEMS
     store = SQLiteSubmissionStore(data / "submissions.sqlite3", deferred_commit=True)
-    catalogue = Catalogue.open(questionnaires)
     handler = create_handler(store, catalogue, rate_limit=limit)
     site = Site(site_root) if site_root.is_dir() else None
     try:
@@ -92,7 +89,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_json(path: Path) -> Any:
-    import json
-
-    return json.loads(path.read_text(encoding="utf-8"))
+def open_catalogue(folder: Path, site: Path, questionnaire: str) -> Catalogue | None:
+    """The versions this collector accepts, kept in `folder`: it gains the site's versions it
+    lacks now and whenever a build adds one; without a built site, questionnaire.yaml's."""
+    today = beijing_today(datetime.now(UTC))
+    site_versions = site / SITE_FOLDER
+    if version_files(site_versions):
+        catalogue = Catalogue.open(folder, site=site_versions)
+        catalogue.follow_site(today)
+    else:
+        loaded = load_or_report(questionnaire)
+        if loaded is None:
+            return None
+        publish(folder, loaded, today)
+        catalogue = Catalogue.open(folder)
+    catalogue.current  # noqa: B018 - read now, so a broken file stops the start, not a page
+    return catalogue

@@ -21,8 +21,8 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
-from manyi.collector.versions import NoQuestionnaire, beijing_today
 from manyi.store.base import StoreUnavailable
+from manyi.versions import NoQuestionnaire, beijing_today
 
 Clock = Callable[[], datetime]
 JSON_TYPE = "application/json; charset=utf-8"
@@ -85,20 +85,25 @@ def build_resolver(
 
     @app.route("/api/health", method=["GET", "HEAD"])
     def health() -> Response[str]:
+        intake.catalogue.follow_site(beijing_today(clock()))
         body = {"status": "ok", "version": intake.catalogue.current.version}
         return _json(200, body)
 
     @app.route("/api/openapi.json", method=["GET", "HEAD"])
     def openapi() -> Response[str]:
-        if "document" not in openapi_cache:
+        today = beijing_today(clock())
+        intake.catalogue.follow_site(today)
+        current = intake.catalogue.current
+        versions = intake.catalogue.versions(today)
+        key = f"{current.version}:{','.join(versions)}"
+        if key not in openapi_cache:
             from manyi.collector.openapi import openapi_document
 
-            current = intake.catalogue.current
-            versions = intake.catalogue.versions(beijing_today(clock()))
             document = openapi_document(current, versions)
-            openapi_cache["document"] = json.dumps(document, ensure_ascii=False, indent=1)
+            openapi_cache.clear()
+            openapi_cache[key] = json.dumps(document, ensure_ascii=False, indent=1)
         headers = {"Cache-Control": "public, max-age=300"}
-        return Response(200, JSON_TYPE, openapi_cache["document"], headers)
+        return Response(200, JSON_TYPE, openapi_cache[key], headers)
 
     def not_found(error: NotFoundError) -> Response[str]:
         allowed = ROUTES.get(app.current_event.path)
