@@ -234,6 +234,43 @@ def test_unreadable_bodies(handler: Handler, raw: bytes, content_type: str, stat
     assert response["statusCode"] == status
 
 
+def unparsable(questionnaire: Questionnaire, kind: str) -> bytes:
+    """A body that only the parser's limits or Unicode refuse, every field otherwise valid."""
+    body = submission_body(questionnaire)
+    if kind == "deep-nesting":  # deeper than the JSON parser's stack
+        return b"[" * 5000
+    if kind == "huge-integer":  # past Python's limit on integer digits
+        return json.dumps({**body, "website": "N"}).encode().replace(b'"N"', b"9" * 4301)
+    if kind == "lone-surrogate-key":
+        body["answers"] = {**body["answers"], "\ud800": "none"}
+    else:
+        body["channel"] = "leaflet\udfff"
+    return json.dumps(body).encode()  # ASCII: the surrogate travels as a \\ud800 escape
+
+
+@pytest.mark.parametrize(
+    "kind", ["deep-nesting", "huge-integer", "lone-surrogate-key", "lone-surrogate-value"]
+)
+def test_bodies_the_parser_cannot_take_are_400_malformed_and_logged(
+    handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire, kind: str
+) -> None:
+    powertools = logging.getLogger("manyi-collector")
+    lines = io.StringIO()
+    capture = logging.StreamHandler(lines)
+    capture.setFormatter(powertools.handlers[0].formatter)
+    powertools.addHandler(capture)
+    try:
+        response = call(handler, json_event(None, raw=unparsable(questionnaire, kind)))
+    finally:
+        powertools.removeHandler(capture)
+    assert response["statusCode"] == 400
+    assert json_body(response)["error"]["code"] == "malformed"
+    response["body"].encode("utf-8")  # sendable as it is
+    logged = json.loads(lines.getvalue().splitlines()[-1])
+    assert logged["code"] == "malformed"
+    assert stored(store) == []
+
+
 def test_a_filled_honeypot_is_answered_as_stored_and_dropped(
     handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire
 ) -> None:
