@@ -31,16 +31,17 @@ class Served:
         path: str,
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """Status, headers (by name in any case, as HTTP means them) and body."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             conn.request(method, path, body, headers or {})
             response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
+            return response.status, response.headers, response.read()
         finally:
             conn.close()
 
-    def post_json(self, body: Any) -> tuple[int, dict[str, str], Any]:
+    def post_json(self, body: Any) -> tuple[int, http.client.HTTPMessage, Any]:
         raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
         status, headers, answer = self.request(
             "POST", "/api/submissions", raw, {"Content-Type": "application/json"}
@@ -91,6 +92,7 @@ def make_site(folder: Path, questionnaire_json: dict[str, Any] | None = None) ->
     (folder / "d" / "sifaju" / "thanks" / "index.html").write_text("谢谢", encoding="utf-8")
     (folder / "assets" / "site.3f2a9c1e.css").write_text("body{}", encoding="utf-8")
     (folder / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    (folder / ".manyi-site").write_text("written by manyi build\n", encoding="utf-8")
     if questionnaire_json is not None:
         api = folder / "api" / "questionnaire"
         api.mkdir(parents=True)

@@ -31,7 +31,12 @@ def register(subcommands: Any) -> None:
             "api/questionnaire/*.json, else from questionnaire.yaml."
         ),
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0: every "
+        "address of the machine)",
+    )
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
     parser.add_argument("--data", default="data", metavar="DIR", help="where data is kept")
     parser.add_argument("--site", default="dist", metavar="DIR", help="the built site")
@@ -41,6 +46,12 @@ def register(subcommands: Any) -> None:
         help="submissions per client address: a burst, then so many a minute; 'off' for none "
         "(default: $MANYI_RATE_LIMIT or 120/60)",
     )
+    parser.add_argument(
+        "--trusted-proxy",
+        metavar="ADDRESS",
+        help="the address of a reverse proxy in front (e.g. one that ends HTTPS): only its "
+        "X-Forwarded-For and X-Forwarded-Proto are believed",
+    )
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
@@ -48,9 +59,13 @@ def register(subcommands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # Metrics are for CloudWatch; locally they would only flood the terminal.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    from manyi.collector.app import answer_after_commit
     from manyi.collector.handler import create_handler
     from manyi.collector.ratelimit import RateLimit
-    from manyi.serve import Server, Site, serve_forever
+    from manyi.results.web import ResultsSite
+    from manyi.serving.lambda_app import LambdaApp
+    from manyi.serving.server import Mounts, create, listening_on, serve_forever
+    from manyi.serving.static import StaticSite
     from manyi.store.sqlite import SQLiteSubmissionStore
 
     try:
@@ -59,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         print(f"manyi serve: --rate-limit: {error}", file=sys.stderr)
-        return 2
+        return EXIT_PROBLEMS
     data, site_root = Path(args.data), Path(args.site)
     try:
         catalogue = open_catalogue(data / "questionnaires", site_root, args.questionnaire)
@@ -69,24 +84,29 @@ def run(args: argparse.Namespace) -> int:
     if catalogue is None:
         return EXIT_PROBLEMS
     store = SQLiteSubmissionStore(data / "submissions.sqlite3", deferred_commit=True)
-    handler = create_handler(store, catalogue, rate_limit=limit)
-    site = Site(site_root) if site_root.is_dir() else None
+    site = site_root if site_root.is_dir() else None
+    mounts = Mounts(StaticSite(site))
+    collector = create_handler(store, catalogue, rate_limit=limit)
+    mounts.mount("/api/", LambdaApp(collector, after=answer_after_commit(store.wait_durable)))
+    mounts.mount("/results/", ResultsSite(data, catalogue.current))  # behind `manyi token`
     try:
-        server = Server((args.host, args.port), handler, site, store.wait_durable)
+        server = create(mounts, args.host, args.port, trusted_proxy=args.trusted_proxy)
     except OSError as error:
         print(f"manyi serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 2
-    from manyi.results.web import ResultsSite
-
-    server.results = ResultsSite(data, catalogue.current)  # behind `manyi token`
-    host, port = str(server.server_address[0]), int(server.server_address[1])
+        store.close()
+        return EXIT_PROBLEMS
+    urls = ", ".join(f"http://{_url_host(h)}:{p}/" for h, p in listening_on(server))
     where = f"site {site_root}" if site else f"no site at {site_root} (run manyi build)"
-    serve_forever(
-        server,
-        f"manyi serve: http://{host}:{port}/ — {where}; submissions in {store.path}",
-    )
-    store.close()
+    print(f"manyi serve: {urls} — {where}; submissions in {store.path}", flush=True)
+    try:
+        serve_forever(server)
+    finally:
+        store.close()
     return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def open_catalogue(folder: Path, site: Path, questionnaire: str) -> Catalogue | None:

@@ -25,6 +25,7 @@ from manyi.store.base import StoreUnavailable
 from manyi.versions import NoQuestionnaire, beijing_today
 
 Clock = Callable[[], datetime]
+Event = dict[str, Any]
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -188,15 +189,26 @@ def _unavailable(retry_after: int, from_form: bool) -> Response[str]:
     return respond(outcome)
 
 
-def unavailable_result(retry_after: int, from_form: bool) -> dict[str, Any]:
-    """The 503 as a handler result, for `manyi serve` when a commit fails after the handler."""
-    response = _unavailable(retry_after, from_form)
-    return {
-        "statusCode": response.status_code,
-        "headers": {k: str(v) for k, v in response.headers.items()},
-        "body": response.body,
-        "isBase64Encoded": False,
-    }
+def answer_after_commit(wait_durable: Callable[[], None]) -> Callable[[Event, Event], Event]:
+    """For a store that commits after the handler has returned (SQLite in `manyi serve`, so
+    that one fsync serves every request waiting): wait for this request's commit, and turn
+    the answer into the 503 it should have been if the commit failed."""
+
+    def after(event: Event, result: Event) -> Event:
+        try:
+            wait_durable()
+        except StoreUnavailable as error:
+            from_form = FORM in event["headers"].get("content-type", "")
+            response = _unavailable(error.retry_after, from_form)
+            return {
+                "statusCode": response.status_code,
+                "headers": {k: str(v) for k, v in response.headers.items()},
+                "body": response.body,
+                "isBase64Encoded": False,
+            }
+        return result
+
+    return after
 
 
 def _from_form(app: APIGatewayHttpResolver) -> bool:
