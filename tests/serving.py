@@ -49,6 +49,19 @@ class Served:
         return status, headers, json.loads(answer) if answer else None
 
 
+def manyi(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`manyi ARGS` as its own process, this checkout's code, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "manyi", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def start(data: Path, site: Path, *extra: str) -> Served:
     data.mkdir(parents=True, exist_ok=True)
     log_path = data / "serve.log"

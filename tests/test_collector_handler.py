@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,20 @@ def handler(store: DynamoDBSubmissionStore, catalogue: Catalogue, clock: Clock) 
 
 def call(handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
     return handler(event, LambdaContext())
+
+
+@contextmanager
+def logged_lines() -> Iterator[io.StringIO]:
+    """The Powertools Logger's own JSON lines, as CloudWatch would get them."""
+    powertools = logging.getLogger("manyi-collector")
+    lines = io.StringIO()
+    capture = logging.StreamHandler(lines)
+    capture.setFormatter(powertools.handlers[0].formatter)
+    powertools.addHandler(capture)
+    try:
+        yield lines
+    finally:
+        powertools.removeHandler(capture)
 
 
 def stored(store: DynamoDBSubmissionStore, month: str = "2026-11") -> list[Any]:
@@ -254,15 +269,8 @@ def unparsable(questionnaire: Questionnaire, kind: str) -> bytes:
 def test_bodies_the_parser_cannot_take_are_400_malformed_and_logged(
     handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire, kind: str
 ) -> None:
-    powertools = logging.getLogger("manyi-collector")
-    lines = io.StringIO()
-    capture = logging.StreamHandler(lines)
-    capture.setFormatter(powertools.handlers[0].formatter)
-    powertools.addHandler(capture)
-    try:
+    with logged_lines() as lines:
         response = call(handler, json_event(None, raw=unparsable(questionnaire, kind)))
-    finally:
-        powertools.removeHandler(capture)
     assert response["statusCode"] == 400
     assert json_body(response)["error"]["code"] == "malformed"
     response["body"].encode("utf-8")  # sendable as it is
@@ -329,16 +337,8 @@ def test_an_unexpected_error_is_503_json_without_a_stack_trace(
             raise RuntimeError("disk on fire")
 
     handler = create_handler(BrokenStore(), catalogue, clock=clock)
-    # The Powertools Logger's own JSON lines, as CloudWatch would get them.
-    powertools = logging.getLogger("manyi-collector")
-    lines = io.StringIO()
-    capture = logging.StreamHandler(lines)
-    capture.setFormatter(powertools.handlers[0].formatter)
-    powertools.addHandler(capture)
-    try:
+    with logged_lines() as lines:
         response = call(handler, json_event(submission_body(questionnaire)))
-    finally:
-        powertools.removeHandler(capture)
     assert response["statusCode"] == 503
     assert "disk on fire" not in response["body"]
     assert "Traceback" not in response["body"]

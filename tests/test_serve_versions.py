@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,22 +12,19 @@ from typing import Any
 from manyi.deploy.catalogue import ship_versions
 from manyi.model import Questionnaire, normalized_with_version
 from manyi.versions import beijing_today, publish
-from tests.serving import ROOT, Served, make_site, serving
+from tests.serving import Served, make_site, manyi, serving
 from tests.site_fixture import MINI_YAML, mini_questionnaire
 
 MINI_ANSWERS = {"respondent": "person", "q1": ["none"], "q2": "no"}
 
 
-def manyi(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manyi", *args],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def built_mini_site(folder: Path) -> tuple[Path, Path, Path]:
+    """questionnaire.yaml (the small one), the site `manyi build` made of it, a data folder."""
+    source = folder / "questionnaire.yaml"
+    source.write_text(MINI_YAML, encoding="utf-8")
+    dist, data = folder / "dist", folder / "data"
+    assert manyi("build", "--out", str(dist), "--questionnaire", str(source)).returncode == 0
+    return source, dist, data
 
 
 def submit(served: Served, version: str, submission_id: str, department: str = "sifaju") -> int:
@@ -55,10 +50,7 @@ def history(data: Path) -> Any:
 
 
 def test_a_build_while_serving_is_accepted_without_a_restart(tmp_path: Path) -> None:
-    source = tmp_path / "questionnaire.yaml"
-    source.write_text(MINI_YAML, encoding="utf-8")
-    dist, data = tmp_path / "dist", tmp_path / "data"
-    assert manyi("build", "--out", str(dist), "--questionnaire", str(source)).returncode == 0
+    source, dist, data = built_mini_site(tmp_path)
     first = mini_questionnaire().version
     with serving(data, dist, "--questionnaire", str(source)) as served:
         assert submit(served, first, "before-the-build") == 201
@@ -93,10 +85,7 @@ def test_a_version_a_build_adds_is_current_at_once_for_the_health_check(tmp_path
 
 
 def test_build_package_serve_starts_with_the_packaged_history(tmp_path: Path) -> None:
-    source = tmp_path / "questionnaire.yaml"
-    source.write_text(MINI_YAML, encoding="utf-8")
-    dist, data = tmp_path / "dist", tmp_path / "data"
-    assert manyi("build", "--out", str(dist), "--questionnaire", str(source)).returncode == 0
+    source, dist, data = built_mini_site(tmp_path)
     version = mini_questionnaire().version
     # What `manyi package` leaves in dist/ (besides the zip): the history beside the versions.
     ship_versions(dist, version, beijing_today(datetime.now(UTC)) - timedelta(days=2))

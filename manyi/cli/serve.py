@@ -25,10 +25,11 @@ def register(subcommands: Any) -> None:
         "serve",
         help="serve the built site and the collector (the Lambda's code) on one machine",
         description=(
-            "Serve the built site (manyi build) and the collector API under /api/, storing "
-            "submissions in SQLite under --data. The questionnaire versions the collector "
-            "accepts are kept under DATA/questionnaires/, from the site's "
-            "api/questionnaire/*.json, else from questionnaire.yaml."
+            "Serve the built site (manyi build), the collector API under /api/ and the "
+            "office's results under /results/, storing submissions in SQLite under --data. "
+            "The questionnaire versions the collector accepts are kept under "
+            "DATA/questionnaires/, from the site's api/questionnaire/*.json (a build while it "
+            "runs is taken in), else from questionnaire.yaml."
         ),
     )
     parser.add_argument(

@@ -105,7 +105,7 @@ class ResultsSite:
         *,
         secure: bool = False,
     ) -> Response:
-        response = self._route(method, path, query, headers, body, secure)
+        response = self._route(method, path, headers, body, secure)
         response.headers = {**SECURITY_HEADERS, **response.headers}
         return response
 
@@ -118,13 +118,7 @@ class ResultsSite:
         return any(token_matches(self.data, value) for value in given)
 
     def _route(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        secure: bool,
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes, secure: bool
     ) -> Response:
         if path == "/results":
             return Response(308, b"", {"Location": PREFIX})
