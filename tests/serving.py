@@ -49,7 +49,7 @@ class Served:
         return status, headers, json.loads(answer) if answer else None
 
 
-def manyi(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def manyi(*args: str, timeout: float | None = 300) -> subprocess.CompletedProcess[str]:
     """`manyi ARGS` as its own process, this checkout's code, output captured."""
     return subprocess.run(
         [sys.executable, "-m", "manyi", *args],
