@@ -46,6 +46,7 @@ POWERTOOLS = (
 COLLECTOR = """
 import os, sys
 os.environ.setdefault('SUBMISSIONS_TABLE', 'manyi-submissions')
+os.environ.setdefault('MANYI_QUESTIONNAIRES', {lambda_dir!r} + '/questionnaires')
 sys.path.insert(0, {lambda_dir!r})
 import app  # lambda/collector/app.py: imports the collector, creates its clients
 """
@@ -83,8 +84,8 @@ def cold(runs: int) -> None:
 def _lambda_bundle(folder: Path) -> Path:
     """lambda/collector/app.py with the current questionnaire next to it, as packaged."""
     sys.path.insert(0, str(ROOT))
-    from manyi.collector.versions import publish
     from manyi.loader import load_questionnaire
+    from manyi.versions import publish
 
     bundle = folder / "collector"
     bundle.mkdir()
@@ -104,9 +105,9 @@ def warm(count: int) -> None:
     sys.path.insert(0, str(ROOT))
     from manyi.collector.handler import create_handler
     from manyi.collector.intake import Intake
-    from manyi.collector.versions import Catalogue
     from manyi.loader import load_questionnaire
     from manyi.store.memory import MemorySubmissionStore
+    from manyi.versions import Catalogue
 
     q = load_questionnaire(ROOT / "questionnaire.yaml")
     body = json.dumps(_submission(q.version, "warm-00000000"), ensure_ascii=False).encode()

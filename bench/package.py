@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from manyi.collector.versions import beijing_today  # noqa: E402
 from manyi.deploy.artifact import build_artifact, dependencies_folder  # noqa: E402
 from manyi.loader import load_questionnaire  # noqa: E402
+from manyi.versions import beijing_today  # noqa: E402
 from site_builder.build import build_site  # noqa: E402
 from tests.test_package import RUNTIME_MODULES, http_event, lambda_python  # noqa: E402
 

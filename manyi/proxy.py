@@ -33,7 +33,7 @@ def client_address(peer: str, headers: Mapping[str, str], trusted: tuple[Network
     `headers` has lower-case names. X-Real-IP first (our nginx configuration sets it);
     else the right-most X-Forwarded-For entry that is not itself a trusted proxy.
     """
-    if not trusted or not _is_trusted(peer, trusted):
+    if not trusted or not is_trusted(peer, trusted):
         return peer
     real = _address(headers.get("x-real-ip", ""))
     if real is not None:
@@ -42,12 +42,12 @@ def client_address(peer: str, headers: Mapping[str, str], trusted: tuple[Network
         forwarded = _address(entry)
         if forwarded is None:
             break  # a hop we cannot read: do not believe anything left of it
-        if not _is_trusted(forwarded, trusted):
+        if not is_trusted(forwarded, trusted):
             return forwarded
     return peer
 
 
-def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
+def is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
     parsed = _ip(address)
     return parsed is not None and any(parsed in network for network in trusted)
 

@@ -84,6 +84,14 @@ def parse_json(body: bytes) -> SubmissionRequest:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise MalformedSubmission(f"body is not JSON: {error}") from None
+    except (ValueError, RecursionError):
+        # An integer past Python's digit limit, or nesting deeper than the parser's stack:
+        # the client's fault like any other bad body, never the server's.
+        raise MalformedSubmission("body is JSON past its limits (nesting, number size)") from None
+    # A lone surrogate (only an escape like \ud800 can make one) is not text: no store, log
+    # or answer could carry it. Checked only when an escape is there, so rarely.
+    if b"\\u" in body and not _is_text(data):
+        raise MalformedSubmission("body holds a lone surrogate escape (\\ud800-\\udfff)")
     if not isinstance(data, dict):
         raise MalformedSubmission("body must be a JSON object")
     answers = data.get("answers", {})
@@ -134,6 +142,14 @@ def beijing_month(moment: datetime) -> str:
 
 def utc_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _is_text(data: object) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _text(data: Mapping[str, object], key: str) -> str:

@@ -16,8 +16,12 @@ from pathlib import Path
 from manyi.messages import ANSWER
 from site_builder.texts import STATUS
 
-# templates/ sits at the root of the checkout, beside this package.
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# templates/ sits at the root of the checkout, beside this package; an installed wheel carries
+# it inside the package (pyproject.toml maps it to site_builder.templates).
+_PACKAGE = Path(__file__).resolve().parent
+TEMPLATES = (
+    _PACKAGE / "templates" if (_PACKAGE / "templates").is_dir() else _PACKAGE.parent / "templates"
+)
 ASSET_FOLDER = "assets"
 HASH_LENGTH = 10
 

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_manyi(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_manyi(*args: str, timeout: float | None = 300) -> subprocess.CompletedProcess[str]:
     """`python -m manyi ARGS` from the checkout's root; its output captured as text."""
     return subprocess.run(
         [sys.executable, "-m", "manyi", *args],

@@ -32,14 +32,15 @@ class Served:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
         source: str = "127.0.0.1",
-    ) -> tuple[int, dict[str, str], bytes]:
-        """One request from `source` (any 127.0.0.0/8 address reaches a loopback server)."""
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """One request from `source` (any 127.0.0.0/8 address reaches a loopback server):
+        status, headers (by name in any case, as HTTP means them) and body."""
         conn = http.client.HTTPConnection(
             "127.0.0.1", self.port, timeout=30, source_address=(source, 0)
         )
         return exchange(conn, method, path, body, headers)
 
-    def post_json(self, body: Any) -> tuple[int, dict[str, str], Any]:
+    def post_json(self, body: Any) -> tuple[int, http.client.HTTPMessage, Any]:
         raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
         status, headers, answer = self.request(
             "POST", "/api/submissions", raw, {"Content-Type": "application/json"}
@@ -53,12 +54,12 @@ def exchange(
     path: str,
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
-) -> tuple[int, dict[str, str], bytes]:
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     """Status, headers and body of one request on a new connection, closed after it."""
     try:
         conn.request(method, path, body, headers or {})
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return response.status, response.headers, response.read()
     finally:
         conn.close()
 
@@ -106,6 +107,7 @@ def make_site(folder: Path, questionnaire_json: dict[str, Any] | None = None) ->
     (folder / "d" / "sifaju" / "thanks" / "index.html").write_text("谢谢", encoding="utf-8")
     (folder / "assets" / "site.3f2a9c1e.css").write_text("body{}", encoding="utf-8")
     (folder / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    (folder / ".manyi-site").write_text("written by manyi build\n", encoding="utf-8")
     if questionnaire_json is not None:
         api = folder / "api" / "questionnaire"
         api.mkdir(parents=True)

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,9 @@ from moto import mock_aws
 
 from manyi.collector.handler import Handler, create_handler
 from manyi.collector.ratelimit import RateLimit
-from manyi.collector.versions import Catalogue, publish
 from manyi.model import Questionnaire
 from manyi.store.dynamodb import DynamoDBSubmissionStore
+from manyi.versions import Catalogue, publish
 from tests.apigw import (
     LambdaContext,
     fixture,
@@ -74,6 +75,20 @@ def handler(store: DynamoDBSubmissionStore, catalogue: Catalogue, clock: Clock) 
 
 def call(handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
     return handler(event, LambdaContext())
+
+
+@contextmanager
+def logged_lines() -> Iterator[io.StringIO]:
+    """The Powertools Logger's own JSON lines, as CloudWatch would get them."""
+    powertools = logging.getLogger("manyi-collector")
+    lines = io.StringIO()
+    capture = logging.StreamHandler(lines)
+    capture.setFormatter(powertools.handlers[0].formatter)
+    powertools.addHandler(capture)
+    try:
+        yield lines
+    finally:
+        powertools.removeHandler(capture)
 
 
 def stored(store: DynamoDBSubmissionStore, month: str = "2026-11") -> list[Any]:
@@ -234,6 +249,36 @@ def test_unreadable_bodies(handler: Handler, raw: bytes, content_type: str, stat
     assert response["statusCode"] == status
 
 
+def unparsable(questionnaire: Questionnaire, kind: str) -> bytes:
+    """A body that only the parser's limits or Unicode refuse, every field otherwise valid."""
+    body = submission_body(questionnaire)
+    if kind == "deep-nesting":  # deeper than the JSON parser's stack
+        return b"[" * 5000
+    if kind == "huge-integer":  # past Python's limit on integer digits
+        return json.dumps({**body, "website": "N"}).encode().replace(b'"N"', b"9" * 4301)
+    if kind == "lone-surrogate-key":
+        body["answers"] = {**body["answers"], "\ud800": "none"}
+    else:
+        body["channel"] = "leaflet\udfff"
+    return json.dumps(body).encode()  # ASCII: the surrogate travels as a \\ud800 escape
+
+
+@pytest.mark.parametrize(
+    "kind", ["deep-nesting", "huge-integer", "lone-surrogate-key", "lone-surrogate-value"]
+)
+def test_bodies_the_parser_cannot_take_are_400_malformed_and_logged(
+    handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire, kind: str
+) -> None:
+    with logged_lines() as lines:
+        response = call(handler, json_event(None, raw=unparsable(questionnaire, kind)))
+    assert response["statusCode"] == 400
+    assert json_body(response)["error"]["code"] == "malformed"
+    response["body"].encode("utf-8")  # sendable as it is
+    logged = json.loads(lines.getvalue().splitlines()[-1])
+    assert logged["code"] == "malformed"
+    assert stored(store) == []
+
+
 def test_a_filled_honeypot_is_answered_as_stored_and_dropped(
     handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire
 ) -> None:
@@ -292,16 +337,8 @@ def test_an_unexpected_error_is_503_json_without_a_stack_trace(
             raise RuntimeError("disk on fire")
 
     handler = create_handler(BrokenStore(), catalogue, clock=clock)
-    # The Powertools Logger's own JSON lines, as CloudWatch would get them.
-    powertools = logging.getLogger("manyi-collector")
-    lines = io.StringIO()
-    capture = logging.StreamHandler(lines)
-    capture.setFormatter(powertools.handlers[0].formatter)
-    powertools.addHandler(capture)
-    try:
+    with logged_lines() as lines:
         response = call(handler, json_event(submission_body(questionnaire)))
-    finally:
-        powertools.removeHandler(capture)
     assert response["statusCode"] == 503
     assert "disk on fire" not in response["body"]
     assert "Traceback" not in response["body"]

@@ -21,8 +21,7 @@ from moto import mock_aws
 
 from manyi.cli import build_parser
 from manyi.cli.deploy import Clients, deploy
-from manyi.collector.versions import beijing_today, publish
-from manyi.deploy.catalogue import restore_versions
+from manyi.deploy.catalogue import CatalogueError, restore_versions
 from manyi.deploy.partition import for_partition
 from manyi.deploy.stack import (
     CAPABILITIES,
@@ -38,6 +37,7 @@ from manyi.deploy.stack import (
 )
 from manyi.deploy.template import load_template
 from manyi.model import Questionnaire, normalized_with_version
+from manyi.versions import beijing_today, publish
 
 REGION = "cn-north-1"
 STACK = "manyi-prod"
@@ -397,6 +397,49 @@ def test_restore_brings_back_the_versions_a_fresh_checkout_lacks(
     history = json.loads((dist / "api/questionnaire/versions.json").read_text(encoding="utf-8"))
     assert history == json.loads((published / "versions.json").read_text(encoding="utf-8"))
     assert restore_versions(s3, "site", dist) == []
+
+
+def test_restore_keeps_the_deployed_history_and_appends_what_only_this_machine_has(
+    s3: Any, tmp_path: Path, questionnaire: Questionnaire
+) -> None:
+    s3.create_bucket(Bucket="site", CreateBucketConfiguration={"LocationConstraint": REGION})
+    old = Questionnaire.from_dict(earlier(questionnaire))
+    other = Questionnaire.from_dict({**earlier(questionnaire), "title": "另一台机器部署的版本"})
+    other = Questionnaire.from_dict(normalized_with_version(without_version(other)))
+    day = beijing_today(datetime.now(UTC)) - timedelta(days=90)
+    published = tmp_path / "published"
+    # Deployed: old, then (from another machine) other, on day 50.
+    publish(published, old, day)
+    publish(published, other, day + timedelta(days=50))
+    for path in published.iterdir():
+        s3.put_object(Bucket="site", Key=f"api/questionnaire/{path.name}", Body=path.read_bytes())
+    # This machine packaged old on day 20 and the current questionnaire on day 40.
+    local = tmp_path / "dist" / "api" / "questionnaire"
+    publish(local, old, day + timedelta(days=20))
+    publish(local, questionnaire, day + timedelta(days=40))
+    restore_versions(s3, "site", tmp_path / "dist")
+    merged = json.loads((local / "versions.json").read_text(encoding="utf-8"))["versions"]
+    # Neither re-dated (old keeps its deployed date) nor reordered by date (other, deployed
+    # last, stays after old); the undeployed current version follows.
+    assert [(e["version"], e["published"]) for e in merged] == [
+        (old.version, day.isoformat()),
+        (other.version, (day + timedelta(days=50)).isoformat()),
+        (questionnaire.version, (day + timedelta(days=40)).isoformat()),
+    ]
+
+
+def test_a_broken_history_in_the_bucket_stops_the_restore_with_its_name(
+    s3: Any, tmp_path: Path, questionnaire: Questionnaire
+) -> None:
+    s3.create_bucket(Bucket="site", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket="site", Key="api/questionnaire/versions.json", Body=b'{"versions": 1}')
+    publish(tmp_path / "dist" / "api" / "questionnaire", questionnaire, datetime(2026, 1, 1).date())
+    with pytest.raises(CatalogueError, match=r"s3://site/api/questionnaire/versions\.json"):
+        restore_versions(s3, "site", tmp_path / "dist")
+
+
+def without_version(questionnaire: Questionnaire) -> dict[str, Any]:
+    return {k: v for k, v in questionnaire.to_dict().items() if k != "version"}
 
 
 def test_deploy_restores_packages_uploads_and_updates(

@@ -27,7 +27,6 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from manyi.collector.versions import beijing_today, publish
 from manyi.deploy.artifact import (
     ZIP_TIMESTAMP,
     ArtifactError,
@@ -36,7 +35,9 @@ from manyi.deploy.artifact import (
 )
 from manyi.deploy.template import resources_of_type
 from manyi.model import Questionnaire, normalized_with_version
+from manyi.versions import beijing_today, publish
 from tests.cfn import create_tables, load_template
+from tests.cli import run_manyi
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "cn-north-1"
@@ -212,22 +213,13 @@ def test_no_built_questionnaire_no_artifact(tmp_path: Path, questionnaire: Quest
     assert not (tmp_path / "unused").exists()
 
 
-def run_manyi(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manyi", *args],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_cli_reports_the_size(tmp_path: Path, dist: Path) -> None:
     out = tmp_path / "lambda.zip"
     cache = str(tmp_path / "cache")
     site = shutil.copytree(dist, tmp_path / "dist")
-    result = run_manyi("package", "--dist", str(site), "--out", str(out), "--cache", cache)
+    result = run_manyi(
+        "package", "--dist", str(site), "--out", str(out), "--cache", cache, timeout=None
+    )
     assert result.returncode == 0, result.stderr
     assert "MB zipped" in result.stdout
     assert out.exists()

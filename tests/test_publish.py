@@ -15,15 +15,11 @@ import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from manyi.deploy.publish import (
-    IMMUTABLE,
-    SHORT,
-    PublishError,
-    content_type,
-    publish_site,
-    site_objects,
-)
+from manyi.deploy.publish import PublishError, publish_site, site_objects
 from manyi.model import Questionnaire
+from site_builder.policy import CACHE_BRIEFLY as SHORT
+from site_builder.policy import CACHE_FOREVER as IMMUTABLE
+from site_builder.policy import content_type
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "cn-northwest-1"

@@ -5,28 +5,13 @@ pages under /results/ of the same server, behind `manyi token`."""
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 from manyi.model import Questionnaire
-from tests.conftest import ROOT
+from tests.cli import run_manyi as manyi
 from tests.results_data import random_answers
 from tests.serving import serving
-
-
-def manyi(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "manyi", *args],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_n_submissions_through_serve_are_n_in_the_results_and_verify_agrees(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,47 @@ def test_the_login_form_sets_a_strict_cookie(site: ResultsSite) -> None:
     assert status == 200
     assert "2026-11 月度测评报告" in body.decode()
     assert body.decode().index("2026-11") < body.decode().index("2026-09")
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        'a="b; manyi_office={token}',  # another cookie's stray quote hides nothing
+        "manyi_office={token}; manyi_office=stale",  # one per path: the token is among them
+        "manyi_office=stale; manyi_office={token}",
+        "theme=dark;manyi_office={token} ; lang=zh",
+    ],
+)
+def test_the_token_cookie_is_found_the_way_browsers_send_cookies(
+    site: ResultsSite, cookie: str
+) -> None:
+    token = office_token(site.data)
+    status, _, _ = get(site, "/results/", Cookie=cookie.format(token=token))
+    assert status == 200
+
+
+def test_the_cookie_is_secure_when_the_pages_are_served_over_https(site: ResultsSite) -> None:
+    token = office_token(site.data).encode()
+    answers: list[tuple[str, list[tuple[str, str]]]] = []
+    for scheme, secure in (("https", True), ("http", False)):
+        answers.clear()
+        body = b"token=" + token
+        site(
+            {
+                "REQUEST_METHOD": "POST",
+                "REQUEST_URI": "/results/login",
+                "PATH_INFO": "/results/login",
+                "CONTENT_TYPE": "application/x-www-form-urlencoded",
+                "CONTENT_LENGTH": str(len(body)),
+                "wsgi.input": io.BytesIO(body),
+                "wsgi.url_scheme": scheme,
+            },
+            lambda status, headers, *_: answers.append((status, headers)),
+        )
+        status, headers = answers[0]
+        assert status.startswith("303")
+        cookie = dict(headers)["Set-Cookie"]
+        assert ("; Secure" in cookie) is secure
 
 
 def test_the_month_report_and_its_files(site: ResultsSite) -> None:

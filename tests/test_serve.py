@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import signal
+import socket
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,8 @@ from urllib.parse import urlencode
 import pytest
 
 from manyi.model import Questionnaire
-from manyi.serve import from_result, to_event
+from manyi.serving.lambda_app import from_result, to_event
+from manyi.serving.server import THREADS
 from site_builder.policy import security_headers
 from tests.apigw import form_pairs, submission_body
 from tests.serving import Served, make_site, serving, start
@@ -212,3 +215,111 @@ def test_a_handler_result_becomes_status_headers_and_body() -> None:
     assert (status, body) == (303, b"")
     assert ("Location", "/d/x/thanks/") in headers
     assert ("Set-Cookie", "s=1") in headers
+
+
+# -- what a hostile client sends -------------------------------------------------------------
+
+
+def exchange(served: Served, raw: bytes, wait: float = 10) -> bytes:
+    """Send raw bytes on one connection and read until the server closes it."""
+    with socket.create_connection(("127.0.0.1", served.port), timeout=wait) as conn:
+        conn.sendall(raw)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/d/%00", "/d/sifaju/%00/", "/" + "a" * 300, "/d/" + "x" * 300 + "/", "/%ff%fe", "/d/%0a"],
+)
+def test_odd_paths_are_404_and_the_connection_lives_on(served: Served, path: str) -> None:
+    answer = exchange(
+        served,
+        f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        + b"GET /robots.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    statuses = re.findall(rb"^HTTP/1\.1 (\d{3})", answer, re.MULTILINE)
+    assert statuses == [b"404", b"200"]
+    assert b"Traceback" not in answer
+
+
+def test_a_body_sent_with_a_get_is_never_taken_for_a_request(served: Served) -> None:
+    smuggled = b"GET /d/sifaju/ HTTP/1.1\r\nHost: x\r\n\r\n"
+    answer = exchange(
+        served,
+        b"GET /robots.txt HTTP/1.1\r\nHost: x\r\n"
+        + f"Content-Length: {len(smuggled)}\r\n\r\n".encode()
+        + smuggled
+        + b"GET /robots.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    assert re.findall(rb"^HTTP/1\.1 (\d{3})", answer, re.MULTILINE) == [b"200", b"200"]
+    assert "司法局".encode() not in answer
+
+
+def test_the_builders_bookkeeping_is_not_served(served: Served) -> None:
+    assert served.request("GET", "/.manyi-site")[0] == 404
+    assert served.request("GET", "/d/../.manyi-site")[0] == 404
+    assert served.request("GET", "/%2emanyi-site")[0] == 404
+
+
+def test_half_sent_requests_hold_no_thread_and_block_nobody(served: Served) -> None:
+    half_sent = []
+    try:
+        for _ in range(300):
+            conn = socket.create_connection(("127.0.0.1", served.port), timeout=10)
+            conn.sendall(
+                b"POST /api/submissions HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n{"
+            )
+            half_sent.append(conn)
+        status, _, _ = served.request("GET", "/api/health")
+        assert status == 200
+        status_file = Path(f"/proc/{served.process.pid}/status").read_text()
+        threads = re.search(r"^Threads:\s+(\d+)", status_file, re.MULTILINE)
+        assert threads is not None
+        assert int(threads.group(1)) < THREADS + 10
+    finally:
+        for conn in half_sent:
+            conn.close()
+
+
+def test_a_lone_surrogate_is_400_and_the_connection_lives_on(
+    served: Served, questionnaire: Questionnaire
+) -> None:
+    body = submission_body(questionnaire, submission_id="surrogate-01")
+    body["answers"] = {**body["answers"], "\ud800": "none"}
+    raw = json.dumps(body).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    conn.request("POST", "/api/submissions", raw, {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    assert response.status == 400
+    assert json.loads(response.read())["error"]["code"] == "malformed"
+    conn.request("GET", "/api/health")
+    assert conn.getresponse().status == 200
+    conn.close()
+
+
+def test_behind_a_trusted_https_proxy_the_office_cookie_is_secure(
+    tmp_path: Path, questionnaire: Questionnaire
+) -> None:
+    from manyi.results.office_token import office_token
+
+    site = make_site(tmp_path / "dist", questionnaire.to_dict())
+    token = office_token(tmp_path / "data")
+    login = f"token={token}".encode()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    with serving(tmp_path / "data", site, "--trusted-proxy", "127.0.0.1") as server:
+        status, headers, _ = server.request(
+            "POST", "/results/login", login, {**form, "X-Forwarded-Proto": "https"}
+        )
+        assert status == 303
+        assert "; Secure" in headers["Set-Cookie"]
+        status, headers, _ = server.request("POST", "/results/login", login, form)
+        assert "; Secure" not in headers["Set-Cookie"]
+    # Without a trusted proxy, nobody's X-Forwarded-Proto is believed.
+    with serving(tmp_path / "data", site) as server:
+        status, headers, _ = server.request(
+            "POST", "/results/login", login, {**form, "X-Forwarded-Proto": "https"}
+        )
+        assert "; Secure" not in headers["Set-Cookie"]

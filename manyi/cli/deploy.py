@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from manyi.deploy.artifact import ArtifactError
+    from manyi.deploy.catalogue import CatalogueError
     from manyi.deploy.stack import DeployError
 
     session = boto3.session.Session(region_name=args.region)
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         return deploy(
             args, clients, log=lambda line: print(f"manyi deploy: {line}", file=sys.stderr)
         )
-    except (ArtifactError, DeployError) as error:
+    except (ArtifactError, CatalogueError, DeployError) as error:
         print(f"manyi deploy: {error}", file=sys.stderr)
     except (BotoCoreError, ClientError) as error:
         print(f"manyi deploy: AWS refused: {error}", file=sys.stderr)
@@ -111,7 +112,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None]) -> int:
-    from manyi.collector.versions import beijing_today
     from manyi.deploy.artifact import build_artifact, dependencies_folder
     from manyi.deploy.catalogue import restore_versions
     from manyi.deploy.partition import for_partition
@@ -127,6 +127,7 @@ def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None
         upload_artifact,
     )
     from manyi.deploy.template import load_template
+    from manyi.versions import beijing_today
 
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:

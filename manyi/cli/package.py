@@ -36,8 +36,8 @@ def register(subcommands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from manyi.collector.versions import beijing_today
     from manyi.deploy.artifact import ArtifactError, build_artifact, dependencies_folder
+    from manyi.versions import beijing_today
 
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:

@@ -9,9 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import add_questionnaire_option, load_or_report
-
-QUESTIONNAIRE_FOLDER = Path("api") / "questionnaire"
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.versions import (
+    SITE_FOLDER,
+    Catalogue,
+    VersionsError,
+    beijing_today,
+    publish,
+    version_files,
+)
 
 
 def register(subcommands: Any) -> None:
@@ -19,13 +25,19 @@ def register(subcommands: Any) -> None:
         "serve",
         help="serve the built site and the collector (the Lambda's code) on one machine",
         description=(
-            "Serve the built site (manyi build) and the collector API under /api/, storing "
-            "submissions in SQLite under --data. The questionnaire versions the collector "
-            "accepts are kept under DATA/questionnaires/, from the site's "
-            "api/questionnaire/*.json, else from questionnaire.yaml."
+            "Serve the built site (manyi build), the collector API under /api/ and the "
+            "office's results under /results/, storing submissions in SQLite under --data. "
+            "The questionnaire versions the collector accepts are kept under "
+            "DATA/questionnaires/, from the site's api/questionnaire/*.json (a build while it "
+            "runs is taken in), else from questionnaire.yaml."
         ),
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0: every "
+        "address of the machine)",
+    )
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
     parser.add_argument("--data", default="data", metavar="DIR", help="where data is kept")
     parser.add_argument("--site", default="dist", metavar="DIR", help="the built site")
@@ -49,12 +61,14 @@ def register(subcommands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # Metrics are for CloudWatch; locally they would only flood the terminal.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    from manyi.collector.app import answer_after_commit
     from manyi.collector.handler import create_handler
     from manyi.collector.ratelimit import RateLimit
-    from manyi.collector.versions import Catalogue, beijing_today, publish
-    from manyi.model import Questionnaire
     from manyi.proxy import parse_trusted
-    from manyi.serve import Server, Site, serve_forever
+    from manyi.results.web import ResultsSite
+    from manyi.serving.lambda_app import LambdaApp
+    from manyi.serving.server import Mounts, create, listening_on, serve_forever
+    from manyi.serving.static import StaticSite
     from manyi.store.sqlite import SQLiteSubmissionStore
 
     try:
@@ -63,54 +77,63 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         print(f"manyi serve: --rate-limit: {error}", file=sys.stderr)
-        return 2
+        return EXIT_PROBLEMS
     try:
-        given = args.trusted_proxy or [os.environ.get("MANYI_TRUSTED_PROXY", "")]
-        trusted = parse_trusted(given)
+        trusted = parse_trusted(args.trusted_proxy or [os.environ.get("MANYI_TRUSTED_PROXY", "")])
     except ValueError as error:
         print(f"manyi serve: --trusted-proxy: {error}", file=sys.stderr)
-        return 2
+        return EXIT_PROBLEMS
     data, site_root = Path(args.data), Path(args.site)
-    questionnaires = data / "questionnaires"
-    today = beijing_today(datetime.now(UTC))
-    shipped = sorted(
-        (site_root / QUESTIONNAIRE_FOLDER).glob("*.json"), key=lambda p: p.stat().st_mtime
-    )
-    if shipped:
-        for path in shipped:
-            publish(questionnaires, Questionnaire.from_dict(_read_json(path)), today)
-    else:
-        questionnaire = load_or_report(args.questionnaire)
-        if questionnaire is None:
-            return 2
-        publish(questionnaires, questionnaire, today)
+    try:
+        catalogue = open_catalogue(data / "questionnaires", site_root, args.questionnaire)
+    except VersionsError as error:
+        print(f"manyi serve: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if catalogue is None:
+        return EXIT_PROBLEMS
     # Every store of the folder is opened (migrated, or refused if newer) before serving.
     from manyi.results.sqlite_store import SqliteResultsStore
 
     SqliteResultsStore.in_folder(data).close()
     store = SQLiteSubmissionStore(data / "submissions.sqlite3", deferred_commit=True)
-    catalogue = Catalogue.open(questionnaires)
-    handler = create_handler(store, catalogue, rate_limit=limit)
-    site = Site(site_root) if site_root.is_dir() else None
+    site = site_root if site_root.is_dir() else None
+    mounts = Mounts(StaticSite(site))
+    collector = create_handler(store, catalogue, rate_limit=limit)
+    mounts.mount("/api/", LambdaApp(collector, after=answer_after_commit(store.wait_durable)))
+    mounts.mount("/results/", ResultsSite(data, catalogue.current))  # behind `manyi token`
     try:
-        server = Server((args.host, args.port), handler, site, store.wait_durable, trusted)
+        server = create(mounts, args.host, args.port, trusted_proxies=trusted)
     except OSError as error:
         print(f"manyi serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 2
-    from manyi.results.web import ResultsSite
-
-    server.results = ResultsSite(data, catalogue.current)  # behind `manyi token`
-    host, port = str(server.server_address[0]), int(server.server_address[1])
+        store.close()
+        return EXIT_PROBLEMS
+    urls = ", ".join(f"http://{_url_host(h)}:{p}/" for h, p in listening_on(server))
     where = f"site {site_root}" if site else f"no site at {site_root} (run manyi build)"
-    serve_forever(
-        server,
-        f"manyi serve: http://{host}:{port}/ — {where}; submissions in {store.path}",
-    )
-    store.close()
+    print(f"manyi serve: {urls} — {where}; submissions in {store.path}", flush=True)
+    try:
+        serve_forever(server)
+    finally:
+        store.close()
     return 0
 
 
-def _read_json(path: Path) -> Any:
-    import json
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
-    return json.loads(path.read_text(encoding="utf-8"))
+
+def open_catalogue(folder: Path, site: Path, questionnaire: str) -> Catalogue | None:
+    """The versions this collector accepts, kept in `folder`: it gains the site's versions it
+    lacks now and whenever a build adds one; without a built site, questionnaire.yaml's."""
+    today = beijing_today(datetime.now(UTC))
+    site_versions = site / SITE_FOLDER
+    if version_files(site_versions):
+        catalogue = Catalogue.open(folder, site=site_versions)
+        catalogue.follow_site(today)
+    else:
+        loaded = load_or_report(questionnaire)
+        if loaded is None:
+            return None
+        publish(folder, loaded, today)
+        catalogue = Catalogue.open(folder)
+    catalogue.current  # noqa: B018 - read now, so a broken file stops the start, not a page
+    return catalogue

@@ -21,10 +21,11 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
-from manyi.collector.versions import NoQuestionnaire, beijing_today
 from manyi.store.base import StoreUnavailable
+from manyi.versions import NoQuestionnaire, beijing_today
 
 Clock = Callable[[], datetime]
+Event = dict[str, Any]
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -85,20 +86,25 @@ def build_resolver(
 
     @app.route("/api/health", method=["GET", "HEAD"])
     def health() -> Response[str]:
+        intake.catalogue.follow_site(beijing_today(clock()))
         body = {"status": "ok", "version": intake.catalogue.current.version}
         return _json(200, body)
 
     @app.route("/api/openapi.json", method=["GET", "HEAD"])
     def openapi() -> Response[str]:
-        if "document" not in openapi_cache:
+        today = beijing_today(clock())
+        intake.catalogue.follow_site(today)
+        current = intake.catalogue.current
+        versions = intake.catalogue.versions(today)
+        key = f"{current.version}:{','.join(versions)}"
+        if key not in openapi_cache:
             from manyi.collector.openapi import openapi_document
 
-            current = intake.catalogue.current
-            versions = intake.catalogue.versions(beijing_today(clock()))
             document = openapi_document(current, versions)
-            openapi_cache["document"] = json.dumps(document, ensure_ascii=False, indent=1)
+            openapi_cache.clear()
+            openapi_cache[key] = json.dumps(document, ensure_ascii=False, indent=1)
         headers = {"Cache-Control": "public, max-age=300"}
-        return Response(200, JSON_TYPE, openapi_cache["document"], headers)
+        return Response(200, JSON_TYPE, openapi_cache[key], headers)
 
     def not_found(error: NotFoundError) -> Response[str]:
         allowed = ROUTES.get(app.current_event.path)
@@ -183,15 +189,26 @@ def _unavailable(retry_after: int, from_form: bool) -> Response[str]:
     return respond(outcome)
 
 
-def unavailable_result(retry_after: int, from_form: bool) -> dict[str, Any]:
-    """The 503 as a handler result, for `manyi serve` when a commit fails after the handler."""
-    response = _unavailable(retry_after, from_form)
-    return {
-        "statusCode": response.status_code,
-        "headers": {k: str(v) for k, v in response.headers.items()},
-        "body": response.body,
-        "isBase64Encoded": False,
-    }
+def answer_after_commit(wait_durable: Callable[[], None]) -> Callable[[Event, Event], Event]:
+    """For a store that commits after the handler has returned (SQLite in `manyi serve`, so
+    that one fsync serves every request waiting): wait for this request's commit, and turn
+    the answer into the 503 it should have been if the commit failed."""
+
+    def after(event: Event, result: Event) -> Event:
+        try:
+            wait_durable()
+        except StoreUnavailable as error:
+            from_form = FORM in event["headers"].get("content-type", "")
+            response = _unavailable(error.retry_after, from_form)
+            return {
+                "statusCode": response.status_code,
+                "headers": {k: str(v) for k, v in response.headers.items()},
+                "body": response.body,
+                "isBase64Encoded": False,
+            }
+        return result
+
+    return after
 
 
 def _from_form(app: APIGatewayHttpResolver) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -19,8 +18,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from manyi.collector.app import Clock, build_resolver, utc_now
 from manyi.collector.intake import Intake
 from manyi.collector.ratelimit import RateLimit, RateLimiter
-from manyi.collector.versions import Catalogue
 from manyi.store.base import SubmissionStore
+from manyi.versions import Catalogue, bundled_folder
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 SERVICE = "manyi-collector"
@@ -61,14 +60,13 @@ def create_handler(
     return handler
 
 
-def create_lambda_handler(bundled: Path) -> Handler:
-    """The handler of the AWS function: DynamoDB, the questionnaires shipped with the code."""
+def create_lambda_handler() -> Handler:
+    """The handler of the AWS function: DynamoDB, the questionnaires bundled with the code."""
     from manyi.store.dynamodb import DynamoDBSubmissionStore
 
-    folder = Path(os.environ.get("MANYI_QUESTIONNAIRES", bundled))
     return create_handler(
         DynamoDBSubmissionStore(),
-        Catalogue.open(folder),
+        Catalogue.open(bundled_folder()),
         rate_limit=RateLimit.from_environment(),
         api_url=os.environ.get("MANYI_API_URL", "/api"),
         # Set to CloudFront-Viewer-Address when the API is reached through CloudFront.

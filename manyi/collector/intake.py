@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 from manyi.answers import check_answers
 from manyi.collector.ratelimit import RateLimiter
 from manyi.collector.shape import check_shape
-from manyi.collector.versions import Catalogue, beijing_today, looks_like_version
 from manyi.messages import submission_field_message, submission_message
 from manyi.model import Department, Questionnaire
 from manyi.store.base import SubmissionStore
@@ -33,6 +32,7 @@ from manyi.submission import (
     parse_json,
     utc_timestamp,
 )
+from manyi.versions import Catalogue, beijing_today, looks_like_version
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -92,13 +92,18 @@ class Intake:
     def _checked_and_stored(self, request: SubmissionRequest, now: datetime) -> Outcome:
         form = request.from_form
         version_ok = looks_like_version(request.version)
-        questionnaire = self.catalogue.accepted(request.version, beijing_today(now))
+        today = beijing_today(now)
+        questionnaire = self.catalogue.accepted(request.version, today)
         if questionnaire is None:
             if not version_ok:
                 error = _field_error("version", "invalid_version")
                 return invalid((error,), form, request.department)
             return failure(409, "stale_version", form, department=request.department)
         department = questionnaire.department(request.department)
+        if department is None and request.version in self.catalogue.follow_site(today):
+            # A build added the department to this version's pages since the last look.
+            questionnaire = self.catalogue.accepted(request.version, today) or questionnaire
+            department = questionnaire.department(request.department)
         if department is None:
             return failure(404, "unknown_department", form)
         errors = list(_meta_errors(questionnaire, request))

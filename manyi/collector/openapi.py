@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from manyi.collector.versions import VERSION_PATTERN_TEXT
 from manyi.model import Condition, Question, Questionnaire
 from manyi.submission import MAX_BODY_BYTES, SUBMISSION_ID_PATTERN
+from manyi.versions import VERSION_PATTERN_TEXT
 
 Schema = dict[str, Any]
 

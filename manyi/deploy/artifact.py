@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from manyi.deploy.catalogue import ARTIFACT_FOLDER, CatalogueError, ship_versions, shipped_versions
+from manyi.deploy.catalogue import CatalogueError, ship_versions, shipped_versions
+from manyi.versions import BUNDLED_FOLDER
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "infra" / "lambda-requirements.txt"
@@ -91,7 +92,7 @@ def build_artifact(
         if (root / source).is_dir():
             entries.update(_tree(root / source, prefix=f"{source}/"))
     # Only the versions of this build: nothing a local run may have left beside the handler.
-    entries = {k: v for k, v in entries.items() if not k.startswith(f"{ARTIFACT_FOLDER}/")}
+    entries = {k: v for k, v in entries.items() if not k.startswith(f"{BUNDLED_FOLDER}/")}
     entries.update(versions)
     unzipped = sum(path.stat().st_size for path in entries.values())
     if unzipped > MAX_UNZIPPED_BYTES:

@@ -1,6 +1,6 @@
 """The questionnaire versions the collector ships with: dist's JSON files and their history.
 
-The collector (manyi.collector.versions) accepts a version if its JSON is in its folder and the
+The collector (manyi.versions) accepts a version if its JSON is in its folder and the
 history, `versions.json`, says it is current or was superseded less than the grace period ago.
 `manyi build` keeps every version's JSON in dist/api/questionnaire/; packaging adds the version
 being shipped to the history there (dated the Beijing day it is first packaged), so the record
@@ -14,12 +14,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from manyi.collector.versions import HISTORY_FILE, publish, read_history
-from manyi.model import Questionnaire
+from manyi.versions import (
+    BUNDLED_FOLDER,
+    HISTORY_FILE,
+    SITE_FOLDER,
+    VersionsError,
+    history_entries,
+    parse_history,
+    publish,
+    read_history,
+    read_questionnaire,
+)
 
-DIST_FOLDER = Path("api") / "questionnaire"
-# Beside the handler: `lambda/collector/app.py` opens the folder `questionnaires` next to it.
-ARTIFACT_FOLDER = "lambda/collector/questionnaires"
+DIST_FOLDER = Path(SITE_FOLDER)
 
 
 class CatalogueError(Exception):
@@ -35,11 +42,13 @@ def ship_versions(dist: Path, current: str, today: date) -> dict[str, Path]:
             f"{current_file} is missing: run `manyi build` so the pages and the collector carry "
             f"the questionnaire's current version {current}"
         )
-    history = read_history(folder)
-    if not history or history[-1].version != current:
-        data = json.loads(current_file.read_text(encoding="utf-8"))
-        publish(folder, Questionnaire.from_dict(data), today)
-    return {f"{ARTIFACT_FOLDER}/{path.name}": path for path in sorted(folder.glob("*.json"))}
+    try:
+        history = read_history(folder)
+        if not history or history[-1].version != current:
+            publish(folder, read_questionnaire(current_file), today)
+    except VersionsError as error:
+        raise CatalogueError(str(error)) from None
+    return {f"{BUNDLED_FOLDER}/{path.name}": path for path in sorted(folder.glob("*.json"))}
 
 
 def shipped_versions(files: dict[str, Path]) -> tuple[str, ...]:
@@ -50,8 +59,10 @@ def restore_versions(s3: Any, bucket: str, dist: Path) -> list[str]:
     """Fetch from the site bucket each version file dist/ lacks (a fresh checkout); their names.
 
     The bucket keeps every version `manyi publish` ever uploaded, so the grace period survives
-    a new machine. A version file dist/ already has wins (it is newer than the last publish);
-    the two histories are merged, each version at the earliest date either one gives.
+    a new machine. A version file dist/ already has wins (it is newer than the last publish).
+    The bucket's history is the record of what the deployed collector accepted and since when:
+    it is kept as it is, never reordered or re-dated, and gains only the versions that the
+    local history adds (packaged here, not deployed yet), in their order, with their dates.
     """
     folder = dist / DIST_FOLDER
     prefix = DIST_FOLDER.as_posix() + "/"
@@ -64,29 +75,28 @@ def restore_versions(s3: Any, bucket: str, dist: Path) -> list[str]:
             if (folder / name).exists() and name != HISTORY_FILE:
                 continue
             body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            folder.mkdir(parents=True, exist_ok=True)
-            if name == HISTORY_FILE and (folder / name).exists():
-                if not _merge_history(folder / name, json.loads(body)):
+            if name == HISTORY_FILE:
+                body = _merged_history(body, f"s3://{bucket}/{item['Key']}", folder)
+                if body is None:
                     continue
-            else:
-                (folder / name).write_bytes(body)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(body)
             restored.append(name)
     return restored
 
 
-def _merge_history(path: Path, published: dict[str, Any]) -> bool:
-    """Merge the bucket's history into the local one; True if the local one changed."""
-    local = json.loads(path.read_text(encoding="utf-8"))
-    earliest: dict[str, str] = {}
-    for entry in [*published["versions"], *local["versions"]]:
-        known = earliest.get(entry["version"])
-        if known is None or entry["published"] < known:
-            earliest[entry["version"]] = entry["published"]
-    # Sorted by date; on one day, the local order (the newest last) decides.
-    order = {entry["version"]: i for i, entry in enumerate(local["versions"])}
-    merged = sorted(earliest.items(), key=lambda item: (item[1], order.get(item[0], -1)))
-    result = {"versions": [{"version": v, "published": d} for v, d in merged]}
-    if result == local:
-        return False
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return True
+def _merged_history(published: bytes, where: str, folder: Path) -> bytes | None:
+    """The bucket's history followed by what only the local one has; None if the local one
+    says the same already."""
+    try:
+        bucket = parse_history(json.loads(published), where)
+        local = history_entries(read_history(folder))
+    except (ValueError, VersionsError) as error:  # JSONDecodeError is a ValueError
+        raise CatalogueError(f"cannot restore the version history: {error}") from None
+    merged = history_entries(bucket)
+    known = {entry["version"] for entry in merged}
+    merged += [entry for entry in local if entry["version"] not in known]
+    if merged == local:
+        return None
+    text = json.dumps({"versions": merged}, ensure_ascii=False, indent=1) + "\n"
+    return text.encode("utf-8")

@@ -1,9 +1,8 @@
 """Put the built site (dist/) in its S3 bucket, the way browsers and the CDN need it.
 
-- Content-Type by extension, with `charset=utf-8` on every text type (WeChat's browser guesses
-  otherwise, and the CDN sends `nosniff`).
-- Cache-Control: a content-hashed asset (`assets/site.0a1b2c3d4e.css`) never changes, so it is
-  cached for a year, immutable; everything else (HTML, JSON, QR codes) for five minutes.
+- Content-Type and Cache-Control as the site's one policy says (site_builder.policy, which
+  `manyi serve` follows too): a charset on every text type; a content-hashed asset cached for a
+  year, immutable, everything else (HTML, JSON, QR codes) for five minutes.
 - A folder page `d/<id>/index.html` is also stored under the key `d/<id>/`: CloudFront asks a
   private S3 origin for the key of the URL path, and `/d/<id>/` is the URL printed on paper.
 - Order: hashed assets, then other files, then pages; so a page never names an asset that is not
@@ -16,8 +15,6 @@
 from __future__ import annotations
 
 import hashlib
-import mimetypes
-import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,35 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-KEPT_PREFIX = "api/questionnaire/"
-HASHED_NAME = re.compile(r"\.[0-9a-f]{8,64}\.[A-Za-z0-9]+$")
-IMMUTABLE = "public, max-age=31536000, immutable"
-SHORT = "public, max-age=300"
-TYPES = {
-    ".html": "text/html",
-    ".css": "text/css",
-    ".js": "text/javascript",
-    ".mjs": "text/javascript",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".txt": "text/plain",
-    ".xml": "application/xml",
-    ".webmanifest": "application/manifest+json",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".ico": "image/x-icon",
-    ".woff2": "font/woff2",
-    ".woff": "font/woff",
-    ".pdf": "application/pdf",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".csv": "text/csv",
-}
-TEXT_TYPES = frozenset(
-    {"application/json", "image/svg+xml", "application/xml", "application/manifest+json"}
-)
+from manyi.versions import SITE_FOLDER
+from site_builder.policy import CACHE_FOREVER, cache_control, content_type, is_served
+
+KEPT_PREFIX = SITE_FOLDER + "/"
 # S3 deletes at most 1,000 keys a request.
 DELETE_BATCH = 1000
 UPLOAD_THREADS = 8
@@ -74,7 +46,7 @@ class SiteObject:
     @property
     def stage(self) -> int:
         """Upload order: hashed assets first, pages last."""
-        if self.cache_control == IMMUTABLE:
+        if self.cache_control == CACHE_FOREVER:
             return 0
         return 2 if self.content_type.startswith("text/html") else 1
 
@@ -94,18 +66,6 @@ class PublishReport:
         )
 
 
-def content_type(key: str) -> str:
-    suffix = ".html" if key.endswith("/") else Path(key).suffix.lower()
-    kind = TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
-    if kind.startswith("text/") or kind in TEXT_TYPES:
-        return f"{kind}; charset=utf-8"
-    return kind
-
-
-def cache_control(key: str) -> str:
-    return IMMUTABLE if HASHED_NAME.search(key) else SHORT
-
-
 def site_objects(dist: Path) -> list[SiteObject]:
     """Every object the bucket should hold for this build, in upload order."""
     if not (dist / "index.html").is_file():
@@ -114,8 +74,8 @@ def site_objects(dist: Path) -> list[SiteObject]:
     objects = []
     for path in sorted(p for p in dist.rglob("*") if p.is_file()):
         key = path.relative_to(dist).as_posix()
-        if any(part.startswith(".") for part in key.split("/")):
-            continue  # the builder's own bookkeeping, never served
+        if not is_served(key):
+            continue  # the builder's own bookkeeping
         md5 = hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
         keys = [key]
         if key.endswith("/index.html") and key != "index.html":

@@ -6,15 +6,15 @@ returns a status, headers and body, so the server only routes `/results/` here. 
 - `/results/<YYYY-MM>/`: the month's report (rendered from the current state);
 - `/results/<YYYY-MM>/results.json|summary.csv|options.csv|results.xlsx`: its data.
 The token (`manyi token`) is given once in a form (or `Authorization: Bearer`); the answer sets
-an HttpOnly, SameSite=Strict cookie limited to /results/. Nothing here is cached or indexed.
+an HttpOnly, SameSite=Strict cookie limited to /results/, Secure when served over HTTPS.
+Nothing here is cached or indexed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -25,9 +25,22 @@ from manyi.results.month import TREND_MONTHS, month_view
 from manyi.results.office_token import token_matches
 from manyi.results.outputs import FILES, month_file
 from manyi.results.sqlite_store import SqliteResultsStore
+from manyi.serving.wsgi import (
+    Environ,
+    StartResponse,
+    plain,
+    request_body,
+    request_headers,
+    request_target,
+    respond,
+)
 
 PREFIX = "/results/"
 COOKIE = "manyi_office"
+# A browser sends one cookie of a name per path and domain that matches: a few at most.
+MAX_COOKIE_VALUES = 8
+# The pages take only a login form.
+MAX_BODY_BYTES = 4096
 MONTH_PATH = re.compile(r"^/results/(\d{4}-(?:0[1-9]|1[0-2]))/([a-z]+\.[a-z]+)?$")
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 SECURITY_HEADERS = {
@@ -69,10 +82,30 @@ class ResultsSite:
     def open_store(self) -> SqliteResultsStore:
         return SqliteResultsStore.in_folder(self.data)
 
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """As a WSGI app, mounted at /results/ by `manyi serve`."""
+        body = request_body(environ, MAX_BODY_BYTES)
+        if body is None:
+            return plain(environ, start_response, 413, "提交的内容过长。")
+        path, query = request_target(environ)
+        secure = environ.get("wsgi.url_scheme") == "https"
+        headers = request_headers(environ)
+        answer = self.handle(environ["REQUEST_METHOD"], path, query, headers, body, secure=secure)
+        return respond(
+            environ, start_response, answer.status, [*answer.headers.items()], answer.body
+        )
+
     def handle(
-        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        secure: bool = False,
     ) -> Response:
-        response = self._route(method, path, query, headers, body)
+        response = self._route(method, path, headers, body, secure)
         response.headers = {**SECURITY_HEADERS, **response.headers}
         return response
 
@@ -81,23 +114,18 @@ class ResultsSite:
         authorization = lowered.get("authorization", "")
         if authorization.lower().startswith("bearer "):
             return token_matches(self.data, authorization[7:].strip())
-        cookie = SimpleCookie()
-        try:
-            cookie.load(lowered.get("cookie", ""))
-        except Exception:  # a malformed Cookie header is no token
-            return False
-        morsel = cookie.get(COOKIE)
-        return morsel is not None and token_matches(self.data, morsel.value)
+        given = cookie_values(lowered.get("cookie", ""), COOKIE)[:MAX_COOKIE_VALUES]
+        return any(token_matches(self.data, value) for value in given)
 
     def _route(
-        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes, secure: bool
     ) -> Response:
         if path == "/results":
             return Response(308, b"", {"Location": PREFIX})
         if path == f"{PREFIX}login":
             if method != "POST":
                 return Response(405, b"", {"Allow": "POST"})
-            return self._login(body)
+            return self._login(body, secure)
         if method not in ("GET", "HEAD"):
             return Response(405, b"", {"Allow": "GET, HEAD"})
         if not self._authorized(headers):
@@ -122,12 +150,14 @@ class ResultsSite:
         )
         return Response(status, _page("测评结果", body), HTML)
 
-    def _login(self, body: bytes) -> Response:
+    def _login(self, body: bytes, secure: bool) -> Response:
         fields = parse_qs(body.decode("utf-8", errors="replace"))
         token = (fields.get("token") or [""])[0].strip()
         if not token_matches(self.data, token):
             return self._login_form(401, wrong=True)
         cookie = f"{COOKIE}={token}; Path={PREFIX}; HttpOnly; SameSite=Strict"
+        if secure:
+            cookie += "; Secure"
         return Response(303, b"", {"Location": PREFIX, "Set-Cookie": cookie})
 
     def _index(self) -> Response:
@@ -159,3 +189,15 @@ class ResultsSite:
         if name != "report.html":
             headers["Content-Disposition"] = f'attachment; filename="manyi-{month}-{name}"'
         return Response(200, content, headers)
+
+
+def cookie_values(header: str, name: str) -> list[str]:
+    """Every value of the cookie `name` in a Cookie header, in order: `a=1; b=2` as browsers
+    send it, without the quoting rules of http.cookies, so that another site's malformed
+    cookie on the same host cannot hide ours."""
+    values = []
+    for pair in header.split(";"):
+        key, equals, value = pair.partition("=")
+        if equals and key.strip() == name:
+            values.append(value.strip())
+    return values

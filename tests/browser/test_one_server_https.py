@@ -53,7 +53,7 @@ class Proxy:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
         source: str = "127.0.0.1",
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
         return exchange(self.connection(source), method, path, body, headers)
 
 
