@@ -16,7 +16,7 @@ from manyi.results.run import DEFAULT_LAG, Aggregator, default_months, sort_key_
 from manyi.results.sqlite_store import SqliteResultsStore
 from manyi.results.state import DepartmentMonthState, MonthClose, StateConflict
 from manyi.submission import StoredSubmission
-from tests.memory_submissions import MemorySubmissions, sort_key, stored
+from tests.memory_submissions import OFFICE, MemorySubmissions, sort_key, stored
 from tests.test_answers import QUESTIONNAIRE, valid_answers
 
 START = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)  # 08:00 on 1 November in Beijing
@@ -236,8 +236,11 @@ def test_a_conflicting_write_is_retried_from_a_fresh_read() -> None:
 
 def test_default_months_are_this_beijing_month_and_the_one_before() -> None:
     # 16:30 UTC on 31 December is already 1 January in Beijing.
-    assert default_months(datetime(2026, 12, 31, 16, 30, tzinfo=UTC)) == ["2026-12", "2027-01"]
-    assert default_months(datetime(2026, 11, 15, tzinfo=UTC)) == ["2026-10", "2026-11"]
+    assert default_months(OFFICE, datetime(2026, 12, 31, 16, 30, tzinfo=UTC)) == [
+        "2026-12",
+        "2027-01",
+    ]
+    assert default_months(OFFICE, datetime(2026, 11, 15, tzinfo=UTC)) == ["2026-10", "2026-11"]
 
 
 def test_served_counts_and_closes_round_trip() -> None:

@@ -19,9 +19,10 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
+from manyi.calendar import OfficeCalendar
 from manyi.cli import build_parser
 from manyi.cli.deploy import Clients, deploy
-from manyi.collector.versions import beijing_today, publish
+from manyi.collector.versions import publish
 from manyi.deploy.catalogue import restore_versions
 from manyi.deploy.partition import for_partition
 from manyi.deploy.stack import (
@@ -383,7 +384,7 @@ def test_restore_brings_back_the_versions_a_fresh_checkout_lacks(
     s3.create_bucket(Bucket="site", CreateBucketConfiguration={"LocationConstraint": REGION})
     published = tmp_path / "published"
     old = Questionnaire.from_dict(earlier(questionnaire))
-    today = beijing_today(datetime.now(UTC))
+    today = OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC))
     publish(published, old, today - timedelta(days=40))
     publish(published, questionnaire, today - timedelta(days=3))
     for path in published.iterdir():

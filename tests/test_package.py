@@ -27,7 +27,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from manyi.collector.versions import beijing_today, publish
+from manyi.collector.versions import publish
 from manyi.deploy.artifact import (
     ZIP_TIMESTAMP,
     ArtifactError,
@@ -37,11 +37,12 @@ from manyi.deploy.artifact import (
 from manyi.deploy.template import resources_of_type
 from manyi.model import Questionnaire, normalized_with_version
 from tests.cfn import create_tables, load_template
+from tests.memory_submissions import OFFICE
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "cn-north-1"
 # The collector judges versions by its own clock, so the history is dated from today.
-TODAY = beijing_today(datetime.now(UTC))
+TODAY = OFFICE.today(datetime.now(UTC))
 EARLIER = TODAY - timedelta(days=38)
 VERSIONS = "lambda/collector/questionnaires"
 # What the Lambda Python runtime provides besides the standard library.

@@ -72,7 +72,7 @@ def test_a_bad_month_is_refused_by_the_parser(
 ) -> None:
     with pytest.raises(SystemExit):
         main(["results", "--month", "2026-13", "--data", str(data)])
-    assert "not a month like 2026-11" in capsys.readouterr().err
+    assert "月份“2026-13”不对" in capsys.readouterr().err
 
 
 def test_served_import_reports_every_bad_row_and_stores_nothing(
@@ -93,7 +93,7 @@ def test_served_import_reports_every_bad_row_and_stores_nothing(
     assert main(["served", "import", str(file), "--data", str(data)]) == 2
     err = capsys.readouterr().err
     assert f"{file}:4: department 'nowhere'" in err
-    assert f"{file}:5: month '2026-13'" in err
+    assert f"{file}:5: 月份“2026-13”不对" in err
     assert f"{file}:6: count '-4' is not a whole number" in err
     assert f"{file}:7: sifaju 2026-11 is already given at row 2" in err
     assert "4 problem(s); nothing was stored" in err

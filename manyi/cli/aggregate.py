@@ -54,7 +54,6 @@ def run(args: argparse.Namespace) -> int:
     from manyi.cli.progress import ProgressBar
     from manyi.results.outputs import publish_month
     from manyi.results.run import Aggregator
-    from manyi.submission import beijing_month
 
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:
@@ -75,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         if args.verify:
-            return _verify(aggregator, args.month or [beijing_month(now)])
+            return _verify(aggregator, args.month or [aggregator.calendar.month(now)])
         months = args.month
-        close = (months or [beijing_month(now)]) if args.close else []
+        close = (months or [aggregator.calendar.month(now)]) if args.close else []
         report = aggregator.run(now, months or None, close=close)
         print(
             f"{backend.where}: read {report.read} new response(s) in "

@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None]) -> int:
-    from manyi.collector.versions import beijing_today
+    from manyi.calendar import OfficeCalendar
     from manyi.deploy.artifact import build_artifact, dependencies_folder
     from manyi.deploy.catalogue import restore_versions
     from manyi.deploy.partition import for_partition
@@ -143,7 +143,7 @@ def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None
         Path(args.cache) / "lambda.zip",
         dist=dist,
         current_version=questionnaire.version,
-        today=beijing_today(datetime.now(UTC)),
+        today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
         dependencies=dependencies_folder(Path(args.cache)),
     )
     log(artifact.summary())

@@ -42,9 +42,10 @@ def register(subcommands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # Metrics are for CloudWatch; locally they would only flood the terminal.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    from manyi.calendar import OfficeCalendar
     from manyi.collector.handler import create_handler
     from manyi.collector.ratelimit import RateLimit
-    from manyi.collector.versions import Catalogue, beijing_today, publish
+    from manyi.collector.versions import Catalogue, publish
     from manyi.model import Questionnaire
     from manyi.serve import Server, Site, serve_forever
     from manyi.store.sqlite import SQLiteSubmissionStore
@@ -58,18 +59,21 @@ def run(args: argparse.Namespace) -> int:
         return 2
     data, site_root = Path(args.data), Path(args.site)
     questionnaires = data / "questionnaires"
-    today = beijing_today(datetime.now(UTC))
+    now = datetime.now(UTC)
     shipped = sorted(
         (site_root / QUESTIONNAIRE_FOLDER).glob("*.json"), key=lambda p: p.stat().st_mtime
     )
     if shipped:
         for path in shipped:
-            publish(questionnaires, Questionnaire.from_dict(_read_json(path)), today)
+            version = Questionnaire.from_dict(_read_json(path))
+            publish(questionnaires, version, OfficeCalendar.of(version.reporting).today(now))
     else:
         questionnaire = load_or_report(args.questionnaire)
         if questionnaire is None:
             return 2
-        publish(questionnaires, questionnaire, today)
+        publish(
+            questionnaires, questionnaire, OfficeCalendar.of(questionnaire.reporting).today(now)
+        )
     store = SQLiteSubmissionStore(data / "submissions.sqlite3", deferred_commit=True)
     catalogue = Catalogue.open(questionnaires)
     handler = create_handler(store, catalogue, rate_limit=limit)

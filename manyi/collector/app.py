@@ -21,7 +21,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
-from manyi.collector.versions import NoQuestionnaire, beijing_today
+from manyi.collector.versions import NoQuestionnaire
 from manyi.store.base import StoreUnavailable
 
 Clock = Callable[[], datetime]
@@ -94,7 +94,7 @@ def build_resolver(
             from manyi.collector.openapi import openapi_document
 
             current = intake.catalogue.current
-            versions = intake.catalogue.versions(beijing_today(clock()))
+            versions = intake.catalogue.versions(intake.calendar().today(clock()))
             document = openapi_document(current, versions)
             openapi_cache["document"] = json.dumps(document, ensure_ascii=False, indent=1)
         headers = {"Cache-Control": "public, max-age=300"}

@@ -2,7 +2,7 @@
 
 A catalogue is a folder of `<version>.json` files (`Questionnaire.to_dict()`, as `manyi build`
 writes them under `dist/api/questionnaire/`) and a history, `versions.json`, that lists each
-version with the Beijing date it was published, oldest first; the last one is current.
+version with the office's date it was published, oldest first; the last one is current.
 
 The policy. A page carries the version it was built from and answers are always checked
 against that version. Printed QR codes lead to `/d/<department>/`, which always serves the
@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from manyi.model import Questionnaire
-from manyi.submission import BEIJING
 
 # Long enough for a page left open in a phone for a month, short enough that a superseded
 # wording stops being counted by the next monthly report but one.
@@ -113,10 +112,6 @@ class Catalogue:
         questionnaire = Questionnaire.from_dict(data)
         self._loaded[version] = questionnaire
         return questionnaire
-
-
-def beijing_today(moment: datetime) -> date:
-    return moment.astimezone(BEIJING).date()
 
 
 def read_history(folder: Path) -> tuple[Published, ...]:

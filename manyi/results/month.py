@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from manyi.aggregate import MonthlyResult
+from manyi.calendar import previous_month
 from manyi.figures import CitySummary, city_summary
 from manyi.model import Questionnaire
-from manyi.results.run import previous_month
 from manyi.results.state import MonthClose, ResultsStore
 
 # Months shown in the report's trend charts, this one included.

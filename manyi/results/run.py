@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from manyi.aggregate import MonthlyResult, Tally
+from manyi.calendar import OfficeCalendar, previous_month
 from manyi.model import Questionnaire
 from manyi.results.state import (
     DepartmentMonthState,
@@ -34,7 +35,7 @@ from manyi.results.state import (
     StateConflict,
     SubmissionSource,
 )
-from manyi.submission import beijing_month, utc_timestamp
+from manyi.submission import utc_timestamp
 
 DEFAULT_LAG = timedelta(minutes=2)
 # Attempts at one department-month when other runs keep writing it first.
@@ -48,20 +49,17 @@ def sort_key_bound(moment: datetime) -> str:
     return f"R#{utc_timestamp(moment)}"
 
 
-def previous_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7])
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+def default_months(
+    calendar: OfficeCalendar, now: datetime, lag: timedelta = DEFAULT_LAG
+) -> list[str]:
+    """The months that can still receive responses: the office's month and the one before.
 
-
-def default_months(now: datetime, lag: timedelta = DEFAULT_LAG) -> list[str]:
-    """The months that can still receive responses: this Beijing month and the one before.
-
-    A month receives responses only while it lasts (a response's month is the Beijing month it
-    was received in); the one before is included so that its last hours are read after it
+    A month receives responses only while it lasts (a response's month is the office's month
+    it was received in); the one before is included so that its last hours are read after it
     ends. Older months are only read when asked for by name.
     """
-    current = beijing_month(now)
-    return sorted({previous_month(current), beijing_month(now - lag), current})
+    current = calendar.month(now)
+    return sorted({previous_month(current), calendar.month(now - lag), current})
 
 
 @dataclass
@@ -95,6 +93,7 @@ class Aggregator:
         self.store = store
         self.lag = lag
         self.progress = progress
+        self.calendar = OfficeCalendar.of(questionnaire.reporting)
 
     @property
     def department_ids(self) -> list[str]:
@@ -107,7 +106,7 @@ class Aggregator:
         close: Iterable[str] = (),
     ) -> RunReport:
         """Count what is new up to `now − lag` in `months`; close the months in `close` first."""
-        months = tuple(months) if months else tuple(default_months(now, self.lag))
+        months = tuple(months) if months else tuple(default_months(self.calendar, now, self.lag))
         report = RunReport(months)
         horizon = sort_key_bound(now - self.lag)
         closes: dict[str, MonthClose | None] = {}

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from manyi.calendar import OfficeCalendar, parse_month, previous_month
 from manyi.model import Questionnaire
 from manyi.results.backends import Backend
 from manyi.results.outputs import publish_month
-from manyi.results.run import Aggregator, default_months, previous_month
-from manyi.results.served_file import parse_month
-from manyi.submission import BEIJING, beijing_month
+from manyi.results.run import Aggregator, default_months
 
 ACTIONS = ("aggregate", "close", "verify")
 logger = logging.getLogger(__name__)
@@ -65,12 +64,13 @@ def months_to_close(questionnaire: Questionnaire, backend: Backend, now: datetim
     Last month is open only when its own close never ran (an outage); closing it now puts all
     of it in the report, since it has ended.
     """
-    current = beijing_month(now)
+    calendar = OfficeCalendar.of(questionnaire.reporting)
+    current = calendar.month(now)
     out = []
     last = previous_month(current)
     if backend.results.month_close(last) is None:
         out.append(last)
-    if now.astimezone(BEIJING).day >= questionnaire.reporting.close_day:
+    if calendar.early_close(current, now) is None:
         out.append(current)
     return out
 
@@ -80,7 +80,7 @@ def handle(
 ) -> dict[str, Any]:
     request = parse_event(event)
     aggregator = Aggregator(questionnaire, backend.submissions, backend.results)
-    months = list(request.months or default_months(now))
+    months = list(request.months or default_months(aggregator.calendar, now))
     if request.action == "verify":
         disagreements = [d for month in months for d in aggregator.verify(month)]
         for d in disagreements:

@@ -8,12 +8,12 @@ A header row names the columns, in Chinese or English: department (ID or full na
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from manyi.calendar import parse_month
 from manyi.model import Questionnaire
 
 COLUMNS = {
@@ -21,16 +21,7 @@ COLUMNS = {
     "month": ("month", "月份"),
     "count": ("count", "served", "服务对象总数", "管理和服务对象总数", "人数"),
 }
-MONTH_PATTERN = re.compile(r"^\s*(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*月?\s*$")
 MAX_SERVED = 100_000_000
-
-
-def parse_month(text: str) -> str:
-    """YYYY-MM from YYYY-MM, YYYY/MM, YYYY.MM or YYYY年MM月; ValueError otherwise."""
-    match = MONTH_PATTERN.match(text)
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"month {text!r} is not a month like 2026-11")
-    return f"{match.group(1)}-{int(match.group(2)):02d}"
 
 
 def parse_count(value: object) -> int:
