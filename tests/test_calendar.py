@@ -107,8 +107,16 @@ def test_the_close_day_opens_at_midnight_of_the_office() -> None:
     assert "还没有到" in future
 
 
-def _with_reporting(questionnaire: Questionnaire, **changes: object) -> Questionnaire:
-    return replace(questionnaire, reporting=questionnaire.reporting._replace(**changes))
+def _with_reporting(
+    questionnaire: Questionnaire, *, timezone: str | None = None, close_day: int | None = None
+) -> Questionnaire:
+    reporting = questionnaire.reporting
+    return replace(
+        questionnaire,
+        reporting=reporting._replace(
+            timezone=timezone or reporting.timezone, close_day=close_day or reporting.close_day
+        ),
+    )
 
 
 def test_the_collector_stamps_the_month_of_reporting_timezone(questionnaire: Questionnaire) -> None:
