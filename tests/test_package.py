@@ -187,7 +187,7 @@ def test_zip_has_fixed_times_no_bytecode_and_what_the_functions_need(
         "manyi/model.py",
         "site_builder/render.py",
         "templates/form.html.j2",
-        "manyi/results/templates/report.html.j2",
+        "manyi/reports/templates/report.html.j2",
         "aws_lambda_powertools/__init__.py",
         "aws_xray_sdk/__init__.py",
         "jinja2/__init__.py",

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.figures import city_summary
 from manyi.model import Questionnaire
-from manyi.results.month import MonthView, month_view
-from manyi.results.report import render_report
+from manyi.reports.html_report import render_report
+from manyi.reports.view import MonthView, month_view
 from tests.results_data import counted_store, made_up_submissions
 
 PAYLOADS = [

@@ -17,17 +17,11 @@ from openpyxl import load_workbook
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.figures import city_summary
 from manyi.model import Questionnaire
-from manyi.results.exports import (
-    FORMULA_PREFIXES,
-    month_json,
-    options_csv,
-    safe_cell,
-    sheet_name,
-    summary_columns,
-    summary_csv,
-    to_xlsx,
-)
-from manyi.results.month import MonthView, month_view
+from manyi.reports.csv_export import options_csv, summary_csv
+from manyi.reports.json_export import month_json
+from manyi.reports.tables import FORMULA_PREFIXES, safe_cell, summary_columns
+from manyi.reports.view import MonthView, month_view
+from manyi.reports.workbook import sheet_name, to_xlsx
 from tests.results_data import counted_store as _counted_store
 from tests.results_data import made_up_submissions
 

@@ -1,6 +1,7 @@
 """One month as the office sees it: every department's figures, the city's, and the months before.
 
-Read from the aggregator's state. A closed month uses the served counts recorded at its close,
+Read from the aggregator's state (through the `ResultsStore` interface); every output renders
+one. A closed month uses the served counts recorded at its close,
 so the frozen report keeps the coverage it was published with.
 """
 

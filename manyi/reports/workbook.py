@@ -1,20 +1,24 @@
-"""The XLSX workbook's sheets: the city summary first, then one sheet per department.
+"""A month's results as an XLSX workbook: the city summary first, then one sheet per department.
 
 Rates are stored as fractions with a percentage format, counts as integers, so the office can
-sort, sum and chart them; every text goes through `safe_cell`.
+sort, sum and chart them; every text goes through `safe_cell`. openpyxl is imported here only,
+so nothing else pays for it.
 """
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from manyi.figures import DepartmentFigures
 from manyi.model import Questionnaire
-from manyi.results.exports import (
+from manyi.reports.tables import (
     STATUS_TEXT,
     Cell,
     rounded,
@@ -22,12 +26,39 @@ from manyi.results.exports import (
     summary_columns,
     summary_rows,
 )
-from manyi.results.month import MonthView
+from manyi.reports.view import MonthView
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 PERCENT = "0.0%"
+
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    base = _SHEET_NAME_FORBIDDEN.sub("_", name).strip("'")[:31] or "sheet"
+    candidate, n = base, 2
+    while candidate.lower() in taken:
+        suffix = f"({n})"
+        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def to_xlsx(questionnaire: Questionnaire, view: MonthView) -> bytes:
+    book = Workbook()
+    taken: set[str] = set()
+    city_sheet = book.active
+    city_sheet.title = sheet_name("全市汇总", taken)
+    fill_city_sheet(city_sheet, questionnaire, view)
+    for figures in view.city.departments:
+        sheet = book.create_sheet(sheet_name(figures.department.name, taken))
+        fill_department_sheet(sheet, figures, view)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _append(sheet: Any, row: Sequence[Cell], *, bold: bool = False) -> None:

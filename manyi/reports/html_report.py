@@ -13,9 +13,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from manyi.figures import CitySummary, DepartmentFigures
 from manyi.model import Questionnaire
-from manyi.results import charts
-from manyi.results.exports import STATUS_TEXT
-from manyi.results.month import MonthView
+from manyi.reports import charts
+from manyi.reports.tables import STATUS_TEXT
+from manyi.reports.view import MonthView
 
 TEMPLATES = Path(__file__).with_name("templates")
 

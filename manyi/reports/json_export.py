@@ -1,0 +1,90 @@
+"""A month's results as JSON, for programs: IDs as keys, counts and rates as numbers.
+
+Rates are fractions rounded to six places (the index to two); a rate without a denominator is
+null, never 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from manyi.figures import CitySummary, DepartmentFigures, RankedDepartment
+from manyi.reports.tables import rounded
+from manyi.reports.view import MonthView
+
+
+def department_json(figures: DepartmentFigures, status: str) -> dict[str, Any]:
+    counts = figures.counts
+    return {
+        "department": figures.department.id,
+        "department_name": figures.department.name,
+        "month": figures.month,
+        "status": status,
+        "responses": counts.responses,
+        "late_responses": figures.late.responses,
+        "served": figures.served,
+        "coverage": rounded(figures.coverage),
+        "coverage_target": figures.coverage_target,
+        "below_target": figures.below_target,
+        "satisfaction_index": rounded(figures.satisfaction_index, 2),
+        "satisfaction_rate": rounded(figures.satisfaction_rate),
+        "by_channel": dict(counts.channels),
+        "by_respondent": dict(counts.respondent_types),
+        "by_version": dict(counts.versions),
+        "questions": {q.id: {o.id: o.count for o in q.options} for q in figures.questions},
+        "answered": {q.id: q.answered for q in figures.questions},
+        "satisfaction_rates": {
+            q.id: rounded(q.satisfaction_rate) for q in figures.questions if q.satisfaction_scale
+        },
+        "awareness_gaps": {
+            q.id: rounded(q.awareness_gap) for q in figures.questions if q.satisfaction_scale
+        },
+        "problem_rates": {
+            q.id: {o.id: rounded(o.share) for o in q.problem_rates}
+            for q in figures.questions
+            if q.problem_rates
+        },
+        "late": figures.late.to_dict(),
+    }
+
+
+def _ranking_json(ranking: Sequence[RankedDepartment]) -> list[dict[str, Any]]:
+    return [
+        {"rank": r.rank, "department": r.figures.department.id, "value": rounded(r.value)}
+        for r in ranking
+    ]
+
+
+def city_json(city: CitySummary) -> dict[str, Any]:
+    return {
+        "responses": city.total.responses,
+        "late_responses": city.late.responses,
+        "served": city.served,
+        "coverage": rounded(city.coverage),
+        "satisfaction_index": rounded(city.satisfaction_index, 2),
+        "satisfaction_rate": rounded(city.satisfaction_rate),
+        "departments_below_target": [d.department.id for d in city.below_target],
+        "departments_without_served": [d.department.id for d in city.without_served],
+        "questions": {q.id: {o.id: o.count for o in q.options} for q in city.questions},
+    }
+
+
+def month_json(view: MonthView, department: str | None = None) -> dict[str, Any]:
+    city = view.city
+    return {
+        "month": view.month,
+        "status": view.status,
+        "closed_at": view.close.closed_at if view.close else None,
+        "coverage_target": city.departments[0].coverage_target if city.departments else None,
+        "city": city_json(city),
+        "rankings": {
+            "satisfaction_index": _ranking_json(city.by_index),
+            "coverage": _ranking_json(city.by_coverage),
+        },
+        "departments": [
+            department_json(d, view.status)
+            for d in city.departments
+            if department is None or d.department.id == department
+        ],
+    }

@@ -1,0 +1,116 @@
+"""The rows and labels that every output of a month shows, made once.
+
+A table is a list of columns and rows of cells; CSV, XLSX and (coming) the Word report write
+the same rows. Every text cell that goes into a spreadsheet passes through `safe_cell`: a
+spreadsheet runs a cell that starts with = + - @, a tab or a carriage return as a formula
+(OWASP "CSV injection"), so such a text gets a leading apostrophe and is shown, never run.
+Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from manyi.aggregate import Counts
+from manyi.figures import QuestionFigures, question_figures
+from manyi.model import DEPARTMENT_KINDS, Questionnaire
+from manyi.reports.view import MonthView
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+STATUS_TEXT = {"open": "统计中（未关账）", "closed": "已关账"}
+
+Cell = str | int | float | None
+
+
+def safe_cell(value: Cell) -> Cell:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def rounded(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+# -- the summary table: one row per department (CSV, the XLSX city sheet) ----------------
+
+
+def percent_number(value: float | None) -> float | None:
+    """A rate as a percentage with two decimals, for the CSV that people open in a spreadsheet."""
+    return None if value is None else round(value * 100, 2)
+
+
+def _yes_no(flag: bool | None) -> str:
+    return {True: "否", False: "是", None: "未填报服务对象数"}[flag]
+
+
+def summary_columns(questionnaire: Questionnaire) -> list[str]:
+    """The table's headers; a rate's header says (%), the XLSX shows the same as a percentage."""
+    figures_of = _template_figures(questionnaire)
+    columns = [
+        "部门编号", "部门名称", "类别", "月份", "状态", "有效问卷数", "关账后收到问卷数",
+        "管理和服务对象总数", "测评率(%)", "测评率达标", "满意度指数", "综合满意率(%)",
+        "满意度指数排名", "测评率排名",
+    ]  # fmt: skip
+    columns += [f"{q.label}满意率(%)" for q in figures_of if q.satisfaction_scale]
+    columns += [f"{q.label}问题率(%)：{o.text}" for q in figures_of for o in q.problem_rates]
+    return columns
+
+
+def _template_figures(questionnaire: Questionnaire) -> Sequence[QuestionFigures]:
+    return question_figures(questionnaire, Counts())
+
+
+def summary_rows(
+    questionnaire: Questionnaire, view: MonthView, department: str | None = None
+) -> list[list[Cell]]:
+    city = view.city
+    index_rank = {r.figures.department.id: r.rank for r in city.by_index}
+    coverage_rank = {r.figures.department.id: r.rank for r in city.by_coverage}
+    known = {q.id for q in questionnaire.questions}
+    rows: list[list[Cell]] = []
+    for d in city.departments:
+        if department is not None and d.department.id != department:
+            continue
+        questions = [q for q in d.questions if q.id in known]
+        row: list[Cell] = [
+            d.department.id,
+            d.department.name,
+            DEPARTMENT_KINDS[d.department.kind],
+            d.month,
+            STATUS_TEXT[view.status],
+            d.responses,
+            d.late.responses,
+            d.served,
+            percent_number(d.coverage),
+            _yes_no(d.below_target),
+            rounded(d.satisfaction_index, 2),
+            percent_number(d.satisfaction_rate),
+            index_rank[d.department.id],
+            coverage_rank[d.department.id],
+        ]
+        row += [percent_number(q.satisfaction_rate) for q in questions if q.satisfaction_scale]
+        row += [percent_number(o.share) for q in questions for o in q.problem_rates]
+        rows.append(row)
+    return rows
+
+
+OPTION_COLUMNS = [
+    "部门编号", "部门名称", "月份", "题号", "题目", "选项编号", "选项", "人数", "答题人数",
+    "占比(%)",
+]  # fmt: skip
+
+
+def option_rows(view: MonthView, department: str | None = None) -> list[list[Cell]]:
+    """One row per department, question and option: every count of the month, in long form."""
+    rows: list[list[Cell]] = []
+    for d in view.city.departments:
+        if department is not None and d.department.id != department:
+            continue
+        for q in d.questions:
+            for o in q.options:
+                rows.append([
+                    d.department.id, d.department.name, d.month, q.label, q.text, o.id, o.text,
+                    o.count, q.answered, percent_number(o.share),
+                ])  # fmt: skip
+    return rows
