@@ -21,6 +21,8 @@ FIRST_YEAR = 2000
 LAST_YEAR = 2999
 # Full-width forms (ＡＳＣＩＩ, as a Chinese input method types them) and the ideographic space.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# How the office names its time zone in a report; any other goes by its IANA name.
+ZONE_NAMES = dict.fromkeys(("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"), "北京时间")
 # What people write for a month: 2026-11, 2026/11, 2026.11, 2026年11月 (ASCII digits only).
 _MONTH = re.compile(r"^\s*([0-9]{4})\s*(?:-|/|\.|年)\s*([0-9]{1,2})\s*月?\s*$", re.ASCII)
 
@@ -78,6 +80,11 @@ class OfficeCalendar(NamedTuple):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)  # ZoneInfo keeps one instance per name
+
+    @property
+    def zone_name(self) -> str:
+        """北京时间, or the zone's IANA name followed by 时间."""
+        return ZONE_NAMES.get(self.timezone, f"{self.timezone} 时间")
 
     def month(self, moment: datetime) -> str:
         """The office's month of an aware moment."""

@@ -17,6 +17,7 @@ from moto import mock_aws
 from manyi.model import Questionnaire
 from manyi.results.backends import AwsNames, Backend, aws_backend
 from manyi.results.schedule import BadEvent, handle, parse_event
+from manyi.results.service import RefusedRequest
 from manyi.store.dynamodb import DynamoDBSubmissionStore
 from tests.aws import REGION
 from tests.cfn import create_tables
@@ -135,6 +136,19 @@ def test_the_close_freezes_the_report_and_late_arrivals_go_apart(
     verify = handle({"action": "verify", "months": ["2026-11"]}, questionnaire,
                     fake_aws.backend(), CLOSE + timedelta(hours=5))  # fmt: skip
     assert verify["agree"] is True
+
+
+def test_a_close_event_naming_a_month_before_its_close_day_is_refused(
+    fake_aws: FakeAws, questionnaire: Questionnaire
+) -> None:
+    with pytest.raises(RefusedRequest, match="关账日"):
+        handle({"action": "close", "months": ["2026-11"]}, questionnaire, fake_aws.backend(), NOW)
+    assert fake_aws.backend().results.month_close("2026-11") is None
+    summary = handle({"action": "close", "months": ["2026-11"]}, questionnaire,
+                     fake_aws.backend(), CLOSE)  # fmt: skip
+    assert summary["closed"] == ["2026-11"]
+    [event] = fake_aws.backend().results.close_events("2026-11")
+    assert (event.action, event.by, event.early) == ("close", "定时任务", False)
 
 
 def test_a_closed_month_left_open_is_closed_by_the_next_close(

@@ -14,9 +14,12 @@ from manyi.cli import main
 from manyi.collector.intake import Intake
 from manyi.collector.versions import Catalogue
 from manyi.model import Questionnaire
-from manyi.results.schedule import months_to_close
+from manyi.results.run import Aggregator
+from manyi.results.service import months_to_close
+from manyi.results.sqlite_store import SqliteResultsStore
 from manyi.store.memory import MemorySubmissionStore
 from tests.apigw import submission_body
+from tests.memory_submissions import MemorySubmissions
 
 BEIJING = OfficeCalendar("Asia/Shanghai", 27)
 
@@ -135,16 +138,13 @@ def test_the_collector_stamps_the_month_of_reporting_timezone(questionnaire: Que
 def test_the_scheduled_close_follows_reporting_close_day_and_timezone(
     questionnaire: Questionnaire,
 ) -> None:
-    class Closes:
-        def month_close(self, month: str) -> object:
-            return object()  # every earlier month is closed already
-
-    class Backend:
-        results = Closes()
-
     moment = datetime(2026, 11, 19, 17, 0, tzinfo=UTC)  # 20 Nov 01:00 Beijing, 19 Nov in London
+
+    def due(local: Questionnaire) -> list[str]:
+        aggregator = Aggregator(local, MemorySubmissions(), SqliteResultsStore(":memory:"))
+        return months_to_close(aggregator, moment)
+
     on_20th = _with_reporting(questionnaire, close_day=20)
-    assert months_to_close(on_20th, Backend(), moment) == ["2026-11"]  # type: ignore[arg-type]
-    in_london = _with_reporting(on_20th, timezone="Europe/London")
-    assert months_to_close(in_london, Backend(), moment) == []  # type: ignore[arg-type]
-    assert months_to_close(questionnaire, Backend(), moment) == []  # type: ignore[arg-type]
+    assert due(on_20th) == ["2026-10", "2026-11"]  # October was never closed: it is now
+    assert due(_with_reporting(on_20th, timezone="Europe/London")) == ["2026-10"]
+    assert due(questionnaire) == ["2026-10"]  # the 27th

@@ -11,7 +11,14 @@ from moto import mock_aws
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.results.dynamodb_store import DynamoDBResultsStore
 from manyi.results.sqlite_store import SqliteResultsStore
-from manyi.results.state import DepartmentMonthState, MonthClose, ResultsStore, StateConflict
+from manyi.results.state import (
+    CloseAction,
+    CloseEvent,
+    DepartmentMonthState,
+    MonthClose,
+    ResultsStore,
+    StateConflict,
+)
 from tests.aws import REGION
 from tests.cfn import create_tables
 
@@ -51,10 +58,20 @@ def test_a_write_must_name_the_version_it_read(store: ResultsStore) -> None:
     assert store.month_states("2026-10") == []
 
 
+def _event(action: CloseAction, at: str, reason: str = "") -> CloseEvent:
+    return CloseEvent(MONTH, action, at, "王科长", reason, early=bool(reason))
+
+
 def test_a_month_is_closed_once(store: ResultsStore) -> None:
     assert store.month_close(MONTH) is None
-    first = store.add_month_close(MonthClose(MONTH, "R#1", "2026-11-26T16:02:00Z", {"sifaju": 9}))
-    second = store.add_month_close(MonthClose(MONTH, "R#2", "2026-11-27T16:02:00Z", {}))
+    first = store.add_month_close(
+        MonthClose(MONTH, "R#1", "2026-11-26T16:02:00Z", {"sifaju": 9}),
+        _event("close", "2026-11-26T16:02:00Z"),
+    )
+    second = store.add_month_close(
+        MonthClose(MONTH, "R#2", "2026-11-27T16:02:00Z", {}),
+        _event("close", "2026-11-27T16:02:00Z"),
+    )
     assert first == second
     assert first.horizon == "R#1"
     assert first.served == {"sifaju": 9}
@@ -63,6 +80,26 @@ def test_a_month_is_closed_once(store: ResultsStore) -> None:
     recorded = store.month_close(MONTH)
     assert recorded is not None
     assert recorded.published
+    # Only the close that took effect is on record.
+    assert store.close_events(MONTH) == [_event("close", "2026-11-26T16:02:00Z")]
+
+
+def test_a_reopen_removes_the_close_and_both_stay_on_record(store: ResultsStore) -> None:
+    assert store.reopen_month(_event("reopen", "2026-11-20T01:00:00Z", "无")) is None
+    assert store.close_events(MONTH) == []
+    close = MonthClose(MONTH, "R#1", "2026-11-26T16:02:00Z", {"sifaju": 9})
+    store.add_month_close(close, _event("close", "2026-11-26T16:02:00Z"))
+    reopen = _event("reopen", "2026-11-28T02:00:00Z", "司法局补录座谈会问卷")
+    assert store.reopen_month(reopen) == close
+    assert store.month_close(MONTH) is None
+    again = MonthClose(MONTH, "R#3", "2026-11-29T08:00:00Z", {})
+    assert store.add_month_close(again, _event("close", "2026-11-29T08:00:00Z")) == again
+    assert store.close_events(MONTH) == [
+        _event("close", "2026-11-26T16:02:00Z"),
+        reopen,
+        _event("close", "2026-11-29T08:00:00Z"),
+    ]
+    assert store.close_events("2026-10") == []
 
 
 def test_served_counts_many_at_once(store: ResultsStore) -> None:

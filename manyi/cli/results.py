@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "xlsx":
         data = to_xlsx(questionnaire, view)
     else:
-        data = text_table(view, args.department).encode("utf-8")
+        data = text_table(questionnaire, view, args.department).encode("utf-8")
     if args.out:
         Path(args.out).write_bytes(data)
         print(f"wrote {args.out}", file=sys.stderr)

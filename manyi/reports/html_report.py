@@ -11,10 +11,16 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from manyi.calendar import OfficeCalendar
 from manyi.figures import CitySummary, DepartmentFigures
 from manyi.model import Questionnaire
 from manyi.reports import charts
-from manyi.reports.tables import STATUS_TEXT
+from manyi.reports.tables import (
+    CLOSE_EVENT_COLUMNS,
+    STATUS_TEXT,
+    close_event_rows,
+    office_time,
+)
 from manyi.reports.view import MonthView
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -47,6 +53,10 @@ def render_report(questionnaire: Questionnaire, view: MonthView) -> str:
         "view": view,
         "city": city,
         "status_text": STATUS_TEXT[view.status],
+        "zone_name": OfficeCalendar.of(questionnaire.reporting).zone_name,
+        "closed_at": office_time(questionnaire, view.close.closed_at) if view.close else None,
+        "close_columns": CLOSE_EVENT_COLUMNS,
+        "close_events": close_event_rows(questionnaire, view),
         "target": target,
         "charts": charts,
         "index_ranking": charts.ranking(

@@ -76,6 +76,10 @@ def month_json(view: MonthView, department: str | None = None) -> dict[str, Any]
         "month": view.month,
         "status": view.status,
         "closed_at": view.close.closed_at if view.close else None,
+        "close_events": [
+            {"action": e.action, "at": e.at, "by": e.by, "reason": e.reason, "early": e.early}
+            for e in view.close_events
+        ],
         "coverage_target": city.departments[0].coverage_target if city.departments else None,
         "city": city_json(city),
         "rankings": {

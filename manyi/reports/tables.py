@@ -10,8 +10,10 @@ Numbers stay numbers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from manyi.aggregate import Counts
+from manyi.calendar import OfficeCalendar
 from manyi.figures import QuestionFigures, question_figures
 from manyi.model import DEPARTMENT_KINDS, Questionnaire
 from manyi.reports.view import MonthView
@@ -30,6 +32,30 @@ def safe_cell(value: Cell) -> Cell:
 
 def rounded(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def office_time(questionnaire: Questionnaire, moment: str) -> str:
+    """A stored UTC timestamp as the office reads it: its own date and time, to the minute."""
+    zone = OfficeCalendar.of(questionnaire.reporting).zone
+    return f"{datetime.fromisoformat(moment).astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+# -- the close record: who closed and reopened the month, when and why ---------------------
+
+CLOSE_EVENT_COLUMNS = ["时间", "操作", "操作人", "原因"]
+ACTION_TEXT = {"close": "关账", "reopen": "重新开账"}
+
+
+def close_event_rows(questionnaire: Questionnaire, view: MonthView) -> list[list[Cell]]:
+    return [
+        [
+            office_time(questionnaire, e.at),
+            ACTION_TEXT[e.action] + ("（提前关账）" if e.early else ""),
+            e.by,
+            e.reason or "—",
+        ]
+        for e in view.close_events
+    ]
 
 
 # -- the summary table: one row per department (CSV, the XLSX city sheet) ----------------

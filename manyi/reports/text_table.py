@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from manyi.model import Questionnaire
 from manyi.reports.charts import percent
-from manyi.reports.tables import STATUS_TEXT
+from manyi.reports.tables import STATUS_TEXT, close_event_rows
 from manyi.reports.view import MonthView
 
 
@@ -18,7 +19,7 @@ def _pad(text: str, width: int, right: bool) -> str:
     return space + text if right else text + space
 
 
-def text_table(view: MonthView, department: str | None = None) -> str:
+def text_table(questionnaire: Questionnaire, view: MonthView, department: str | None = None) -> str:
     """The departments' main figures as aligned columns, and the city's in one line."""
     city = view.city
     rank = {r.figures.department.id: r.rank for r in city.by_index}
@@ -39,6 +40,9 @@ def text_table(view: MonthView, department: str | None = None) -> str:
     ]
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [f"{view.month} {STATUS_TEXT[view.status]}"]
+    lines += [
+        "关账记录：" + " ".join(map(str, row)) for row in close_event_rows(questionnaire, view)
+    ]
     for row in [header, *rows]:
         lines.append(
             "  ".join(_pad(c, w, i > 0) for i, (c, w) in enumerate(zip(row, widths, strict=True)))

@@ -1,8 +1,8 @@
 """One month as the office sees it: every department's figures, the city's, and the months before.
 
 Read from the aggregator's state (through the `ResultsStore` interface); every output renders
-one. A closed month uses the served counts recorded at its close,
-so the frozen report keeps the coverage it was published with.
+one. A closed month uses the served counts recorded at its close, so the frozen report keeps
+the coverage it was published with.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from manyi.aggregate import MonthlyResult
 from manyi.calendar import previous_month
 from manyi.figures import CitySummary, city_summary
 from manyi.model import Questionnaire
-from manyi.results.state import MonthClose, ResultsStore
+from manyi.results.state import CloseEvent, MonthClose, ResultsStore
 
 # Months shown in the report's trend charts, this one included.
 TREND_MONTHS = 12
@@ -26,6 +26,8 @@ class MonthView:
     city: CitySummary
     # This month and the ones before it, oldest first, for the trend (only months with data).
     trend: tuple[CitySummary, ...] = ()
+    # Who closed and reopened the month, when and why, oldest first.
+    close_events: tuple[CloseEvent, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -56,4 +58,5 @@ def month_view(
             earlier_served = dict(earlier_close.served) if earlier_close else store.served(earlier)
             trend.append(city_summary(questionnaire, earlier, results, earlier_served))
     trend.reverse()
-    return MonthView(month, close, city, (*trend, city) if trend_months else ())
+    events = tuple(store.close_events(month))
+    return MonthView(month, close, city, (*trend, city) if trend_months else (), events)

@@ -19,8 +19,10 @@ from openpyxl.utils import get_column_letter
 from manyi.figures import DepartmentFigures
 from manyi.model import Questionnaire
 from manyi.reports.tables import (
+    CLOSE_EVENT_COLUMNS,
     STATUS_TEXT,
     Cell,
+    close_event_rows,
     rounded,
     safe_cell,
     summary_columns,
@@ -92,6 +94,12 @@ def fill_city_sheet(sheet: Any, questionnaire: Questionnaire, view: MonthView) -
         _append(sheet, [label, value])
         if is_rate:
             sheet.cell(sheet.max_row, 2).number_format = PERCENT
+    events = close_event_rows(questionnaire, view)
+    if events:
+        sheet.append([])
+        _append(sheet, ["关账记录：" + CLOSE_EVENT_COLUMNS[0], *CLOSE_EVENT_COLUMNS[1:]], bold=True)
+        for row in events:
+            _append(sheet, row)
     sheet.append([])
     columns = summary_columns(questionnaire)
     _append(sheet, [c.replace("(%)", "") for c in columns], bold=True)

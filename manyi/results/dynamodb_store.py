@@ -4,7 +4,8 @@ One partition per month, so reading a month is one Query:
 - `pk = "M#<YYYY-MM>"`, `sk = "DM#<department>"`: a department-month's counts (JSON), its
   watermark and its version; written by a conditional put on the version it read;
 - `sk = "SERVED#<department>"`: the served-subject count set by the office;
-- `sk = "CLOSE"`: the month's close (its horizon, the served counts at the close, published).
+- `sk = "CLOSE"`: the month's close (its horizon, the served counts at the close, published);
+- `sk = "EVENT#<at>#<action>"`: a close or reopen, who did it and why (never changed).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from manyi.aggregate import MonthlyResult
-from manyi.results.state import DepartmentMonthState, MonthClose, StateConflict
+from manyi.results.state import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
 
 Item = dict[str, Any]
 # TransactWriteItems takes at most 100 items.
 TRANSACTION_LIMIT = 100
+# Attempts at a reopen while other runs keep closing and reopening the same month.
+MAX_ATTEMPTS = 5
 
 
 def month_key(month: str) -> str:
@@ -33,6 +36,15 @@ def _dumps(data: object) -> str:
 def _is_condition_failure(error: Exception) -> bool:
     response = getattr(error, "response", None) or {}
     return bool(response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+
+
+def _is_cancelled_by_condition(error: Exception) -> bool:
+    """A transaction cancelled only because a condition did not hold (nothing was written)."""
+    response = getattr(error, "response", None) or {}
+    if response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    codes = {reason.get("Code") for reason in response.get("CancellationReasons") or []}
+    return "ConditionalCheckFailed" in codes and codes <= {"ConditionalCheckFailed", "None", None}
 
 
 class DynamoDBResultsStore:
@@ -119,26 +131,88 @@ class DynamoDBResultsStore:
             published=item.get("published", {}).get("BOOL", False),
         )
 
-    def add_month_close(self, close: MonthClose) -> MonthClose:
+    def add_month_close(self, close: MonthClose, event: CloseEvent) -> MonthClose:
+        item = {
+            "pk": {"S": month_key(close.month)},
+            "sk": {"S": "CLOSE"},
+            "horizon": {"S": close.horizon},
+            "closed_at": {"S": close.closed_at},
+            "served": {"S": _dumps(dict(close.served))},
+            "published": {"BOOL": False},
+        }
         try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item={
-                    "pk": {"S": month_key(close.month)},
-                    "sk": {"S": "CLOSE"},
-                    "horizon": {"S": close.horizon},
-                    "closed_at": {"S": close.closed_at},
-                    "served": {"S": _dumps(dict(close.served))},
-                    "published": {"BOOL": False},
-                },
-                ConditionExpression="attribute_not_exists(pk)",
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": item,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    self._put_event(event),
+                ]
             )
         except Exception as error:
-            if not _is_condition_failure(error):
+            if not _is_cancelled_by_condition(error):
                 raise
         recorded = self.month_close(close.month)
         assert recorded is not None
         return recorded
+
+    def reopen_month(self, event: CloseEvent) -> MonthClose | None:
+        for _ in range(MAX_ATTEMPTS):
+            close = self.month_close(event.month)
+            if close is None:
+                return None
+            delete = {
+                "TableName": self.table_name,
+                "Key": {"pk": {"S": month_key(event.month)}, "sk": {"S": "CLOSE"}},
+                # The very close read above: a close made again meanwhile is not removed.
+                "ConditionExpression": "closed_at = :closed_at",
+                "ExpressionAttributeValues": {":closed_at": {"S": close.closed_at}},
+            }
+            try:
+                self._client.transact_write_items(
+                    TransactItems=[{"Delete": delete}, self._put_event(event)]
+                )
+            except Exception as error:
+                if not _is_cancelled_by_condition(error):
+                    raise
+                continue
+            return close
+        raise StateConflict(f"{event.month}: its close kept changing during the reopen")
+
+    def close_events(self, month: str) -> list[CloseEvent]:
+        return [
+            CloseEvent(
+                month=month,
+                action="reopen" if item["action"]["S"] == "reopen" else "close",
+                at=item["at"]["S"],
+                by=item["by"]["S"],
+                reason=item["reason"]["S"],
+                early=item["early"]["BOOL"],
+            )
+            for item in self._query(month, "EVENT#")
+        ]
+
+    def _put_event(self, event: CloseEvent) -> dict[str, Any]:
+        item = {
+            "pk": {"S": month_key(event.month)},
+            "sk": {"S": f"EVENT#{event.at}#{event.action}"},
+            "action": {"S": event.action},
+            "at": {"S": event.at},
+            "by": {"S": event.by},
+            "reason": {"S": event.reason},
+            "early": {"BOOL": event.early},
+        }
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     def mark_published(self, month: str) -> None:
         self._client.update_item(

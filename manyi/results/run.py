@@ -29,6 +29,7 @@ from manyi.aggregate import MonthlyResult, Tally
 from manyi.calendar import OfficeCalendar, previous_month
 from manyi.model import Questionnaire
 from manyi.results.state import (
+    CloseEvent,
     DepartmentMonthState,
     MonthClose,
     ResultsStore,
@@ -104,29 +105,39 @@ class Aggregator:
         now: datetime,
         months: Sequence[str] | None = None,
         close: Iterable[str] = (),
+        *,
+        by: str = "",
+        reason: str = "",
     ) -> RunReport:
-        """Count what is new up to `now − lag` in `months`; close the months in `close` first."""
+        """Count what is new up to `now − lag` in `months`; close the months in `close` first
+        (recording `by` and `reason`). Whether a close is due is the caller's to judge."""
         months = tuple(months) if months else tuple(default_months(self.calendar, now, self.lag))
         report = RunReport(months)
         horizon = sort_key_bound(now - self.lag)
-        closes: dict[str, MonthClose | None] = {}
         for month in months:
-            closes[month] = self.store.month_close(month)
-            if closes[month] is None and month in set(close):
-                closes[month] = self._close(month, now, horizon)
+            if month in set(close) and self.store.month_close(month) is None:
+                event = CloseEvent(
+                    month,
+                    "close",
+                    utc_timestamp(now),
+                    by,
+                    reason,
+                    early=self.calendar.early_close(month, now) is not None,
+                )
+                self._close(month, now, horizon, event)
                 report.closed.append(month)
         steps = [(m, d) for m in months for d in self.department_ids]
         for done, (month, department) in enumerate(steps):
             if self.progress:
                 self.progress(done, len(steps), f"{month} {department}")
-            read, written = self.update(department, month, horizon, closes[month])
+            read, written = self.update(department, month, horizon)
             report.read += read
             report.written += written
         if self.progress:
             self.progress(len(steps), len(steps), "done")
         return report
 
-    def _close(self, month: str, now: datetime, horizon: str) -> MonthClose:
+    def _close(self, month: str, now: datetime, horizon: str, event: CloseEvent) -> MonthClose:
         watermarks = [s.watermark for s in self.store.month_states(month)]
         close = MonthClose(
             month=month,
@@ -134,16 +145,47 @@ class Aggregator:
             closed_at=utc_timestamp(now),
             served=self.store.served(month),
         )
-        return self.store.add_month_close(close)
+        return self.store.add_month_close(close, event)
 
-    def update(
-        self, department: str, month: str, horizon: str, close: MonthClose | None
-    ) -> tuple[int, int]:
+    def reopen(self, month: str, now: datetime, *, by: str, reason: str) -> bool:
+        """Un-freeze a closed month: its late arrivals join the report again. False when the
+        month was not closed.
+
+        The close goes first, then each department-month merges its late part back in one
+        conditional write. A run that read the close before it went writes either before that
+        merge (and is merged) or after it (and conflicts, then reads again: see `update`).
+        """
+        event = CloseEvent(month, "reopen", utc_timestamp(now), by, reason)
+        if self.store.reopen_month(event) is None:
+            return False
+        for state in self.store.month_states(month):
+            self._merge_late(state.department, month)
+        return True
+
+    def _merge_late(self, department: str, month: str) -> None:
+        for _ in range(MAX_ATTEMPTS):
+            state = self.store.state(department, month)
+            result = state.result
+            if not result.late.responses:
+                return
+            merged = MonthlyResult(department, month, result.counts + result.late)
+            try:
+                self.store.put_state(
+                    DepartmentMonthState(merged, state.version + 1, state.watermark), state.version
+                )
+            except StateConflict:
+                continue
+            return
+        raise StateConflict(f"{department} {month}: other runs kept writing it first")
+
+    def update(self, department: str, month: str, horizon: str) -> tuple[int, int]:
         """(submissions read, records written) for one department-month, in one atomic step."""
         for _ in range(MAX_ATTEMPTS):
             state = self.store.state(department, month)
             if horizon <= state.watermark:
                 return 0, 0
+            # Read after the state, so that a reopen cannot slip in between (see `reopen`).
+            close = self.store.month_close(month)
             increment, read = self._count(
                 department, month, state.watermark, horizon, close.horizon if close else None
             )

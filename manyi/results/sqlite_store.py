@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from manyi.aggregate import MonthlyResult
-from manyi.results.state import DepartmentMonthState, MonthClose, StateConflict
+from manyi.results.state import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
 
 FILE_NAME = "results.sqlite3"
 
@@ -32,6 +32,15 @@ CREATE TABLE IF NOT EXISTS month_close (
     closed_at TEXT NOT NULL,
     served TEXT NOT NULL,
     published INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS close_event (
+    month TEXT NOT NULL,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    early INTEGER NOT NULL,
+    PRIMARY KEY (month, at, action)
 );
 CREATE TABLE IF NOT EXISTS served (
     month TEXT NOT NULL,
@@ -128,16 +137,38 @@ class SqliteResultsStore:
             return None
         return MonthClose(row[0], row[1], row[2], json.loads(row[3]), bool(row[4]))
 
-    def add_month_close(self, close: MonthClose) -> MonthClose:
+    def add_month_close(self, close: MonthClose, event: CloseEvent) -> MonthClose:
         with self._transaction() as db:
-            db.execute(
+            added = db.execute(
                 "INSERT OR IGNORE INTO month_close (month, horizon, closed_at, served, published)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (close.month, close.horizon, close.closed_at, _dumps(dict(close.served)), 0),
-            )
+            ).rowcount
+            if added:
+                _insert_event(db, event)
         recorded = self.month_close(close.month)
         assert recorded is not None
         return recorded
+
+    def reopen_month(self, event: CloseEvent) -> MonthClose | None:
+        with self._transaction() as db:
+            close = self.month_close(event.month)
+            if close is None:
+                return None
+            db.execute("DELETE FROM month_close WHERE month = ?", (event.month,))
+            _insert_event(db, event)
+        return close
+
+    def close_events(self, month: str) -> list[CloseEvent]:
+        rows = self._db.execute(
+            "SELECT month, action, at, by, reason, early FROM close_event WHERE month = ?"
+            " ORDER BY at, action",
+            (month,),
+        )
+        return [
+            CloseEvent(month, action, at, by, reason, bool(early))
+            for month, action, at, by, reason, early in rows
+        ]
 
     def mark_published(self, month: str) -> None:
         with self._transaction() as db:
@@ -158,6 +189,13 @@ class SqliteResultsStore:
                 " ON CONFLICT (month, department) DO UPDATE SET count = excluded.count",
                 [(month, department, count) for (month, department), count in counts.items()],
             )
+
+
+def _insert_event(db: sqlite3.Connection, event: CloseEvent) -> None:
+    db.execute(
+        "INSERT INTO close_event (month, at, action, by, reason, early) VALUES (?, ?, ?, ?, ?, ?)",
+        (event.month, event.at, event.action, event.by, event.reason, int(event.early)),
+    )
 
 
 def _state(row: tuple[int, str, str]) -> DepartmentMonthState:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from manyi.aggregate import MonthlyResult
 from manyi.submission import StoredSubmission
@@ -56,6 +56,24 @@ class MonthClose:
     published: bool = False
 
 
+CloseAction = Literal["close", "reopen"]
+
+
+@dataclass(frozen=True)
+class CloseEvent:
+    """A month's close or reopen as the office sees it in the report: who, when and why.
+
+    Kept beside the close and never changed: a reopen removes the close, not its events.
+    """
+
+    month: str
+    action: CloseAction
+    at: str  # ISO 8601, UTC
+    by: str
+    reason: str = ""
+    early: bool = False  # a close before the close day, or of a month not yet begun (forced)
+
+
 class SubmissionSource(Protocol):
     """The submission store's department-month access (issue 4's `SubmissionStore`)."""
 
@@ -77,8 +95,18 @@ class ResultsStore(Protocol):
 
     def month_close(self, month: str) -> MonthClose | None: ...
 
-    def add_month_close(self, close: MonthClose) -> MonthClose:
-        """Record the close unless one is there already; return whichever is recorded."""
+    def add_month_close(self, close: MonthClose, event: CloseEvent) -> MonthClose:
+        """Record the close and its event in one step, unless the month is closed already
+        (then neither); return whichever close is recorded."""
+        ...
+
+    def reopen_month(self, event: CloseEvent) -> MonthClose | None:
+        """Remove the month's close and record the event in one step; the close removed, or
+        None (and nothing recorded) when the month is not closed."""
+        ...
+
+    def close_events(self, month: str) -> list[CloseEvent]:
+        """The month's closes and reopens, oldest first."""
         ...
 
     def mark_published(self, month: str) -> None: ...
