@@ -13,6 +13,7 @@ import pytest
 
 from manyi.loader import load_questionnaire
 from manyi.model import Questionnaire
+from tests.results_aws import fake_aws  # noqa: F401 - a fixture for every module
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -32,6 +32,9 @@ class MemorySubmissions:
         items = self._items.setdefault((submission.department, submission.month), [])
         bisect.insort(items, (sort_key(submission), submission), key=lambda item: item[0])
 
+    def departments(self, month: str) -> set[str]:
+        return {department for department, m in self._items if m == month}
+
     def department_month(
         self, department: str, month: str, after_sk: str | None = None
     ) -> Iterator[tuple[str, StoredSubmission]]:

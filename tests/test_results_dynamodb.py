@@ -112,3 +112,11 @@ def test_served_counts_many_at_once(store: ResultsStore) -> None:
     assert served["d000"] == 42
     assert served["d149"] == 150
     assert store.served("2026-10") == {"sifaju": 5}
+
+
+def test_the_departments_ever_counted_are_remembered(store: ResultsStore) -> None:
+    assert store.known_departments() == set()
+    store.add_known_departments(["sifaju", "yexian"])
+    store.add_known_departments(["yexian", "gonganju"])
+    store.add_known_departments([])
+    assert store.known_departments() == {"sifaju", "yexian", "gonganju"}

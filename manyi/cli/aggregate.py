@@ -76,6 +76,7 @@ def register(subcommands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from manyi.cli.progress import ProgressBar
+    from manyi.reports.tables import unlisted_warning
     from manyi.results.service import Action, RefusedRequest, Request, run_aggregator
 
     if args.force and not args.close:
@@ -116,8 +117,10 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
     finally:
         backend.close()
+    if summary.unlisted:
+        print(unlisted_warning(summary.unlisted), file=sys.stderr)
     if action == "verify":
-        return _report_verify(summary, len(questionnaire.departments))
+        return _report_verify(summary)
     for month in summary.months if action == "reopen" else ():
         if month in summary.reopened:
             print(f"reopened {month}: its report is open again, late responses counted in it")
@@ -140,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_verify(summary: Summary, departments: int) -> int:
+def _report_verify(summary: Summary) -> int:
     for d in summary.disagreements:
         print(
             f"{d.department} {d.month}: stored {d.stored.counts.responses} + "
@@ -151,8 +154,8 @@ def _report_verify(summary: Summary, departments: int) -> int:
     if summary.disagreements:
         print(f"verify: {len(summary.disagreements)} department-month(s) disagree", file=sys.stderr)
         return EXIT_DISAGREE
-    count = departments * len(summary.months)
-    print(f"verify: {count} department-month(s) in {', '.join(summary.months)} agree exactly")
+    months = ", ".join(summary.months)
+    print(f"verify: {summary.checked} department-month(s) in {months} agree exactly")
     return 0
 
 

@@ -18,8 +18,10 @@ from manyi.reports import charts
 from manyi.reports.tables import (
     CLOSE_EVENT_COLUMNS,
     STATUS_TEXT,
+    UNLISTED,
     close_event_rows,
     office_time,
+    unlisted_warning,
 )
 from manyi.reports.view import MonthView
 
@@ -53,6 +55,8 @@ def render_report(questionnaire: Questionnaire, view: MonthView) -> str:
         "view": view,
         "city": city,
         "status_text": STATUS_TEXT[view.status],
+        "unlisted_warning": unlisted_warning(view.unlisted) if view.unlisted else "",
+        "unlisted_text": UNLISTED,
         "zone_name": OfficeCalendar.of(questionnaire.reporting).zone_name,
         "closed_at": office_time(questionnaire, view.close.closed_at) if view.close else None,
         "close_columns": CLOSE_EVENT_COLUMNS,

@@ -14,11 +14,12 @@ from manyi.reports.tables import rounded
 from manyi.reports.view import MonthView
 
 
-def department_json(figures: DepartmentFigures, status: str) -> dict[str, Any]:
+def department_json(figures: DepartmentFigures, status: str, listed: bool = True) -> dict[str, Any]:
     counts = figures.counts
     return {
         "department": figures.department.id,
         "department_name": figures.department.name,
+        "listed": listed,  # false: questionnaire.yaml no longer lists it (name = ID)
         "month": figures.month,
         "status": status,
         "responses": counts.responses,
@@ -76,6 +77,7 @@ def month_json(view: MonthView, department: str | None = None) -> dict[str, Any]
         "month": view.month,
         "status": view.status,
         "closed_at": view.close.closed_at if view.close else None,
+        "unlisted_departments": list(view.unlisted),
         "close_events": [
             {"action": e.action, "at": e.at, "by": e.by, "reason": e.reason, "early": e.early}
             for e in view.close_events
@@ -87,7 +89,7 @@ def month_json(view: MonthView, department: str | None = None) -> dict[str, Any]
             "coverage": _ranking_json(city.by_coverage),
         },
         "departments": [
-            department_json(d, view.status)
+            department_json(d, view.status, d.department.id not in view.unlisted)
             for d in city.departments
             if department is None or d.department.id == department
         ],

@@ -20,6 +20,8 @@ from manyi.reports.view import MonthView
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 STATUS_TEXT = {"open": "统计中（未关账）", "closed": "已关账"}
+# What a department shows where its name or kind would be, once questionnaire.yaml drops it.
+UNLISTED = "已不在问卷中"
 
 Cell = str | int | float | None
 
@@ -38,6 +40,13 @@ def office_time(questionnaire: Questionnaire, moment: str) -> str:
     """A stored UTC timestamp as the office reads it: its own date and time, to the minute."""
     zone = OfficeCalendar.of(questionnaire.reporting).zone
     return f"{datetime.fromisoformat(moment).astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def unlisted_warning(departments: Sequence[str]) -> str:
+    return (
+        f"注意：部门 {'、'.join(departments)} 已不在 questionnaire.yaml 中；"
+        "其数据照常统计，按部门编号显示"
+    )
 
 
 # -- the close record: who closed and reopened the month, when and why ---------------------
@@ -102,7 +111,7 @@ def summary_rows(
         row: list[Cell] = [
             d.department.id,
             d.department.name,
-            DEPARTMENT_KINDS[d.department.kind],
+            UNLISTED if d.department.id in view.unlisted else DEPARTMENT_KINDS[d.department.kind],
             d.month,
             STATUS_TEXT[view.status],
             d.responses,

@@ -6,7 +6,7 @@ import unicodedata
 
 from manyi.model import Questionnaire
 from manyi.reports.charts import percent
-from manyi.reports.tables import STATUS_TEXT, close_event_rows
+from manyi.reports.tables import STATUS_TEXT, close_event_rows, unlisted_warning
 from manyi.reports.view import MonthView
 
 
@@ -40,6 +40,8 @@ def text_table(questionnaire: Questionnaire, view: MonthView, department: str | 
     ]
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [f"{view.month} {STATUS_TEXT[view.status]}"]
+    if view.unlisted:
+        lines.append(unlisted_warning(view.unlisted))
     lines += [
         "关账记录：" + " ".join(map(str, row)) for row in close_event_rows(questionnaire, view)
     ]

@@ -28,6 +28,8 @@ class MonthView:
     trend: tuple[CitySummary, ...] = ()
     # Who closed and reopened the month, when and why, oldest first.
     close_events: tuple[CloseEvent, ...] = ()
+    # Departments with results that questionnaire.yaml no longer lists: shown by their ID.
+    unlisted: tuple[str, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -59,4 +61,9 @@ def month_view(
             trend.append(city_summary(questionnaire, earlier, results, earlier_served))
     trend.reverse()
     events = tuple(store.close_events(month))
-    return MonthView(month, close, city, (*trend, city) if trend_months else (), events)
+    unlisted = tuple(
+        d.department.id
+        for d in city.departments
+        if questionnaire.department(d.department.id) is None
+    )
+    return MonthView(month, close, city, (*trend, city) if trend_months else (), events, unlisted)

@@ -21,12 +21,14 @@ from manyi.model import Questionnaire
 from manyi.reports.tables import (
     CLOSE_EVENT_COLUMNS,
     STATUS_TEXT,
+    UNLISTED,
     Cell,
     close_event_rows,
     rounded,
     safe_cell,
     summary_columns,
     summary_rows,
+    unlisted_warning,
 )
 from manyi.reports.view import MonthView
 
@@ -80,6 +82,8 @@ def fill_city_sheet(sheet: Any, questionnaire: Questionnaire, view: MonthView) -
     title = f"{questionnaire.title} {view.month} 全市汇总（{STATUS_TEXT[view.status]}）"
     sheet.append([safe_cell(title)])
     sheet["A1"].font = TITLE
+    if view.unlisted:
+        _append(sheet, [unlisted_warning(view.unlisted)], bold=True)
     facts: list[tuple[str, Cell, bool]] = [
         ("有效问卷数", city.total.responses, False),
         ("关账后收到问卷数", city.late.responses, False),
@@ -118,7 +122,8 @@ def fill_city_sheet(sheet: Any, questionnaire: Questionnaire, view: MonthView) -
 
 def fill_department_sheet(sheet: Any, figures: DepartmentFigures, view: MonthView) -> None:
     d = figures
-    sheet.append([safe_cell(f"{d.department.name} {d.month}（{STATUS_TEXT[view.status]}）")])
+    name = d.department.name + (f"（{UNLISTED}）" if d.department.id in view.unlisted else "")
+    sheet.append([safe_cell(f"{name} {d.month}（{STATUS_TEXT[view.status]}）")])
     sheet["A1"].font = TITLE
     facts: list[tuple[str, Cell, bool]] = [
         ("部门编号", d.department.id, False),

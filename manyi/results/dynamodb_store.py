@@ -6,13 +6,14 @@ One partition per month, so reading a month is one Query:
 - `sk = "SERVED#<department>"`: the served-subject count set by the office;
 - `sk = "CLOSE"`: the month's close (its horizon, the served counts at the close, published);
 - `sk = "EVENT#<at>#<action>"`: a close or reopen, who did it and why (never changed).
+And one item apart, `pk = sk = "DEPARTMENTS"`: every department ever counted (a string set).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from manyi.aggregate import MonthlyResult
@@ -23,6 +24,7 @@ Item = dict[str, Any]
 TRANSACTION_LIMIT = 100
 # Attempts at a reopen while other runs keep closing and reopening the same month.
 MAX_ATTEMPTS = 5
+DEPARTMENTS_KEY = {"pk": {"S": "DEPARTMENTS"}, "sk": {"S": "DEPARTMENTS"}}
 
 
 def month_key(month: str) -> str:
@@ -221,6 +223,22 @@ class DynamoDBResultsStore:
             UpdateExpression="SET published = :yes",
             ExpressionAttributeValues={":yes": {"BOOL": True}},
         )
+
+    def known_departments(self) -> set[str]:
+        found = self._client.get_item(
+            TableName=self.table_name, Key=DEPARTMENTS_KEY, ConsistentRead=True
+        )
+        return set(found.get("Item", {}).get("ids", {}).get("SS", []))
+
+    def add_known_departments(self, departments: Iterable[str]) -> None:
+        ids = sorted(set(departments))
+        if ids:  # a string set cannot be empty
+            self._client.update_item(
+                TableName=self.table_name,
+                Key=DEPARTMENTS_KEY,
+                UpdateExpression="ADD ids :ids",
+                ExpressionAttributeValues={":ids": {"SS": ids}},
+            )
 
     # -- served subjects ----------------------------------------------------------------
 

@@ -69,6 +69,8 @@ class RunReport:
     read: int = 0
     written: int = 0
     closed: list[str] = field(default_factory=list)
+    # Departments counted that questionnaire.yaml no longer lists (shown by their ID).
+    unlisted: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,19 @@ class Aggregator:
 
     @property
     def department_ids(self) -> list[str]:
+        """The departments questionnaire.yaml lists."""
         return [d.id for d in self.questionnaire.departments]
+
+    def departments(self, month: str) -> list[str]:
+        """Every department to count in `month`: those listed, then any that is not listed any
+        more but was counted before or has responses, so that removing a department from the
+        file never drops its data."""
+        listed = self.department_ids
+        others = self.store.known_departments() | {
+            s.department for s in self.store.month_states(month)
+        }
+        others |= self.submissions.departments(month) or set()
+        return listed + sorted(others - set(listed))
 
     def run(
         self,
@@ -126,7 +140,11 @@ class Aggregator:
                 )
                 self._close(month, now, horizon, event)
                 report.closed.append(month)
-        steps = [(m, d) for m in months for d in self.department_ids]
+        if not set(self.department_ids) <= self.store.known_departments():
+            self.store.add_known_departments(self.department_ids)
+        steps = [(m, d) for m in months for d in self.departments(m)]
+        listed = set(self.department_ids)
+        report.unlisted = sorted({d for _, d in steps if d not in listed})
         for done, (month, department) in enumerate(steps):
             if self.progress:
                 self.progress(done, len(steps), f"{month} {department}")
@@ -220,7 +238,7 @@ class Aggregator:
         """Count every department-month of `month` again from scratch; list what differs."""
         close = self.store.month_close(month)
         disagreements = []
-        ids = self.department_ids
+        ids = self.departments(month)
         for done, department in enumerate(ids):
             if self.progress:
                 self.progress(done, len(ids), f"verify {month} {department}")

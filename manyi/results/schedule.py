@@ -59,6 +59,8 @@ def handle(
 ) -> dict[str, Any]:
     request = parse_event(event)
     summary = run_aggregator(questionnaire, backend, request, now)
+    if summary.unlisted:
+        logger.warning("departments not in the questionnaire, counted by ID: %s", summary.unlisted)
     if request.action == "verify":
         for d in summary.disagreements:
             logger.error(

@@ -10,7 +10,8 @@ A request names an action, and optionally the months:
   their files are rewritten until the next close;
 - `verify`: count the months again from scratch and compare, changing nothing.
 Who closed or reopened a month, when and why, is kept beside its close (`CloseEvent`) and
-shown in its report.
+shown in its report. A department that questionnaire.yaml no longer lists is still counted,
+verified and shown (by its ID); `Summary.unlisted` names it, for a warning.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class Summary:
     reopened: list[str] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
+    checked: int = 0  # department-months verified
+    # Departments counted that questionnaire.yaml no longer lists (shown by their ID).
+    unlisted: list[str] = field(default_factory=list)
 
 
 def months_to_close(aggregator: Aggregator, now: datetime) -> list[str]:
@@ -84,8 +88,15 @@ def run_aggregator(
     )
     months = list(request.months or default_months(aggregator.calendar, now, lag))
     if request.action == "verify":
-        disagreements = [d for month in months for d in aggregator.verify(month)]
-        return Summary("verify", months, disagreements=disagreements)
+        summary = Summary("verify", months)
+        listed = set(aggregator.department_ids)
+        for month in months:
+            departments = aggregator.departments(month)
+            summary.checked += len(departments)
+            summary.unlisted += [d for d in departments if d not in listed]
+            summary.disagreements += aggregator.verify(month)
+        summary.unlisted = sorted(set(summary.unlisted))
+        return summary
     close: list[str] = []
     summary = Summary(request.action, months)
     if request.action == "close":
@@ -101,6 +112,7 @@ def run_aggregator(
     report = aggregator.run(now, months, close=close, by=request.by, reason=request.reason)
     summary.months = list(report.months)
     summary.read, summary.written, summary.closed = report.read, report.written, report.closed
+    summary.unlisted = report.unlisted
     if backend.outputs is not None:
         for month in report.months:
             summary.published += publish_month(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS close_event (
     reason TEXT NOT NULL,
     early INTEGER NOT NULL,
     PRIMARY KEY (month, at, action)
+);
+CREATE TABLE IF NOT EXISTS known_department (
+    department TEXT PRIMARY KEY
 );
 CREATE TABLE IF NOT EXISTS served (
     month TEXT NOT NULL,
@@ -173,6 +176,16 @@ class SqliteResultsStore:
     def mark_published(self, month: str) -> None:
         with self._transaction() as db:
             db.execute("UPDATE month_close SET published = 1 WHERE month = ?", (month,))
+
+    def known_departments(self) -> set[str]:
+        return {d for (d,) in self._db.execute("SELECT department FROM known_department")}
+
+    def add_known_departments(self, departments: Iterable[str]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO known_department (department) VALUES (?)",
+                [(d,) for d in departments],
+            )
 
     # -- served subjects ----------------------------------------------------------------
 

@@ -83,6 +83,10 @@ class SubmissionSource(Protocol):
         """(sort key, submission) in ascending sort key order, only keys above `after_sk`."""
         ...
 
+    def departments(self, month: str) -> set[str] | None:
+        """The departments with responses in `month`, or None if only a scan could tell."""
+        ...
+
 
 class ResultsStore(Protocol):
     def state(self, department: str, month: str) -> DepartmentMonthState: ...
@@ -112,6 +116,12 @@ class ResultsStore(Protocol):
     def mark_published(self, month: str) -> None: ...
 
     def served(self, month: str) -> dict[str, int]: ...
+
+    def known_departments(self) -> set[str]:
+        """Every department the aggregator was ever asked to count, listed or not today."""
+        ...
+
+    def add_known_departments(self, departments: Iterable[str]) -> None: ...
 
     def set_served(self, counts: Mapping[tuple[str, str], int]) -> None:
         """Set (month, department) → served count for several at once: all of them or none."""

@@ -61,12 +61,23 @@ class SubmissionStore(ABC):
         """A department's responses of a Beijing month in `sk` order, only those after
         `after_sk` when given."""
 
+    def departments(self, month: str) -> set[str] | None:
+        """The departments with responses in `month`, when the store can tell without reading
+        every response; None when it cannot (in DynamoDB only a scan could)."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - adapters without resources need nothing here
         """Release connections; the store is not used afterwards."""
 
 
 def partition_key(department: str, month: str) -> str:
     return f"DM#{department}#{month}"
+
+
+def department_and_month(key: str) -> tuple[str, str]:
+    """The department and month of a partition key."""
+    department, _, month = key.removeprefix("DM#").rpartition("#")
+    return department, month
 
 
 def sort_key(submission: StoredSubmission) -> str:
