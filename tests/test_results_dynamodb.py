@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -17,6 +18,7 @@ from manyi.results.state import (
     DepartmentMonthState,
     MonthClose,
     ResultsStore,
+    ServedTooLarge,
     StateConflict,
 )
 from tests.aws import REGION
@@ -120,3 +122,82 @@ def test_the_departments_ever_counted_are_remembered(store: ResultsStore) -> Non
     store.add_known_departments(["yexian", "gonganju"])
     store.add_known_departments([])
     assert store.known_departments() == {"sifaju", "yexian", "gonganju"}
+
+
+class _Client:
+    """The moto client, with a transaction that fails or is raced by another write."""
+
+    def __init__(self, client: Any, on_transaction: Any) -> None:
+        self._client = client
+        self._on_transaction = on_transaction
+        self.transactions = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def transact_write_items(self, **request: Any) -> Any:
+        self.transactions += 1
+        self._on_transaction(self.transactions, request)
+        return self._client.transact_write_items(**request)
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        create_tables(client, {"ResultsTable": "results"})
+        yield client
+
+
+def test_an_import_of_any_size_is_one_transaction_all_or_nothing(dynamodb: Any) -> None:
+    counts = {(m, f"d{i:03d}"): i for m in ("2026-10", MONTH) for i in range(150)}
+
+    def fail_at_the_last_department(n: int, request: Any) -> None:
+        if "d149" in str(request):  # the connection drops as the last rows go out
+            raise ConnectionError("connection reset")
+
+    failing = _Client(dynamodb, fail_at_the_last_department)
+    with pytest.raises(ConnectionError):
+        DynamoDBResultsStore("results", failing).set_served(counts)
+    store = DynamoDBResultsStore("results", dynamodb)
+    assert store.served(MONTH) == store.served("2026-10") == {}
+    counting = _Client(dynamodb, lambda n, request: None)
+    DynamoDBResultsStore("results", counting).set_served(counts)
+    assert counting.transactions == 1
+    assert len(store.served(MONTH)) == len(store.served("2026-10")) == 150
+
+
+def test_a_concurrent_set_is_merged_not_lost(dynamodb: Any) -> None:
+    store = DynamoDBResultsStore("results", dynamodb)
+    store.set_served({(MONTH, "sifaju"): 1})
+
+    def race(n: int, request: Any) -> None:
+        if n == 1:  # someone else sets another department between our read and our write
+            store.set_served({(MONTH, "yexian"): 7})
+
+    DynamoDBResultsStore("results", _Client(dynamodb, race)).set_served({(MONTH, "gonganju"): 3})
+    assert store.served(MONTH) == {"sifaju": 1, "yexian": 7, "gonganju": 3}
+
+
+def test_more_months_than_one_transaction_are_refused_whole(dynamodb: Any) -> None:
+    store = DynamoDBResultsStore("results", dynamodb)
+    months = [f"{2020 + i // 12}-{i % 12 + 1:02d}" for i in range(101)]
+    with pytest.raises(ServedTooLarge, match="最多导入 100 个月"):
+        store.set_served({(m, "sifaju"): 1 for m in months})
+    assert all(store.served(m) == {} for m in months[:3])
+
+
+def test_counts_set_one_item_per_department_are_still_read(dynamodb: Any) -> None:
+    """The first releases kept `SERVED#<department>` items: they count until set again."""
+    for department, count in (("sifaju", 4), ("yexian", 9)):
+        dynamodb.put_item(
+            TableName="results",
+            Item={"pk": {"S": f"M#{MONTH}"}, "sk": {"S": f"SERVED#{department}"},
+                  "count": {"N": str(count)}},
+        )  # fmt: skip
+    store = DynamoDBResultsStore("results", dynamodb)
+    assert store.served(MONTH) == {"sifaju": 4, "yexian": 9}
+    store.set_served({(MONTH, "yexian"): 10})
+    assert store.served(MONTH) == {"sifaju": 4, "yexian": 10}

@@ -3,7 +3,8 @@
 One partition per month, so reading a month is one Query:
 - `pk = "M#<YYYY-MM>"`, `sk = "DM#<department>"`: a department-month's counts (JSON), its
   watermark and its version; written by a conditional put on the version it read;
-- `sk = "SERVED#<department>"`: the served-subject count set by the office;
+- `sk = "SERVED"`: the served-subject counts set by the office (JSON, department → count) and
+  a version, so that an import of any number of departments is one conditional write;
 - `sk = "CLOSE"`: the month's close (its horizon, the served counts at the close, published);
 - `sk = "EVENT#<at>#<action>"`: a close or reopen, who did it and why (never changed).
 And one item apart, `pk = sk = "DEPARTMENTS"`: every department ever counted (a string set).
@@ -17,7 +18,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from manyi.aggregate import MonthlyResult
-from manyi.results.state import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
+from manyi.results.state import (
+    CloseEvent,
+    DepartmentMonthState,
+    MonthClose,
+    ServedTooLarge,
+    StateConflict,
+)
 
 Item = dict[str, Any]
 # TransactWriteItems takes at most 100 items.
@@ -243,28 +250,70 @@ class DynamoDBResultsStore:
     # -- served subjects ----------------------------------------------------------------
 
     def served(self, month: str) -> dict[str, int]:
-        return {
-            item["sk"]["S"].removeprefix("SERVED#"): int(item["count"]["N"])
-            for item in self._query(month, "SERVED#")
-        }
+        return self._served(month)[0]
 
     def set_served(self, counts: Mapping[tuple[str, str], int]) -> None:
-        """One transaction per 100 entries (DynamoDB's limit); the file was checked whole."""
-        puts = [
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": {
-                        "pk": {"S": month_key(month)},
-                        "sk": {"S": f"SERVED#{department}"},
-                        "count": {"N": str(count)},
-                    },
-                }
+        """One item per month, all written in one transaction, each on the version it read:
+        all or nothing for up to 100 months at once (DynamoDB's limit), however many
+        departments."""
+        by_month: dict[str, dict[str, int]] = {}
+        for (month, department), count in counts.items():
+            by_month.setdefault(month, {})[department] = count
+        if len(by_month) > TRANSACTION_LIMIT:
+            raise ServedTooLarge(
+                f"一次最多导入 {TRANSACTION_LIMIT} 个月的服务对象总数，"
+                f"这次有 {len(by_month)} 个月：请分成几个文件导入"
+            )
+        for _ in range(MAX_ATTEMPTS):
+            puts = []
+            for month, new in sorted(by_month.items()):
+                current, version = self._served(month)
+                puts.append(self._put_served(month, {**current, **new}, version))
+            if not puts:
+                return
+            try:
+                self._client.transact_write_items(TransactItems=puts)
+            except Exception as error:
+                if not _is_cancelled_by_condition(error):
+                    raise
+                continue  # another write came first: read again and merge
+            return
+        raise StateConflict("served counts kept changing during the write")
+
+    def _served(self, month: str) -> tuple[dict[str, int], int]:
+        """The month's served counts and the version of their item (0: none yet).
+
+        Items `SERVED#<department>` (one per department, as the first releases wrote them)
+        are read too, under the month's item, which holds every count set since.
+        """
+        legacy: dict[str, int] = {}
+        current: dict[str, int] = {}
+        version = 0
+        for item in self._query(month, "SERVED"):
+            if item["sk"]["S"] == "SERVED":
+                version = int(item["version"]["N"])
+                current = {k: int(v) for k, v in json.loads(item["counts"]["S"]).items()}
+            else:
+                legacy[item["sk"]["S"].removeprefix("SERVED#")] = int(item["count"]["N"])
+        return dict(sorted({**legacy, **current}.items())), version
+
+    def _put_served(self, month: str, counts: Mapping[str, int], version: int) -> Item:
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if version == 0
+            else {
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":expected": {"N": str(version)}},
             }
-            for (month, department), count in sorted(counts.items())
-        ]
-        for start in range(0, len(puts), TRANSACTION_LIMIT):
-            self._client.transact_write_items(TransactItems=puts[start : start + TRANSACTION_LIMIT])
+        )
+        item = {
+            "pk": {"S": month_key(month)},
+            "sk": {"S": "SERVED"},
+            "counts": {"S": _dumps(dict(counts))},
+            "version": {"N": str(version + 1)},
+        }
+        return {"Put": {"TableName": self.table_name, "Item": item, **condition}}
 
 
 def _state(item: Item) -> DepartmentMonthState:

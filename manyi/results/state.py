@@ -21,6 +21,10 @@ class StateConflict(Exception):
     """Another run wrote the department-month first; read it again and redo the step."""
 
 
+class ServedTooLarge(ValueError):
+    """More served counts at once than the store can set in one step; the message says so."""
+
+
 @dataclass(frozen=True)
 class DepartmentMonthState:
     result: MonthlyResult
@@ -124,5 +128,6 @@ class ResultsStore(Protocol):
     def add_known_departments(self, departments: Iterable[str]) -> None: ...
 
     def set_served(self, counts: Mapping[tuple[str, str], int]) -> None:
-        """Set (month, department) → served count for several at once: all of them or none."""
+        """Set (month, department) → served count for several at once: all of them or none
+        (ServedTooLarge when they are more than one step can hold)."""
         ...
