@@ -58,7 +58,7 @@ def test_served_set_then_results_json_shows_coverage(
         (["served", "set", "sifaju", "2.5", "--month", "2026-11"], "“2.5”不是整数"),
         (["served", "set", "sifaju", "²", "--month", "2026-11"], "“²”不是整数"),
         (["served", "set", "管理局", "3", "--month", "2026-11"], "“管理局”可能是：平顶山市市场"),
-        (["results", "--month", "2026-11", "--department", "nowhere"], "no department"),
+        (["results", "--month", "2026-11", "--department", "nowhere"], "没有找到部门“nowhere”"),
         (["results", "--month", "2026-11", "--format", "xlsx"], "needs --out"),
     ],
 )
@@ -199,6 +199,27 @@ def test_results_table_csv_and_xlsx(
     assert main(["results", "--month", "2026-11", "--format", "xlsx", "--out", str(out),
                  "--data", str(data)]) == 0  # fmt: skip
     assert load_workbook(out).sheetnames[0] == "全市汇总"
+
+
+def test_department_really_filters_every_format(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sifaju.xlsx"
+    assert main(["results", "--month", "2026-11", "--format", "xlsx", "--department", "司法局",
+                 "--out", str(out), "--data", str(data)]) == 0  # fmt: skip
+    book = load_workbook(out)
+    assert book.sheetnames == ["全市汇总", "平顶山市司法局"]
+    ids = [row[0] for row in book["全市汇总"].iter_rows(values_only=True)]
+    assert "sifaju" in ids
+    assert not {"gonganju", "xinfangju", "yexian"} & set(ids)
+    assert main(["results", "--month", "2026-11", "--format", "json", "--department", "sifaju",
+                 "--data", str(data)]) == 0  # fmt: skip
+    document = json.loads(capsys.readouterr().out)
+    assert [d["department"] for d in document["departments"]] == ["sifaju"]
+    for ranking in document["rankings"].values():
+        assert [r["department"] for r in ranking] == ["sifaju"]
+    assert set(document["city"]["departments_without_served"]) <= {"sifaju"}
+    assert document["city"]["responses"] > document["departments"][0]["responses"]  # the city's
 
 
 def test_report_writes_the_html_and_data_files(data: Path, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
     add_backend_options,
     close_store,
@@ -24,7 +24,9 @@ def register(subcommands: Any) -> None:
         "results", help="print or save a month's results (as counted by `manyi aggregate`)"
     )
     parser.add_argument("--month", type=month_type, required=True, metavar="YYYY-MM")
-    parser.add_argument("--department", metavar="ID", help="one department only")
+    parser.add_argument(
+        "--department", metavar="ID", help="one department only (ID, full or short name)"
+    )
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx)")
     add_backend_options(parser)
@@ -33,6 +35,7 @@ def register(subcommands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from manyi.department_names import DepartmentNotFound, find_department
     from manyi.reports.csv_export import summary_csv
     from manyi.reports.json_export import month_json
     from manyi.reports.text_table import text_table
@@ -42,9 +45,6 @@ def run(args: argparse.Namespace) -> int:
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:
         return EXIT_PROBLEMS
-    if args.department and questionnaire.department(args.department) is None:
-        print(f"manyi results: no department {args.department!r}", file=sys.stderr)
-        return EXIT_PROBLEMS
     if args.format == "xlsx" and not args.out:
         print("manyi results: --format xlsx needs --out FILE", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -53,16 +53,24 @@ def run(args: argparse.Namespace) -> int:
         view = month_view(questionnaire, store, args.month)
     finally:
         close_store(store)
+    department = None
+    if args.department:
+        department = args.department if args.department in view.unlisted else None
+        if department is None:
+            try:
+                department = find_department(questionnaire, args.department).department.id
+            except DepartmentNotFound as error:
+                raise CommandError(str(error)) from None
     data: bytes
     if args.format == "json":
-        text = json.dumps(month_json(view, args.department), ensure_ascii=False, indent=2)
+        text = json.dumps(month_json(view, department), ensure_ascii=False, indent=2)
         data = (text + "\n").encode("utf-8")
     elif args.format == "csv":
-        data = summary_csv(questionnaire, view, args.department).encode("utf-8")
+        data = summary_csv(questionnaire, view, department).encode("utf-8")
     elif args.format == "xlsx":
-        data = to_xlsx(questionnaire, view)
+        data = to_xlsx(questionnaire, view, department)
     else:
-        data = text_table(questionnaire, view, args.department).encode("utf-8")
+        data = text_table(questionnaire, view, department).encode("utf-8")
     if args.out:
         Path(args.out).write_bytes(data)
         print(f"wrote {args.out}", file=sys.stderr)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from manyi.figures import CitySummary, DepartmentFigures, RankedDepartment
-from manyi.reports.tables import rounded
+from manyi.reports.tables import departments_shown, rounded
 from manyi.reports.view import MonthView
 
 
@@ -57,7 +57,10 @@ def _ranking_json(ranking: Sequence[RankedDepartment]) -> list[dict[str, Any]]:
     ]
 
 
-def city_json(city: CitySummary) -> dict[str, Any]:
+def city_json(city: CitySummary, department: str | None = None) -> dict[str, Any]:
+    def shown(departments: Sequence[DepartmentFigures]) -> list[str]:
+        return [d.department.id for d in departments if department in (None, d.department.id)]
+
     return {
         "responses": city.total.responses,
         "late_responses": city.late.responses,
@@ -65,32 +68,36 @@ def city_json(city: CitySummary) -> dict[str, Any]:
         "coverage": rounded(city.coverage),
         "satisfaction_index": rounded(city.satisfaction_index, 2),
         "satisfaction_rate": rounded(city.satisfaction_rate),
-        "departments_below_target": [d.department.id for d in city.below_target],
-        "departments_without_served": [d.department.id for d in city.without_served],
+        "departments_below_target": shown(city.below_target),
+        "departments_without_served": shown(city.without_served),
         "questions": {q.id: {o.id: o.count for o in q.options} for q in city.questions},
     }
 
 
 def month_json(view: MonthView, department: str | None = None) -> dict[str, Any]:
+    """The month; with `department`, only what concerns it (its rank, not the others')."""
     city = view.city
+
+    def ranking(ranked: Sequence[RankedDepartment]) -> list[dict[str, Any]]:
+        return _ranking_json([r for r in ranked if department in (None, r.figures.department.id)])
+
     return {
         "month": view.month,
         "status": view.status,
         "closed_at": view.close.closed_at if view.close else None,
-        "unlisted_departments": list(view.unlisted),
+        "unlisted_departments": [d for d in view.unlisted if department in (None, d)],
         "close_events": [
             {"action": e.action, "at": e.at, "by": e.by, "reason": e.reason, "early": e.early}
             for e in view.close_events
         ],
         "coverage_target": city.departments[0].coverage_target if city.departments else None,
-        "city": city_json(city),
+        "city": city_json(city, department),
         "rankings": {
-            "satisfaction_index": _ranking_json(city.by_index),
-            "coverage": _ranking_json(city.by_coverage),
+            "satisfaction_index": ranking(city.by_index),
+            "coverage": ranking(city.by_coverage),
         },
         "departments": [
             department_json(d, view.status, d.department.id not in view.unlisted)
-            for d in city.departments
-            if department is None or d.department.id == department
+            for d in departments_shown(view, department)
         ],
     }

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from manyi.aggregate import Counts
 from manyi.calendar import OfficeCalendar
-from manyi.figures import QuestionFigures, question_figures
+from manyi.figures import DepartmentFigures, QuestionFigures, question_figures
 from manyi.model import DEPARTMENT_KINDS, Questionnaire
 from manyi.reports.view import MonthView
 
@@ -34,6 +34,13 @@ def safe_cell(value: Cell) -> Cell:
 
 def rounded(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def departments_shown(
+    view: MonthView, department: str | None = None
+) -> tuple[DepartmentFigures, ...]:
+    """Every department of the month, or only the one asked for (`--department`)."""
+    return tuple(d for d in view.city.departments if department in (None, d.department.id))
 
 
 def office_time(questionnaire: Questionnaire, moment: str) -> str:
@@ -104,9 +111,7 @@ def summary_rows(
     coverage_rank = {r.figures.department.id: r.rank for r in city.by_coverage}
     known = {q.id for q in questionnaire.questions}
     rows: list[list[Cell]] = []
-    for d in city.departments:
-        if department is not None and d.department.id != department:
-            continue
+    for d in departments_shown(view, department):
         questions = [q for q in d.questions if q.id in known]
         row: list[Cell] = [
             d.department.id,
@@ -139,9 +144,7 @@ OPTION_COLUMNS = [
 def option_rows(view: MonthView, department: str | None = None) -> list[list[Cell]]:
     """One row per department, question and option: every count of the month, in long form."""
     rows: list[list[Cell]] = []
-    for d in view.city.departments:
-        if department is not None and d.department.id != department:
-            continue
+    for d in departments_shown(view, department):
         for q in d.questions:
             for o in q.options:
                 rows.append([

@@ -6,7 +6,12 @@ import unicodedata
 
 from manyi.model import Questionnaire
 from manyi.reports.charts import percent
-from manyi.reports.tables import STATUS_TEXT, close_event_rows, unlisted_warning
+from manyi.reports.tables import (
+    STATUS_TEXT,
+    close_event_rows,
+    departments_shown,
+    unlisted_warning,
+)
 from manyi.reports.view import MonthView
 
 
@@ -35,8 +40,7 @@ def text_table(questionnaire: Questionnaire, view: MonthView, department: str | 
             "—" if d.satisfaction_index is None else f"{d.satisfaction_index:.1f}",
             str(rank[d.department.id] or "—"),
         ]
-        for d in city.departments
-        if department is None or d.department.id == department
+        for d in departments_shown(view, department)
     ]
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [f"{view.month} {STATUS_TEXT[view.status]}"]

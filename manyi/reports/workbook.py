@@ -24,6 +24,7 @@ from manyi.reports.tables import (
     UNLISTED,
     Cell,
     close_event_rows,
+    departments_shown,
     rounded,
     safe_cell,
     summary_columns,
@@ -51,13 +52,15 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def to_xlsx(questionnaire: Questionnaire, view: MonthView) -> bytes:
+def to_xlsx(questionnaire: Questionnaire, view: MonthView, department: str | None = None) -> bytes:
+    """The city's sheet, then each department's; with `department`, the city's totals with
+    that department's row only, and its own sheet."""
     book = Workbook()
     taken: set[str] = set()
     city_sheet = book.active
     city_sheet.title = sheet_name("全市汇总", taken)
-    fill_city_sheet(city_sheet, questionnaire, view)
-    for figures in view.city.departments:
+    fill_city_sheet(city_sheet, questionnaire, view, department)
+    for figures in departments_shown(view, department):
         sheet = book.create_sheet(sheet_name(figures.department.name, taken))
         fill_department_sheet(sheet, figures, view)
     out = io.BytesIO()
@@ -77,7 +80,9 @@ def _fraction(percent: Cell) -> Cell:
     return percent / 100 if isinstance(percent, (int, float)) else percent
 
 
-def fill_city_sheet(sheet: Any, questionnaire: Questionnaire, view: MonthView) -> None:
+def fill_city_sheet(
+    sheet: Any, questionnaire: Questionnaire, view: MonthView, department: str | None = None
+) -> None:
     city = view.city
     title = f"{questionnaire.title} {view.month} 全市汇总（{STATUS_TEXT[view.status]}）"
     sheet.append([safe_cell(title)])
@@ -109,7 +114,7 @@ def fill_city_sheet(sheet: Any, questionnaire: Questionnaire, view: MonthView) -
     _append(sheet, [c.replace("(%)", "") for c in columns], bold=True)
     header_row = sheet.max_row
     rate_columns = {i for i, c in enumerate(columns) if "(%)" in c}
-    for row in summary_rows(questionnaire, view):
+    for row in summary_rows(questionnaire, view, department):
         _append(sheet, [_fraction(c) if i in rate_columns else c for i, c in enumerate(row)])
         for i in rate_columns:
             sheet.cell(sheet.max_row, i + 1).number_format = PERCENT
