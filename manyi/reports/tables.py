@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from manyi.aggregate import Counts
+from manyi.aggregate import RESPONDENT_QUESTION, Counts
 from manyi.calendar import OfficeCalendar
-from manyi.figures import DepartmentFigures, QuestionFigures, question_figures
+from manyi.figures import DepartmentFigures, OptionFigure, QuestionFigures, question_figures
 from manyi.model import DEPARTMENT_KINDS, Questionnaire
 from manyi.reports.view import MonthView
 
@@ -30,6 +30,11 @@ def safe_cell(value: Cell) -> Cell:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A rate as people read it: 14.3%, or — when there is no denominator."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
 def rounded(value: float | None, digits: int = 6) -> float | None:
@@ -74,6 +79,58 @@ def close_event_rows(questionnaire: Questionnaire, view: MonthView) -> list[list
     ]
 
 
+# -- labels: what a person reads where the data holds an ID ---------------------------------
+
+
+def channel_label(questionnaire: Questionnaire, channel_id: str) -> str:
+    channel = questionnaire.channel(channel_id)
+    return channel_id if channel is None else channel.name
+
+
+def respondent_label(questionnaire: Questionnaire, option_id: str) -> str:
+    question = questionnaire.question(RESPONDENT_QUESTION)
+    option = None if question is None else question.option(option_id)
+    return option_id if option is None else option.text
+
+
+def version_label(questionnaire: Questionnaire, version: str) -> str:
+    """现行版本 or 此前版本, with the version beside it (pages and responses carry it)."""
+    return f"{'现行版本' if version == questionnaire.version else '此前版本'}（{version}）"
+
+
+def breakdowns(
+    questionnaire: Questionnaire, counts: Counts
+) -> list[tuple[str, list[tuple[str, int]]]]:
+    """How the responses came in, as (title, [(label, responses)]): by channel, by who
+    answered, by questionnaire version."""
+    q = questionnaire
+    return [
+        ("填写渠道", [(channel_label(q, k), n) for k, n in counts.channels.items()]),
+        ("答题人身份", [(respondent_label(q, k), n) for k, n in counts.respondent_types.items()]),
+        ("问卷版本", [(version_label(q, k), n) for k, n in counts.versions.items()]),
+    ]
+
+
+def problem_label(questionnaire: Questionnaire, question_id: str, option: OptionFigure) -> str:
+    """What a problem rate counts: the option itself where it names a problem (越权执法), the
+    answer given where a yes/no answer reports one (答“没有”: Q4's 没有 is the problem)."""
+    question = questionnaire.question(question_id)
+    return (
+        option.text
+        if question is not None and question.kind == "multiple"
+        else f"答“{option.text}”"
+    )
+
+
+def problem_rates_text(questionnaire: Questionnaire, question: QuestionFigures) -> str:
+    """A question's problem rates in one sentence that says what they count."""
+    rates = "；".join(
+        f"{problem_label(questionnaire, question.id, o)} {percent(o.share)}"
+        for o in question.problem_rates
+    )
+    return f"问题率（选该项的人数 ÷ 答题人数）：{rates}"
+
+
 # -- the summary table: one row per department (CSV, the XLSX city sheet) ----------------
 
 
@@ -95,7 +152,11 @@ def summary_columns(questionnaire: Questionnaire) -> list[str]:
         "满意度指数排名", "测评率排名",
     ]  # fmt: skip
     columns += [f"{q.label}满意率(%)" for q in figures_of if q.satisfaction_scale]
-    columns += [f"{q.label}问题率(%)：{o.text}" for q in figures_of for o in q.problem_rates]
+    columns += [
+        f"{q.label}问题率(%)：{problem_label(questionnaire, q.id, o)}"
+        for q in figures_of
+        for o in q.problem_rates
+    ]
     return columns
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import unicodedata
 
 from manyi.model import Questionnaire
-from manyi.reports.charts import percent
 from manyi.reports.tables import (
     STATUS_TEXT,
     close_event_rows,
     departments_shown,
+    percent,
     unlisted_warning,
 )
 from manyi.reports.view import MonthView

@@ -23,6 +23,7 @@ from manyi.reports.tables import (
     STATUS_TEXT,
     UNLISTED,
     Cell,
+    breakdowns,
     close_event_rows,
     departments_shown,
     rounded,
@@ -62,7 +63,7 @@ def to_xlsx(questionnaire: Questionnaire, view: MonthView, department: str | Non
     fill_city_sheet(city_sheet, questionnaire, view, department)
     for figures in departments_shown(view, department):
         sheet = book.create_sheet(sheet_name(figures.department.name, taken))
-        fill_department_sheet(sheet, figures, view)
+        fill_department_sheet(sheet, questionnaire, figures, view)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -125,7 +126,9 @@ def fill_city_sheet(
         sheet.column_dimensions[get_column_letter(i)].width = 14
 
 
-def fill_department_sheet(sheet: Any, figures: DepartmentFigures, view: MonthView) -> None:
+def fill_department_sheet(
+    sheet: Any, questionnaire: Questionnaire, figures: DepartmentFigures, view: MonthView
+) -> None:
     d = figures
     name = d.department.name + (f"（{UNLISTED}）" if d.department.id in view.unlisted else "")
     sheet.append([safe_cell(f"{name} {d.month}（{STATUS_TEXT[view.status]}）")])
@@ -144,15 +147,11 @@ def fill_department_sheet(sheet: Any, figures: DepartmentFigures, view: MonthVie
         _append(sheet, [label, value])
         if is_rate:
             sheet.cell(sheet.max_row, 2).number_format = PERCENT
-    for title, counts in (
-        ("填写渠道", d.counts.channels),
-        ("答题人身份", d.counts.respondent_types),
-        ("问卷版本", d.counts.versions),
-    ):
+    for title, rows in breakdowns(questionnaire, d.counts):
         sheet.append([])
         _append(sheet, [title, "份数"], bold=True)
-        for key, n in counts.items():
-            _append(sheet, [key, n])
+        for label, n in rows:
+            _append(sheet, [label, n])
     sheet.append([])
     _append(sheet, ["题号", "题目", "选项", "人数", "占比", "满意率", "问题率"], bold=True)
     for q in d.questions:
