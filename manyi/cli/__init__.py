@@ -40,10 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from manyi.cli.common import EXIT_PROBLEMS, CommandError
+    from manyi.store.base import StoreMisconfigured, StoreUnavailable
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except CommandError as error:
+    except (CommandError, StoreMisconfigured, StoreUnavailable) as error:
+        # A store's error says what to check (a missing table, denied access): once, no trace.
         print(f"manyi {args.command}: {error}", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -17,6 +17,8 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from manyi.aggregate import MonthlyResult
 from manyi.results.state import (
     CloseEvent,
@@ -25,6 +27,7 @@ from manyi.results.state import (
     ServedTooLarge,
     StateConflict,
 )
+from manyi.store.aws_errors import store_error
 
 Item = dict[str, Any]
 # TransactWriteItems takes at most 100 items.
@@ -64,6 +67,17 @@ class DynamoDBResultsStore:
 
             client = boto3.client("dynamodb")
         self._client = client
+        self.resource = f"DynamoDB table {self.table_name!r}"
+
+    def _call(self, operation: str, **request: Any) -> Any:
+        """One client call. A failed condition stays as it is, for the caller to judge; any
+        other AWS error becomes StoreUnavailable (retry) or StoreMisconfigured (fix)."""
+        try:
+            return getattr(self._client, operation)(**request)
+        except (BotoCoreError, ClientError) as error:
+            if _is_condition_failure(error) or _is_cancelled_by_condition(error):
+                raise
+            raise store_error(error, self.resource) from error
 
     def _query(self, month: str, prefix: str) -> Iterator[Item]:
         query: dict[str, Any] = {
@@ -73,14 +87,15 @@ class DynamoDBResultsStore:
             "ConsistentRead": True,
         }
         while True:
-            page = self._client.query(**query)
+            page = self._call("query", **query)
             yield from page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 return
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _get(self, month: str, sk: str) -> Item | None:
-        found = self._client.get_item(
+        found = self._call(
+            "get_item",
             TableName=self.table_name,
             Key={"pk": {"S": month_key(month)}, "sk": {"S": sk}},
             ConsistentRead=True,
@@ -110,7 +125,8 @@ class DynamoDBResultsStore:
             }
         )
         try:
-            self._client.put_item(
+            self._call(
+                "put_item",
                 TableName=self.table_name,
                 Item={
                     "pk": {"S": month_key(state.month)},
@@ -150,7 +166,8 @@ class DynamoDBResultsStore:
             "published": {"BOOL": False},
         }
         try:
-            self._client.transact_write_items(
+            self._call(
+                "transact_write_items",
                 TransactItems=[
                     {
                         "Put": {
@@ -160,7 +177,7 @@ class DynamoDBResultsStore:
                         }
                     },
                     self._put_event(event),
-                ]
+                ],
             )
         except Exception as error:
             if not _is_cancelled_by_condition(error):
@@ -182,8 +199,9 @@ class DynamoDBResultsStore:
                 "ExpressionAttributeValues": {":closed_at": {"S": close.closed_at}},
             }
             try:
-                self._client.transact_write_items(
-                    TransactItems=[{"Delete": delete}, self._put_event(event)]
+                self._call(
+                    "transact_write_items",
+                    TransactItems=[{"Delete": delete}, self._put_event(event)],
                 )
             except Exception as error:
                 if not _is_cancelled_by_condition(error):
@@ -224,7 +242,8 @@ class DynamoDBResultsStore:
         }
 
     def mark_published(self, month: str) -> None:
-        self._client.update_item(
+        self._call(
+            "update_item",
             TableName=self.table_name,
             Key={"pk": {"S": month_key(month)}, "sk": {"S": "CLOSE"}},
             UpdateExpression="SET published = :yes",
@@ -232,15 +251,16 @@ class DynamoDBResultsStore:
         )
 
     def known_departments(self) -> set[str]:
-        found = self._client.get_item(
-            TableName=self.table_name, Key=DEPARTMENTS_KEY, ConsistentRead=True
+        found = self._call(
+            "get_item", TableName=self.table_name, Key=DEPARTMENTS_KEY, ConsistentRead=True
         )
         return set(found.get("Item", {}).get("ids", {}).get("SS", []))
 
     def add_known_departments(self, departments: Iterable[str]) -> None:
         ids = sorted(set(departments))
         if ids:  # a string set cannot be empty
-            self._client.update_item(
+            self._call(
+                "update_item",
                 TableName=self.table_name,
                 Key=DEPARTMENTS_KEY,
                 UpdateExpression="ADD ids :ids",
@@ -272,7 +292,7 @@ class DynamoDBResultsStore:
             if not puts:
                 return
             try:
-                self._client.transact_write_items(TransactItems=puts)
+                self._call("transact_write_items", TransactItems=puts)
             except Exception as error:
                 if not _is_cancelled_by_condition(error):
                     raise

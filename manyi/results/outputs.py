@@ -46,13 +46,20 @@ class S3Outputs:
         self.client = client
 
     def write(self, key: str, data: bytes, content_type: str) -> None:
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=data,
-            ContentType=content_type,
-            ServerSideEncryption="AES256",
-        )
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from manyi.store.aws_errors import store_error
+
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+                ServerSideEncryption="AES256",
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise store_error(error, f"S3 bucket {self.bucket!r}") from error
 
 
 def publish_month(

@@ -34,6 +34,11 @@ class StoreUnavailable(Exception):
         self.retry_after = retry_after
 
 
+class StoreMisconfigured(Exception):
+    """The store refuses for a reason no retry fixes (a missing table, denied access): an
+    operator must act. The message says what to check."""
+
+
 class SortedSubmission(NamedTuple):
     """A stored response with its sort key, the watermark a reader keeps."""
 
