@@ -16,6 +16,8 @@ from manyi.cli.progress import ProgressBar
 from manyi.model import Questionnaire
 from manyi.results.office_token import office_token, token_matches
 from manyi.results.sqlite_store import SqliteResultsStore
+from tests.aws import REGION
+from tests.results_aws import FakeAws
 from tests.results_data import counted_store, made_up_submissions
 
 
@@ -278,3 +280,20 @@ def test_aws_without_table_names_is_a_clear_exit_2(
     assert main([*arguments, "--aws"]) == 2
     error = capsys.readouterr().err
     assert error.startswith(f"manyi {command}: --aws needs ")
+
+
+def test_an_import_of_more_than_100_rows_in_aws_is_stored_whole(
+    fake_aws: FakeAws, tmp_path: Path, questionnaire: Questionnaire
+) -> None:
+    months = ("2026-09", "2026-10", "2026-11")
+    rows = [
+        f"{d.name},{m},{i + 1}" for m in months for i, d in enumerate(questionnaire.departments)
+    ]
+    assert len(rows) > 100  # more than one DynamoDB transaction of single items could hold
+    file = tmp_path / "served.csv"
+    file.write_text("单位名称,月份,服务对象总数\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    aws = ["--aws", "--results-table", fake_aws.names.results_table, "--region", REGION]
+    assert main(["served", "import", str(file), *aws]) == 0
+    store = fake_aws.backend().results
+    for month in months:
+        assert len(store.served(month)) == len(questionnaire.departments)
