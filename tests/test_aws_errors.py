@@ -3,9 +3,7 @@ by the office's commands, the aggregator and the collector; only what is transie
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +21,7 @@ from manyi.model import Questionnaire
 from manyi.results.dynamodb_store import DynamoDBResultsStore
 from manyi.store.base import StoreMisconfigured, StoreUnavailable
 from manyi.store.dynamodb import DynamoDBSubmissionStore
-from tests.apigw import LambdaContext, json_body, json_event, submission_body
+from tests.apigw import LambdaContext, collector_log, json_body, json_event, submission_body
 from tests.aws import REGION, SUBMISSIONS_TABLE, create_submissions_table
 from tests.throttling import THROTTLED_TABLE
 
@@ -139,15 +137,8 @@ def test_the_collector_answers_a_misconfiguration_as_an_error_not_busy(
     publish(tmp_path, questionnaire, NOW.date())
     store = DynamoDBSubmissionStore("no-such-table", client=dynamodb)
     handler = create_handler(store, Catalogue.open(tmp_path), clock=lambda: NOW)
-    powertools = logging.getLogger("manyi-collector")
-    lines = io.StringIO()
-    capture = logging.StreamHandler(lines)
-    capture.setFormatter(powertools.handlers[0].formatter)
-    powertools.addHandler(capture)
-    try:
+    with collector_log() as lines:
         response = handler(json_event(submission_body(questionnaire)), LambdaContext())
-    finally:
-        powertools.removeHandler(capture)
     assert response["statusCode"] == 500
     assert "Retry-After" not in response["headers"]
     body = json_body(response)

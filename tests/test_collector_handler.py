@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +19,7 @@ from manyi.model import Questionnaire
 from manyi.store.dynamodb import DynamoDBSubmissionStore
 from tests.apigw import (
     LambdaContext,
+    collector_log,
     fixture,
     form_event,
     form_pairs,
@@ -292,16 +291,8 @@ def test_an_unexpected_error_is_503_json_without_a_stack_trace(
             raise RuntimeError("disk on fire")
 
     handler = create_handler(BrokenStore(), catalogue, clock=clock)
-    # The Powertools Logger's own JSON lines, as CloudWatch would get them.
-    powertools = logging.getLogger("manyi-collector")
-    lines = io.StringIO()
-    capture = logging.StreamHandler(lines)
-    capture.setFormatter(powertools.handlers[0].formatter)
-    powertools.addHandler(capture)
-    try:
+    with collector_log() as lines:
         response = call(handler, json_event(submission_body(questionnaire)))
-    finally:
-        powertools.removeHandler(capture)
     assert response["statusCode"] == 503
     assert "disk on fire" not in response["body"]
     assert "Traceback" not in response["body"]

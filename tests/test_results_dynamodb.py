@@ -23,6 +23,7 @@ from manyi.results.state import (
 )
 from tests.aws import REGION
 from tests.cfn import create_tables
+from tests.results_aws import FakeAws
 
 MONTH = "2026-11"
 
@@ -142,13 +143,8 @@ class _Client:
 
 
 @pytest.fixture
-def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        create_tables(client, {"ResultsTable": "results"})
-        yield client
+def dynamodb(fake_aws: FakeAws) -> Any:
+    return fake_aws.dynamodb
 
 
 def test_an_import_of_any_size_is_one_transaction_all_or_nothing(dynamodb: Any) -> None:

@@ -115,15 +115,7 @@ class DynamoDBResultsStore:
     def put_state(self, state: DepartmentMonthState, expected_version: int) -> None:
         if state.version != expected_version + 1:
             raise ValueError("a state's version must be the expected version + 1")
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(pk)"}
-            if expected_version == 0
-            else {
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-            }
-        )
+        condition = _on_version(expected_version)
         try:
             self._call(
                 "put_item",
@@ -318,15 +310,7 @@ class DynamoDBResultsStore:
         return dict(sorted({**legacy, **current}.items())), version
 
     def _put_served(self, month: str, counts: Mapping[str, int], version: int) -> Item:
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(pk)"}
-            if version == 0
-            else {
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": {":expected": {"N": str(version)}},
-            }
-        )
+        condition = _on_version(version)
         item = {
             "pk": {"S": month_key(month)},
             "sk": {"S": "SERVED"},
@@ -334,6 +318,17 @@ class DynamoDBResultsStore:
             "version": {"N": str(version + 1)},
         }
         return {"Put": {"TableName": self.table_name, "Item": item, **condition}}
+
+
+def _on_version(expected: int) -> dict[str, Any]:
+    """The condition of a write over the item's version read (0: no item yet)."""
+    if expected == 0:
+        return {"ConditionExpression": "attribute_not_exists(pk)"}
+    return {
+        "ConditionExpression": "#version = :expected",
+        "ExpressionAttributeNames": {"#version": "version"},
+        "ExpressionAttributeValues": {":expected": {"N": str(expected)}},
+    }
 
 
 def _state(item: Item) -> DepartmentMonthState:

@@ -63,7 +63,7 @@ class SubmissionStore(ABC):
     def department_month(
         self, department: str, month: str, after_sk: str | None = None
     ) -> Iterator[SortedSubmission]:
-        """A department's responses of a Beijing month in `sk` order, only those after
+        """A department's responses of a month (the office's) in `sk` order, only those after
         `after_sk` when given."""
 
     def departments(self, month: str) -> set[str] | None:
