@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from manyi.aggregate import Counts  # noqa: E402
+from manyi.calendar import OfficeCalendar  # noqa: E402
 from manyi.loader import load_questionnaire  # noqa: E402
 from manyi.model import Questionnaire  # noqa: E402
 from manyi.results.run import Aggregator  # noqa: E402
@@ -34,7 +35,7 @@ from manyi.results.sqlite_store import SqliteResultsStore  # noqa: E402
 from manyi.storage.sqlite_schema import migrate  # noqa: E402
 from manyi.store import sqlite as submission_sqlite  # noqa: E402
 from manyi.store.base import partition_key, sort_key  # noqa: E402
-from manyi.submission import StoredSubmission, beijing_month, utc_timestamp  # noqa: E402
+from manyi.submission import StoredSubmission, utc_timestamp  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 MONTH = "2026-11"
@@ -66,6 +67,7 @@ def write_submissions(path: Path, n: int, *, first: int, start: datetime, span: 
     migrate(db, path, submission_sqlite.SCHEMA)
     db.isolation_level = "DEFERRED"  # back to implicit transactions for the batches below
     step = span / n
+    calendar = OfficeCalendar.of(q.reporting)
     batch: list[StoredSubmission] = []
 
     def flush() -> None:
@@ -89,7 +91,7 @@ def write_submissions(path: Path, n: int, *, first: int, start: datetime, span: 
             StoredSubmission(
                 submission_id=f"bench-{i:09d}",
                 department=departments[rnd.randrange(len(departments))],
-                month=beijing_month(received),
+                month=calendar.month(received),
                 received_at=utc_timestamp(received),
                 version=q.version,
                 channel=channels[rnd.randrange(len(channels))],

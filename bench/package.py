@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from manyi.calendar import OfficeCalendar  # noqa: E402
 from manyi.deploy.artifact import build_artifact, dependencies_folder  # noqa: E402
 from manyi.loader import load_questionnaire  # noqa: E402
-from manyi.versions import beijing_today  # noqa: E402
 from site_builder.build import build_site  # noqa: E402
 from tests.test_package import RUNTIME_MODULES, http_event, lambda_python  # noqa: E402
 
@@ -75,7 +75,7 @@ def main() -> None:
                 work / "lambda.zip",
                 dist=work / "dist",
                 current_version=questionnaire.version,
-                today=beijing_today(datetime.now(UTC)),
+                today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
                 dependencies=dependencies_folder(work / "deps"),
             )
             timings.append((cache, time.perf_counter() - start))

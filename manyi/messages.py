@@ -82,6 +82,7 @@ SUBMISSION: Final[dict[str, str]] = {
     "invalid_answers": "有 {count} 处需要修改，请按提示修改后重新提交。",
     "rate_limited": "提交太频繁，请稍等 {seconds} 秒后再提交。",
     "unavailable": "系统繁忙，您的答案还没有保存，请过 {seconds} 秒后再提交一次。",
+    "server_error": "系统出现故障，您的答案还没有保存。工作人员会尽快修复，请稍后再提交一次。",
     "not_found": "没有这个网址。",
     "method_not_allowed": "不支持这种请求方式。",
 }

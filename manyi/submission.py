@@ -29,14 +29,12 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import NamedTuple
 from urllib.parse import parse_qsl
-from zoneinfo import ZoneInfo
 
 from manyi.model import AnswerValue
 
 META_FIELDS = ("submission_id", "department", "version", "channel", "website")
 SUBMISSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_BODY_BYTES = 16 * 1024
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 # NamedTuples rather than frozen dataclasses: a cheaper import on the collector's cold path.
@@ -72,7 +70,7 @@ class StoredSubmission(NamedTuple):
 
     submission_id: str
     department: str
-    month: str  # YYYY-MM in Beijing time, when the collector first received it
+    month: str  # YYYY-MM in the office's time zone (manyi.calendar), when first received
     received_at: str  # ISO 8601 in UTC with microseconds, e.g. 2026-11-27T07:33:01.123456Z
     version: str
     channel: str
@@ -133,11 +131,6 @@ def parse_form(body: bytes) -> SubmissionRequest:
         honeypot=meta.get("website", ""),
         from_form=True,
     )
-
-
-def beijing_month(moment: datetime) -> str:
-    """The office's month (Asia/Shanghai) of an aware moment: Lambda's clock runs in UTC."""
-    return moment.astimezone(BEIJING).strftime("%Y-%m")
 
 
 def utc_timestamp(moment: datetime) -> str:

@@ -2,7 +2,7 @@
 
 A catalogue is a folder of `<version>.json` files (`Questionnaire.to_dict()`, as `manyi build`
 writes them under `dist/api/questionnaire/`) and a history, `versions.json`, that lists each
-publication of a version with the Beijing date it was published, oldest first; the last one is
+publication of a version with the office's date it was published, oldest first; the last one is
 current. The history is append-only: it gains versions, it is never reordered or re-dated.
 
 The policy. A page carries the version it was built from and answers are always checked
@@ -22,12 +22,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from manyi.model import Questionnaire
-from manyi.submission import BEIJING
 
 # Long enough for a page left open in a phone for a month, short enough that a superseded
 # wording stops being counted by the next monthly report but one.
@@ -186,10 +185,6 @@ class Catalogue:
         questionnaire = read_questionnaire(path)
         self._loaded[version] = questionnaire
         return questionnaire
-
-
-def beijing_today(moment: datetime) -> date:
-    return moment.astimezone(BEIJING).date()
 
 
 def version_files(folder: Path) -> dict[str, Path]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,21 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
+
+
+@contextmanager
+def collector_log() -> Iterator[io.StringIO]:
+    """The Powertools Logger's own JSON lines, as CloudWatch would get them (create the
+    handler first: it sets the logger up)."""
+    powertools = logging.getLogger("manyi-collector")
+    lines = io.StringIO()
+    capture = logging.StreamHandler(lines)
+    capture.setFormatter(powertools.handlers[0].formatter)
+    powertools.addHandler(capture)
+    try:
+        yield lines
+    finally:
+        powertools.removeHandler(capture)
 
 
 def fixture(name: str) -> dict[str, Any]:

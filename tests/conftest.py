@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from manyi.loader import load_questionnaire
 from manyi.model import Questionnaire
+from tests.results_aws import fake_aws  # noqa: F401 - a fixture for every module
 
 ROOT = Path(__file__).resolve().parents[1]
 

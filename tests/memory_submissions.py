@@ -10,7 +10,11 @@ import bisect
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from manyi.submission import StoredSubmission, beijing_month, utc_timestamp
+from manyi.calendar import OfficeCalendar
+from manyi.submission import StoredSubmission, utc_timestamp
+
+# questionnaire.yaml's reporting settings, which the tests' questionnaires share.
+OFFICE = OfficeCalendar("Asia/Shanghai", 27)
 
 
 def sort_key(submission: StoredSubmission) -> str:
@@ -27,6 +31,9 @@ class MemorySubmissions:
     def add(self, submission: StoredSubmission) -> None:
         items = self._items.setdefault((submission.department, submission.month), [])
         bisect.insort(items, (sort_key(submission), submission), key=lambda item: item[0])
+
+    def departments(self, month: str) -> set[str]:
+        return {department for department, m in self._items if m == month}
 
     def department_month(
         self, department: str, month: str, after_sk: str | None = None
@@ -50,7 +57,7 @@ def stored(
     return StoredSubmission(
         submission_id=submission_id,
         department=department,
-        month=beijing_month(received),
+        month=OFFICE.month(received),
         received_at=utc_timestamp(received),
         version=version,
         channel=channel,

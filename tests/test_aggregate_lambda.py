@@ -4,28 +4,21 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from manyi.model import Questionnaire
-from manyi.results.backends import AwsNames, Backend, aws_backend
 from manyi.results.schedule import BadEvent, handle, parse_event
-from manyi.store.dynamodb import DynamoDBSubmissionStore
+from manyi.results.service import RefusedRequest
 from tests.aws import REGION
-from tests.cfn import create_tables
 from tests.conftest import ROOT
-from tests.memory_submissions import stored
-from tests.results_data import random_answers
+from tests.results_aws import BUCKET, FakeAws, put_responses
 
 EVENTS = Path(__file__).with_name("events")
-BUCKET = "manyi-reports-test"
 # 12:00 on 20 November in Beijing: November is open, October has ended.
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 # 00:00 on 27 November in Beijing, when the close schedule fires.
@@ -35,51 +28,6 @@ CLOSE = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
 def event(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
     return data
-
-
-@dataclass
-class FakeAws:
-    names: AwsNames
-    dynamodb: Any
-    s3: Any
-
-    def backend(self) -> Backend:
-        return aws_backend(self.names, self.dynamodb, self.s3)
-
-    def object(self, key: str) -> bytes:
-        body: bytes = self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
-        return body
-
-    def object_keys(self) -> list[str]:
-        listed = self.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
-        return sorted(o["Key"] for o in listed)
-
-
-@pytest.fixture
-def fake_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAws]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        s3 = boto3.client("s3", region_name=REGION)
-        tables = create_tables(dynamodb, {"SubmissionsTable": "subs", "ResultsTable": "results"})
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        names = AwsNames(tables["SubmissionsTable"], tables["ResultsTable"], BUCKET, REGION)
-        yield FakeAws(names, dynamodb, s3)
-
-
-def put_responses(
-    aws: FakeAws, questionnaire: Questionnaire, start: datetime, n: int, department: str
-) -> None:
-    import random
-
-    rnd = random.Random(n)
-    store = DynamoDBSubmissionStore(aws.names.submissions_table, aws.dynamodb)
-    for i in range(n):
-        received = start + timedelta(minutes=i)
-        submission_id = f"{department}-{received:%Y%m%d%H%M%S}-{i:04d}"
-        answers = random_answers(questionnaire, rnd)
-        store.put(stored(submission_id, received, answers, department=department))
 
 
 def test_hourly_runs_count_exactly_and_publish_the_month(
@@ -135,6 +83,19 @@ def test_the_close_freezes_the_report_and_late_arrivals_go_apart(
     verify = handle({"action": "verify", "months": ["2026-11"]}, questionnaire,
                     fake_aws.backend(), CLOSE + timedelta(hours=5))  # fmt: skip
     assert verify["agree"] is True
+
+
+def test_a_close_event_naming_a_month_before_its_close_day_is_refused(
+    fake_aws: FakeAws, questionnaire: Questionnaire
+) -> None:
+    with pytest.raises(RefusedRequest, match="关账日"):
+        handle({"action": "close", "months": ["2026-11"]}, questionnaire, fake_aws.backend(), NOW)
+    assert fake_aws.backend().results.month_close("2026-11") is None
+    summary = handle({"action": "close", "months": ["2026-11"]}, questionnaire,
+                     fake_aws.backend(), CLOSE)  # fmt: skip
+    assert summary["closed"] == ["2026-11"]
+    [event] = fake_aws.backend().results.close_events("2026-11")
+    assert (event.action, event.by, event.early) == ("close", "定时任务", False)
 
 
 def test_a_closed_month_left_open_is_closed_by_the_next_close(

@@ -14,9 +14,9 @@ from manyi.aggregate import MonthlyResult, count
 from manyi.answers import check_answers
 from manyi.results.run import DEFAULT_LAG, Aggregator, default_months, sort_key_bound
 from manyi.results.sqlite_store import SqliteResultsStore
-from manyi.results.state import DepartmentMonthState, MonthClose, StateConflict
+from manyi.results.state import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
 from manyi.submission import StoredSubmission
-from tests.memory_submissions import MemorySubmissions, sort_key, stored
+from tests.memory_submissions import OFFICE, MemorySubmissions, sort_key, stored
 from tests.test_answers import QUESTIONNAIRE, valid_answers
 
 START = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)  # 08:00 on 1 November in Beijing
@@ -236,8 +236,11 @@ def test_a_conflicting_write_is_retried_from_a_fresh_read() -> None:
 
 def test_default_months_are_this_beijing_month_and_the_one_before() -> None:
     # 16:30 UTC on 31 December is already 1 January in Beijing.
-    assert default_months(datetime(2026, 12, 31, 16, 30, tzinfo=UTC)) == ["2026-12", "2027-01"]
-    assert default_months(datetime(2026, 11, 15, tzinfo=UTC)) == ["2026-10", "2026-11"]
+    assert default_months(OFFICE, datetime(2026, 12, 31, 16, 30, tzinfo=UTC)) == [
+        "2026-12",
+        "2027-01",
+    ]
+    assert default_months(OFFICE, datetime(2026, 11, 15, tzinfo=UTC)) == ["2026-10", "2026-11"]
 
 
 def test_served_counts_and_closes_round_trip() -> None:
@@ -245,8 +248,12 @@ def test_served_counts_and_closes_round_trip() -> None:
     store.set_served({(MONTH, "sifaju"): 10, (MONTH, "yexian"): 3, ("2026-10", "sifaju"): 9})
     store.set_served({(MONTH, "sifaju"): 12})
     assert store.served(MONTH) == {"sifaju": 12, "yexian": 3}
-    first = store.add_month_close(MonthClose(MONTH, "R#a", "t", {"sifaju": 12}))
-    second = store.add_month_close(MonthClose(MONTH, "R#b", "u", {}))
+    first = store.add_month_close(
+        MonthClose(MONTH, "R#a", "t", {"sifaju": 12}), CloseEvent(MONTH, "close", "t", "office")
+    )
+    second = store.add_month_close(
+        MonthClose(MONTH, "R#b", "u", {}), CloseEvent(MONTH, "close", "u", "office")
+    )
     assert first == second
     store.mark_published(MONTH)
     recorded = store.month_close(MONTH)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ from manyi.store.dynamodb import DynamoDBSubmissionStore
 from manyi.versions import Catalogue, publish
 from tests.apigw import (
     LambdaContext,
+    collector_log,
     fixture,
     form_event,
     form_pairs,
@@ -75,20 +73,6 @@ def handler(store: DynamoDBSubmissionStore, catalogue: Catalogue, clock: Clock) 
 
 def call(handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
     return handler(event, LambdaContext())
-
-
-@contextmanager
-def logged_lines() -> Iterator[io.StringIO]:
-    """The Powertools Logger's own JSON lines, as CloudWatch would get them."""
-    powertools = logging.getLogger("manyi-collector")
-    lines = io.StringIO()
-    capture = logging.StreamHandler(lines)
-    capture.setFormatter(powertools.handlers[0].formatter)
-    powertools.addHandler(capture)
-    try:
-        yield lines
-    finally:
-        powertools.removeHandler(capture)
 
 
 def stored(store: DynamoDBSubmissionStore, month: str = "2026-11") -> list[Any]:
@@ -269,7 +253,7 @@ def unparsable(questionnaire: Questionnaire, kind: str) -> bytes:
 def test_bodies_the_parser_cannot_take_are_400_malformed_and_logged(
     handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire, kind: str
 ) -> None:
-    with logged_lines() as lines:
+    with collector_log() as lines:
         response = call(handler, json_event(None, raw=unparsable(questionnaire, kind)))
     assert response["statusCode"] == 400
     assert json_body(response)["error"]["code"] == "malformed"
@@ -337,7 +321,7 @@ def test_an_unexpected_error_is_503_json_without_a_stack_trace(
             raise RuntimeError("disk on fire")
 
     handler = create_handler(BrokenStore(), catalogue, clock=clock)
-    with logged_lines() as lines:
+    with collector_log() as lines:
         response = call(handler, json_event(submission_body(questionnaire)))
     assert response["statusCode"] == 503
     assert "disk on fire" not in response["body"]

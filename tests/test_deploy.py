@@ -19,6 +19,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
+from manyi.calendar import OfficeCalendar
 from manyi.cli import build_parser
 from manyi.cli.deploy import Clients, deploy
 from manyi.deploy.catalogue import CatalogueError, restore_versions
@@ -37,7 +38,7 @@ from manyi.deploy.stack import (
 )
 from manyi.deploy.template import load_template
 from manyi.model import Questionnaire, normalized_with_version
-from manyi.versions import beijing_today, publish
+from manyi.versions import publish
 
 REGION = "cn-north-1"
 STACK = "manyi-prod"
@@ -383,7 +384,7 @@ def test_restore_brings_back_the_versions_a_fresh_checkout_lacks(
     s3.create_bucket(Bucket="site", CreateBucketConfiguration={"LocationConstraint": REGION})
     published = tmp_path / "published"
     old = Questionnaire.from_dict(earlier(questionnaire))
-    today = beijing_today(datetime.now(UTC))
+    today = OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC))
     publish(published, old, today - timedelta(days=40))
     publish(published, questionnaire, today - timedelta(days=3))
     for path in published.iterdir():
@@ -406,7 +407,7 @@ def test_restore_keeps_the_deployed_history_and_appends_what_only_this_machine_h
     old = Questionnaire.from_dict(earlier(questionnaire))
     other = Questionnaire.from_dict({**earlier(questionnaire), "title": "另一台机器部署的版本"})
     other = Questionnaire.from_dict(normalized_with_version(without_version(other)))
-    day = beijing_today(datetime.now(UTC)) - timedelta(days=90)
+    day = OfficeCalendar("Asia/Shanghai", 27).today(datetime.now(UTC)) - timedelta(days=90)
     published = tmp_path / "published"
     # Deployed: old, then (from another machine) other, on day 50.
     publish(published, old, day)

@@ -35,14 +35,15 @@ from manyi.deploy.artifact import (
 )
 from manyi.deploy.template import resources_of_type
 from manyi.model import Questionnaire, normalized_with_version
-from manyi.versions import beijing_today, publish
+from manyi.versions import publish
 from tests.cfn import create_tables, load_template
 from tests.cli import run_manyi
+from tests.memory_submissions import OFFICE
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "cn-north-1"
 # The collector judges versions by its own clock, so the history is dated from today.
-TODAY = beijing_today(datetime.now(UTC))
+TODAY = OFFICE.today(datetime.now(UTC))
 EARLIER = TODAY - timedelta(days=38)
 VERSIONS = "lambda/collector/questionnaires"
 # What the Lambda Python runtime provides besides the standard library.
@@ -187,7 +188,7 @@ def test_zip_has_fixed_times_no_bytecode_and_what_the_functions_need(
         "manyi/model.py",
         "site_builder/render.py",
         "templates/form.html.j2",
-        "manyi/results/templates/report.html.j2",
+        "manyi/reports/templates/report.html.j2",
         "aws_lambda_powertools/__init__.py",
         "aws_xray_sdk/__init__.py",
         "jinja2/__init__.py",

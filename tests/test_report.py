@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.figures import city_summary
 from manyi.model import Questionnaire
-from manyi.results.month import MonthView, month_view
-from manyi.results.report import render_report
+from manyi.reports.html_report import render_report
+from manyi.reports.view import MonthView, month_view
 from tests.results_data import counted_store, made_up_submissions
 
 PAYLOADS = [
@@ -94,6 +94,27 @@ def test_the_report_shows_charts_tables_and_definitions(questionnaire: Questionn
     # A department's page shows its own name where the paper has the slot.
     first = questionnaire.departments[0]
     assert f"请问今年以来你到{first.name}办理" in html
+
+
+def test_the_report_names_answers_versions_and_channels_in_words(
+    questionnaire: Questionnaire,
+) -> None:
+    counts = Counts(
+        responses=7,
+        channels={"leaflet": 4, "meeting": 3},
+        versions={questionnaire.version: 5, "0123456789ab": 2},
+        answered={"q4": 7, "q1": 7},
+        options={"q4": {"yes": 6, "no": 1}, "q1": {"not_handled": 1, "none": 6}},
+    )
+    city = city_summary(questionnaire, "2026-11", [MonthlyResult("sifaju", "2026-11", counts)], {})
+    html = render_report(questionnaire, MonthView("2026-11", None, city))
+    assert "宣传彩页二维码 4；座谈会 3" in html
+    assert f"现行版本（{questionnaire.version}） 5；此前版本（0123456789ab） 2" in html
+    assert "问题率：没有" not in html  # read as "no problems"
+    assert "问题率（选该项的人数 ÷ 答题人数）：答“没有” 14.3%" in html
+    assert (
+        "问题率（选该项的人数 ÷ 答题人数）：不按法定程序办事 0.0%；应当办理而不办理 14.3%" in html
+    )
 
 
 def test_hostile_text_stays_text_in_the_markup(questionnaire: Questionnaire) -> None:

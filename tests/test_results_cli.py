@@ -16,6 +16,8 @@ from manyi.cli.progress import ProgressBar
 from manyi.model import Questionnaire
 from manyi.results.office_token import office_token, token_matches
 from manyi.results.sqlite_store import SqliteResultsStore
+from tests.aws import REGION
+from tests.results_aws import FakeAws
 from tests.results_data import counted_store, made_up_submissions
 
 
@@ -53,10 +55,12 @@ def test_served_set_then_results_json_shows_coverage(
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["served", "set", "nowhere", "3", "--month", "2026-11"], "no department 'nowhere'"),
-        (["served", "set", "sifaju", "0", "--month", "2026-11"], "count 0 must be from 1"),
-        (["served", "set", "sifaju", "2.5", "--month", "2026-11"], "not a whole number"),
-        (["results", "--month", "2026-11", "--department", "nowhere"], "no department"),
+        (["served", "set", "nowhere", "3", "--month", "2026-11"], "没有找到部门“nowhere”"),
+        (["served", "set", "sifaju", "-3", "--month", "2026-11"], "不能为负数"),
+        (["served", "set", "sifaju", "2.5", "--month", "2026-11"], "“2.5”不是整数"),
+        (["served", "set", "sifaju", "²", "--month", "2026-11"], "“²”不是整数"),
+        (["served", "set", "管理局", "3", "--month", "2026-11"], "“管理局”可能是：平顶山市市场"),
+        (["results", "--month", "2026-11", "--department", "nowhere"], "没有找到部门“nowhere”"),
         (["results", "--month", "2026-11", "--format", "xlsx"], "needs --out"),
     ],
 )
@@ -72,7 +76,7 @@ def test_a_bad_month_is_refused_by_the_parser(
 ) -> None:
     with pytest.raises(SystemExit):
         main(["results", "--month", "2026-13", "--data", str(data)])
-    assert "not a month like 2026-11" in capsys.readouterr().err
+    assert "月份“2026-13”不对" in capsys.readouterr().err
 
 
 def test_served_import_reports_every_bad_row_and_stores_nothing(
@@ -92,11 +96,11 @@ def test_served_import_reports_every_bad_row_and_stores_nothing(
     )
     assert main(["served", "import", str(file), "--data", str(data)]) == 2
     err = capsys.readouterr().err
-    assert f"{file}:4: department 'nowhere'" in err
-    assert f"{file}:5: month '2026-13'" in err
-    assert f"{file}:6: count '-4' is not a whole number" in err
-    assert f"{file}:7: sifaju 2026-11 is already given at row 2" in err
-    assert "4 problem(s); nothing was stored" in err
+    assert f"{file}:4: 没有找到部门“nowhere”" in err
+    assert f"{file}:5: 月份“2026-13”不对" in err
+    assert f"{file}:6: 服务对象总数不能为负数（-4）" in err
+    assert f"{file}:7: 平顶山市司法局 2026-11 已在第 2 行填过" in err
+    assert "4 处问题，未保存任何数据" in err
     assert SqliteResultsStore.in_folder(data).served("2026-11") == {}
 
 
@@ -116,13 +120,69 @@ def test_served_import_from_xlsx_with_a_default_month(
     assert "sifaju\t平顶山市司法局\t25" in capsys.readouterr().out
 
 
+def test_served_zero_and_names_as_clerks_write_them(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["served", "set", "sifaju", "0", "--month", "2026-11", "--data", str(data)]) == 0
+    assert main(["served", "set", "公安局", "１２００", "--month", "2026-11",
+                 "--data", str(data)]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "“公安局”按 平顶山市公安局（gonganju）计" in out
+    assert SqliteResultsStore.in_folder(data).served("2026-11") == {"sifaju": 0, "gonganju": 1200}
+    assert main(["results", "--month", "2026-11", "--format", "json", "--data", str(data)]) == 0
+    sifaju = json.loads(capsys.readouterr().out)["departments"][0]
+    # 0 served subjects: set (not "not reported"), and no coverage to divide by.
+    assert (sifaju["served"], sifaju["coverage"], sifaju["below_target"]) == (0, None, None)
+
+
+def test_served_import_of_an_xlsx_as_a_clerk_makes_it(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年11月各单位管理和服务对象总数统计表"])
+    sheet.append(["填报单位：平顶山市法治政府建设领导小组办公室", None, None, None])
+    sheet.append(["序号", "单位名称", "统计月份", "管理和服务对象总数（人）"])
+    sheet.append([1, "司法局", "2026年11月", 30])
+    sheet.append([2, "市公安局", "2026-11", "1,200"])
+    sheet.append([3, "市场监管局", "２０２６-１１", 0])
+    sheet.append([4, "平顶山市信访局", None, 12])
+    sheet.append([None, "合计", None, 1242])
+    path = tmp_path / "served.xlsx"
+    book.save(path)
+    assert main(["served", "import", str(path), "--month", "2026-11", "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert f"{path}:4: “司法局”按 平顶山市司法局（sifaju）计" in out
+    assert f"{path}:6: “市场监管局”按 平顶山市市场监督管理局（shichangjianguanju）计" in out
+    assert SqliteResultsStore.in_folder(data).served("2026-11") == {
+        "sifaju": 30,
+        "gonganju": 1200,
+        "shichangjianguanju": 0,
+        "xinfangju": 12,
+    }
+
+
+def test_served_import_names_an_ambiguous_department(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "served.csv"
+    file.write_text("单位名称,服务对象总数\n管理局,3\n", encoding="utf-8")
+    assert main(["served", "import", str(file), "--month", "2026-11", "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"{file}:2: “管理局”可能是：平顶山市市场监督管理局、平顶山市城市管理局、平顶山市应急管理局"
+        in err
+    )
+    assert SqliteResultsStore.in_folder(data).served("2026-11") == {}
+
+
 def test_served_import_without_a_usable_header(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     file = tmp_path / "served.csv"
     file.write_text("name,number\nsifaju,3\n", encoding="utf-8")
     assert main(["served", "import", str(file), "--data", str(data)]) == 2
-    assert f"{file}:1: the header row lacks a column" in capsys.readouterr().err
+    assert f"{file}:1: 前 10 行中没有找到表头" in capsys.readouterr().err
 
 
 def test_results_table_csv_and_xlsx(
@@ -141,6 +201,27 @@ def test_results_table_csv_and_xlsx(
     assert main(["results", "--month", "2026-11", "--format", "xlsx", "--out", str(out),
                  "--data", str(data)]) == 0  # fmt: skip
     assert load_workbook(out).sheetnames[0] == "全市汇总"
+
+
+def test_department_really_filters_every_format(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sifaju.xlsx"
+    assert main(["results", "--month", "2026-11", "--format", "xlsx", "--department", "司法局",
+                 "--out", str(out), "--data", str(data)]) == 0  # fmt: skip
+    book = load_workbook(out)
+    assert book.sheetnames == ["全市汇总", "平顶山市司法局"]
+    ids = [row[0] for row in book["全市汇总"].iter_rows(values_only=True)]
+    assert "sifaju" in ids
+    assert not {"gonganju", "xinfangju", "yexian"} & set(ids)
+    assert main(["results", "--month", "2026-11", "--format", "json", "--department", "sifaju",
+                 "--data", str(data)]) == 0  # fmt: skip
+    document = json.loads(capsys.readouterr().out)
+    assert [d["department"] for d in document["departments"]] == ["sifaju"]
+    for ranking in document["rankings"].values():
+        assert [r["department"] for r in ranking] == ["sifaju"]
+    assert set(document["city"]["departments_without_served"]) <= {"sifaju"}
+    assert document["city"]["responses"] > document["departments"][0]["responses"]  # the city's
 
 
 def test_report_writes_the_html_and_data_files(data: Path, tmp_path: Path) -> None:
@@ -199,3 +280,20 @@ def test_aws_without_table_names_is_a_clear_exit_2(
     assert main([*arguments, "--aws"]) == 2
     error = capsys.readouterr().err
     assert error.startswith(f"manyi {command}: --aws needs ")
+
+
+def test_an_import_of_more_than_100_rows_in_aws_is_stored_whole(
+    fake_aws: FakeAws, tmp_path: Path, questionnaire: Questionnaire
+) -> None:
+    months = ("2026-09", "2026-10", "2026-11")
+    rows = [
+        f"{d.name},{m},{i + 1}" for m in months for i, d in enumerate(questionnaire.departments)
+    ]
+    assert len(rows) > 100  # more than one DynamoDB transaction of single items could hold
+    file = tmp_path / "served.csv"
+    file.write_text("单位名称,月份,服务对象总数\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    aws = ["--aws", "--results-table", fake_aws.names.results_table, "--region", REGION]
+    assert main(["served", "import", str(file), *aws]) == 0
+    store = fake_aws.backend().results
+    for month in months:
+        assert len(store.served(month)) == len(questionnaire.departments)

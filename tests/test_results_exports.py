@@ -17,17 +17,11 @@ from openpyxl import load_workbook
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.figures import city_summary
 from manyi.model import Questionnaire
-from manyi.results.exports import (
-    FORMULA_PREFIXES,
-    month_json,
-    options_csv,
-    safe_cell,
-    sheet_name,
-    summary_columns,
-    summary_csv,
-    to_xlsx,
-)
-from manyi.results.month import MonthView, month_view
+from manyi.reports.csv_export import options_csv, summary_csv
+from manyi.reports.json_export import month_json
+from manyi.reports.tables import FORMULA_PREFIXES, safe_cell, summary_columns
+from manyi.reports.view import MonthView, month_view
+from manyi.reports.workbook import sheet_name, to_xlsx
 from tests.results_data import counted_store as _counted_store
 from tests.results_data import made_up_submissions
 
@@ -189,3 +183,35 @@ def test_a_closed_month_shows_late_arrivals_apart(questionnaire: Questionnaire) 
         ]
         == d.responses
     )
+
+
+def _labelled_view(questionnaire: Questionnaire) -> MonthView:
+    counts = Counts(
+        responses=7,
+        channels={"leaflet": 4, "meeting": 3},
+        versions={questionnaire.version: 5, "0123456789ab": 2},
+        answered={"respondent": 7, "q4": 7, "q1": 7},
+        options={
+            "respondent": {"person": 5, "private": 2},
+            "q4": {"yes": 6, "no": 1},
+            "q1": {"not_handled": 1, "none": 6},
+        },
+    )
+    result = MonthlyResult("sifaju", "2026-11", counts)
+    return MonthView("2026-11", None, city_summary(questionnaire, "2026-11", [result], {}))
+
+
+def test_people_read_labels_not_codes(questionnaire: Questionnaire, tmp_path: Path) -> None:
+    view = _labelled_view(questionnaire)
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(to_xlsx(questionnaire, view))
+    cells = {c for row in load_workbook(path)["平顶山市司法局"].iter_rows(values_only=True)
+             for c in row if isinstance(c, str)}  # fmt: skip
+    assert {"宣传彩页二维码", "座谈会", "个人", "民营企业"} <= cells
+    assert f"现行版本（{questionnaire.version}）" in cells
+    assert "此前版本（0123456789ab）" in cells
+    assert not {"leaflet", "meeting", "person", "private", questionnaire.version} & cells
+    columns = summary_columns(questionnaire)
+    assert "第4题问题率(%)：答“没有”" in columns  # the answer counted, not "没有" alone
+    assert "第1题问题率(%)：应当办理而不办理" in columns
+    assert "第4题问题率(%)：没有" not in columns

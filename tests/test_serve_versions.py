@@ -11,8 +11,9 @@ from typing import Any
 
 from manyi.deploy.catalogue import ship_versions
 from manyi.model import Questionnaire, normalized_with_version
-from manyi.versions import beijing_today, publish
+from manyi.versions import publish
 from tests.cli import run_manyi as manyi
+from tests.memory_submissions import OFFICE
 from tests.serving import Served, make_site, serving
 from tests.site_fixture import MINI_YAML, mini_questionnaire
 
@@ -89,7 +90,7 @@ def test_build_package_serve_starts_with_the_packaged_history(tmp_path: Path) ->
     source, dist, data = built_mini_site(tmp_path)
     version = mini_questionnaire().version
     # What `manyi package` leaves in dist/ (besides the zip): the history beside the versions.
-    ship_versions(dist, version, beijing_today(datetime.now(UTC)) - timedelta(days=2))
+    ship_versions(dist, version, OFFICE.today(datetime.now(UTC)) - timedelta(days=2))
     packaged = json.loads((dist / "api/questionnaire/versions.json").read_text(encoding="utf-8"))
     with serving(data, dist, "--questionnaire", str(source)) as served:
         assert health_version(served) == version
@@ -111,7 +112,7 @@ def test_a_restart_never_reorders_or_redates_the_history(tmp_path: Path) -> None
         json.dumps(old.to_dict(), ensure_ascii=False), encoding="utf-8"
     )
     data = tmp_path / "data"
-    today = beijing_today(datetime.now(UTC))
+    today = OFFICE.today(datetime.now(UTC))
     # The old wording was superseded 60 days ago: long past its grace period.
     publish(data / "questionnaires", old, today - timedelta(days=100))
     publish(data / "questionnaires", current, today - timedelta(days=60))

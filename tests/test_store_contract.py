@@ -147,3 +147,21 @@ def test_a_closed_sqlite_store_refuses_a_put_as_unavailable_and_stores_nothing(
     assert reopened.get("sub-0001") is None
     assert reopened.put(submission()) == (submission(), True)
     reopened.close()
+
+
+def test_the_departments_of_a_month_where_the_store_can_tell_them(
+    store: SubmissionStore,
+) -> None:
+    for i, (department, month) in enumerate(
+        [("sifaju", "2026-11"), ("yexian", "2026-11"), ("yexian", "2026-10"), ("a-b_c", "2026-11")]
+    ):
+        for j in range(3):
+            received = f"2026-11-0{j + 1}T00:00:00.000000Z"
+            store.put(submission(f"sub-{i}-{j}", department, received, month))
+    found = store.departments("2026-11")
+    if isinstance(store, DynamoDBSubmissionStore):
+        assert found is None  # only a scan could tell
+    else:
+        assert found == {"sifaju", "yexian", "a-b_c"}
+        assert store.departments("2026-10") == {"yexian"}
+        assert store.departments("2026-09") == set()

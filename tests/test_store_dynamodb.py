@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from manyi.store.base import StoreUnavailable
+from manyi.store.base import StoreMisconfigured, StoreUnavailable
 from manyi.store.dynamodb import DynamoDBSubmissionStore
 from tests.aws import REGION, create_submissions_table
 from tests.test_store_contract import submission
@@ -56,13 +56,13 @@ def test_throttling_is_store_unavailable_with_nothing_written(
     assert store.get(stored.submission_id) == submission()
 
 
-def test_a_missing_table_is_store_unavailable(client: Any) -> None:
+def test_a_missing_table_is_a_misconfiguration_not_busy(client: Any) -> None:
     store = DynamoDBSubmissionStore("no-such-table", client=client)
-    with pytest.raises(StoreUnavailable):
+    with pytest.raises(StoreMisconfigured, match="'no-such-table' does not exist"):
         store.put(submission())
-    with pytest.raises(StoreUnavailable):
+    with pytest.raises(StoreMisconfigured):
         store.get("sub-0001")
-    with pytest.raises(StoreUnavailable):
+    with pytest.raises(StoreMisconfigured):
         list(store.department_month("sifaju", "2026-11"))
 
 

@@ -43,10 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from manyi.cli.common import EXIT_PROBLEMS, CommandError
     from manyi.storage import DataFolderError
+    from manyi.store.base import StoreMisconfigured, StoreUnavailable
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (CommandError, DataFolderError) as error:
+    except (CommandError, DataFolderError, StoreMisconfigured, StoreUnavailable) as error:
+        # A store's error says what to check (a missing table, denied access): once, no trace.
         print(f"manyi {args.command}: {error}", file=sys.stderr)
         return EXIT_PROBLEMS

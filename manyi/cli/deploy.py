@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None]) -> int:
+    from manyi.calendar import OfficeCalendar
     from manyi.deploy.artifact import build_artifact, dependencies_folder
     from manyi.deploy.catalogue import restore_versions
     from manyi.deploy.partition import for_partition
@@ -127,7 +128,6 @@ def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None
         upload_artifact,
     )
     from manyi.deploy.template import load_template
-    from manyi.versions import beijing_today
 
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:
@@ -144,7 +144,7 @@ def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None
         Path(args.cache) / "lambda.zip",
         dist=dist,
         current_version=questionnaire.version,
-        today=beijing_today(datetime.now(UTC)),
+        today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
         dependencies=dependencies_folder(Path(args.cache)),
     )
     log(artifact.summary())

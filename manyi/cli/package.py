@@ -36,8 +36,8 @@ def register(subcommands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from manyi.calendar import OfficeCalendar
     from manyi.deploy.artifact import ArtifactError, build_artifact, dependencies_folder
-    from manyi.versions import beijing_today
 
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             Path(args.out),
             dist=Path(args.dist),
             current_version=questionnaire.version,
-            today=beijing_today(datetime.now(UTC)),
+            today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
             dependencies=dependencies_folder(Path(args.cache)),
         )
     except ArtifactError as error:

@@ -28,8 +28,9 @@ def register(subcommands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from manyi.results.month import TREND_MONTHS, month_view
-    from manyi.results.outputs import OutputFolder, month_files
+    from manyi.reports.files import month_files
+    from manyi.reports.view import TREND_MONTHS, month_view
+    from manyi.results.outputs import OutputFolder
 
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:

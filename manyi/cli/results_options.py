@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from manyi.calendar import parse_month
 from manyi.cli.common import CommandError
 from manyi.results.backends import (
     DEFAULT_DATA,
@@ -16,7 +17,6 @@ from manyi.results.backends import (
     local_backend,
     local_results,
 )
-from manyi.results.served_file import parse_month
 from manyi.results.state import ResultsStore
 
 

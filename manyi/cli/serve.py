@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from manyi.calendar import OfficeCalendar
 from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.model import Questionnaire
 from manyi.versions import (
     SITE_FOLDER,
     Catalogue,
     VersionsError,
-    beijing_today,
     publish,
     version_files,
 )
@@ -117,6 +119,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site_calendar(folder: Path) -> OfficeCalendar:
+    """The office's calendar as the site's newest version sets it (its `reporting`)."""
+    newest = max(version_files(folder).values(), key=lambda path: path.stat().st_mtime)
+    try:
+        reporting = Questionnaire.from_dict(json.loads(newest.read_text("utf-8"))).reporting
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise VersionsError(f"{newest}: not a questionnaire version ({error})") from error
+    return OfficeCalendar.of(reporting)
+
+
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
@@ -124,16 +136,16 @@ def _url_host(host: str) -> str:
 def open_catalogue(folder: Path, site: Path, questionnaire: str) -> Catalogue | None:
     """The versions this collector accepts, kept in `folder`: it gains the site's versions it
     lacks now and whenever a build adds one; without a built site, questionnaire.yaml's."""
-    today = beijing_today(datetime.now(UTC))
+    now = datetime.now(UTC)
     site_versions = site / SITE_FOLDER
     if version_files(site_versions):
         catalogue = Catalogue.open(folder, site=site_versions)
-        catalogue.follow_site(today)
+        catalogue.follow_site(_site_calendar(site_versions).today(now))
     else:
         loaded = load_or_report(questionnaire)
         if loaded is None:
             return None
-        publish(folder, loaded, today)
+        publish(folder, loaded, OfficeCalendar.of(loaded.reporting).today(now))
         catalogue = Catalogue.open(folder)
     catalogue.current  # noqa: B018 - read now, so a broken file stops the start, not a page
     return catalogue

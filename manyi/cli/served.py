@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
     add_backend_options,
     close_store,
@@ -23,17 +23,19 @@ def register(subcommands: Any) -> None:
     actions = parser.add_subparsers(dest="served_action", required=True, metavar="ACTION")
 
     set_ = actions.add_parser("set", help="set one department's count for a month")
-    set_.add_argument("department", help="department ID or full name")
-    set_.add_argument("count", help="a whole number ≥ 1")
+    set_.add_argument("department", help="department ID, full name or short name (公安局)")
+    set_.add_argument("count", help="a whole number ≥ 0 (0: no cases that month)")
     set_.add_argument("--month", type=month_type, required=True, metavar="YYYY-MM")
 
     import_ = actions.add_parser(
         "import",
         help="set many from a CSV or XLSX file (columns: 部门, 月份, 服务对象总数)",
         description=(
-            "A header row names the columns: department (部门 / 部门编号 / 部门名称: an ID or a "
-            "full name), month (月份, YYYY-MM; optional with --month) and count (服务对象总数). "
-            "Every bad row is reported as file:row: reason, and then nothing is stored."
+            "A header row (title rows above it are skipped) names the columns: department "
+            "(部门 / 单位名称 / 部门编号: an ID, a full name or a short name such as 公安局), "
+            "month (月份, 2026-11 or 2026年11月; optional with --month) and count (服务对象总数, "
+            "0 or more). Every bad row is reported as file:row: reason, and then nothing is "
+            "stored; a 合计 row is skipped."
         ),
     )
     import_.add_argument("file", help=".csv (UTF-8) or .xlsx")
@@ -49,33 +51,32 @@ def register(subcommands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from manyi.department_names import find_department
+    from manyi.reports.tables import UNLISTED
     from manyi.results.served_file import parse_count, read_served_file
+    from manyi.results.state import ServedTooLarge
 
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:
         return EXIT_PROBLEMS
     counts: dict[tuple[str, str], int] = {}
     if args.served_action == "set":
-        department = questionnaire.department(args.department) or next(
-            (d for d in questionnaire.departments if d.name == args.department), None
-        )
-        if department is None:
-            print(f"manyi served: no department {args.department!r}", file=sys.stderr)
-            return EXIT_PROBLEMS
         try:
-            counts[(args.month, department.id)] = parse_count(args.count)
+            found = find_department(questionnaire, args.department)
+            counts[(args.month, found.department.id)] = parse_count(args.count)
         except ValueError as error:
-            print(f"manyi served: {error}", file=sys.stderr)
-            return EXIT_PROBLEMS
+            raise CommandError(str(error)) from None
+        if not found.exact:
+            print(f"“{args.department}”按 {found.department.name}（{found.department.id}）计")
     elif args.served_action == "import":
         read = read_served_file(Path(args.file), questionnaire, args.month)
         for problem in read.problems:
             print(problem, file=sys.stderr)
         if read.problems:
-            print(
-                f"{args.file}: {len(read.problems)} problem(s); nothing was stored", file=sys.stderr
-            )
+            print(f"{args.file}: {len(read.problems)} 处问题，未保存任何数据", file=sys.stderr)
             return EXIT_PROBLEMS
+        for line, given, department in read.by_short_name:
+            print(f"{args.file}:{line}: “{given}”按 {department.name}（{department.id}）计")
         counts = read.counts
     store = open_results(args)
     try:
@@ -83,17 +84,21 @@ def run(args: argparse.Namespace) -> int:
             served = store.served(args.month)
             for d in questionnaire.departments:
                 print(f"{d.id}\t{d.name}\t{served.get(d.id, '—')}")
+            for department_id in sorted(set(served) - {d.id for d in questionnaire.departments}):
+                print(f"{department_id}\t{UNLISTED}\t{served[department_id]}")
             return 0
-        store.set_served(counts)
+        try:
+            store.set_served(counts)
+        except ServedTooLarge as error:
+            raise CommandError(str(error)) from None
         closed = sorted({m for m, _ in counts if store.month_close(m) is not None})
     finally:
         close_store(store)
     for month in closed:
         print(
-            f"note: {month} is closed; its frozen report keeps the served counts of its close",
-            file=sys.stderr,
+            f"注意：{month} 已关账，已发布的报告仍按关账时的服务对象数计算测评率", file=sys.stderr
         )
     for (month, department_id), count in sorted(counts.items()):
         print(f"{month} {department_id}: {count}")
-    print(f"set {len(counts)} served count(s)")
+    print(f"已保存 {len(counts)} 个服务对象总数")
     return 0

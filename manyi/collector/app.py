@@ -3,7 +3,9 @@ responses: JSON for the page's script and API clients, 303 or an HTML page for a
 
 Every failure is a 4xx or a 503 with the same JSON shape; nothing unexpected leaves as a 500 or
 a stack trace: the catch-all handler logs the exception (with the request's correlation ID,
-which the Logger carries) and answers 503, so the page's script retries with the same ID.
+which the Logger carries) and answers 503, so the page's script retries with the same ID. The
+one 500 is a store that an operator must fix (a missing table, denied access): it is logged as
+an error saying what to check, and the page's script keeps retrying until it is fixed.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
-from manyi.store.base import StoreUnavailable
-from manyi.versions import NoQuestionnaire, beijing_today
+from manyi.store.base import StoreMisconfigured, StoreUnavailable
+from manyi.versions import NoQuestionnaire
 
 Clock = Callable[[], datetime]
 Event = dict[str, Any]
@@ -86,13 +88,13 @@ def build_resolver(
 
     @app.route("/api/health", method=["GET", "HEAD"])
     def health() -> Response[str]:
-        intake.catalogue.follow_site(beijing_today(clock()))
+        intake.catalogue.follow_site(intake.calendar().today(clock()))
         body = {"status": "ok", "version": intake.catalogue.current.version}
         return _json(200, body)
 
     @app.route("/api/openapi.json", method=["GET", "HEAD"])
     def openapi() -> Response[str]:
-        today = beijing_today(clock())
+        today = intake.calendar().today(clock())
         intake.catalogue.follow_site(today)
         current = intake.catalogue.current
         versions = intake.catalogue.versions(today)
@@ -119,6 +121,13 @@ def build_resolver(
         count("StoreUnavailable")
         return _unavailable(error.retry_after, _from_form(app))
 
+    def store_misconfigured(error: StoreMisconfigured) -> Response[str]:
+        # Not "busy, retry in 30 s": nothing will change until an operator acts, so this is
+        # an error (and the 5xx alarm rightly calls someone), with what to fix in the log.
+        logger.error("store misconfigured", extra={"reason": str(error)})
+        count("StoreMisconfigured")
+        return respond(failure(500, "server_error", _from_form(app)), api_url)
+
     def no_questionnaire(error: NoQuestionnaire) -> Response[str]:
         logger.error("no questionnaire published", extra={"reason": str(error)})
         return _unavailable(60, _from_form(app))
@@ -131,6 +140,7 @@ def build_resolver(
     # Registered by call, not as decorators: Powertools' decorator is untyped.
     app.exception_handler(NotFoundError)(not_found)
     app.exception_handler(StoreUnavailable)(store_unavailable)
+    app.exception_handler(StoreMisconfigured)(store_misconfigured)
     app.exception_handler(NoQuestionnaire)(no_questionnaire)
     app.exception_handler(Exception)(unexpected)
     return app

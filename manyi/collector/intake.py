@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from manyi.answers import check_answers
+from manyi.calendar import OfficeCalendar
 from manyi.collector.ratelimit import RateLimiter
 from manyi.collector.shape import check_shape
 from manyi.messages import submission_field_message, submission_message
@@ -27,12 +28,11 @@ from manyi.submission import (
     MalformedSubmission,
     StoredSubmission,
     SubmissionRequest,
-    beijing_month,
     parse_form,
     parse_json,
     utc_timestamp,
 )
-from manyi.versions import Catalogue, beijing_today, looks_like_version
+from manyi.versions import Catalogue, looks_like_version
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -77,8 +77,9 @@ class Intake:
             return failure(413, "too_large", from_form)
         if media not in (JSON, FORM):
             return failure(415, "unsupported_media_type", from_form)
+        calendar = self.calendar()
         if self.limiter is not None:
-            wait = self.limiter.take(address, beijing_today(now).isoformat(), now.timestamp())
+            wait = self.limiter.take(address, calendar.today(now).isoformat(), now.timestamp())
             if wait:
                 return failure(429, "rate_limited", from_form, retry_after=wait, seconds=wait)
         try:
@@ -86,13 +87,19 @@ class Intake:
         except MalformedSubmission as error:
             return failure(400, "malformed", from_form, detail=str(error))
         if request.honeypot:
-            return _dropped(request, now)
-        return self._checked_and_stored(request, now)
+            return _dropped(request, calendar.month(now), now)
+        return self._checked_and_stored(request, calendar, now)
 
-    def _checked_and_stored(self, request: SubmissionRequest, now: datetime) -> Outcome:
+    def calendar(self) -> OfficeCalendar:
+        """The office's calendar, as the current questionnaire's `reporting` sets it."""
+        return OfficeCalendar.of(self.catalogue.current.reporting)
+
+    def _checked_and_stored(
+        self, request: SubmissionRequest, calendar: OfficeCalendar, now: datetime
+    ) -> Outcome:
         form = request.from_form
         version_ok = looks_like_version(request.version)
-        today = beijing_today(now)
+        today = calendar.today(now)
         questionnaire = self.catalogue.accepted(request.version, today)
         if questionnaire is None:
             if not version_ok:
@@ -122,7 +129,7 @@ class Intake:
         submission = StoredSubmission(
             submission_id=request.submission_id or new_submission_id(),
             department=department.id,
-            month=beijing_month(now),
+            month=calendar.month(now),
             received_at=utc_timestamp(now),
             version=questionnaire.version,
             channel=request.channel,
@@ -186,12 +193,12 @@ def invalid(
     return Outcome(422, "invalid_answers", body, from_form, department, None, errors, context)
 
 
-def _dropped(request: SubmissionRequest, now: datetime) -> Outcome:
+def _dropped(request: SubmissionRequest, month: str, now: datetime) -> Outcome:
     """A bot filled the honeypot: answer as if stored, so it learns nothing, and keep nothing."""
     submission_id = request.submission_id or new_submission_id()
     body = {
         "submission_id": submission_id,
-        "month": beijing_month(now),
+        "month": month,
         "received_at": utc_timestamp(now),
     }
     return Outcome(201, "dropped", body, request.from_form, department=request.department)

@@ -76,6 +76,11 @@ def openapi_document(current: Questionnaire, versions: Sequence[str]) -> Schema:
                         "415": reply("Neither JSON nor a form", error),
                         "422": reply("Answers or fields break the rules", error),
                         "429": reply("Too many submissions from one address", error, retry_after),
+                        "500": reply(
+                            "Storage misconfigured (an operator must act): nothing stored, "
+                            "send again later",
+                            error,
+                        ),
                         "503": reply(
                             "Storage busy: nothing stored, send again", error, retry_after
                         ),

@@ -1,5 +1,6 @@
-"""The office's results: the aggregator's state and runs, exports, the report and its pages.
+"""The aggregator: its runs and state, the office's served counts and closes, where outputs go.
 
 The maths is in `manyi.aggregate` and `manyi.figures` (pure); this package is its edge: stores
-(SQLite, DynamoDB), outputs (a folder, S3), renderings (JSON, CSV, XLSX, HTML) and the web view.
+(SQLite, DynamoDB), runs (by hand or on a schedule), outputs (a folder, S3) and the web view.
+What a month's files look like is `manyi.reports`'s business.
 """

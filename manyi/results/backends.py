@@ -14,6 +14,7 @@ from typing import Any
 
 from manyi.results.outputs import OutputFolder, Outputs, S3Outputs
 from manyi.results.state import ResultsStore, SubmissionSource
+from manyi.store.base import StoreMisconfigured
 
 DEFAULT_DATA = Path("data")
 # The file `manyi serve` keeps its submissions in (issue 4's SQLite store).
@@ -40,13 +41,22 @@ def local_results(data: Path) -> ResultsStore:
     return SqliteResultsStore.in_folder(data)
 
 
+def aws_client(service: str, region: str | None) -> Any:
+    """A boto3 client; no region or credentials is StoreMisconfigured, said once, in words."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return boto3.client(service, region_name=region)
+    except BotoCoreError as error:
+        raise StoreMisconfigured(f"AWS: {error} (--region or $AWS_REGION)") from error
+
+
 def aws_results(names: AwsNames, dynamodb: Any = None) -> ResultsStore:
     from manyi.results.dynamodb_store import DynamoDBResultsStore
 
     if dynamodb is None:
-        import boto3
-
-        dynamodb = boto3.client("dynamodb", region_name=names.region)
+        dynamodb = aws_client("dynamodb", names.region)
     return DynamoDBResultsStore(names.results_table, dynamodb)
 
 
@@ -81,17 +91,15 @@ class AwsNames:
 
 
 def aws_backend(names: AwsNames, dynamodb: Any = None, s3: Any = None) -> Backend:
-    import boto3
-
     from manyi.results.dynamodb_store import DynamoDBResultsStore
     from manyi.store.dynamodb import DynamoDBSubmissionStore
 
     if names.submissions_table is None:
         raise ValueError("the submissions table is not named")
     if dynamodb is None:
-        dynamodb = boto3.client("dynamodb", region_name=names.region)
+        dynamodb = aws_client("dynamodb", names.region)
     if s3 is None and names.reports_bucket:
-        s3 = boto3.client("s3", region_name=names.region)
+        s3 = aws_client("s3", names.region)
     outputs = S3Outputs(names.reports_bucket, s3) if names.reports_bucket else None
     return Backend(
         submissions=DynamoDBSubmissionStore(names.submissions_table, dynamodb),

@@ -8,21 +8,15 @@ arrivals, kept apart) and never touch the report again.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from manyi.model import Questionnaire
-from manyi.results.exports import month_json, options_csv, summary_csv, to_xlsx
-from manyi.results.month import TREND_MONTHS, MonthView, month_view
-from manyi.results.report import render_report
+from manyi.reports.files import JSON_TYPE, json_bytes, month_files
+from manyi.reports.view import TREND_MONTHS, month_view
 from manyi.results.state import ResultsStore
 
 PREFIX = "reports"
-CSV_TYPE = "text/csv; charset=utf-8"
-HTML_TYPE = "text/html; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Outputs(Protocol):
@@ -52,38 +46,20 @@ class S3Outputs:
         self.client = client
 
     def write(self, key: str, data: bytes, content_type: str) -> None:
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=data,
-            ContentType=content_type,
-            ServerSideEncryption="AES256",
-        )
+        from botocore.exceptions import BotoCoreError, ClientError
 
+        from manyi.store.aws_errors import store_error
 
-def _json_bytes(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-
-
-Renderer = Callable[[Questionnaire, MonthView], bytes]
-# A month's files: name → (how to make it, content type).
-FILES: dict[str, tuple[Renderer, str]] = {
-    "results.json": (lambda q, view: _json_bytes(month_json(view)), "application/json"),
-    "summary.csv": (lambda q, view: summary_csv(q, view).encode("utf-8"), CSV_TYPE),
-    "options.csv": (lambda q, view: options_csv(view).encode("utf-8"), CSV_TYPE),
-    "results.xlsx": (to_xlsx, XLSX_TYPE),
-    "report.html": (lambda q, view: render_report(q, view).encode("utf-8"), HTML_TYPE),
-}
-
-
-def month_file(questionnaire: Questionnaire, view: MonthView, name: str) -> tuple[bytes, str]:
-    render, content_type = FILES[name]
-    return render(questionnaire, view), content_type
-
-
-def month_files(questionnaire: Questionnaire, view: MonthView) -> dict[str, tuple[bytes, str]]:
-    """File name → (content, content type) of a month's results and report."""
-    return {name: month_file(questionnaire, view, name) for name in FILES}
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+                ServerSideEncryption="AES256",
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise store_error(error, f"S3 bucket {self.bucket!r}") from error
 
 
 def publish_month(
@@ -104,7 +80,7 @@ def publish_month(
                 if d.late.responses
             ],
         }
-        outputs.write(f"{base}/late.json", _json_bytes(late), "application/json")
+        outputs.write(f"{base}/late.json", json_bytes(late), JSON_TYPE)
         return [f"{base}/late.json"]
     files = month_files(questionnaire, view)
     for name, (data, content_type) in files.items():

@@ -26,15 +26,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from manyi.aggregate import MonthlyResult, Tally
+from manyi.calendar import OfficeCalendar, previous_month
 from manyi.model import Questionnaire
 from manyi.results.state import (
+    CloseEvent,
     DepartmentMonthState,
     MonthClose,
     ResultsStore,
     StateConflict,
     SubmissionSource,
 )
-from manyi.submission import beijing_month, utc_timestamp
+from manyi.submission import utc_timestamp
 
 DEFAULT_LAG = timedelta(minutes=2)
 # Attempts at one department-month when other runs keep writing it first.
@@ -48,20 +50,17 @@ def sort_key_bound(moment: datetime) -> str:
     return f"R#{utc_timestamp(moment)}"
 
 
-def previous_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7])
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+def default_months(
+    calendar: OfficeCalendar, now: datetime, lag: timedelta = DEFAULT_LAG
+) -> list[str]:
+    """The months that can still receive responses: the office's month and the one before.
 
-
-def default_months(now: datetime, lag: timedelta = DEFAULT_LAG) -> list[str]:
-    """The months that can still receive responses: this Beijing month and the one before.
-
-    A month receives responses only while it lasts (a response's month is the Beijing month it
-    was received in); the one before is included so that its last hours are read after it
+    A month receives responses only while it lasts (a response's month is the office's month
+    it was received in); the one before is included so that its last hours are read after it
     ends. Older months are only read when asked for by name.
     """
-    current = beijing_month(now)
-    return sorted({previous_month(current), beijing_month(now - lag), current})
+    current = calendar.month(now)
+    return sorted({previous_month(current), calendar.month(now - lag), current})
 
 
 @dataclass
@@ -70,6 +69,8 @@ class RunReport:
     read: int = 0
     written: int = 0
     closed: list[str] = field(default_factory=list)
+    # Departments counted that questionnaire.yaml no longer lists (shown by their ID).
+    unlisted: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -95,39 +96,66 @@ class Aggregator:
         self.store = store
         self.lag = lag
         self.progress = progress
+        self.calendar = OfficeCalendar.of(questionnaire.reporting)
 
     @property
     def department_ids(self) -> list[str]:
+        """The departments questionnaire.yaml lists."""
         return [d.id for d in self.questionnaire.departments]
+
+    def departments(self, month: str) -> list[str]:
+        """Every department to count in `month`: those listed, then any that is not listed any
+        more but was counted before or has responses, so that removing a department from the
+        file never drops its data."""
+        listed = self.department_ids
+        others = self.store.known_departments() | {
+            s.department for s in self.store.month_states(month)
+        }
+        others |= self.submissions.departments(month) or set()
+        return listed + sorted(others - set(listed))
 
     def run(
         self,
         now: datetime,
         months: Sequence[str] | None = None,
         close: Iterable[str] = (),
+        *,
+        by: str = "",
+        reason: str = "",
     ) -> RunReport:
-        """Count what is new up to `now − lag` in `months`; close the months in `close` first."""
-        months = tuple(months) if months else tuple(default_months(now, self.lag))
+        """Count what is new up to `now − lag` in `months`; close the months in `close` first
+        (recording `by` and `reason`). Whether a close is due is the caller's to judge."""
+        months = tuple(months) if months else tuple(default_months(self.calendar, now, self.lag))
         report = RunReport(months)
         horizon = sort_key_bound(now - self.lag)
-        closes: dict[str, MonthClose | None] = {}
         for month in months:
-            closes[month] = self.store.month_close(month)
-            if closes[month] is None and month in set(close):
-                closes[month] = self._close(month, now, horizon)
+            if month in set(close) and self.store.month_close(month) is None:
+                event = CloseEvent(
+                    month,
+                    "close",
+                    utc_timestamp(now),
+                    by,
+                    reason,
+                    early=self.calendar.early_close(month, now) is not None,
+                )
+                self._close(month, now, horizon, event)
                 report.closed.append(month)
-        steps = [(m, d) for m in months for d in self.department_ids]
+        if not set(self.department_ids) <= self.store.known_departments():
+            self.store.add_known_departments(self.department_ids)
+        steps = [(m, d) for m in months for d in self.departments(m)]
+        listed = set(self.department_ids)
+        report.unlisted = sorted({d for _, d in steps if d not in listed})
         for done, (month, department) in enumerate(steps):
             if self.progress:
                 self.progress(done, len(steps), f"{month} {department}")
-            read, written = self.update(department, month, horizon, closes[month])
+            read, written = self.update(department, month, horizon)
             report.read += read
             report.written += written
         if self.progress:
             self.progress(len(steps), len(steps), "done")
         return report
 
-    def _close(self, month: str, now: datetime, horizon: str) -> MonthClose:
+    def _close(self, month: str, now: datetime, horizon: str, event: CloseEvent) -> MonthClose:
         watermarks = [s.watermark for s in self.store.month_states(month)]
         close = MonthClose(
             month=month,
@@ -135,16 +163,47 @@ class Aggregator:
             closed_at=utc_timestamp(now),
             served=self.store.served(month),
         )
-        return self.store.add_month_close(close)
+        return self.store.add_month_close(close, event)
 
-    def update(
-        self, department: str, month: str, horizon: str, close: MonthClose | None
-    ) -> tuple[int, int]:
+    def reopen(self, month: str, now: datetime, *, by: str, reason: str) -> bool:
+        """Un-freeze a closed month: its late arrivals join the report again. False when the
+        month was not closed.
+
+        The close goes first, then each department-month merges its late part back in one
+        conditional write. A run that read the close before it went writes either before that
+        merge (and is merged) or after it (and conflicts, then reads again: see `update`).
+        """
+        event = CloseEvent(month, "reopen", utc_timestamp(now), by, reason)
+        if self.store.reopen_month(event) is None:
+            return False
+        for state in self.store.month_states(month):
+            self._merge_late(state.department, month)
+        return True
+
+    def _merge_late(self, department: str, month: str) -> None:
+        for _ in range(MAX_ATTEMPTS):
+            state = self.store.state(department, month)
+            result = state.result
+            if not result.late.responses:
+                return
+            merged = MonthlyResult(department, month, result.counts + result.late)
+            try:
+                self.store.put_state(
+                    DepartmentMonthState(merged, state.version + 1, state.watermark), state.version
+                )
+            except StateConflict:
+                continue
+            return
+        raise StateConflict(f"{department} {month}: other runs kept writing it first")
+
+    def update(self, department: str, month: str, horizon: str) -> tuple[int, int]:
         """(submissions read, records written) for one department-month, in one atomic step."""
         for _ in range(MAX_ATTEMPTS):
             state = self.store.state(department, month)
             if horizon <= state.watermark:
                 return 0, 0
+            # Read after the state, so that a reopen cannot slip in between (see `reopen`).
+            close = self.store.month_close(month)
             increment, read = self._count(
                 department, month, state.watermark, horizon, close.horizon if close else None
             )
@@ -179,7 +238,7 @@ class Aggregator:
         """Count every department-month of `month` again from scratch; list what differs."""
         close = self.store.month_close(month)
         disagreements = []
-        ids = self.department_ids
+        ids = self.departments(month)
         for done, department in enumerate(ids):
             if self.progress:
                 self.progress(done, len(ids), f"verify {month} {department}")

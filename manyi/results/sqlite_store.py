@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from manyi.aggregate import MonthlyResult
-from manyi.results.state import DepartmentMonthState, MonthClose, StateConflict
+from manyi.results.state import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
 from manyi.storage.sqlite_schema import Schema, migrate
 
 FILE_NAME = "results.sqlite3"
@@ -42,7 +42,24 @@ CREATE TABLE IF NOT EXISTS served (
     PRIMARY KEY (month, department)
 );
 """
-SCHEMA = Schema("results", (SCHEMA_V1,))
+# Version 2: who closed or reopened a month, when and why; departments ever counted (so one
+# that questionnaire.yaml no longer lists is still shown).
+SCHEMA_V2 = """
+CREATE TABLE IF NOT EXISTS close_event (
+    month TEXT NOT NULL,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    early INTEGER NOT NULL,
+    PRIMARY KEY (month, at, action)
+);
+CREATE TABLE IF NOT EXISTS known_department (
+    department TEXT PRIMARY KEY
+);
+INSERT OR IGNORE INTO known_department SELECT DISTINCT department FROM department_month;
+"""
+SCHEMA = Schema("results", (SCHEMA_V1, SCHEMA_V2))
 
 
 def _dumps(data: object) -> str:
@@ -131,20 +148,52 @@ class SqliteResultsStore:
             return None
         return MonthClose(row[0], row[1], row[2], json.loads(row[3]), bool(row[4]))
 
-    def add_month_close(self, close: MonthClose) -> MonthClose:
+    def add_month_close(self, close: MonthClose, event: CloseEvent) -> MonthClose:
         with self._transaction() as db:
-            db.execute(
+            added = db.execute(
                 "INSERT OR IGNORE INTO month_close (month, horizon, closed_at, served, published)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (close.month, close.horizon, close.closed_at, _dumps(dict(close.served)), 0),
-            )
+            ).rowcount
+            if added:
+                _insert_event(db, event)
         recorded = self.month_close(close.month)
         assert recorded is not None
         return recorded
 
+    def reopen_month(self, event: CloseEvent) -> MonthClose | None:
+        with self._transaction() as db:
+            close = self.month_close(event.month)
+            if close is None:
+                return None
+            db.execute("DELETE FROM month_close WHERE month = ?", (event.month,))
+            _insert_event(db, event)
+        return close
+
+    def close_events(self, month: str) -> list[CloseEvent]:
+        rows = self._db.execute(
+            "SELECT month, action, at, by, reason, early FROM close_event WHERE month = ?"
+            " ORDER BY at, action",
+            (month,),
+        )
+        return [
+            CloseEvent(month, action, at, by, reason, bool(early))
+            for month, action, at, by, reason, early in rows
+        ]
+
     def mark_published(self, month: str) -> None:
         with self._transaction() as db:
             db.execute("UPDATE month_close SET published = 1 WHERE month = ?", (month,))
+
+    def known_departments(self) -> set[str]:
+        return {d for (d,) in self._db.execute("SELECT department FROM known_department")}
+
+    def add_known_departments(self, departments: Iterable[str]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO known_department (department) VALUES (?)",
+                [(d,) for d in departments],
+            )
 
     # -- served subjects ----------------------------------------------------------------
 
@@ -161,6 +210,13 @@ class SqliteResultsStore:
                 " ON CONFLICT (month, department) DO UPDATE SET count = excluded.count",
                 [(month, department, count) for (month, department), count in counts.items()],
             )
+
+
+def _insert_event(db: sqlite3.Connection, event: CloseEvent) -> None:
+    db.execute(
+        "INSERT INTO close_event (month, at, action, by, reason, early) VALUES (?, ?, ?, ?, ?, ?)",
+        (event.month, event.at, event.action, event.by, event.reason, int(event.early)),
+    )
 
 
 def _state(row: tuple[int, str, str]) -> DepartmentMonthState:

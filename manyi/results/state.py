@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from manyi.aggregate import MonthlyResult
 from manyi.submission import StoredSubmission
@@ -19,6 +19,10 @@ from manyi.submission import StoredSubmission
 
 class StateConflict(Exception):
     """Another run wrote the department-month first; read it again and redo the step."""
+
+
+class ServedTooLarge(ValueError):
+    """More served counts at once than the store can set in one step; the message says so."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,24 @@ class MonthClose:
     published: bool = False
 
 
+CloseAction = Literal["close", "reopen"]
+
+
+@dataclass(frozen=True)
+class CloseEvent:
+    """A month's close or reopen as the office sees it in the report: who, when and why.
+
+    Kept beside the close and never changed: a reopen removes the close, not its events.
+    """
+
+    month: str
+    action: CloseAction
+    at: str  # ISO 8601, UTC
+    by: str
+    reason: str = ""
+    early: bool = False  # a close before the close day, or of a month not yet begun (forced)
+
+
 class SubmissionSource(Protocol):
     """The submission store's department-month access (issue 4's `SubmissionStore`)."""
 
@@ -63,6 +85,10 @@ class SubmissionSource(Protocol):
         self, department: str, month: str, after_sk: str | None = None
     ) -> Iterable[tuple[str, StoredSubmission]]:
         """(sort key, submission) in ascending sort key order, only keys above `after_sk`."""
+        ...
+
+    def departments(self, month: str) -> set[str] | None:
+        """The departments with responses in `month`, or None if only a scan could tell."""
         ...
 
 
@@ -77,14 +103,31 @@ class ResultsStore(Protocol):
 
     def month_close(self, month: str) -> MonthClose | None: ...
 
-    def add_month_close(self, close: MonthClose) -> MonthClose:
-        """Record the close unless one is there already; return whichever is recorded."""
+    def add_month_close(self, close: MonthClose, event: CloseEvent) -> MonthClose:
+        """Record the close and its event in one step, unless the month is closed already
+        (then neither); return whichever close is recorded."""
+        ...
+
+    def reopen_month(self, event: CloseEvent) -> MonthClose | None:
+        """Remove the month's close and record the event in one step; the close removed, or
+        None (and nothing recorded) when the month is not closed."""
+        ...
+
+    def close_events(self, month: str) -> list[CloseEvent]:
+        """The month's closes and reopens, oldest first."""
         ...
 
     def mark_published(self, month: str) -> None: ...
 
     def served(self, month: str) -> dict[str, int]: ...
 
+    def known_departments(self) -> set[str]:
+        """Every department the aggregator was ever asked to count, listed or not today."""
+        ...
+
+    def add_known_departments(self, departments: Iterable[str]) -> None: ...
+
     def set_served(self, counts: Mapping[tuple[str, str], int]) -> None:
-        """Set (month, department) → served count for several at once: all of them or none."""
+        """Set (month, department) → served count for several at once: all of them or none
+        (ServedTooLarge when they are more than one step can hold)."""
         ...

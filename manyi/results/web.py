@@ -21,9 +21,9 @@ from urllib.parse import parse_qs
 from markupsafe import escape
 
 from manyi.model import Questionnaire
-from manyi.results.month import TREND_MONTHS, month_view
+from manyi.reports.files import FILES, month_file
+from manyi.reports.view import TREND_MONTHS, month_view
 from manyi.results.office_token import token_matches
-from manyi.results.outputs import FILES, month_file
 from manyi.results.sqlite_store import SqliteResultsStore
 from manyi.serving.wsgi import (
     Environ,

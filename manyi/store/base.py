@@ -34,6 +34,11 @@ class StoreUnavailable(Exception):
         self.retry_after = retry_after
 
 
+class StoreMisconfigured(Exception):
+    """The store refuses for a reason no retry fixes (a missing table, denied access): an
+    operator must act. The message says what to check."""
+
+
 class SortedSubmission(NamedTuple):
     """A stored response with its sort key, the watermark a reader keeps."""
 
@@ -58,8 +63,13 @@ class SubmissionStore(ABC):
     def department_month(
         self, department: str, month: str, after_sk: str | None = None
     ) -> Iterator[SortedSubmission]:
-        """A department's responses of a Beijing month in `sk` order, only those after
+        """A department's responses of a month (the office's) in `sk` order, only those after
         `after_sk` when given."""
+
+    def departments(self, month: str) -> set[str] | None:
+        """The departments with responses in `month`, when the store can tell without reading
+        every response; None when it cannot (in DynamoDB only a scan could)."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - adapters without resources need nothing here
         """Release connections; the store is not used afterwards."""
@@ -67,6 +77,12 @@ class SubmissionStore(ABC):
 
 def partition_key(department: str, month: str) -> str:
     return f"DM#{department}#{month}"
+
+
+def department_and_month(key: str) -> tuple[str, str]:
+    """The department and month of a partition key."""
+    department, _, month = key.removeprefix("DM#").rpartition("#")
+    return department, month
 
 
 def sort_key(submission: StoredSubmission) -> str:

@@ -2,7 +2,8 @@
 
 The low-level client and hand-written attribute values keep the import light (no resource
 layer). A throttled or failing call becomes `StoreUnavailable`; since the two items are written
-in one `TransactWriteItems`, either both exist or neither does, and a retry is safe.
+in one `TransactWriteItems`, either both exist or neither does, and a retry is safe. A missing
+table or denied access becomes `StoreMisconfigured` (see `manyi.store.aws_errors`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from manyi.model import AnswerValue
+from manyi.store.aws_errors import store_error
 from manyi.store.base import (
     IDEMPOTENCY_SORT_KEY,
     SortedSubmission,
@@ -27,25 +29,12 @@ from manyi.submission import StoredSubmission
 
 Item = dict[str, Any]
 
-# Error codes that mean "not now", not "never": the client should retry after a pause.
-TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "TransactionInProgressException",
-        "LimitExceededException",
-    }
-)
-
 
 class DynamoDBSubmissionStore(SubmissionStore):
     def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
         self.table_name = table_name or os.environ["SUBMISSIONS_TABLE"]
         self._client = client if client is not None else default_client()
+        self.resource = f"DynamoDB table {self.table_name!r}"
 
     def put(self, submission: StoredSubmission) -> tuple[StoredSubmission, bool]:
         try:
@@ -69,14 +58,14 @@ class DynamoDBSubmissionStore(SubmissionStore):
             )
         except ClientError as error:
             if not _already_stored(error):
-                raise _unavailable(error) from error
+                raise store_error(error, self.resource) from error
             first = self.get(submission.submission_id)
             if first is None:
                 # A concurrent transaction with this ID was cancelled too: let the client retry.
                 raise StoreUnavailable("submission ID is being written concurrently") from error
             return first, False
         except BotoCoreError as error:
-            raise _unavailable(error) from error
+            raise store_error(error, self.resource) from error
         return submission, True
 
     def get(self, submission_id: str) -> StoredSubmission | None:
@@ -106,7 +95,7 @@ class DynamoDBSubmissionStore(SubmissionStore):
             try:
                 page = self._client.query(**query)
             except (ClientError, BotoCoreError) as error:
-                raise _unavailable(error) from error
+                raise store_error(error, self.resource) from error
             for item in page.get("Items", []):
                 yield SortedSubmission(item["sk"]["S"], _submission(item))
             if "LastEvaluatedKey" not in page:
@@ -121,7 +110,7 @@ class DynamoDBSubmissionStore(SubmissionStore):
                 ConsistentRead=True,
             )
         except (ClientError, BotoCoreError) as error:
-            raise _unavailable(error) from error
+            raise store_error(error, self.resource) from error
         item: Item | None = found.get("Item")
         return item
 
@@ -148,17 +137,6 @@ def _already_stored(error: ClientError) -> bool:
     if any(code not in (None, "None", "ConditionalCheckFailed") for code in codes):
         return False
     return "ConditionalCheckFailed" in codes
-
-
-def _unavailable(error: Exception) -> StoreUnavailable:
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        reasons = [r.get("Code") for r in error.response.get("CancellationReasons") or []]
-        detail = f"{code} {[r for r in reasons if r and r != 'None']}" if reasons else code
-        if code in TRANSIENT_CODES or code == "TransactionCanceledException":
-            return StoreUnavailable(f"DynamoDB: {detail}")
-        return StoreUnavailable(f"DynamoDB error: {detail}", retry_after=30)
-    return StoreUnavailable(f"DynamoDB unreachable: {type(error).__name__}: {error}")
 
 
 def _idempotency_item(s: StoredSubmission) -> Item:

@@ -22,6 +22,10 @@ class MemorySubmissionStore(SubmissionStore):
     def get(self, submission_id: str) -> StoredSubmission | None:
         return self._by_id.get(submission_id)
 
+    def departments(self, month: str) -> set[str]:
+        with self._lock:
+            return {s.department for s in self._by_id.values() if s.month == month}
+
     def department_month(
         self, department: str, month: str, after_sk: str | None = None
     ) -> Iterator[SortedSubmission]:

@@ -25,6 +25,7 @@ from manyi.store.base import (
     SortedSubmission,
     StoreUnavailable,
     SubmissionStore,
+    department_and_month,
     partition_key,
     sort_key,
 )
@@ -63,6 +64,8 @@ SELECT_BY_ID = (
     " r.answers FROM submission_ids AS i JOIN responses AS r ON r.pk = i.pk AND r.sk = i.sk"
     " WHERE i.submission_id = ?"
 )
+# The next partition after a key: one index seek, so listing partitions skips their rows.
+SELECT_NEXT_PARTITION = "SELECT pk FROM responses WHERE pk > ? AND pk < 'DM$' ORDER BY pk LIMIT 1"
 SELECT_AFTER = (
     "SELECT sk, submission_id, department, month, received_at, version, channel, answers"
     " FROM responses WHERE pk = ? AND sk > ? ORDER BY sk LIMIT ?"
@@ -165,6 +168,19 @@ class SQLiteSubmissionStore(SubmissionStore):
             if len(rows) < READ_BATCH:
                 return
             last = rows[-1][0]
+
+    def departments(self, month: str) -> set[str]:
+        found: set[str] = set()
+        last = "DM#"
+        while True:
+            with self._lock, _unavailable_on_error():
+                row = self._reader_db.execute(SELECT_NEXT_PARTITION, (last,)).fetchone()
+            if row is None:
+                return found
+            department, found_month = department_and_month(row[0])
+            if found_month == month:
+                found.add(department)
+            last = row[0]
 
     def count(self) -> int:
         with self._lock, _unavailable_on_error():

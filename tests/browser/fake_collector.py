@@ -16,13 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from manyi.answers import check_answers
+from manyi.calendar import OfficeCalendar
 from manyi.model import Questionnaire
 from manyi.submission import (
     SUBMISSION_ID_PATTERN,
     FieldError,
     MalformedSubmission,
     SubmissionRequest,
-    beijing_month,
     parse_form,
     parse_json,
     utc_timestamp,
@@ -126,7 +126,7 @@ class FakeCollector:
             submission_id,
             {
                 "submission_id": submission_id,
-                "month": beijing_month(now),
+                "month": OfficeCalendar.of(self.questionnaire.reporting).month(now),
                 "received_at": utc_timestamp(now),
                 "channel": request.channel,
                 "answers": checked.answers,

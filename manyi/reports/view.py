@@ -1,7 +1,8 @@
 """One month as the office sees it: every department's figures, the city's, and the months before.
 
-Read from the aggregator's state. A closed month uses the served counts recorded at its close,
-so the frozen report keeps the coverage it was published with.
+Read from the aggregator's state (through the `ResultsStore` interface); every output renders
+one. A closed month uses the served counts recorded at its close, so the frozen report keeps
+the coverage it was published with.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from manyi.aggregate import MonthlyResult
+from manyi.calendar import previous_month
 from manyi.figures import CitySummary, city_summary
 from manyi.model import Questionnaire
-from manyi.results.run import previous_month
-from manyi.results.state import MonthClose, ResultsStore
+from manyi.results.state import CloseEvent, MonthClose, ResultsStore
 
 # Months shown in the report's trend charts, this one included.
 TREND_MONTHS = 12
@@ -25,6 +26,10 @@ class MonthView:
     city: CitySummary
     # This month and the ones before it, oldest first, for the trend (only months with data).
     trend: tuple[CitySummary, ...] = ()
+    # Who closed and reopened the month, when and why, oldest first.
+    close_events: tuple[CloseEvent, ...] = ()
+    # Departments with results that questionnaire.yaml no longer lists: shown by their ID.
+    unlisted: tuple[str, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -55,4 +60,10 @@ def month_view(
             earlier_served = dict(earlier_close.served) if earlier_close else store.served(earlier)
             trend.append(city_summary(questionnaire, earlier, results, earlier_served))
     trend.reverse()
-    return MonthView(month, close, city, (*trend, city) if trend_months else ())
+    events = tuple(store.close_events(month))
+    unlisted = tuple(
+        d.department.id
+        for d in city.departments
+        if questionnaire.department(d.department.id) is None
+    )
+    return MonthView(month, close, city, (*trend, city) if trend_months else (), events, unlisted)

@@ -1,33 +1,72 @@
-"""The XLSX workbook's sheets: the city summary first, then one sheet per department.
+"""A month's results as an XLSX workbook: the city summary first, then one sheet per department.
 
 Rates are stored as fractions with a percentage format, counts as integers, so the office can
-sort, sum and chart them; every text goes through `safe_cell`.
+sort, sum and chart them; every text goes through `safe_cell`. openpyxl is imported here only,
+so nothing else pays for it.
 """
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from manyi.figures import DepartmentFigures
 from manyi.model import Questionnaire
-from manyi.results.exports import (
+from manyi.reports.tables import (
+    CLOSE_EVENT_COLUMNS,
     STATUS_TEXT,
+    UNLISTED,
     Cell,
+    breakdowns,
+    close_event_rows,
+    departments_shown,
     rounded,
     safe_cell,
     summary_columns,
     summary_rows,
+    unlisted_warning,
 )
-from manyi.results.month import MonthView
+from manyi.reports.view import MonthView
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 PERCENT = "0.0%"
+
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    base = _SHEET_NAME_FORBIDDEN.sub("_", name).strip("'")[:31] or "sheet"
+    candidate, n = base, 2
+    while candidate.lower() in taken:
+        suffix = f"({n})"
+        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def to_xlsx(questionnaire: Questionnaire, view: MonthView, department: str | None = None) -> bytes:
+    """The city's sheet, then each department's; with `department`, the city's totals with
+    that department's row only, and its own sheet."""
+    book = Workbook()
+    taken: set[str] = set()
+    city_sheet = book.active
+    city_sheet.title = sheet_name("全市汇总", taken)
+    fill_city_sheet(city_sheet, questionnaire, view, department)
+    for figures in departments_shown(view, department):
+        sheet = book.create_sheet(sheet_name(figures.department.name, taken))
+        fill_department_sheet(sheet, questionnaire, figures, view)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _append(sheet: Any, row: Sequence[Cell], *, bold: bool = False) -> None:
@@ -42,11 +81,15 @@ def _fraction(percent: Cell) -> Cell:
     return percent / 100 if isinstance(percent, (int, float)) else percent
 
 
-def fill_city_sheet(sheet: Any, questionnaire: Questionnaire, view: MonthView) -> None:
+def fill_city_sheet(
+    sheet: Any, questionnaire: Questionnaire, view: MonthView, department: str | None = None
+) -> None:
     city = view.city
     title = f"{questionnaire.title} {view.month} 全市汇总（{STATUS_TEXT[view.status]}）"
     sheet.append([safe_cell(title)])
     sheet["A1"].font = TITLE
+    if view.unlisted:
+        _append(sheet, [unlisted_warning(view.unlisted)], bold=True)
     facts: list[tuple[str, Cell, bool]] = [
         ("有效问卷数", city.total.responses, False),
         ("关账后收到问卷数", city.late.responses, False),
@@ -61,12 +104,18 @@ def fill_city_sheet(sheet: Any, questionnaire: Questionnaire, view: MonthView) -
         _append(sheet, [label, value])
         if is_rate:
             sheet.cell(sheet.max_row, 2).number_format = PERCENT
+    events = close_event_rows(questionnaire, view)
+    if events:
+        sheet.append([])
+        _append(sheet, ["关账记录：" + CLOSE_EVENT_COLUMNS[0], *CLOSE_EVENT_COLUMNS[1:]], bold=True)
+        for row in events:
+            _append(sheet, row)
     sheet.append([])
     columns = summary_columns(questionnaire)
     _append(sheet, [c.replace("(%)", "") for c in columns], bold=True)
     header_row = sheet.max_row
     rate_columns = {i for i, c in enumerate(columns) if "(%)" in c}
-    for row in summary_rows(questionnaire, view):
+    for row in summary_rows(questionnaire, view, department):
         _append(sheet, [_fraction(c) if i in rate_columns else c for i, c in enumerate(row)])
         for i in rate_columns:
             sheet.cell(sheet.max_row, i + 1).number_format = PERCENT
@@ -77,9 +126,12 @@ def fill_city_sheet(sheet: Any, questionnaire: Questionnaire, view: MonthView) -
         sheet.column_dimensions[get_column_letter(i)].width = 14
 
 
-def fill_department_sheet(sheet: Any, figures: DepartmentFigures, view: MonthView) -> None:
+def fill_department_sheet(
+    sheet: Any, questionnaire: Questionnaire, figures: DepartmentFigures, view: MonthView
+) -> None:
     d = figures
-    sheet.append([safe_cell(f"{d.department.name} {d.month}（{STATUS_TEXT[view.status]}）")])
+    name = d.department.name + (f"（{UNLISTED}）" if d.department.id in view.unlisted else "")
+    sheet.append([safe_cell(f"{name} {d.month}（{STATUS_TEXT[view.status]}）")])
     sheet["A1"].font = TITLE
     facts: list[tuple[str, Cell, bool]] = [
         ("部门编号", d.department.id, False),
@@ -95,15 +147,11 @@ def fill_department_sheet(sheet: Any, figures: DepartmentFigures, view: MonthVie
         _append(sheet, [label, value])
         if is_rate:
             sheet.cell(sheet.max_row, 2).number_format = PERCENT
-    for title, counts in (
-        ("填写渠道", d.counts.channels),
-        ("答题人身份", d.counts.respondent_types),
-        ("问卷版本", d.counts.versions),
-    ):
+    for title, rows in breakdowns(questionnaire, d.counts):
         sheet.append([])
         _append(sheet, [title, "份数"], bold=True)
-        for key, n in counts.items():
-            _append(sheet, [key, n])
+        for label, n in rows:
+            _append(sheet, [label, n])
     sheet.append([])
     _append(sheet, ["题号", "题目", "选项", "人数", "占比", "满意率", "问题率"], bold=True)
     for q in d.questions:

@@ -11,11 +11,22 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from manyi.calendar import OfficeCalendar
 from manyi.figures import CitySummary, DepartmentFigures
 from manyi.model import Questionnaire
-from manyi.results import charts
-from manyi.results.exports import STATUS_TEXT
-from manyi.results.month import MonthView
+from manyi.reports import charts
+from manyi.reports.tables import (
+    CLOSE_EVENT_COLUMNS,
+    STATUS_TEXT,
+    UNLISTED,
+    breakdowns,
+    close_event_rows,
+    office_time,
+    percent,
+    problem_rates_text,
+    unlisted_warning,
+)
+from manyi.reports.view import MonthView
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -28,7 +39,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["percent"] = charts.percent
+    env.filters["percent"] = percent
     env.filters["index"] = lambda v: "—" if v is None else f"{v:.1f}"
     env.filters["count"] = lambda v: "—" if v is None else f"{v:,}"
     return env
@@ -47,6 +58,14 @@ def render_report(questionnaire: Questionnaire, view: MonthView) -> str:
         "view": view,
         "city": city,
         "status_text": STATUS_TEXT[view.status],
+        "unlisted_warning": unlisted_warning(view.unlisted) if view.unlisted else "",
+        "unlisted_text": UNLISTED,
+        "breakdowns": lambda counts: breakdowns(questionnaire, counts),
+        "problem_rates": lambda question: problem_rates_text(questionnaire, question),
+        "zone_name": OfficeCalendar.of(questionnaire.reporting).zone_name,
+        "closed_at": office_time(questionnaire, view.close.closed_at) if view.close else None,
+        "close_columns": CLOSE_EVENT_COLUMNS,
+        "close_events": close_event_rows(questionnaire, view),
         "target": target,
         "charts": charts,
         "index_ranking": charts.ranking(
@@ -54,7 +73,7 @@ def render_report(questionnaire: Questionnaire, view: MonthView) -> str:
         ),
         "coverage_ranking": charts.ranking(
             city.by_coverage,
-            f"各部门测评率排名（目标 {charts.percent(target, 0)}）",
+            f"各部门测评率排名（目标 {percent(target, 0)}）",
             scale=max_coverage,
             as_percent=True,
             target=target,

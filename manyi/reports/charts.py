@@ -11,16 +11,13 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from manyi.figures import QuestionFigures, RankedDepartment
+from manyi.reports.tables import percent
 
 COLOURS = {"favourable": "#2e7d32", "unfavourable": "#c62828", "neutral": "#8d8d8d"}
 TARGET_COLOUR = "#1565c0"
 WIDTH = 640
 LABEL_WIDTH = 230
 BAR_HEIGHT = 22
-
-
-def percent(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
 def _svg(height: int, title: str, body: str, width: int = WIDTH) -> Markup:
