@@ -351,29 +351,6 @@ def test_a_superseded_version_is_accepted_for_the_grace_period_then_409(
     assert "刷新" in json_body(late)["error"]["message"]
 
 
-def test_behind_a_cdn_the_rate_limit_keys_on_the_named_viewer_address(
-    store: DynamoDBSubmissionStore, catalogue: Catalogue, clock: Clock, questionnaire: Questionnaire
-) -> None:
-    handler = create_handler(
-        store,
-        catalogue,
-        rate_limit=RateLimit(1, 1),
-        clock=clock,
-        address_header="CloudFront-Viewer-Address",
-    )
-
-    def from_viewer(submission_id: str, viewer: str) -> int:
-        event = json_event(submission_body(questionnaire, submission_id=submission_id))
-        event["requestContext"]["http"]["sourceIp"] = "54.222.1.1"  # the edge, shared
-        event["headers"]["cloudfront-viewer-address"] = viewer
-        return int(call(handler, event)["statusCode"])
-
-    assert from_viewer("viewer-0001", "203.0.113.7:46532") == 201
-    assert from_viewer("viewer-0002", "203.0.113.8:40000") == 201
-    assert from_viewer("viewer-0003", "203.0.113.7:51234") == 429
-    assert from_viewer("viewer-0004", "2001:db8::1:443") == 201
-
-
 def test_the_lambda_entry_point_builds_its_handler_from_the_environment(
     dynamodb: Any, tmp_path: Path, questionnaire: Questionnaire, monkeypatch: pytest.MonkeyPatch
 ) -> None:
