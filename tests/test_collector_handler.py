@@ -30,7 +30,7 @@ from tests.apigw import (
     with_method,
 )
 from tests.aws import REGION, SUBMISSIONS_TABLE, create_submissions_table
-from tests.throttling import THROTTLED_TRANSACTION, ThrottledClient
+from tests.throttling import THROTTLED_TABLE, ThrottledClient
 
 NOW = datetime(2026, 11, 27, 7, 33, 1, 123456, tzinfo=UTC)
 
@@ -267,7 +267,7 @@ def test_too_many_from_one_address_get_429_with_retry_after(
 def test_throttled_dynamodb_is_503_with_nothing_stored_and_the_retry_succeeds(
     dynamodb: Any, catalogue: Catalogue, clock: Clock, questionnaire: Questionnaire
 ) -> None:
-    throttled = ThrottledClient(dynamodb, failures=1, response=THROTTLED_TRANSACTION)
+    throttled = ThrottledClient(dynamodb, failures=1, response=THROTTLED_TABLE)
     store = DynamoDBSubmissionStore(SUBMISSIONS_TABLE, client=throttled)
     handler = create_handler(store, catalogue, clock=clock)
     event = json_event(submission_body(questionnaire))
