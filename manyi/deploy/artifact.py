@@ -5,11 +5,16 @@ One zip serves both functions (the template's `Globals.Function.CodeUri`). Insid
     lambda/<name>/app.py              the handlers (`lambda/<name>/app.lambda_handler`)
     manyi/, site_builder/, templates/ our packages and the page templates
     lambda/collector/questionnaires/  every version in dist/api/questionnaire/ + versions.json
-    jinja2/, markupsafe/, ...         infra/lambda-requirements.txt, wheels for arm64
+    jinja2/, markupsafe/, ...         infra/lambda-requirements.txt, wheels for the target
 
-Reproducible: the wheels are pinned by hash for one platform, entries are sorted, every entry
-has the same timestamp and mode, and no bytecode is shipped (it would embed build times and
-the build machine's Python), so the same commit and dist/ give the same bytes.
+The target is the functions' Python and architecture (the template's FunctionRuntime and
+FunctionArchitecture, by default its region's RegionDefaults): python3.13 on arm64 unless said
+otherwise, python3.12 on x86_64 for Ningxia. The lock file pins every wheel of every target by
+hash.
+
+Reproducible: the wheels are pinned by hash, entries are sorted, every entry has the same
+timestamp and mode, and no bytecode is shipped (it would embed build times and the build
+machine's Python), so the same commit, dist/ and target give the same bytes.
 """
 
 from __future__ import annotations
@@ -23,14 +28,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from manyi.deploy.catalogue import ARTIFACT_FOLDER, CatalogueError, ship_versions, shipped_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "infra" / "lambda-requirements.txt"
-# Keep in step with the template's Globals: Runtime and Architectures.
-LAMBDA_PYTHON = "3.13"
-LAMBDA_PLATFORM = "manylinux2014_aarch64"
+# The wheel platform of each Lambda architecture.
+PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
+PYTHONS = ("3.13", "3.12")
 # What we ship of our own tree; a folder that does not exist (yet) is left out.
 SOURCES = ("lambda", "manyi", "site_builder", "templates")
 # The earliest moment a zip can record: the same for every entry of every build.
@@ -46,6 +52,34 @@ class ArtifactError(Exception):
     """The artifact cannot be built as asked; the message says what to do."""
 
 
+class LambdaTarget(NamedTuple):
+    """The Python and the architecture the functions run on."""
+
+    python: str = "3.13"
+    architecture: str = "arm64"
+
+    @classmethod
+    def of_runtime(cls, runtime: str, architecture: str) -> LambdaTarget:
+        """From the template's names: `python3.12`, `x86_64`."""
+        python = runtime.removeprefix("python")
+        if python not in PYTHONS or architecture not in PLATFORMS:
+            raise ArtifactError(
+                f"no artifact for {runtime} on {architecture}: manyi packages "
+                f"{', '.join('python' + p for p in PYTHONS)} on {' or '.join(PLATFORMS)}"
+            )
+        return cls(python, architecture)
+
+    @property
+    def platform(self) -> str:
+        return PLATFORMS[self.architecture]
+
+    def __str__(self) -> str:
+        return f"python{self.python} on {self.architecture}"
+
+
+DEFAULT_TARGET = LambdaTarget()
+
+
 @dataclass(frozen=True, slots=True)
 class Artifact:
     path: Path
@@ -54,10 +88,12 @@ class Artifact:
     files: int
     sha256: str
     versions: tuple[str, ...]  # questionnaire versions bundled
+    target: LambdaTarget = DEFAULT_TARGET
 
     def summary(self) -> str:
         return (
-            f"{self.path}: {self.size / 1e6:.1f} MB zipped, {self.unzipped_size / 1e6:.1f} MB "
+            f"{self.path} ({self.target}): {self.size / 1e6:.1f} MB zipped, "
+            f"{self.unzipped_size / 1e6:.1f} MB "
             f"unzipped, {self.files} files, questionnaire version(s) "
             f"{', '.join(self.versions)}; sha256 {self.sha256}"
         )
@@ -70,10 +106,11 @@ def build_artifact(
     current_version: str,
     today: date,
     dependencies: Path,
+    target: LambdaTarget = DEFAULT_TARGET,
     root: Path = ROOT,
     requirements: Path = REQUIREMENTS,
 ) -> Artifact:
-    """Install the pinned wheels into `dependencies` (once), then write the zip to `out`.
+    """Install the target's pinned wheels into `dependencies` (once), then write the zip.
 
     `current_version` is the version of questionnaire.yaml: the one the built pages carry.
     """
@@ -81,7 +118,7 @@ def build_artifact(
         versions = ship_versions(dist, current_version, today)
     except CatalogueError as error:
         raise ArtifactError(str(error)) from None
-    install_dependencies(requirements, dependencies)
+    install_dependencies(requirements, dependencies, target)
     entries: dict[str, Path] = {}
     # pip --target puts console scripts in bin/; they are no use inside a function.
     entries.update(
@@ -107,25 +144,30 @@ def build_artifact(
         files=len(entries),
         sha256=hashlib.sha256(content).hexdigest(),
         versions=shipped_versions(versions),
+        target=target,
     )
 
 
-def dependencies_folder(cache: Path, requirements: Path = REQUIREMENTS) -> Path:
-    """Where the wheels of one lock file are installed: a new lock gets a new folder."""
+def dependencies_folder(
+    cache: Path, requirements: Path = REQUIREMENTS, target: LambdaTarget = DEFAULT_TARGET
+) -> Path:
+    """Where the wheels of one lock file and target are installed: each gets its own folder."""
     key = hashlib.sha256(
-        requirements.read_bytes() + f"{LAMBDA_PYTHON} {LAMBDA_PLATFORM}".encode()
+        requirements.read_bytes() + f"{target.python} {target.platform}".encode()
     ).hexdigest()[:16]
     return cache / f"lambda-deps-{key}"
 
 
-def install_dependencies(requirements: Path, target: Path) -> None:
-    """pip-install the locked wheels for the Lambda platform into `target`, unless done before."""
-    done = target / ".complete"
+def install_dependencies(
+    requirements: Path, folder: Path, target: LambdaTarget = DEFAULT_TARGET
+) -> None:
+    """pip-install the locked wheels for the target into `folder`, unless done before."""
+    done = folder / ".complete"
     if done.exists():
         return
-    if target.exists():
-        shutil.rmtree(target)  # an interrupted install: start again
-    staging = target.with_name(target.name + ".partial")
+    if folder.exists():
+        shutil.rmtree(folder)  # an interrupted install: start again
+    staging = folder.with_name(folder.name + ".partial")
     if staging.exists():
         shutil.rmtree(staging)
     command = [
@@ -140,20 +182,18 @@ def install_dependencies(requirements: Path, target: Path) -> None:
         "--no-compile",
         "--require-hashes",
         "--only-binary=:all:",
-        f"--platform={LAMBDA_PLATFORM}",
+        f"--platform={target.platform}",
         "--implementation=cp",
-        f"--python-version={LAMBDA_PYTHON}",
+        f"--python-version={target.python}",
         f"--target={staging}",
         "--requirement",
         str(requirements),
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
-        raise ArtifactError(
-            f"pip could not install {requirements} for {LAMBDA_PLATFORM}:\n{result.stderr}"
-        )
+        raise ArtifactError(f"pip could not install {requirements} for {target}:\n{result.stderr}")
     (staging / ".complete").write_text("", encoding="utf-8")
-    staging.rename(target)
+    staging.rename(folder)
 
 
 def write_zip(entries: Mapping[str, Path | bytes], out: Path) -> None:
