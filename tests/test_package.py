@@ -10,7 +10,6 @@ server through AWS_ENDPOINT_URL.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import shutil
@@ -34,6 +33,7 @@ from manyi.deploy.artifact import (
     LambdaTarget,
     build_artifact,
     dependencies_folder,
+    find_python,
 )
 from manyi.deploy.template import resources_of_type
 from manyi.model import Questionnaire, normalized_with_version
@@ -78,19 +78,7 @@ with open(out_file, "w", encoding="utf-8") as f:
 
 def lambda_python() -> str:
     """The runtime's Python (3.13) if this machine has it, else the one running the tests."""
-    found = shutil.which("python3.13")
-    candidates = [found] if found else []
-    candidates += sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.13*/bin/python3.13")))
-    for candidate in candidates:
-        probe = subprocess.run(
-            [candidate, "-I", "-c", "import sys; print(sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == "(3, 13)":
-            return candidate
-    return sys.executable
+    return find_python("3.13") or sys.executable
 
 
 def write_version(dist: Path, data: dict[str, Any]) -> None:
@@ -170,16 +158,28 @@ def test_the_shipped_history_supersedes_the_old_version_on_the_day_it_is_package
     assert on_disk == history
 
 
-def test_zip_has_fixed_times_no_bytecode_and_what_the_functions_need(
+def test_zip_has_fixed_times_bytecode_for_its_python_and_what_the_functions_need(
     artifact_zip: Path, questionnaire: Questionnaire
 ) -> None:
     with zipfile.ZipFile(artifact_zip) as archive:
         infos = archive.infolist()
-    names = [info.filename for info in infos]
+        names = [info.filename for info in infos]
     assert names == sorted(names)
     assert {info.date_time for info in infos} == {ZIP_TIMESTAMP}
     assert {info.external_attr >> 16 for info in infos} == {0o100644}
-    assert not [n for n in names if n.endswith((".pyc", ".pyo")) or "__pycache__" in n]
+    # Bytecode of every module, for the runtime's Python: hash-based and unchecked (flags 0b01),
+    # so no timestamp in it; nothing of this machine's own caches.
+    sources = {n for n in names if n.endswith(".py")}
+    bytecode = {n for n in names if n.endswith(".pyc")}
+    if find_python("3.13") is None:
+        assert not bytecode  # sources only where the runtime's Python is not at hand
+    else:
+        assert len(bytecode) == len(sources)
+        assert all(".cpython-313.pyc" in n for n in bytecode)
+        with zipfile.ZipFile(artifact_zip) as archive:
+            header = archive.read("manyi/__pycache__/model.cpython-313.pyc")[:16]
+        assert int.from_bytes(header[4:8], "little") == 0b01
+    assert not [n for n in names if n.endswith(".pyo") or ".mypy_cache" in n]
     assert not [n for n in names if n.startswith(("bin/", "boto3/", "botocore/", "tests/"))]
     assert f"{VERSIONS}/{questionnaire.version}.json" in names
     needed = [

@@ -12,9 +12,15 @@ FunctionArchitecture, by default its region's RegionDefaults): python3.13 on arm
 otherwise, python3.12 on x86_64 for Ningxia. The lock file pins every wheel of every target by
 hash.
 
+Bytecode. /var/task is read-only, so without .pyc files every cold start compiles each module
+it imports, ours and the dependencies'. When the target's Python is on the build machine, the
+artifact ships bytecode compiled by it: hash-based and unchecked (no timestamps; the sources
+beside it never change), with /var/task as the path compiled in, so it is the same bytes on
+every build. Without that interpreter the artifact has sources only, and says so.
+
 Reproducible: the wheels are pinned by hash, entries are sorted, every entry has the same
-timestamp and mode, and no bytecode is shipped (it would embed build times and the build
-machine's Python), so the same commit, dist/ and target give the same bytes.
+timestamp and mode, and bytecode depends only on the sources and the interpreter's version,
+so the same commit, dist/, target and interpreter give the same bytes.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,6 +51,8 @@ ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
 # Lambda's limit on the unzipped size of a function (zip uploaded through S3).
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+# Where Lambda unzips the artifact: the path compiled into the bytecode (and its tracebacks).
+TASK_ROOT = "/var/task"
 SKIPPED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache"})
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".tmp")
 
@@ -89,10 +98,12 @@ class Artifact:
     sha256: str
     versions: tuple[str, ...]  # questionnaire versions bundled
     target: LambdaTarget = DEFAULT_TARGET
+    bytecode: bool = False
 
     def summary(self) -> str:
+        compiled = "with bytecode" if self.bytecode else "sources only"
         return (
-            f"{self.path} ({self.target}): {self.size / 1e6:.1f} MB zipped, "
+            f"{self.path} ({self.target}, {compiled}): {self.size / 1e6:.1f} MB zipped, "
             f"{self.unzipped_size / 1e6:.1f} MB "
             f"unzipped, {self.files} files, questionnaire version(s) "
             f"{', '.join(self.versions)}; sha256 {self.sha256}"
@@ -107,12 +118,14 @@ def build_artifact(
     today: date,
     dependencies: Path,
     target: LambdaTarget = DEFAULT_TARGET,
+    bytecode: bool = True,
     root: Path = ROOT,
     requirements: Path = REQUIREMENTS,
 ) -> Artifact:
     """Install the target's pinned wheels into `dependencies` (once), then write the zip.
 
     `current_version` is the version of questionnaire.yaml: the one the built pages carry.
+    `bytecode`: ship .pyc files, if the target's Python is on this machine.
     """
     try:
         versions = ship_versions(dist, current_version, today)
@@ -129,23 +142,65 @@ def build_artifact(
             entries.update(_tree(root / source, prefix=f"{source}/"))
     # Only the versions of this build: nothing a local run may have left beside the handler.
     entries = {k: v for k, v in entries.items() if not k.startswith(f"{ARTIFACT_FOLDER}/")}
-    entries.update(versions)
-    unzipped = sum(path.stat().st_size for path in entries.values())
+    files: dict[str, Path | bytes] = {**entries, **versions}
+    python = find_python(target.python) if bytecode else None
+    if python is not None:
+        files.update(compile_bytecode(entries, python))
+    unzipped = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in files.values())
     if unzipped > MAX_UNZIPPED_BYTES:
         raise ArtifactError(
             f"the artifact would unzip to {unzipped / 1e6:.0f} MB, over Lambda's 250 MB limit"
         )
-    write_zip(entries, out)
+    write_zip(files, out)
     content = out.read_bytes()
     return Artifact(
         path=out,
         size=len(content),
         unzipped_size=unzipped,
-        files=len(entries),
+        files=len(files),
         sha256=hashlib.sha256(content).hexdigest(),
         versions=shipped_versions(versions),
         target=target,
+        bytecode=python is not None,
     )
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter of this Python version (e.g. 3.13) on this machine, if there is one."""
+    found = shutil.which(f"python{version}")
+    candidates = [found] if found else []
+    home = Path.home() / ".pyenv" / "versions"
+    candidates += sorted(str(p) for p in home.glob(f"{version}*/bin/python{version}"))
+    for candidate in candidates:
+        probe = subprocess.run(  # noqa: S603 - our own interpreter path
+            [candidate, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def compile_bytecode(entries: Mapping[str, Path], python: str) -> dict[str, bytes]:
+    """Artifact path → .pyc bytes for every module in `entries`, compiled by `python` as if
+    it lay in /var/task, hash-based and unchecked (no timestamp in it)."""
+    with tempfile.TemporaryDirectory() as folder:
+        staging = Path(folder)
+        for name, source in entries.items():
+            if name.endswith(".py"):
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, staging / name)
+        command = [python, "-I", "-m", "compileall", "-q", "-j", "0", "-s", str(staging)]
+        command += ["-p", TASK_ROOT, "--invalidation-mode", "unchecked-hash", str(staging)]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if result.returncode != 0:
+            raise ArtifactError(f"{python} could not compile the artifact:\n{result.stdout}")
+        return {
+            path.relative_to(staging).as_posix(): path.read_bytes()
+            for path in sorted(staging.rglob("*.pyc"))
+        }
 
 
 def dependencies_folder(
