@@ -183,7 +183,7 @@ def test_a_budget_warns_the_alarm_topic_in_the_regions_currency(deployment: Depl
     limit = budget["Properties"]["Budget"]["BudgetLimit"]
     china = deployment.evaluate.values["AWS::Partition"] == "aws-cn"
     assert deployment.evaluate(limit["Unit"]) == ("CNY" if china else "USD")
-    assert deployment.evaluate(limit["Amount"]) == "30"
+    assert deployment.evaluate(limit["Amount"]) == "100"
     for notification in budget["Properties"]["NotificationsWithSubscribers"]:
         assert notification["Subscribers"] == [
             {"SubscriptionType": "SNS", "Address": {"Ref": "AlarmTopic"}}
