@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from manyi.deploy.template import load_template  # noqa: E402
 from manyi.loader import load_questionnaire  # noqa: E402
+from manyi.store.dynamodb import item_bytes  # noqa: E402
 
 
 class Price(NamedTuple):
@@ -240,7 +241,7 @@ class RecordingDynamoDB:
 
     def put_item(self, **request: Any) -> dict[str, Any]:
         self.calls.append("PutItem")
-        size = _item_bytes(request["Item"])
+        size = item_bytes(request["Item"])
         self.units += math.ceil(size / 1024)
         self.bytes += size + ITEM_OVERHEAD_BYTES
         return {}
@@ -249,24 +250,12 @@ class RecordingDynamoDB:
         self.calls.append("TransactWriteItems")
         for entry in request["TransactItems"]:
             (operation,) = entry.values()
-            self.units += 2 * math.ceil(_item_bytes(operation.get("Item", {})) / 1024)
+            self.units += 2 * math.ceil(item_bytes(operation.get("Item", {})) / 1024)
         return {}
 
     def get_item(self, **request: Any) -> dict[str, Any]:
         self.calls.append("GetItem")
         return {}
-
-
-def _item_bytes(item: dict[str, Any]) -> int:
-    def value(v: dict[str, Any]) -> int:
-        ((kind, data),) = v.items()
-        if kind in ("S", "N"):
-            return len(str(data).encode("utf-8"))
-        if kind == "L":
-            return 3 + sum(1 + value(x) for x in data)
-        return 3 + sum(len(k.encode()) + 1 + value(x) for k, x in data.items())
-
-    return sum(len(name.encode()) + value(v) for name, v in item.items())
 
 
 def _stored(questionnaire: Any, submission_id: str) -> Any:

@@ -364,22 +364,13 @@ def test_only_what_has_no_resource_level_permissions_gets_a_wildcard(
 
 
 def test_xray_only_where_there_is_tracing(template: dict[str, Any]) -> None:
-    collector = [
-        s
-        for s in template["Resources"]["CollectorRole"]["Properties"]["Policies"][0][
-            "PolicyDocument"
-        ]["Statement"]
-        if "Fn::If" in s
-    ]
-    assert [s["Fn::If"][0] for s in collector] == ["TraceCollector"]
-    aggregator = [
-        s
-        for s in template["Resources"]["AggregatorRole"]["Properties"]["Policies"][0][
-            "PolicyDocument"
-        ]["Statement"]
-        if "Fn::If" in s
-    ]
-    assert [s["Fn::If"][0] for s in aggregator] == ["IsChina"]
+    def conditions_of(role: str) -> list[str]:
+        policy = template["Resources"][role]["Properties"]["Policies"][0]
+        statements = policy["PolicyDocument"]["Statement"]
+        return [s["Fn::If"][0] for s in statements if "Fn::If" in s]
+
+    assert conditions_of("CollectorRole") == ["TraceCollector"]
+    assert conditions_of("AggregatorRole") == ["IsChina"]
     assert template["Conditions"]["TraceCollector"]["Fn::And"][0] == {
         "Fn::Not": [{"Condition": "IsChina"}]
     }

@@ -373,6 +373,17 @@ def invoke(
     return answer
 
 
+def moto_client(service: str, aws: dict[str, str]) -> Any:
+    """A client of the moto server the functions talk to."""
+    return boto3.client(
+        service,
+        endpoint_url=aws["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 def handler_file(function: str) -> Path:
     handler: str = load_template()["Resources"][function]["Properties"]["Handler"]
     return ROOT / (handler.rsplit(".", 1)[0] + ".py")
@@ -474,13 +485,7 @@ def test_collector_stores_a_submission_in_a_clean_interpreter(
     assert health["statusCode"] == 200, health
     stored = json.loads(current["body"])
     assert stored["submission_id"] == "pkg-test-0001"
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=aws["AWS_ENDPOINT_URL"],
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    dynamodb = moto_client("dynamodb", aws)
     items = dynamodb.query(
         TableName=aws["SubmissionsTable"],
         KeyConditionExpression="pk = :pk",
@@ -508,13 +513,7 @@ def test_aggregator_runs_in_a_clean_interpreter(
     assert any(key.endswith(".xlsx") for key in summary["published"]), summary
     task = str(unpacked[0])
     assert any(f.startswith(f"{task}/openpyxl/") for f in answer["files"])
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=aws["AWS_ENDPOINT_URL"],
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    s3 = moto_client("s3", aws)
     stored = {o["Key"] for o in s3.list_objects_v2(Bucket=aws["ReportsBucket"])["Contents"]}
     assert set(summary["published"]) <= stored
 
@@ -532,13 +531,7 @@ def test_the_template_refers_only_to_handlers_the_artifact_holds(artifact_zip: P
 def test_certificate_watch_reports_its_metric_in_a_clean_interpreter(
     unpacked: tuple[Path, Path], tmp_path: Path, aws: dict[str, str]
 ) -> None:
-    iam = boto3.client(
-        "iam",
-        endpoint_url=aws["AWS_ENDPOINT_URL"],
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    iam = moto_client("iam", aws)
     uploaded = iam.upload_server_certificate(
         Path="/cloudfront/",
         ServerCertificateName="manyi-package-test",

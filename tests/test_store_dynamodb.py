@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from manyi.store.base import StoreUnavailable
-from manyi.store.dynamodb import DynamoDBSubmissionStore
+from manyi.store.dynamodb import DynamoDBSubmissionStore, item_bytes
 from tests.aws import REGION, create_submissions_table
 from tests.test_store_contract import submission
 from tests.throttling import THROTTLED_TABLE, THROTTLED_TRANSACTION, ThrottledClient
@@ -57,26 +57,12 @@ class CountingClient:
 
     def put_item(self, **kwargs: Any) -> Any:
         self.calls.append("PutItem")
-        self.sizes.append(item_size(kwargs["Item"]))
+        self.sizes.append(item_bytes(kwargs["Item"]))
         return self._client.put_item(**kwargs)
 
     def __getattr__(self, name: str) -> Any:
         self.calls.append(name)
         return getattr(self._client, name)
-
-
-def item_size(item: dict[str, Any]) -> int:
-    """DynamoDB's item size: attribute names plus values (write units are per started KB)."""
-
-    def value_size(value: dict[str, Any]) -> int:
-        ((kind, data),) = value.items()
-        if kind in ("S", "N"):
-            return len(str(data).encode("utf-8"))
-        if kind == "L":
-            return 3 + sum(1 + value_size(v) for v in data)
-        return 3 + sum(len(k.encode("utf-8")) + 1 + value_size(v) for k, v in data.items())
-
-    return sum(len(name.encode("utf-8")) + value_size(value) for name, value in item.items())
 
 
 def test_a_new_submission_costs_two_write_units(client: Any) -> None:

@@ -241,6 +241,21 @@ def _unavailable(error: Exception) -> StoreUnavailable:
     return StoreUnavailable(f"DynamoDB unreachable: {type(error).__name__}: {error}")
 
 
+def item_bytes(item: Mapping[str, Any]) -> int:
+    """An item's size as DynamoDB bills it: attribute names plus values (a write unit covers
+    1 KB, a read unit 4 KB)."""
+
+    def value(v: Mapping[str, Any]) -> int:
+        ((kind, data),) = v.items()
+        if kind in ("S", "N"):
+            return len(str(data).encode("utf-8"))
+        if kind == "L":
+            return 3 + sum(1 + value(x) for x in data)
+        return 3 + sum(len(str(k).encode("utf-8")) + 1 + value(x) for k, x in data.items())
+
+    return sum(len(name.encode("utf-8")) + value(v) for name, v in item.items())
+
+
 def _response_key(s: StoredSubmission) -> tuple[str, str]:
     return partition_key(s.department, s.month), sort_key(s)
 
