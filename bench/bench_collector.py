@@ -5,8 +5,10 @@
 
 cold   whole processes, alternating: the floor (`import boto3; boto3.client('dynamodb')`) and
        the collector (import `manyi.collector.handler`, create the DynamoDB store, the catalogue
-       and the handler); prints both medians and the median of the per-pair ratios. Also the
-       same with X-Ray active tracing, as in a Lambda with `Tracing: Active`.
+       and the handler); prints both medians and the median of the per-round ratios, of wall
+       time and of CPU time (user + system: what a busy shared machine disturbs least). Also
+       the same with the environment of X-Ray active tracing, as in a Lambda with
+       `Tracing: Active` (the collector imports no X-Ray SDK, so it should cost nothing).
 warm   one valid JSON submission through `Intake.submit` (parse, rules, record, response
        body serialized), the store call excluded (an in-memory store); and through the whole
        handler (Powertools routing, logging) for comparison.
@@ -59,25 +61,28 @@ def cold(runs: int) -> None:
         xray = {"LAMBDA_TASK_ROOT": str(lambda_dir), "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000"}
         variants: tuple[tuple[str, str, dict[str, str]], ...] = (
             ("Powertools resolver+Logger+Metrics alone", POWERTOOLS, {}),
-            ("the collector, X-Ray off (as measured by the issue)", collector, {}),
-            ("the collector with X-Ray active tracing", collector, xray),
+            ("the collector, tracing off", collector, {}),
+            ("the collector, active tracing on", collector, xray),
         )
         # Every round runs the floor and each variant back to back, so a neighbour's load
         # touches them alike; the figure is the median of the per-round ratios.
-        floors: list[float] = []
-        times: dict[str, list[float]] = {label: [] for label, _, _ in variants}
+        floors: list[tuple[float, float]] = []
+        times: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in variants}
         for _ in range(runs):
             floors.append(_time_process(FLOOR, {}))
             for label, code, extra in variants:
                 times[label].append(_time_process(code, extra))
-        print(
-            f"cold start, floor ({runs} rounds): median {statistics.median(floors) * 1000:.0f} ms"
-        )
+        wall, cpu = (statistics.median(f[i] for f in floors) * 1000 for i in (0, 1))
+        print(f"cold start, floor ({runs} rounds): median {wall:.0f} ms wall, {cpu:.0f} ms CPU")
         for label, measured in times.items():
-            ratios = [mine / floor for mine, floor in zip(measured, floors, strict=True)]
+            wall, cpu = (statistics.median(m[i] for m in measured) * 1000 for i in (0, 1))
+            ratios = [
+                statistics.median(m[i] / f[i] for m, f in zip(measured, floors, strict=True))
+                for i in (0, 1)
+            ]
             print(
-                f"cold start, {label}: median {statistics.median(measured) * 1000:.0f} ms, "
-                f"median ratio to the floor {statistics.median(ratios):.3f}"
+                f"cold start, {label}: median {wall:.0f} ms wall, {cpu:.0f} ms CPU; median ratio "
+                f"to the floor {ratios[0]:.3f} wall, {ratios[1]:.3f} CPU"
             )
 
 
@@ -95,10 +100,16 @@ def _lambda_bundle(folder: Path) -> Path:
     return bundle
 
 
-def _time_process(code: str, extra: dict[str, str]) -> float:
+def _time_process(code: str, extra: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one process running `code`."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], env={**ENV, **extra}, check=True)
-    return time.perf_counter() - start
+    process = subprocess.Popen([sys.executable, "-c", code], env={**ENV, **extra})
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, code)
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def warm(count: int) -> None:

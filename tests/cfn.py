@@ -1,4 +1,5 @@
-"""The template's own definitions for tests: its YAML with CloudFormation tags, its tables in moto.
+"""The template's own definitions for tests: its YAML with CloudFormation tags, its tables in moto,
+its expansion by the SAM translator, and its intrinsic functions evaluated for one deployment.
 
 Create the DynamoDB tables of infra/template.yaml, exactly as defined there, in one call:
 
@@ -11,6 +12,8 @@ so a store adapter tested against moto fails when the code and the infrastructur
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,11 +26,13 @@ from manyi.deploy.template import (
 
 __all__ = [
     "TEMPLATE_PATH",
+    "Evaluator",
     "create_tables",
     "load_template",
     "loads_template",
     "table_definitions",
     "table_environment",
+    "translate",
 ]
 
 # What the DynamoDB API takes as is from a table's CloudFormation properties.
@@ -108,3 +113,89 @@ def table_environment(
             if isinstance(value, dict) and value.get("Ref") in names:
                 environment[variable] = names[value["Ref"]]
     return environment
+
+
+def translate(template: Mapping[str, Any], region: str, parameters: Mapping[str, str]) -> Any:
+    """Expand the AWS::Serverless transform as CloudFormation would, for one region."""
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    from manyi.deploy.stack import template_body
+
+    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
+    return translator.translate(
+        json.loads(template_body(template)),
+        parameter_values=dict(parameters),
+        get_managed_policy_map=dict,
+    )
+
+
+class Evaluator:
+    """CloudFormation's intrinsic functions, as far as the template uses them, for one
+    deployment: its parameters (defaults filled in), partition, region and stack name."""
+
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        parameters: Mapping[str, str],
+        *,
+        partition: str,
+        region: str,
+        stack: str = "manyi-test",
+    ) -> None:
+        declared = template.get("Parameters", {})
+        self.values: dict[str, Any] = {
+            name: str(p.get("Default", "")) for name, p in declared.items()
+        }
+        self.values |= dict(parameters)
+        self.values |= {
+            "AWS::Partition": partition,
+            "AWS::Region": region,
+            "AWS::StackName": stack,
+            "AWS::AccountId": "123456789012",
+            "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
+        }
+        self.conditions = template.get("Conditions", {})
+        self.mappings = template.get("Mappings", {})
+
+    def condition(self, name: str) -> bool:
+        return bool(self(self.conditions[name]))
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self(item) for item in value]
+        if not isinstance(value, dict) or len(value) != 1:
+            return value
+        ((function, argument),) = value.items()
+        if function == "Ref":
+            return self.values.get(argument, argument)  # a resource: its logical ID
+        if function == "Condition":
+            return self.condition(argument)
+        if function == "Fn::If":
+            name, if_true, if_false = argument
+            return self(if_true if self.condition(name) else if_false)
+        if function == "Fn::Equals":
+            return str(self(argument[0])) == str(self(argument[1]))
+        if function == "Fn::Not":
+            return not self(argument[0])
+        if function == "Fn::And":
+            return all(self(part) for part in argument)
+        if function == "Fn::Or":
+            return any(self(part) for part in argument)
+        if function == "Fn::FindInMap":
+            mapping, key, attribute = (self(part) for part in argument)
+            return self.mappings[mapping][key][attribute]
+        if function == "Fn::Join":
+            separator, parts = argument
+            return separator.join(str(self(part)) for part in parts)
+        if function == "Fn::Sub":
+            text, variables = (argument, {}) if isinstance(argument, str) else argument
+            local = {name: self(v) for name, v in variables.items()}
+
+            def substitute(match: re.Match[str]) -> str:
+                name = match.group(1)
+                return str(local[name] if name in local else self.values.get(name, name))
+
+            return re.sub(r"\$\{([^}]+)\}", substitute, text)
+        return value

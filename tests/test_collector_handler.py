@@ -29,7 +29,7 @@ from tests.apigw import (
     with_method,
 )
 from tests.aws import REGION, SUBMISSIONS_TABLE, create_submissions_table
-from tests.throttling import THROTTLED_TRANSACTION, ThrottledClient
+from tests.throttling import THROTTLED_TABLE, ThrottledClient
 
 NOW = datetime(2026, 11, 27, 7, 33, 1, 123456, tzinfo=UTC)
 
@@ -296,7 +296,7 @@ def test_too_many_from_one_address_get_429_with_retry_after(
 def test_throttled_dynamodb_is_503_with_nothing_stored_and_the_retry_succeeds(
     dynamodb: Any, catalogue: Catalogue, clock: Clock, questionnaire: Questionnaire
 ) -> None:
-    throttled = ThrottledClient(dynamodb, failures=1, response=THROTTLED_TRANSACTION)
+    throttled = ThrottledClient(dynamodb, failures=1, response=THROTTLED_TABLE)
     store = DynamoDBSubmissionStore(SUBMISSIONS_TABLE, client=throttled)
     handler = create_handler(store, catalogue, clock=clock)
     event = json_event(submission_body(questionnaire))
@@ -370,29 +370,6 @@ def test_a_superseded_version_is_accepted_for_the_grace_period_then_409(
     assert late["statusCode"] == 409
     assert json_body(late)["error"]["code"] == "stale_version"
     assert "刷新" in json_body(late)["error"]["message"]
-
-
-def test_behind_a_cdn_the_rate_limit_keys_on_the_named_viewer_address(
-    store: DynamoDBSubmissionStore, catalogue: Catalogue, clock: Clock, questionnaire: Questionnaire
-) -> None:
-    handler = create_handler(
-        store,
-        catalogue,
-        rate_limit=RateLimit(1, 1),
-        clock=clock,
-        address_header="CloudFront-Viewer-Address",
-    )
-
-    def from_viewer(submission_id: str, viewer: str) -> int:
-        event = json_event(submission_body(questionnaire, submission_id=submission_id))
-        event["requestContext"]["http"]["sourceIp"] = "54.222.1.1"  # the edge, shared
-        event["headers"]["cloudfront-viewer-address"] = viewer
-        return int(call(handler, event)["statusCode"])
-
-    assert from_viewer("viewer-0001", "203.0.113.7:46532") == 201
-    assert from_viewer("viewer-0002", "203.0.113.8:40000") == 201
-    assert from_viewer("viewer-0003", "203.0.113.7:51234") == 429
-    assert from_viewer("viewer-0004", "2001:db8::1:443") == 201
 
 
 def test_the_lambda_entry_point_builds_its_handler_from_the_environment(

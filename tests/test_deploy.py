@@ -23,6 +23,7 @@ from manyi.calendar import OfficeCalendar
 from manyi.cli import build_parser
 from manyi.cli.deploy import Clients, deploy
 from manyi.deploy.catalogue import CatalogueError, restore_versions
+from manyi.deploy.health import HealthCheck
 from manyi.deploy.partition import for_partition
 from manyi.deploy.stack import (
     CAPABILITIES,
@@ -39,24 +40,12 @@ from manyi.deploy.stack import (
 from manyi.deploy.template import load_template
 from manyi.model import Questionnaire, normalized_with_version
 from manyi.versions import publish
+from tests.cfn import translate
 
 REGION = "cn-north-1"
 STACK = "manyi-prod"
 STACK_ID = f"arn:aws-cn:cloudformation:{REGION}:123456789012:stack/{STACK}/1"
 CODE = CodeLocation("manyi-deploy", "manyi/manyi-prod/lambda-0123456789abcdef0123.zip")
-
-
-def translate(template: dict[str, Any], region: str, parameters: dict[str, str]) -> Any:
-    """Expand the Serverless transform as CloudFormation would, for one region."""
-    from samtranslator.parser.parser import Parser
-    from samtranslator.translator.translator import Translator
-
-    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
-    return translator.translate(
-        json.loads(template_body(template)),
-        parameter_values=dict(parameters),
-        get_managed_policy_map=dict,
-    )
 
 
 @pytest.mark.parametrize(
@@ -65,22 +54,23 @@ def translate(template: dict[str, Any], region: str, parameters: dict[str, str])
 )
 def test_the_template_we_send_expands_in_both_partitions(region: str, cdn: str) -> None:
     partition = "aws-cn" if region.startswith("cn-") else "aws"
-    template = deployable_template(for_partition(load_template(), partition), CODE)
+    template = deployable_template(for_partition(load_template(), partition, region), CODE)
     assert template["Globals"]["Function"]["CodeUri"] == CODE.uri
-    parameters = {"Stage": "prod", "Cdn": cdn, "BaseUrl": "https://manyi.example.cn"}
+    parameters = {
+        "Stage": "prod",
+        "Cdn": cdn,
+        "BaseUrl": "https://manyi.example.cn",
+        "OriginSecret": "x" * 40,
+    }
     expanded = translate(template, region, parameters)
     resources = expanded["Resources"]
     functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
-    assert set(functions) == {"CollectorFunction", "AggregatorFunction"}
+    assert {"CollectorFunction", "AggregatorFunction"} <= set(functions)
     for function in functions.values():
-        p = function["Properties"]
-        assert p["Code"] == {"S3Bucket": CODE.bucket, "S3Key": CODE.key}
-        assert p["Architectures"] == ["arm64"]
-        assert p["TracingConfig"] == {"Mode": "Active"}
+        assert function["Properties"]["Code"] == {"S3Bucket": CODE.bucket, "S3Key": CODE.key}
     schedules = [r for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
-    assert {s["Properties"].get("ScheduleExpressionTimezone") for s in schedules} == {
-        None,
-        "Asia/Shanghai",
+    assert {json.dumps(s["Properties"]["ScheduleExpressionTimezone"]) for s in schedules} == {
+        json.dumps({"Ref": "ReportingTimezone"})
     }
     # What SAM generates builds its ARNs with the partition too.
     assert "arn:aws:" not in json.dumps(expanded)
@@ -107,6 +97,13 @@ def test_parameters_keep_their_values_on_update_and_typos_are_refused() -> None:
     assert len(update) == len(template["Parameters"])
     with pytest.raises(DeployError, match="Stgae"):
         stack_parameters(template, {"Stgae": "dev"}, updating=False)
+    # A parameter the stack does not have yet (added to the template since) has no previous
+    # value to keep: CloudFormation would refuse UsePreviousValue; it takes its default.
+    older = stack_parameters(template, {}, updating=True, existing={"Stage", "Cdn"})
+    assert older == [
+        {"ParameterKey": "Stage", "UsePreviousValue": True},
+        {"ParameterKey": "Cdn", "UsePreviousValue": True},
+    ]
 
 
 @pytest.fixture
@@ -173,7 +170,12 @@ def no_stack(stubber: Stubber) -> None:
     )
 
 
-def stack(stubber: Stubber, status: str, outputs: dict[str, str] | None = None) -> None:
+def stack(
+    stubber: Stubber,
+    status: str,
+    outputs: dict[str, str] | None = None,
+    parameters: dict[str, str] | None = None,
+) -> None:
     stubber.add_response(
         "describe_stacks",
         {
@@ -183,6 +185,10 @@ def stack(stubber: Stubber, status: str, outputs: dict[str, str] | None = None) 
                     "StackId": STACK_ID,
                     "CreationTime": datetime(2026, 11, 1, tzinfo=UTC),
                     "StackStatus": status,
+                    "Parameters": [
+                        {"ParameterKey": k, "ParameterValue": v}
+                        for k, v in (parameters or {}).items()
+                    ],
                     "Outputs": [
                         {"OutputKey": k, "OutputValue": v} for k, v in (outputs or {}).items()
                     ],
@@ -443,8 +449,19 @@ def without_version(questionnaire: Questionnaire) -> dict[str, Any]:
     return {k: v for k, v in questionnaire.to_dict().items() if k != "version"}
 
 
-def test_deploy_restores_packages_uploads_and_updates(
-    s3: Any, tmp_path: Path, questionnaire: Questionnaire
+# A stack deployed from an earlier template: no origin secret, no reporting parameters yet.
+EARLIER_PARAMETERS = {"Stage": "prod", "Cdn": "cloudfront", "CollectorConcurrency": "20"}
+
+
+def stubbed(service: str, region: str) -> tuple[Any, Stubber]:
+    client = boto3.client(
+        service, region_name=region, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    return client, Stubber(client)
+
+
+def test_deploy_restores_packages_uploads_updates_and_checks_health(
+    s3: Any, tmp_path: Path, questionnaire: Questionnaire, capsys: pytest.CaptureFixture[str]
 ) -> None:
     s3.create_bucket(Bucket="site", CreateBucketConfiguration={"LocationConstraint": REGION})
     old = Questionnaire.from_dict(earlier(questionnaire))
@@ -459,31 +476,44 @@ def test_deploy_restores_packages_uploads_and_updates(
         json.dumps(questionnaire.to_dict(), ensure_ascii=False), encoding="utf-8"
     )
     client, stubber = cloudformation()
+    outputs = {
+        **OUTPUTS,
+        "SiteBucketName": "site",
+        "HealthUrl": "https://manyi.example.cn/api/health",
+    }
     stack(stubber, "UPDATE_COMPLETE")
+    stack(stubber, "UPDATE_COMPLETE", parameters=EARLIER_PARAMETERS)
     stack(stubber, "UPDATE_COMPLETE", {"SiteBucketName": "site"})
     stack(stubber, "UPDATE_COMPLETE")
-    stubber.add_response(
-        "create_change_set",
-        {"Id": "cs", "StackId": STACK_ID},
-        {
-            "StackName": STACK,
-            "ChangeSetName": ANY,
-            "ChangeSetType": "UPDATE",
-            "Parameters": stack_parameters(
-                load_template(),
-                {"VersionGraceDays": "45", "AlarmEmail": "fzb@example.cn"},
-                updating=True,
-            ),
-            "Capabilities": CAPABILITIES,
-            "Tags": [{"Key": "project", "Value": "manyi"}, {"Key": "stage", "Value": "prod"}],
-            "Description": "manyi deploy",
-            "TemplateBody": ANY,
-        },
-    )
+    stubber.add_response("create_change_set", {"Id": "cs", "StackId": STACK_ID}, None)
     change_set(stubber, "CREATE_COMPLETE", changes=1)
     stubber.add_response("execute_change_set", {}, None)
-    stack(stubber, "UPDATE_COMPLETE", {**OUTPUTS, "SiteBucketName": "site"})
-    stack(stubber, "UPDATE_COMPLETE", {**OUTPUTS, "SiteBucketName": "site"})
+    stack(stubber, "UPDATE_COMPLETE", outputs)
+    stack(stubber, "UPDATE_COMPLETE", outputs)
+    # A new account's quota: nothing can be reserved.
+    lambda_client, lambda_stub = stubbed("lambda", REGION)
+    limits = {"ConcurrentExecutions": 10, "UnreservedConcurrentExecutions": 10}
+    lambda_stub.add_response("get_account_settings", {"AccountLimit": limits}, {})
+    # AWS Backup takes over DynamoDB backups here, to copy them to Ningxia.
+    backup_here, backup_stub = stubbed("backup", REGION)
+    backup_stub.add_response("describe_region_settings", {}, {})
+    backup_stub.add_response(
+        "update_region_settings",
+        {},
+        {
+            "ResourceTypeOptInPreference": {"DynamoDB": True},
+            "ResourceTypeManagementPreference": {"DynamoDB": True},
+        },
+    )
+    backup_there = boto3.client("backup", region_name="cn-northwest-1")  # moto
+
+    def other(service: str, where: str | None) -> Any:
+        return {
+            ("lambda", None): lambda_client,
+            ("backup", None): backup_here,
+            ("backup", "cn-northwest-1"): backup_there,
+        }[service, where]
+
     args = build_parser().parse_args(
         [
             "deploy",
@@ -503,26 +533,51 @@ def test_deploy_restores_packages_uploads_and_updates(
             str(tmp_path / "build"),
         ]
     )
-    clients = Clients(s3, client, REGION, "aws-cn")
+    clients = Clients(s3, client, REGION, "aws-cn", other)
     lines: list[str] = []
     sent: list[dict[str, Any]] = []
+    checked: list[tuple[Any, ...]] = []
 
     def capture(params: dict[str, Any], **_: Any) -> None:
         sent.append(params)
 
+    def check(url: str, version: str, **context: Any) -> HealthCheck:
+        checked.append((url, version, context["china"]))
+        return HealthCheck(False, ("健康检查失败：示例。",))
+
     client.meta.events.register("provide-client-params.cloudformation.CreateChangeSet", capture)
-    with stubber:
-        assert deploy(args, clients, lines.append) == 0
-    stubber.assert_no_pending_responses()
+    with stubber, lambda_stub, backup_stub:
+        assert deploy(args, clients, lines.append, check) == 2
+    for stub in (stubber, lambda_stub, backup_stub):
+        stub.assert_no_pending_responses()
     (request,) = sent
     template = json.loads(request["TemplateBody"])
     # What China lacks is not sent there; the code is the uploaded artifact.
     assert "OriginAccessControl" not in request["TemplateBody"]
+    assert "CachePolicyId" not in request["TemplateBody"]
     assert template["Globals"]["Function"]["CodeUri"].startswith(
         f"s3://manyi-deploy/manyi/{STACK}/"
     )
+    given = {p["ParameterKey"]: p for p in request["Parameters"]}
+    assert given["VersionGraceDays"]["ParameterValue"] == "45"
+    assert given["AlarmEmail"]["ParameterValue"] == "fzb@example.cn"
+    # The schedules follow questionnaire.yaml; a new secret, since the stack had none.
+    assert given["CloseDay"]["ParameterValue"] == str(questionnaire.reporting.close_day)
+    assert given["ReportingTimezone"]["ParameterValue"] == questionnaire.reporting.timezone
+    assert len(given["OriginSecret"]["ParameterValue"]) == 64
+    assert given["ReserveConcurrency"]["ParameterValue"] == "no"
+    assert given["Stage"] == {"ParameterKey": "Stage", "UsePreviousValue": True}
+    assert "FunctionRuntime" not in given  # new to the stack: its default
+    assert any(
+        "no concurrency reserved" in line and "get-account-settings" in line for line in lines
+    )
+    # The copy vault now waits in the other China region.
+    assert backup_there.describe_backup_vault(BackupVaultName=f"manyi-{STACK}-copies")
     assert (dist / f"{old.version}.json").exists()  # restored from the site bucket
     assert f"next: manyi publish --bucket site --distribution {OUTPUTS['DistributionId']}" in lines
     code = [o["Key"] for o in s3.list_objects_v2(Bucket="manyi-deploy")["Contents"]]
     assert len(code) == 1
     assert code[0].startswith(f"manyi/{STACK}/lambda-")
+    # The health check ran through the site's address, and its Chinese advice was printed.
+    assert checked == [("https://manyi.example.cn/api/health", questionnaire.version, True)]
+    assert "健康检查失败：示例。" in capsys.readouterr().err

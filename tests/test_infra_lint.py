@@ -12,7 +12,7 @@ from tests.cfn import TEMPLATE_PATH, load_template
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("region", ["ap-east-1", "us-east-1"])
+@pytest.mark.parametrize("region", ["ap-southeast-1", "us-east-1"])
 def test_cfn_lint_finds_nothing(region: str) -> None:
     from cfnlint.api import ManualArgs, lint_file
 
@@ -22,19 +22,25 @@ def test_cfn_lint_finds_nothing(region: str) -> None:
 
 @pytest.mark.parametrize(
     ("region", "partition"),
-    [("cn-north-1", "aws-cn"), ("cn-northwest-1", "aws-cn"), ("ap-east-1", "aws")],
+    [
+        ("cn-north-1", "aws-cn"),
+        ("cn-northwest-1", "aws-cn"),
+        ("ap-east-1", "aws"),
+        ("ap-southeast-1", "aws"),
+    ],
 )
 def test_cfn_lint_finds_nothing_in_what_manyi_deploy_sends(
     tmp_path: Path, region: str, partition: str
 ) -> None:
-    """The China regions lack origin access control, so `manyi deploy` leaves it out there."""
+    """The China regions lack origin access control, Hong Kong budgets: `manyi deploy` leaves
+    out what a region lacks."""
     from cfnlint.api import ManualArgs, lint_file
 
     from manyi.deploy.partition import for_partition
     from manyi.deploy.stack import CodeLocation, deployable_template, template_body
 
     sent = deployable_template(
-        for_partition(load_template(), partition), CodeLocation("bucket", "manyi/x.zip")
+        for_partition(load_template(), partition, region), CodeLocation("bucket", "manyi/x.zip")
     )
     path = tmp_path / "template.json"
     path.write_text(template_body(sent), encoding="utf-8")
@@ -42,12 +48,18 @@ def test_cfn_lint_finds_nothing_in_what_manyi_deploy_sends(
     assert [str(m) for m in matches] == []
 
 
-def test_the_source_template_alone_would_be_refused_in_china() -> None:
+@pytest.mark.parametrize(
+    ("region", "missing"),
+    [("cn-north-1", "OriginAccessControl"), ("ap-east-1", "AWS::Budgets::Budget")],
+)
+def test_the_source_template_alone_would_be_refused_where_a_type_is_missing(
+    region: str, missing: str
+) -> None:
     from cfnlint.api import ManualArgs, lint_file
 
-    matches = lint_file(TEMPLATE_PATH, config=ManualArgs(regions=["cn-north-1"]))
+    matches = lint_file(TEMPLATE_PATH, config=ManualArgs(regions=[region]))
     assert [m.rule.id for m in matches] == ["E3006"]
-    assert "OriginAccessControl" in str(matches[0])
+    assert missing in str(matches[0])
 
 
 def test_make_lint_runs_cfn_lint_and_checkov_from_its_own_virtualenv() -> None:

@@ -85,6 +85,23 @@ def test_the_real_template_names_no_origin_access_control_in_china() -> None:
     world = for_partition(template, "aws")
     assert "SiteOriginAccessIdentity" not in names_in(world)
     assert "SiteOriginAccessControl" in world["Resources"]
-    # Nothing else changes: the same resources but the one the partition lacks.
-    assert set(template["Resources"]) - set(china["Resources"]) == {"SiteOriginAccessControl"}
-    assert set(template["Resources"]) - set(world["Resources"]) == {"SiteOriginAccessIdentity"}
+    # Nothing else changes: the same resources but those the partition lacks or never uses.
+    policies = {"SiteOriginAccessControl", "SecurityHeaders", "ApiOriginRequests"}
+    assert set(template["Resources"]) - set(china["Resources"]) == policies
+    watch = {"CertificateWatchLogGroup", "CertificateWatchRole", "CertificateWatchFunction"}
+    watch |= {"CertificateExpiryAlarm"}
+    assert set(template["Resources"]) - set(world["Resources"]) == {
+        "SiteOriginAccessIdentity",
+        *watch,
+    }
+
+
+def test_the_region_decides_too_when_given() -> None:
+    conditions = load_template()["Conditions"]
+    assert known_conditions(conditions, "aws-cn", "cn-northwest-1")["InNingxia"] is True
+    assert known_conditions(conditions, "aws-cn", "cn-north-1")["CopyBackups"] is True
+    assert known_conditions(conditions, "aws", "ap-east-1")["BudgetsOffered"] is False
+    assert known_conditions(conditions, "aws", "us-east-1")["BudgetsOffered"] is True
+    # Without a region, region conditions stay for CloudFormation.
+    assert "InNingxia" not in known_conditions(conditions, "aws")
+    assert known_conditions(conditions, "aws-cn")["BudgetsOffered"] is True

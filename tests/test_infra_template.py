@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from manyi.deploy.template import loads_template, resources_of_type
 from manyi.model import Questionnaire
-from tests.cfn import TEMPLATE_PATH, create_tables, load_template, table_environment
+from tests.cfn import TEMPLATE_PATH, Evaluator, create_tables, load_template, table_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -160,11 +160,11 @@ def test_pages_and_api_share_one_origin(template: dict[str, Any]) -> None:
     origins = {o["Id"]: o for o in config["Origins"]}
     # The bucket stays private: origin access control, or in China an origin access identity.
     assert origins["site"]["OriginAccessControlId"]["Fn::If"][:2] == [
-        "UseOac",
+        "GlobalCloudFront",
         {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]},
     ]
     oai = origins["site"]["S3OriginConfig"]["OriginAccessIdentity"]["Fn::If"]
-    assert oai[0] == "UseOai"
+    assert oai[0] == "ChinaCloudFront"
     assert "${SiteOriginAccessIdentity}" in oai[1]["Fn::Sub"]
     conditions = template["Conditions"]
     assert conditions["IsChina"] == {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}
@@ -174,11 +174,15 @@ def test_pages_and_api_share_one_origin(template: dict[str, Any]) -> None:
     assert api["TargetOriginId"] == "api"
     assert "POST" in api["AllowedMethods"]
     # The collector gets the phone's address (for its rate limit), never the site's Host.
-    policy = template["Resources"][api["OriginRequestPolicyId"]["Ref"]]["Properties"]
+    policy_id = api["OriginRequestPolicyId"]["Fn::If"]
+    assert policy_id[0] == "GlobalCloudFront"
+    policy = template["Resources"][policy_id[1]["Ref"]]["Properties"]
     headers = policy["OriginRequestPolicyConfig"]["HeadersConfig"]
     assert headers["HeaderBehavior"] == "whitelist"
     assert "CloudFront-Viewer-Address" in headers["Headers"]
     assert "Host" not in headers["Headers"]
+    legacy = api["ForwardedValues"]["Fn::If"][2]
+    assert "Host" not in legacy["Headers"]
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "site"
     http_api = resources(template, "AWS::Serverless::HttpApi")["HttpApi"]["Properties"]
     settings = http_api["DefaultRouteSettings"]
@@ -193,25 +197,38 @@ def test_pages_and_api_share_one_origin(template: dict[str, Any]) -> None:
 # -- functions -------------------------------------------------------------------------------
 
 
-def test_functions_are_current_arm64_traced_bounded_and_logged(template: dict[str, Any]) -> None:
-    globals_ = template["Globals"]["Function"]
-    assert globals_["Architectures"] == ["arm64"]
-    assert globals_["Tracing"] == "Active"
-    runtime = globals_["Runtime"]
+def test_functions_run_current_runtimes_bounded_and_logged(template: dict[str, Any]) -> None:
     lifecycle = _runtime_lifecycle()
-    assert runtime in lifecycle, runtime
-    assert date.fromisoformat(lifecycle[runtime]["deprecated"]) > date.today(), runtime
+    rows = template["Mappings"]["RegionDefaults"]
+    runtimes = {row["Runtime"] for row in rows.values()}
+    runtimes |= set(template["Parameters"]["FunctionRuntime"]["AllowedValues"]) - {""}
+    for runtime in runtimes:
+        assert runtime in lifecycle, runtime
+        assert date.fromisoformat(lifecycle[runtime]["deprecated"]) > date.today(), runtime
+    assert {row["Architecture"] for row in rows.values()} <= {"arm64", "x86_64"}
+    assert rows["default"] == {"Runtime": "python3.13", "Architecture": "arm64"}
     functions = resources(template, "AWS::Serverless::Function")
-    assert set(functions) == {"CollectorFunction", "AggregatorFunction"}
+    assert set(functions) == {"CollectorFunction", "AggregatorFunction", "CertificateWatchFunction"}
+    sizes = template["Mappings"]["Functions"]
     log_groups = resources(template, "AWS::Logs::LogGroup")
     for name, function in functions.items():
         p = function["Properties"]
-        assert p["MemorySize"] >= 128, name
-        assert p["Timeout"] > 0, name
-        assert "ReservedConcurrentExecutions" in p, name
+        # Each function's size comes from the one place that sets every function's.
+        row = name.removesuffix("Function")
+        assert p["MemorySize"] == {"Fn::FindInMap": ["Functions", row, "MemorySize"]}
+        assert p["Timeout"] == {"Fn::FindInMap": ["Functions", row, "Timeout"]}
+        assert sizes[row]["MemorySize"] >= 128
+        assert 0 < sizes[row]["Timeout"] <= 900
         log_group = p["LoggingConfig"]["LogGroup"]["Ref"]
         assert log_groups[log_group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-    assert functions["AggregatorFunction"]["Properties"]["ReservedConcurrentExecutions"] == 1
+    # Reserved only when asked (manyi deploy asks when the account's quota allows it).
+    collector = functions["CollectorFunction"]["Properties"]
+    aggregator = functions["AggregatorFunction"]["Properties"]
+    assert collector["ReservedConcurrentExecutions"]["Fn::If"][0] == "Reserve"
+    assert aggregator["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["Reserve", 1, {"Ref": "AWS::NoValue"}]
+    }
+    assert template["Parameters"]["ReserveConcurrency"]["Default"] == "no"
 
 
 @pytest.mark.parametrize(
@@ -222,6 +239,11 @@ def test_handlers_are_the_contract_entry_points(
 ) -> None:
     handler = template["Resources"][f"{function}Function"]["Properties"]["Handler"]
     assert handler == f"lambda/{path}/app.lambda_handler"
+
+
+def test_the_certificate_watch_handler_is_an_entry_point(template: dict[str, Any]) -> None:
+    handler = template["Resources"]["CertificateWatchFunction"]["Properties"]["Handler"]
+    assert handler == "lambda/certificate_watch/app.lambda_handler"
 
 
 def test_environment_names_the_contract_variables(template: dict[str, Any]) -> None:
@@ -242,21 +264,46 @@ def test_rate_limit_keys_on_the_phones_address_behind_cloudfront(
 ) -> None:
     functions = resources(template, "AWS::Serverless::Function")
     collector = functions["CollectorFunction"]["Properties"]["Environment"]["Variables"]
-    # The header the collector trusts is the one the CDN's origin request policy forwards.
+    # The header the collector reads is one CloudFront fills in: through the origin request
+    # policy in the global partition, X-Forwarded-For in China (which has no such policy).
     assert collector["MANYI_CLIENT_ADDRESS_HEADER"] == {
-        "Fn::If": ["UseCloudFront", "CloudFront-Viewer-Address", ""]
+        "Fn::If": [
+            "UseCloudFront",
+            {"Fn::If": ["IsChina", "X-Forwarded-For", "CloudFront-Viewer-Address"]},
+            "",
+        ]
     }
     policy = resources(template, "AWS::CloudFront::OriginRequestPolicy")["ApiOriginRequests"]
     headers = policy["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"]
     assert "CloudFront-Viewer-Address" in headers
+    # ... believed only beside the secret CloudFront adds, current or (rotating) previous.
+    assert collector["MANYI_ORIGIN_SECRETS"]["Fn::If"][1] == {
+        "Fn::Join": [",", [{"Ref": "OriginSecret"}, {"Ref": "PreviousOriginSecret"}]]
+    }
+    config = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    (api,) = [o for o in config["Origins"] if o["Id"] == "api"]
+    assert api["OriginCustomHeaders"] == [
+        {"HeaderName": "X-Manyi-Origin", "HeaderValue": {"Ref": "OriginSecret"}}
+    ]
+    for name in ("OriginSecret", "PreviousOriginSecret"):
+        assert template["Parameters"][name]["NoEcho"] is True
 
 
 # -- least privilege -------------------------------------------------------------------------
 
 
 def role_statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    """Every statement a role may get: both branches of a conditional one."""
     policies = template["Resources"][role]["Properties"]["Policies"]
-    return [s for policy in policies for s in policy["PolicyDocument"]["Statement"]]
+    statements = []
+    for policy in policies:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if "Fn::If" in statement:
+                _, *branches = statement["Fn::If"]
+                statements += [b for b in branches if b != {"Ref": "AWS::NoValue"}]
+            else:
+                statements.append(statement)
+    return statements
 
 
 def grants(statements: list[dict[str, Any]]) -> set[tuple[str, str]]:
@@ -301,31 +348,61 @@ def test_aggregator_role_reads_submissions_keeps_results_writes_reports(
     assert not any(action.startswith("s3:") and action != "s3:PutObject" for action, _ in pairs)
 
 
-def test_only_xray_gets_a_wildcard_resource(template: dict[str, Any]) -> None:
-    for role in resources(template, "AWS::IAM::Role"):
+def test_only_what_has_no_resource_level_permissions_gets_a_wildcard(
+    template: dict[str, Any],
+) -> None:
+    for role, definition in resources(template, "AWS::IAM::Role").items():
+        if "Policies" not in definition["Properties"]:
+            continue
         for action, resource in grants(role_statements(template, role)):
             assert "*" not in action, (role, action)
             if resource == "*":
-                assert action.startswith("xray:"), (role, action)
+                assert action.startswith("xray:") or action == "iam:ListServerCertificates", (
+                    role,
+                    action,
+                )
+
+
+def test_xray_only_where_there_is_tracing(template: dict[str, Any]) -> None:
+    def conditions_of(role: str) -> list[str]:
+        policy = template["Resources"][role]["Properties"]["Policies"][0]
+        statements = policy["PolicyDocument"]["Statement"]
+        return [s["Fn::If"][0] for s in statements if "Fn::If" in s]
+
+    assert conditions_of("CollectorRole") == ["TraceCollector"]
+    assert conditions_of("AggregatorRole") == ["IsChina"]
+    assert template["Conditions"]["TraceCollector"]["Fn::And"][0] == {
+        "Fn::Not": [{"Condition": "IsChina"}]
+    }
 
 
 # -- schedules and failures ------------------------------------------------------------------
 
 
-def test_monthly_close_runs_on_the_questionnaires_close_day_in_beijing(
+def test_monthly_close_runs_on_the_questionnaires_close_day_on_its_clock(
     template: dict[str, Any], questionnaire: Questionnaire
 ) -> None:
+    from manyi.deploy.parameters import reporting_parameters
+
     events = template["Resources"]["AggregatorFunction"]["Properties"]["Events"]
     close = events["MonthlyClose"]
     assert close["Type"] == "ScheduleV2"
     p = close["Properties"]
-    assert p["ScheduleExpressionTimezone"] == questionnaire.reporting.timezone == "Asia/Shanghai"
-    _minute, _hour, day, month, weekday, year = p["ScheduleExpression"][5:-1].split()
+    # What `manyi deploy` passes, from questionnaire.yaml's reporting settings.
+    given = reporting_parameters(questionnaire.reporting)
+    evaluate = Evaluator(template, given, partition="aws-cn", region="cn-north-1")
+    assert evaluate(p["ScheduleExpressionTimezone"]) == questionnaire.reporting.timezone
+    _minute, _hour, day, month, weekday, year = evaluate(p["ScheduleExpression"])[5:-1].split()
     assert int(day) == questionnaire.reporting.close_day
     assert (month, weekday, year) == ("*", "?", "*")
     assert p["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["AggregatorFailures", "Arn"]}
     regular = events["Hourly"]["Properties"]
-    assert regular["ScheduleExpression"].startswith("rate(")
+    assert regular["ScheduleExpression"] == "cron(30 * * * ? *)"
+    assert regular["ScheduleExpressionTimezone"] == {"Ref": "ReportingTimezone"}
+    # The template's own defaults agree with the questionnaire shipped in this repository.
+    parameters = template["Parameters"]
+    assert parameters["CloseDay"]["Default"] == questionnaire.reporting.close_day
+    assert parameters["ReportingTimezone"]["Default"] == questionnaire.reporting.timezone
 
 
 def test_aggregator_failures_land_in_a_queue_with_an_alarm(template: dict[str, Any]) -> None:
@@ -349,6 +426,8 @@ def test_aggregator_failures_land_in_a_queue_with_an_alarm(template: dict[str, A
 
 
 def _dimension(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     if "Ref" in value:
         return str(value["Ref"])
     return str(value["Fn::GetAtt"][0])

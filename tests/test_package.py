@@ -10,7 +10,6 @@ server through AWS_ENDPOINT_URL.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import shutil
@@ -30,13 +29,15 @@ from moto.server import ThreadedMotoServer
 from manyi.deploy.artifact import (
     ZIP_TIMESTAMP,
     ArtifactError,
+    LambdaTarget,
     build_artifact,
     dependencies_folder,
+    find_python,
 )
 from manyi.deploy.template import resources_of_type
 from manyi.model import Questionnaire, normalized_with_version
 from manyi.versions import publish
-from tests.cfn import create_tables, load_template
+from tests.cfn import Evaluator, create_tables, load_template
 from tests.cli import run_manyi
 from tests.memory_submissions import OFFICE
 
@@ -79,19 +80,7 @@ with open(out_file, "w", encoding="utf-8") as f:
 
 def lambda_python() -> str:
     """The runtime's Python (3.13) if this machine has it, else the one running the tests."""
-    found = shutil.which("python3.13")
-    candidates = [found] if found else []
-    candidates += sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.13*/bin/python3.13")))
-    for candidate in candidates:
-        probe = subprocess.run(
-            [candidate, "-I", "-c", "import sys; print(sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == "(3, 13)":
-            return candidate
-    return sys.executable
+    return find_python("3.13") or sys.executable
 
 
 def write_version(dist: Path, data: dict[str, Any]) -> None:
@@ -171,16 +160,28 @@ def test_the_shipped_history_supersedes_the_old_version_on_the_day_it_is_package
     assert on_disk == history
 
 
-def test_zip_has_fixed_times_no_bytecode_and_what_the_functions_need(
+def test_zip_has_fixed_times_bytecode_for_its_python_and_what_the_functions_need(
     artifact_zip: Path, questionnaire: Questionnaire
 ) -> None:
     with zipfile.ZipFile(artifact_zip) as archive:
         infos = archive.infolist()
-    names = [info.filename for info in infos]
+        names = [info.filename for info in infos]
     assert names == sorted(names)
     assert {info.date_time for info in infos} == {ZIP_TIMESTAMP}
     assert {info.external_attr >> 16 for info in infos} == {0o100644}
-    assert not [n for n in names if n.endswith((".pyc", ".pyo")) or "__pycache__" in n]
+    # Bytecode of every module, for the runtime's Python: hash-based and unchecked (flags 0b01),
+    # so no timestamp in it; nothing of this machine's own caches.
+    sources = {n for n in names if n.endswith(".py")}
+    bytecode = {n for n in names if n.endswith(".pyc")}
+    if find_python("3.13") is None:
+        assert not bytecode  # sources only where the runtime's Python is not at hand
+    else:
+        assert len(bytecode) == len(sources)
+        assert all(".cpython-313.pyc" in n for n in bytecode)
+        with zipfile.ZipFile(artifact_zip) as archive:
+            header = archive.read("manyi/__pycache__/model.cpython-313.pyc")[:16]
+        assert int.from_bytes(header[4:8], "little") == 0b01
+    assert not [n for n in names if n.endswith(".pyo") or ".mypy_cache" in n]
     assert not [n for n in names if n.startswith(("bin/", "boto3/", "botocore/", "tests/"))]
     assert f"{VERSIONS}/{questionnaire.version}.json" in names
     needed = [
@@ -190,17 +191,33 @@ def test_zip_has_fixed_times_no_bytecode_and_what_the_functions_need(
         "templates/form.html.j2",
         "manyi/reports/templates/report.html.j2",
         "aws_lambda_powertools/__init__.py",
-        "aws_xray_sdk/__init__.py",
         "jinja2/__init__.py",
         "openpyxl/__init__.py",
     ]
     assert not [n for n in needed if n not in names]
+    # No X-Ray SDK: the collector does not trace from inside (nor could it in China).
+    assert not [n for n in names if n.startswith(("aws_xray_sdk/", "wrapt/"))]
     # The compiled dependencies are the arm64 builds for the runtime's Python.
     compiled = sorted(n for n in names if n.endswith(".so"))
-    assert compiled == [
-        "markupsafe/_speedups.cpython-313-aarch64-linux-gnu.so",
-        "wrapt/_wrappers.cpython-313-aarch64-linux-gnu.so",
-    ]
+    assert compiled == ["markupsafe/_speedups.cpython-313-aarch64-linux-gnu.so"]
+
+
+def test_ningxia_gets_an_x86_64_artifact_for_python_3_12(
+    tmp_path: Path, dist: Path, questionnaire: Questionnaire
+) -> None:
+    target = LambdaTarget.of_runtime("python3.12", "x86_64")
+    artifact = build_artifact(
+        tmp_path / "lambda.zip",
+        dist=dist,
+        current_version=questionnaire.version,
+        today=TODAY,
+        dependencies=dependencies_folder(tmp_path / "cache", target=target),
+        target=target,
+    )
+    with zipfile.ZipFile(artifact.path) as archive:
+        compiled = sorted(n for n in archive.namelist() if n.endswith(".so"))
+    assert compiled == ["markupsafe/_speedups.cpython-312-x86_64-linux-gnu.so"]
+    assert "python3.12 on x86_64" in artifact.summary()
 
 
 def test_no_built_questionnaire_no_artifact(tmp_path: Path, questionnaire: Questionnaire) -> None:
@@ -288,33 +305,9 @@ def function_environment(function: str, aws: dict[str, str], task: Path) -> dict
     `task` stands for /var/task, where Lambda unpacks the artifact.
     """
     properties = load_template()["Resources"][function]["Properties"]
-    parameters = {
-        name: str(declared.get("Default", ""))
-        for name, declared in load_template()["Parameters"].items()
-    }
-    parameters |= {"Stage": "test", "BaseUrl": "https://manyi.example.cn"}
-    conditions = load_template()["Conditions"]
-
-    def resolve(value: Any) -> Any:
-        """The few intrinsic functions the functions' environments use."""
-        if not isinstance(value, dict):
-            return value
-        [(function, argument)] = value.items()
-        if function == "Ref":
-            return aws.get(argument) or parameters[argument]
-        if function == "Condition":
-            return resolve(conditions[argument])
-        if function == "Fn::Equals":
-            return resolve(argument[0]) == resolve(argument[1])
-        if function == "Fn::Not":
-            return not resolve(argument[0])
-        if function == "Fn::And":
-            return all(resolve(a) for a in argument)
-        if function == "Fn::If":
-            chosen = argument[1] if resolve(conditions[argument[0]]) else argument[2]
-            return resolve(chosen)
-        raise AssertionError(f"{function} in a function's environment: teach the test")
-
+    given = {"Stage": "test", "BaseUrl": "https://manyi.example.cn", "OriginSecret": "s" * 40}
+    names = {k: v for k, v in aws.items() if not k.startswith("AWS_")}
+    resolve = Evaluator(load_template(), given | names, partition="aws-cn", region=REGION)
     env = {}
     for name, value in properties["Environment"]["Variables"].items():
         env[name] = str(resolve(value)).replace("/var/task/", f"{task}/")
@@ -322,8 +315,8 @@ def function_environment(function: str, aws: dict[str, str], task: Path) -> dict
     return {
         **{k: aws[k] for k in keep},
         "AWS_ENDPOINT_URL": aws["AWS_ENDPOINT_URL"],
-        # What Lambda sets with active tracing, so the handlers take their traced path (the
-        # X-Ray SDK sends its segments over UDP to a daemon that is not there: harmless).
+        # What Lambda sets with active tracing: the handlers must run the same with them (they
+        # import no X-Ray SDK).
         "LAMBDA_TASK_ROOT": str(task),
         "AWS_LAMBDA_FUNCTION_NAME": function,
         "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
@@ -371,6 +364,17 @@ def invoke(
         ), file
     assert not [p for p in answer["path"] if "site-packages" in p]
     return answer
+
+
+def moto_client(service: str, aws: dict[str, str]) -> Any:
+    """A client of the moto server the functions talk to."""
+    return boto3.client(
+        service,
+        endpoint_url=aws["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def handler_file(function: str) -> Path:
@@ -460,10 +464,11 @@ def test_collector_stores_a_submission_in_a_clean_interpreter(
     env = function_environment("CollectorFunction", aws, unpacked[0])
     answer = invoke(unpacked, tmp_path, "CollectorFunction", events, env)
     current, old, unknown, page, health = answer["result"]
-    # The traced path (X-Ray SDK) and the form page (Jinja2) ran from the artifact.
+    # The form page (Jinja2) ran from the artifact; with active tracing on, no X-Ray SDK ran.
     task = str(unpacked[0])
-    for package_name in ("aws_xray_sdk", "jinja2", "aws_lambda_powertools", "tzdata"):
+    for package_name in ("jinja2", "aws_lambda_powertools", "tzdata"):
         assert any(f.startswith(f"{task}/{package_name}/") for f in answer["files"]), package_name
+    assert not [f for f in answer["files"] if "xray" in f]
     assert current["statusCode"] == 201, current
     assert old["statusCode"] == 201, old
     assert 400 <= unknown["statusCode"] < 500, unknown
@@ -473,13 +478,7 @@ def test_collector_stores_a_submission_in_a_clean_interpreter(
     assert health["statusCode"] == 200, health
     stored = json.loads(current["body"])
     assert stored["submission_id"] == "pkg-test-0001"
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=aws["AWS_ENDPOINT_URL"],
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    dynamodb = moto_client("dynamodb", aws)
     items = dynamodb.query(
         TableName=aws["SubmissionsTable"],
         KeyConditionExpression="pk = :pk",
@@ -507,13 +506,7 @@ def test_aggregator_runs_in_a_clean_interpreter(
     assert any(key.endswith(".xlsx") for key in summary["published"]), summary
     task = str(unpacked[0])
     assert any(f.startswith(f"{task}/openpyxl/") for f in answer["files"])
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=aws["AWS_ENDPOINT_URL"],
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    s3 = moto_client("s3", aws)
     stored = {o["Key"] for o in s3.list_objects_v2(Bucket=aws["ReportsBucket"])["Contents"]}
     assert set(summary["published"]) <= stored
 
@@ -526,3 +519,21 @@ def test_the_template_refers_only_to_handlers_the_artifact_holds(artifact_zip: P
         handler = function["Properties"]["Handler"]
         assert handler_file(name).is_file(), name
         assert handler.rsplit(".", 1)[0] + ".py" in names, name
+
+
+def test_certificate_watch_reports_its_metric_in_a_clean_interpreter(
+    unpacked: tuple[Path, Path], tmp_path: Path, aws: dict[str, str]
+) -> None:
+    iam = moto_client("iam", aws)
+    uploaded = iam.upload_server_certificate(
+        Path="/cloudfront/",
+        ServerCertificateName="manyi-package-test",
+        CertificateBody="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+        PrivateKey="-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----",
+    )["ServerCertificateMetadata"]
+    env = function_environment("CertificateWatchFunction", aws, unpacked[0])
+    env["MANYI_CERTIFICATE_ID"] = uploaded["ServerCertificateId"]
+    answer = invoke(unpacked, tmp_path, "CertificateWatchFunction", [{}], env)
+    (result,) = answer["result"]
+    assert result["certificate"] == uploaded["ServerCertificateId"]
+    assert isinstance(result["days_left"], int)

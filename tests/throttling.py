@@ -22,20 +22,34 @@ THROTTLED_TABLE = {
 
 
 class ThrottledClient:
-    """Delegates to a real (moto) client; the next `failures` writes raise `response`."""
+    """Delegates to a real (moto) client; the next `failures` writes raise `response`.
 
-    def __init__(self, client: Any, failures: int, response: dict[str, Any]) -> None:
+    `skip` writes go through first (e.g. 1: the second write of a submission fails).
+    """
+
+    def __init__(self, client: Any, failures: int, response: dict[str, Any], skip: int = 0) -> None:
         self._client = client
         self.failures = failures
+        self.skip = skip
         self._response = response
         self.calls = 0
 
     def transact_write_items(self, **kwargs: Any) -> Any:
+        self._fail("TransactWriteItems")
+        return self._client.transact_write_items(**kwargs)
+
+    def put_item(self, **kwargs: Any) -> Any:
+        self._fail("PutItem")
+        return self._client.put_item(**kwargs)
+
+    def _fail(self, operation: str) -> None:
         self.calls += 1
+        if self.skip > 0:
+            self.skip -= 1
+            return
         if self.failures > 0:
             self.failures -= 1
-            raise ClientError(self._response, "TransactWriteItems")
-        return self._client.transact_write_items(**kwargs)
+            raise ClientError(self._response, operation)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)

@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "package",
     "publish",
     "deploy",
+    "restore_table",
 )
 
 

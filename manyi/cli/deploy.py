@@ -1,4 +1,4 @@
-"""`manyi deploy --stack NAME --artifact-bucket BUCKET`: package, upload and deploy the stack."""
+"""`manyi deploy --stack NAME --artifact-bucket BUCKET`: package, upload, deploy, check health."""
 
 from __future__ import annotations
 
@@ -24,19 +24,25 @@ PARAMETER_OPTIONS = {
     "ApiCertificateArn": "api_certificate",
     "AlarmEmail": "alarm_email",
     "VersionGraceDays": "grace_days",
+    "ResponseRetentionDays": "retention_days",
+    "MonthlyBudget": "monthly_budget",
+    "FunctionRuntime": "runtime",
+    "FunctionArchitecture": "architecture",
 }
 
 
 def register(subcommands: Any) -> None:
     parser = subcommands.add_parser(
         "deploy",
-        help="package the functions and deploy infra/template.yaml with CloudFormation",
+        help="package the functions, deploy infra/template.yaml, check the collector answers",
         description=(
-            "Build the Lambda artifact, upload it to the deployment bucket (created, private, "
-            "if missing), then create and execute a CloudFormation change set for "
-            "infra/template.yaml (the AWS::Serverless transform runs in CloudFormation). A "
-            "parameter not given keeps its value on an update. Run it before `manyi publish` "
-            "whenever questionnaire.yaml changed."
+            "Build the Lambda artifact for the stack's runtime and architecture, upload it to "
+            "the deployment bucket (created, private, if missing), then create and execute a "
+            "CloudFormation change set for infra/template.yaml (the AWS::Serverless transform "
+            "runs in CloudFormation), and finally call /api/health through the site's address. "
+            "A parameter not given keeps its value on an update. The schedules follow "
+            "questionnaire.yaml's reporting settings. Run it before `manyi publish` whenever "
+            "questionnaire.yaml changed."
         ),
     )
     parser.add_argument("--stack", required=True, help="stack name, e.g. manyi-prod")
@@ -57,6 +63,25 @@ def register(subcommands: Any) -> None:
     parser.add_argument("--alarm-email", help="address the alarms are sent to")
     parser.add_argument("--grace-days", help="days a superseded questionnaire is accepted")
     parser.add_argument(
+        "--retention-days", help="days raw responses are kept (0: for good; results stay)"
+    )
+    parser.add_argument(
+        "--monthly-budget", help="monthly spend (USD; CNY in China) above which alarms go out"
+    )
+    parser.add_argument(
+        "--runtime", choices=("python3.13", "python3.12"), help="default: the region's"
+    )
+    parser.add_argument("--architecture", choices=("arm64", "x86_64"), help="default: the region's")
+    parser.add_argument(
+        "--rotate-origin-secret",
+        action="store_true",
+        help="replace the secret CloudFront sends to the API (the old one works until the next "
+        "deployment)",
+    )
+    parser.add_argument(
+        "--no-health-check", action="store_true", help="do not call /api/health afterwards"
+    )
+    parser.add_argument(
         "--parameter",
         action="append",
         default=[],
@@ -75,6 +100,8 @@ class Clients:
     cloudformation: Any
     region: str
     partition: str  # aws, or aws-cn in the China regions
+    # Any other service's client, in this region or (second argument) another one.
+    other: Callable[[str, str | None], Any]
 
     @property
     def url_suffix(self) -> str:
@@ -86,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from manyi.deploy.artifact import ArtifactError
+    from manyi.deploy.backup import BackupError
     from manyi.deploy.catalogue import CatalogueError
     from manyi.deploy.stack import DeployError
 
@@ -94,27 +122,39 @@ def run(args: argparse.Namespace) -> int:
     if not region:
         print("manyi deploy: no region: give --region (e.g. cn-north-1)", file=sys.stderr)
         return EXIT_PROBLEMS
+
+    def other(service: str, where: str | None = None) -> Any:
+        return session.client(service, region_name=where or region)
+
     clients = Clients(
         s3=session.client("s3"),
         cloudformation=session.client("cloudformation"),
         region=region,
         partition=session.get_partition_for_region(region),
+        other=other,
     )
     try:
         return deploy(
             args, clients, log=lambda line: print(f"manyi deploy: {line}", file=sys.stderr)
         )
-    except (ArtifactError, CatalogueError, DeployError) as error:
+    except (ArtifactError, CatalogueError, DeployError, BackupError) as error:
         print(f"manyi deploy: {error}", file=sys.stderr)
     except (BotoCoreError, ClientError) as error:
         print(f"manyi deploy: AWS refused: {error}", file=sys.stderr)
     return EXIT_PROBLEMS
 
 
-def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None]) -> int:
+def deploy(
+    args: argparse.Namespace,
+    clients: Clients,
+    log: Callable[[str], None],
+    check: Callable[..., Any] | None = None,
+) -> int:
     from manyi.calendar import OfficeCalendar
     from manyi.deploy.artifact import build_artifact, dependencies_folder
     from manyi.deploy.catalogue import restore_versions
+    from manyi.deploy.health import check_health
+    from manyi.deploy.parameters import function_target, reporting_parameters
     from manyi.deploy.partition import for_partition
     from manyi.deploy.stack import (
         DeployError,
@@ -122,6 +162,7 @@ def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None
         deployable_template,
         ensure_bucket,
         stack_outputs,
+        stack_parameters_now,
         stack_status,
         template_argument,
         template_body,
@@ -132,29 +173,41 @@ def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:
         return EXIT_PROBLEMS
-    parameters = given_parameters(args)
+    given = given_parameters(args)
     dist = Path(args.dist)
-    if stack_status(clients.cloudformation, args.stack) is not None:
-        site_bucket = stack_outputs(clients.cloudformation, args.stack).get("SiteBucketName")
+    status = stack_status(clients.cloudformation, args.stack)
+    previous = outputs = None
+    if status is not None:
+        previous = stack_parameters_now(clients.cloudformation, args.stack)
+        outputs = stack_outputs(clients.cloudformation, args.stack)
+        site_bucket = outputs.get("SiteBucketName")
         if site_bucket:
             restored = restore_versions(clients.s3, site_bucket, dist)
             if restored:
                 log(f"restored from s3://{site_bucket}: {', '.join(restored)}")
+    # What the partition and region decide is decided here: CloudFormation in China refuses
+    # even a conditional resource of a type it lacks (origin access control).
+    template = for_partition(load_template(), clients.partition, clients.region)
+    target = function_target(template, clients.region, given, previous)
     artifact = build_artifact(
         Path(args.cache) / "lambda.zip",
         dist=dist,
         current_version=questionnaire.version,
         today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
-        dependencies=dependencies_folder(Path(args.cache)),
+        dependencies=dependencies_folder(Path(args.cache), target=target),
+        target=target,
     )
     log(artifact.summary())
+    parameters = {
+        **reporting_parameters(questionnaire.reporting),
+        **decided_parameters(args, clients, given, previous, outputs, log),
+        **given,
+    }
+    prepare_backups(clients, args.stack, log)
     if ensure_bucket(clients.s3, args.artifact_bucket, clients.region):
         log(f"created the deployment bucket s3://{args.artifact_bucket}")
     code = upload_artifact(clients.s3, artifact.path, args.artifact_bucket, args.stack)
     log(f"code at {code.uri}")
-    # What the partition decides is decided here: CloudFormation in China refuses even a
-    # conditional resource of a type it lacks (origin access control).
-    template = for_partition(load_template(), clients.partition)
     body = template_body(deployable_template(template, code))
     source = template_argument(
         clients.s3, body, args.artifact_bucket, args.stack, clients.region, clients.url_suffix
@@ -166,6 +219,7 @@ def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None
         parameters=parameters,
         template_source=source,
         tags={"project": "manyi", "stage": parameters.get("Stage", "prod")},
+        existing=None if previous is None else set(previous),
         log=log,
     )
     if not result.outputs:
@@ -176,7 +230,53 @@ def deploy(args: argparse.Namespace, clients: Clients, log: Callable[[str], None
     if "DistributionId" in result.outputs:
         publish += f" --distribution {result.outputs['DistributionId']}"
     log(f"next: {publish}")
-    return 0
+    if args.no_health_check or "HealthUrl" not in result.outputs:
+        return 0
+    health = (check or check_health)(
+        result.outputs["HealthUrl"],
+        questionnaire.version,
+        china=clients.partition == "aws-cn",
+        outputs=result.outputs,
+        stack=args.stack,
+    )
+    for line in health.lines:
+        print(f"manyi deploy: {line}", file=sys.stderr)
+    return 0 if health.ok else EXIT_PROBLEMS
+
+
+def decided_parameters(
+    args: argparse.Namespace,
+    clients: Clients,
+    given: dict[str, str],
+    previous: dict[str, str] | None,
+    outputs: dict[str, str] | None,
+    log: Callable[[str], None],
+) -> dict[str, str]:
+    """The origin secret and the concurrency reservation (see manyi.deploy.parameters)."""
+    from manyi.deploy.parameters import current_origin_secret, origin_secret, reservation
+
+    current = None
+    if args.rotate_origin_secret and outputs and outputs.get("DistributionId"):
+        cloudfront = clients.other("cloudfront", None)
+        current = current_origin_secret(cloudfront, outputs["DistributionId"])
+    secret = origin_secret(previous, args.rotate_origin_secret, current)
+    reserve = reservation(clients.other("lambda", None), previous, given)
+    for note in (secret.note, reserve.note):
+        log(note)
+    return {**secret.parameters, **reserve.parameters}
+
+
+def prepare_backups(clients: Clients, stack: str, log: Callable[[str], None]) -> None:
+    """In a China region: the copy vault in the other one, and AWS Backup managing DynamoDB."""
+    from manyi.deploy.backup import copy_region, ensure_copy_vault, manage_dynamodb_backups
+
+    other = copy_region(clients.region)
+    if other is None:
+        return
+    if ensure_copy_vault(clients.other("backup", other), stack):
+        log(f"created the backup copy vault in {other}")
+    if manage_dynamodb_backups(clients.other("backup", None)):
+        log(f"AWS Backup now manages DynamoDB backups in {clients.region} (to copy them)")
 
 
 def given_parameters(args: argparse.Namespace) -> dict[str, str]:

@@ -17,7 +17,9 @@ def register(subcommands: Any) -> None:
         description=(
             "Zip both functions' code reproducibly: manyi, site_builder, templates, the "
             "handlers in lambda/, every questionnaire version in DIST/api/questionnaire/ and "
-            "the wheels of infra/lambda-requirements.txt for python3.13 on arm64."
+            "the wheels of infra/lambda-requirements.txt for the functions' Python and "
+            "architecture: python3.13 on arm64 unless --region names a region whose default "
+            "differs (Ningxia: python3.12 on x86_64) or --runtime/--architecture say otherwise."
         ),
     )
     parser.add_argument("--dist", default="dist", help="the built site (default: dist)")
@@ -29,6 +31,9 @@ def register(subcommands: Any) -> None:
         default="build",
         help="where installed wheels are kept between builds (default: build)",
     )
+    parser.add_argument("--region", help="use the template's defaults for this region")
+    parser.add_argument("--runtime", choices=("python3.13", "python3.12"))
+    parser.add_argument("--architecture", choices=("arm64", "x86_64"))
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
@@ -38,17 +43,27 @@ def run(args: argparse.Namespace) -> int:
 
     from manyi.calendar import OfficeCalendar
     from manyi.deploy.artifact import ArtifactError, build_artifact, dependencies_folder
+    from manyi.deploy.parameters import function_target
+    from manyi.deploy.template import load_template
 
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:
         return EXIT_PROBLEMS
+    given = {"FunctionRuntime": args.runtime, "FunctionArchitecture": args.architecture}
     try:
+        target = function_target(
+            load_template(),
+            args.region or "default",
+            {k: v for k, v in given.items() if v},
+            None,
+        )
         artifact = build_artifact(
             Path(args.out),
             dist=Path(args.dist),
             current_version=questionnaire.version,
             today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
-            dependencies=dependencies_folder(Path(args.cache)),
+            dependencies=dependencies_folder(Path(args.cache), target=target),
+            target=target,
         )
     except ArtifactError as error:
         print(f"manyi package: {error}", file=sys.stderr)

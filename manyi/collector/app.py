@@ -1,11 +1,16 @@
-"""The collector's HTTP routes (a Powertools `APIGatewayHttpResolver`) and how outcomes map to
-responses: JSON for the page's script and API clients, 303 or an HTML page for a plain form.
+"""The collector's HTTP routes and how outcomes map to responses: JSON for the page's script and
+API clients, 303 or an HTML page for a plain form.
+
+Three routes do not need a web framework: this module reads the API Gateway HTTP API event
+(payload 2.0) itself and answers in the shape API Gateway expects. Powertools' resolver did the
+same at the cost of about a fifth of a cold start (its event handler package imports every
+resolver it has, asyncio among them), on the path where a citizen waits.
 
 Every failure is a 4xx or a 503 with the same JSON shape; nothing unexpected leaves as a 500 or
-a stack trace: the catch-all handler logs the exception (with the request's correlation ID,
-which the Logger carries) and answers 503, so the page's script retries with the same ID. The
-one 500 is a store that an operator must fix (a missing table, denied access): it is logged as
-an error saying what to check, and the page's script keeps retrying until it is fixed.
+a stack trace: the catch-all logs the exception (with the request's correlation ID, which the
+Logger carries) and answers 503, so the page's script retries with the same ID. The one 500 is
+a store that an operator must fix (a missing table, denied access): it is logged as an error
+saying what to check, and the page's script keeps retrying until it is fixed.
 """
 
 from __future__ import annotations
@@ -13,16 +18,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
+from manyi.collector.ratelimit import AddressSource
 from manyi.store.base import StoreMisconfigured, StoreUnavailable
 from manyi.versions import NoQuestionnaire
 
@@ -31,6 +36,13 @@ Event = dict[str, Any]
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store"}
+# What CloudFront's response headers policy adds in the global partition. The China regions
+# have no such policy, so the collector sends them itself on every answer, in every partition.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 ROUTES = {
     "/api/submissions": "POST",
     "/api/health": "GET, HEAD",
@@ -47,36 +59,117 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_resolver(
-    intake: Intake,
-    logger: Logger,
-    metrics: Metrics | None,
-    clock: Clock = utc_now,
-    api_url: str = "/api",
-    address_header: str | None = None,
-) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
-    openapi_cache: dict[str, str] = {}
+class Request(NamedTuple):
+    """What the routes read of an API Gateway HTTP API event."""
 
-    def count(name: str) -> None:
-        if metrics is not None:
-            metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    method: str
+    path: str
+    headers: Mapping[str, str]  # names in lower case, as API Gateway delivers them
+    body: bytes | None  # None: the body was sent as base64 that does not decode
+    source_ip: str
 
-    @app.post("/api/submissions")
-    def submit() -> Response[str]:
-        event = app.current_event
-        body = _body(event.raw_event)
-        content_type = event.headers.get("content-type", "")
-        if body is None:
+    @classmethod
+    def of_event(cls, event: Mapping[str, Any]) -> Request:
+        http = event.get("requestContext", {}).get("http", {})
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        return cls(
+            method=str(http.get("method", "GET")).upper(),
+            path=str(event.get("rawPath") or http.get("path") or "/"),
+            headers=headers,
+            body=_body(event),
+            source_ip=str(http.get("sourceIp", "")),
+        )
+
+    @property
+    def from_form(self) -> bool:
+        return FORM in self.headers.get("content-type", "")
+
+
+class Response(NamedTuple):
+    status_code: int
+    content_type: str
+    body: str
+    headers: dict[str, str]
+
+    def result(self, extra_headers: Mapping[str, str]) -> dict[str, Any]:
+        """The handler's result in the shape API Gateway (payload 2.0) expects."""
+        headers = {"Content-Type": self.content_type, **extra_headers, **self.headers}
+        return {
+            "statusCode": self.status_code,
+            "headers": headers,
+            "body": self.body,
+            "isBase64Encoded": False,
+        }
+
+
+class Collector:
+    """The routes of one collector: `resolve(event, context)` answers one request."""
+
+    def __init__(
+        self,
+        intake: Intake,
+        logger: Logger,
+        metrics: Metrics | None,
+        clock: Clock = utc_now,
+        api_url: str = "/api",
+        addresses: AddressSource | None = None,
+    ) -> None:
+        self.intake = intake
+        self.logger = logger
+        self.metrics = metrics
+        self.clock = clock
+        self.api_url = api_url
+        self.addresses = addresses or AddressSource()
+        self.extra_headers = {**SECURITY_HEADERS, **_transport_security()}
+        self._openapi: tuple[str, str] | None = None  # (versions it lists, the document)
+
+    def resolve(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+        request = Request.of_event(event)
+        try:
+            response = self._route(request)
+        except StoreUnavailable as error:
+            self.logger.warning("store unavailable", extra={"reason": str(error)})
+            self._count("StoreUnavailable")
+            response = _unavailable(error.retry_after, request.from_form)
+        except StoreMisconfigured as error:
+            # Not "busy, retry in 30 s": nothing will change until an operator acts, so this
+            # is an error (and the 5xx alarm rightly calls someone), with what to fix in the log.
+            self.logger.error("store misconfigured", extra={"reason": str(error)})
+            self._count("StoreMisconfigured")
+            response = respond(failure(500, "server_error", request.from_form), self.api_url)
+        except NoQuestionnaire as error:
+            self.logger.error("no questionnaire published", extra={"reason": str(error)})
+            response = _unavailable(60, request.from_form)
+        except Exception:
+            self.logger.exception("unexpected error; answered 503")
+            self._count("UnexpectedError")
+            response = _unavailable(5, request.from_form)
+        return response.result(self.extra_headers)
+
+    def _route(self, request: Request) -> Response:
+        allowed = ROUTES.get(request.path)
+        if allowed is None:
+            return _error(404, "not_found")
+        if request.method not in allowed.split(", "):
+            answer = _error(405, "method_not_allowed")
+            answer.headers["Allow"] = allowed
+            return answer
+        if request.path == "/api/submissions":
+            return self.submit(request)
+        if request.path == "/api/health":
+            return self.health()
+        return self.openapi()
+
+    def submit(self, request: Request) -> Response:
+        content_type = request.headers.get("content-type", "")
+        if request.body is None:
             outcome = failure(400, "malformed", "form" in content_type, detail="bad base64 body")
         else:
-            address = client_address(
-                event.request_context.http.source_ip, event.headers, address_header
-            )
-            outcome = intake.submit(content_type, body, address, clock())
-        count(METRIC_OF_OUTCOME.get(outcome.code, "SubmissionRejected"))
+            address = self.addresses.address(request.source_ip, request.headers)
+            outcome = self.intake.submit(content_type, request.body, address, self.clock())
+        self._count(METRIC_OF_OUTCOME.get(outcome.code, "SubmissionRejected"))
         if not outcome.accepted:
-            logger.info(
+            self.logger.info(
                 "submission refused",
                 extra={
                     "status": outcome.status,
@@ -84,69 +177,34 @@ def build_resolver(
                     "fields": [f"{e.field}:{e.code}" for e in outcome.errors],
                 },
             )
-        return respond(outcome, api_url)
+        return respond(outcome, self.api_url)
 
-    @app.route("/api/health", method=["GET", "HEAD"])
-    def health() -> Response[str]:
-        intake.catalogue.follow_site(intake.calendar().today(clock()))
-        body = {"status": "ok", "version": intake.catalogue.current.version}
-        return _json(200, body)
+    def health(self) -> Response:
+        catalogue = self.intake.catalogue
+        catalogue.follow_site(self.intake.calendar().today(self.clock()))
+        return _json(200, {"status": "ok", "version": catalogue.current.version})
 
-    @app.route("/api/openapi.json", method=["GET", "HEAD"])
-    def openapi() -> Response[str]:
-        today = intake.calendar().today(clock())
-        intake.catalogue.follow_site(today)
-        current = intake.catalogue.current
-        versions = intake.catalogue.versions(today)
-        key = f"{current.version}:{','.join(versions)}"
-        if key not in openapi_cache:
+    def openapi(self) -> Response:
+        catalogue = self.intake.catalogue
+        today = self.intake.calendar().today(self.clock())
+        catalogue.follow_site(today)
+        versions = catalogue.versions(today)
+        # A build taken in while running changes the versions: the document follows.
+        key = f"{catalogue.current.version}:{','.join(versions)}"
+        if self._openapi is None or self._openapi[0] != key:
             from manyi.collector.openapi import openapi_document
 
-            document = openapi_document(current, versions)
-            openapi_cache.clear()
-            openapi_cache[key] = json.dumps(document, ensure_ascii=False, indent=1)
+            document = openapi_document(catalogue.current, versions)
+            self._openapi = (key, json.dumps(document, ensure_ascii=False, indent=1))
         headers = {"Cache-Control": "public, max-age=300"}
-        return Response(200, JSON_TYPE, openapi_cache[key], headers)
+        return Response(200, JSON_TYPE, self._openapi[1], headers)
 
-    def not_found(error: NotFoundError) -> Response[str]:
-        allowed = ROUTES.get(app.current_event.path)
-        if allowed is not None:
-            answer = _error(405, "method_not_allowed")
-            answer.headers["Allow"] = allowed
-            return answer
-        return _error(404, "not_found")
-
-    def store_unavailable(error: StoreUnavailable) -> Response[str]:
-        logger.warning("store unavailable", extra={"reason": str(error)})
-        count("StoreUnavailable")
-        return _unavailable(error.retry_after, _from_form(app))
-
-    def store_misconfigured(error: StoreMisconfigured) -> Response[str]:
-        # Not "busy, retry in 30 s": nothing will change until an operator acts, so this is
-        # an error (and the 5xx alarm rightly calls someone), with what to fix in the log.
-        logger.error("store misconfigured", extra={"reason": str(error)})
-        count("StoreMisconfigured")
-        return respond(failure(500, "server_error", _from_form(app)), api_url)
-
-    def no_questionnaire(error: NoQuestionnaire) -> Response[str]:
-        logger.error("no questionnaire published", extra={"reason": str(error)})
-        return _unavailable(60, _from_form(app))
-
-    def unexpected(error: Exception) -> Response[str]:
-        logger.exception("unexpected error; answered 503")
-        count("UnexpectedError")
-        return _unavailable(5, _from_form(app))
-
-    # Registered by call, not as decorators: Powertools' decorator is untyped.
-    app.exception_handler(NotFoundError)(not_found)
-    app.exception_handler(StoreUnavailable)(store_unavailable)
-    app.exception_handler(StoreMisconfigured)(store_misconfigured)
-    app.exception_handler(NoQuestionnaire)(no_questionnaire)
-    app.exception_handler(Exception)(unexpected)
-    return app
+    def _count(self, name: str) -> None:
+        if self.metrics is not None:
+            self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
-def respond(outcome: Outcome, api_url: str = "/api") -> Response[str]:
+def respond(outcome: Outcome, api_url: str = "/api") -> Response:
     headers = dict(NO_STORE)
     if outcome.retry_after is not None:
         headers["Retry-After"] = str(outcome.retry_after)
@@ -160,22 +218,7 @@ def respond(outcome: Outcome, api_url: str = "/api") -> Response[str]:
     return Response(outcome.status, HTML_TYPE, error_page(outcome, api_url), headers)
 
 
-def client_address(source_ip: str, headers: Any, address_header: str | None) -> str:
-    """The address the rate limit keys on: behind a CDN, API Gateway's `sourceIp` is the edge
-    server, shared by everyone nearby; the CDN names the phone's address in a header (e.g.
-    `CloudFront-Viewer-Address: 203.0.113.7:46532`). Only a header the deployment names is
-    trusted, since anyone calling the API directly could send it."""
-    if address_header:
-        given = str(headers.get(address_header.lower(), "")).strip()
-        host, _, port = given.rpartition(":")
-        if host and port.isdigit():
-            return host
-        if given:
-            return given
-    return source_ip
-
-
-def _body(event: dict[str, Any]) -> bytes | None:
+def _body(event: Mapping[str, Any]) -> bytes | None:
     raw = event.get("body") or ""
     if not event.get("isBase64Encoded"):
         return str(raw).encode("utf-8", errors="surrogatepass")
@@ -185,18 +228,26 @@ def _body(event: dict[str, Any]) -> bytes | None:
         return None
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return Response(status, JSON_TYPE, text, headers or dict(NO_STORE))
 
 
-def _error(status: int, code: str, seconds: int | None = None) -> Response[str]:
+def _error(status: int, code: str, seconds: int | None = None) -> Response:
     return _json(status, error_body(code, seconds=seconds))
 
 
-def _unavailable(retry_after: int, from_form: bool) -> Response[str]:
+def _unavailable(retry_after: int, from_form: bool) -> Response:
     outcome = failure(503, "unavailable", from_form, retry_after=retry_after, seconds=retry_after)
     return respond(outcome)
+
+
+def _transport_security() -> dict[str, str]:
+    """HSTS where the deployment serves HTTPS only (`MANYI_HSTS_SECONDS`, set behind CloudFront):
+    an API answer on the site's own host then protects the pages too, which in the China regions
+    get no such header from S3."""
+    seconds = os.environ.get("MANYI_HSTS_SECONDS", "").strip()
+    return {"Strict-Transport-Security": f"max-age={int(seconds)}"} if seconds.isdigit() else {}
 
 
 def answer_after_commit(wait_durable: Callable[[], None]) -> Callable[[Event, Event], Event]:
@@ -208,18 +259,8 @@ def answer_after_commit(wait_durable: Callable[[], None]) -> Callable[[Event, Ev
         try:
             wait_durable()
         except StoreUnavailable as error:
-            from_form = FORM in event["headers"].get("content-type", "")
-            response = _unavailable(error.retry_after, from_form)
-            return {
-                "statusCode": response.status_code,
-                "headers": {k: str(v) for k, v in response.headers.items()},
-                "body": response.body,
-                "isBase64Encoded": False,
-            }
+            from_form = FORM in (event.get("headers") or {}).get("content-type", "")
+            return _unavailable(error.retry_after, from_form).result(SECURITY_HEADERS)
         return result
 
     return after
-
-
-def _from_form(app: APIGatewayHttpResolver) -> bool:
-    return FORM in app.current_event.headers.get("content-type", "")

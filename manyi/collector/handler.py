@@ -1,9 +1,9 @@
-"""The collector as a Lambda handler: the routes under Powertools' Logger, Metrics and Tracer.
+"""The collector as a Lambda handler: the routes under Powertools' Logger and Metrics.
 
 `lambda/collector/app.py` and `manyi serve` both call `create_handler`; only the store and the
-questionnaire folder differ. Tracing is on only where X-Ray is (a Lambda with active tracing):
-the X-Ray SDK builds two boto3 clients when imported, about half a cold start on its own, so
-elsewhere it is not imported at all.
+questionnaire folder differ. No X-Ray SDK: it builds two boto3 clients when imported, about
+half a cold start on its own, and X-Ray is not offered in the China regions. Where the template
+turns on active tracing, Lambda records each invocation's segments by itself.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 
-from manyi.collector.app import Clock, build_resolver, utc_now
+from manyi.collector.app import Clock, Collector, utc_now
 from manyi.collector.intake import Intake
-from manyi.collector.ratelimit import RateLimit, RateLimiter
+from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
 from manyi.store.base import SubmissionStore
 from manyi.versions import Catalogue, bundled_folder
 
@@ -33,7 +33,7 @@ def create_handler(
     rate_limit: RateLimit | None = None,
     clock: Clock = utc_now,
     api_url: str = "/api",
-    address_header: str | None = None,
+    addresses: AddressSource | None = None,
 ) -> Handler:
     service = os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE)
     logger = Logger(service=service)
@@ -42,7 +42,7 @@ def create_handler(
     metrics = None if _metrics_disabled() else Metrics(namespace=_namespace())
     limiter = RateLimiter(rate_limit) if rate_limit is not None else None
     intake = Intake(catalogue, store, limiter)
-    app = build_resolver(intake, logger, metrics, clock, api_url, address_header)
+    app = Collector(intake, logger, metrics, clock, api_url, addresses)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -53,10 +53,6 @@ def create_handler(
             if metrics is not None and metrics.metric_set:
                 metrics.flush_metrics()
 
-    if tracing_enabled():
-        from aws_lambda_powertools import Tracer
-
-        return Tracer(service=service).capture_lambda_handler(handler)
     return handler
 
 
@@ -69,15 +65,9 @@ def create_lambda_handler() -> Handler:
         Catalogue.open(bundled_folder()),
         rate_limit=RateLimit.from_environment(),
         api_url=os.environ.get("MANYI_API_URL", "/api"),
-        # Set to CloudFront-Viewer-Address when the API is reached through CloudFront.
-        address_header=os.environ.get("MANYI_CLIENT_ADDRESS_HEADER") or None,
+        # Behind CloudFront: the header with the phone's address and the origin secret.
+        addresses=AddressSource.from_environment(),
     )
-
-
-def tracing_enabled() -> bool:
-    in_lambda = bool(os.environ.get("LAMBDA_TASK_ROOT"))
-    xray = bool(os.environ.get("AWS_XRAY_DAEMON_ADDRESS"))
-    return in_lambda and xray and not _truthy("POWERTOOLS_TRACE_DISABLED")
 
 
 def _metrics_disabled() -> bool:

@@ -1,4 +1,5 @@
-"""Abuse control: a token bucket per client address, kept only as a keyed, daily hash.
+"""Abuse control: a token bucket per client address, kept only as a keyed, daily hash, and
+where that address is found behind a CDN.
 
 Why in memory, per process: it costs no write and no latency on the path of an honest
 submission, and no hash of an address ever reaches a disk. A Lambda instance or a `manyi serve`
@@ -19,12 +20,16 @@ import hmac
 import math
 import os
 import threading
+from collections.abc import Mapping
 from typing import NamedTuple
 
 DEFAULT_BURST = 120
 DEFAULT_PER_MINUTE = 60
 # Above this many buckets, full ones (clients quiet for a while) are dropped.
 MAX_BUCKETS = 50_000
+# The header CloudFront adds to every request it sends to the API, with a secret value made at
+# deploy time (infra/template.yaml, OriginSecret): proof that the request came through it.
+ORIGIN_HEADER = "x-manyi-origin"
 
 
 class RateLimit(NamedTuple):
@@ -86,3 +91,57 @@ class RateLimiter:
             for key, (tokens, at) in self._buckets.items()
             if tokens + (now - at) * self._per_second < burst
         }
+
+
+class AddressSource(NamedTuple):
+    """Where a request's client address is, and when to believe it.
+
+    Behind CloudFront, API Gateway's `sourceIp` is the edge server, shared by everyone near it,
+    so the limit would key on a whole city. CloudFront passes the phone's address on, in
+    `CloudFront-Viewer-Address` (where an origin request policy asks for it: the global
+    partition) or as the entry it appends to `X-Forwarded-For` (always; the only way in the
+    China regions). Anyone can send such headers to the API's own endpoint, and in China
+    CloudFront forwards headers it does not know, so they are believed only on a request that
+    carries the origin secret CloudFront adds (a viewer's own `X-Manyi-Origin` is overwritten).
+    Otherwise, or when nothing is configured (`manyi serve`, `Cdn=none`), the source address
+    counts.
+    """
+
+    header: str = ""  # lower case: cloudfront-viewer-address or x-forwarded-for; "" for none
+    secrets: frozenset[str] = frozenset()  # the current secret and, while rotating, the last
+
+    @classmethod
+    def from_environment(cls) -> AddressSource:
+        secrets = os.environ.get("MANYI_ORIGIN_SECRETS", "")
+        return cls(
+            header=os.environ.get("MANYI_CLIENT_ADDRESS_HEADER", "").strip().lower(),
+            secrets=frozenset(s for s in (p.strip() for p in secrets.split(",")) if s),
+        )
+
+    def address(self, source_ip: str, headers: Mapping[str, str]) -> str:
+        if not self.header or not self.through_cdn(headers):
+            return source_ip
+        given = str(headers.get(self.header, "")).strip()
+        if self.header == "x-forwarded-for":
+            return _appended_by_cdn(given, source_ip) or source_ip
+        return _host(given) or source_ip
+
+    def through_cdn(self, headers: Mapping[str, str]) -> bool:
+        given = str(headers.get(ORIGIN_HEADER, "")).encode()
+        return any(hmac.compare_digest(given, secret.encode()) for secret in self.secrets)
+
+
+def _appended_by_cdn(forwarded: str, source_ip: str) -> str:
+    """The entry CloudFront appended to `X-Forwarded-For`: the last one before those API
+    Gateway appended (the edge server, i.e. `sourceIp`). Entries before it are whatever the
+    phone sent, so never the first one."""
+    entries = [e.strip() for e in forwarded.split(",") if e.strip()]
+    while entries and entries[-1] == source_ip:
+        entries.pop()
+    return entries[-1] if entries else ""
+
+
+def _host(address: str) -> str:
+    """`203.0.113.7:46532` or `2001:db8::1:443` (CloudFront-Viewer-Address) without the port."""
+    host, _, port = address.rpartition(":")
+    return host if host and port.isdigit() else address

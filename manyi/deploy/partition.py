@@ -1,12 +1,13 @@
-"""The template for one partition: what the partition already decides is decided before sending.
+"""The template for one partition and region: what they already decide is decided before sending.
 
 CloudFormation refuses a template that names a resource type the region does not have, even
 under a condition that is false there (e.g. `AWS::CloudFront::OriginAccessControl` in the China
-regions), and a `!GetAtt` of such a resource even in an `!If` branch never taken. So before a
-deployment every condition that depends only on `AWS::Partition` (and on other such
-conditions) is evaluated, and the template is rewritten: resources and outputs under a false
-condition go, `!If`s on a known condition become the branch taken, and conditions nothing
-refers to any more go too. Conditions that depend on parameters stay for CloudFormation.
+regions, `AWS::Budgets::Budget` in Hong Kong), and a `!GetAtt` of such a resource even in an
+`!If` branch never taken. So before a deployment every condition that depends only on
+`AWS::Partition` and `AWS::Region` (and on other such conditions) is evaluated, and the
+template is rewritten: resources and outputs under a false condition go, `!If`s on a known
+condition become the branch taken, and conditions nothing refers to any more go too.
+Conditions that depend on parameters stay for CloudFormation.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ _NO_VALUE = {"Ref": "AWS::NoValue"}
 _DROP = object()  # what a known !If yields when the branch taken is AWS::NoValue
 
 
-def for_partition(template: Mapping[str, Any], partition: str) -> dict[str, Any]:
+def for_partition(
+    template: Mapping[str, Any], partition: str, region: str | None = None
+) -> dict[str, Any]:
+    """The template as sent to `partition` (and `region`, when given)."""
     result = copy.deepcopy(dict(template))
     conditions: dict[str, Any] = result.get("Conditions", {})
-    known = known_conditions(conditions, partition)
+    known = known_conditions(conditions, partition, region)
     for section in ("Resources", "Outputs"):
         entries = result.get(section, {})
         for name in [
@@ -39,8 +43,11 @@ def for_partition(template: Mapping[str, Any], partition: str) -> dict[str, Any]
     return result
 
 
-def known_conditions(conditions: Mapping[str, Any], partition: str) -> dict[str, bool]:
-    """Each condition whose value the partition alone decides, with that value."""
+def known_conditions(
+    conditions: Mapping[str, Any], partition: str, region: str | None = None
+) -> dict[str, bool]:
+    """Each condition whose value the partition (and region) alone decide, with that value."""
+    pseudo = {"AWS::Partition": partition} | ({"AWS::Region": region} if region else {})
     values: dict[str, bool | None] = {}
 
     def evaluate(expression: Any) -> bool | None:
@@ -54,7 +61,7 @@ def known_conditions(conditions: Mapping[str, Any], partition: str) -> dict[str,
                 values[name] = evaluate(conditions.get(name))
             return values[name]
         if function == "Fn::Equals":
-            left, right = (_constant(side, partition) for side in argument)
+            left, right = (_constant(side, pseudo) for side in argument)
             return None if left is None or right is None else left == right
         if function == "Fn::Not":
             inner = evaluate(argument[0])
@@ -74,11 +81,11 @@ def known_conditions(conditions: Mapping[str, Any], partition: str) -> dict[str,
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _constant(value: Any, partition: str) -> str | None:
+def _constant(value: Any, pseudo: Mapping[str, str]) -> str | None:
     if isinstance(value, str):
         return value
-    if value == {"Ref": "AWS::Partition"}:
-        return partition
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return pseudo.get(str(value["Ref"]))
     return None
 
 

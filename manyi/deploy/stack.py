@@ -17,7 +17,7 @@ import copy
 import hashlib
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,9 +136,17 @@ def template_argument(
 
 
 def stack_parameters(
-    template: Mapping[str, Any], given: Mapping[str, str], *, updating: bool
+    template: Mapping[str, Any],
+    given: Mapping[str, str],
+    *,
+    updating: bool,
+    existing: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """CloudFormation's Parameters: the given values; on an update the rest keep theirs."""
+    """CloudFormation's Parameters: the given values; on an update the rest keep theirs.
+
+    `existing` names the parameters the stack has (None: all): one the template added since
+    has no previous value to keep and takes its default.
+    """
     declared = template.get("Parameters", {})
     unknown = sorted(set(given) - set(declared))
     if unknown:
@@ -149,7 +157,7 @@ def stack_parameters(
     for name in declared:
         if name in given:
             parameters.append({"ParameterKey": name, "ParameterValue": given[name]})
-        elif updating:
+        elif updating and (existing is None or name in existing):
             parameters.append({"ParameterKey": name, "UsePreviousValue": True})
     return parameters
 
@@ -167,6 +175,12 @@ def stack_status(cloudformation: Any, stack: str) -> str | None:
     return str(stacks[0]["StackStatus"]) if stacks else None
 
 
+def stack_parameters_now(cloudformation: Any, stack: str) -> dict[str, str]:
+    """The stack's parameters as CloudFormation holds them (a NoEcho value reads `****`)."""
+    stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    return {p["ParameterKey"]: p.get("ParameterValue", "") for p in stacks[0].get("Parameters", [])}
+
+
 def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
     stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
@@ -180,10 +194,13 @@ def deploy_stack(
     parameters: Mapping[str, str],
     template_source: dict[str, str],
     tags: Mapping[str, str],
+    existing: Collection[str] | None = None,
     log: Callable[[str], None] = lambda _: None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> DeployResult:
-    """Create and execute a change set; wait until the stack is complete."""
+    """Create and execute a change set; wait until the stack is complete.
+
+    `existing`: the parameters the stack has now (see `stack_parameters`)."""
     status = stack_status(cloudformation, stack)
     if status in NEEDS_DELETE:
         raise DeployError(
@@ -196,7 +213,7 @@ def deploy_stack(
         StackName=stack,
         ChangeSetName=name,
         ChangeSetType="UPDATE" if updating else "CREATE",
-        Parameters=stack_parameters(template, parameters, updating=updating),
+        Parameters=stack_parameters(template, parameters, updating=updating, existing=existing),
         Capabilities=CAPABILITIES,
         Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
         Description="manyi deploy",

@@ -26,7 +26,8 @@ DEFAULT_RETRY_AFTER = 2
 class StoreUnavailable(Exception):
     """The store cannot take or give data right now (throttled, down, locked); retry later.
 
-    Raised only when nothing was written, so a retry with the same submission ID is safe.
+    Raised when the response is not (yet) stored; a retry with the same submission ID is
+    always safe: it stores the response once, or completes what the failed call began.
     """
 
     def __init__(self, reason: str, retry_after: int = DEFAULT_RETRY_AFTER) -> None:
