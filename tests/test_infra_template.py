@@ -16,6 +16,7 @@ from manyi.model import Questionnaire
 from tests.cfn import TEMPLATE_PATH, create_tables, load_template, table_environment
 
 ROOT = Path(__file__).resolve().parents[1]
+STAFF_TABLES = ("AccountsTable", "SessionsTable", "AuditTable")
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +89,12 @@ def test_no_arn_hard_codes_the_partition(template: dict[str, Any]) -> None:
 
 def test_tables_follow_the_storage_contract(template: dict[str, Any]) -> None:
     tables = resources(template, "AWS::DynamoDB::Table")
-    assert set(tables) == {"SubmissionsTable", "ResultsTable"}
+    # The workspace's tables (accounts, sessions, audit) have their own test:
+    # tests/test_workspace_lambda.py.
+    assert set(tables) == {"SubmissionsTable", "ResultsTable", *STAFF_TABLES}
     for name, table in tables.items():
+        if name in STAFF_TABLES:
+            continue
         assert table["DeletionPolicy"] == "Retain", name
         assert table["UpdateReplacePolicy"] == "Retain", name
         p = table["Properties"]
@@ -113,7 +118,11 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
     with mock_aws():
         dynamodb = boto3.resource("dynamodb", region_name="cn-north-1")
         names = create_tables(dynamodb, {"SubmissionsTable": "test-submissions"})
-        assert names == {"SubmissionsTable": "test-submissions", "ResultsTable": "ResultsTable"}
+        assert names == {
+            "SubmissionsTable": "test-submissions",
+            "ResultsTable": "ResultsTable",
+            **{name: name for name in STAFF_TABLES},
+        }
         assert table_environment(names) == {
             "SUBMISSIONS_TABLE": "test-submissions",
             "RESULTS_TABLE": "ResultsTable",
