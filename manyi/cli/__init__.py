@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "results",
     "report",
     "token",
+    "account",
     "package",
     "publish",
     "deploy",
