@@ -131,12 +131,15 @@ def redirect(location: str, cookies: list[Cookie] | None = None) -> Response[str
     return Response(303, TEXT_TYPE, "", {**SECURITY_HEADERS, "Location": location}, cookies or [])
 
 
-def download(data: bytes, content_type: str, filename: str) -> Response[bytes]:
+def download(data: bytes, content_type: str, filename: str) -> Response[Any]:
     headers = {
         **SECURITY_HEADERS,
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
     }
-    return Response(200, content_type, data, headers)
+    if content_type.startswith("application/json"):
+        # Powertools would serialize a JSON body that is not text a second time.
+        return Response(200, content_type, data.decode("utf-8"), headers, compress=True)
+    return Response(200, content_type, data, headers, compress=True)
 
 
 def cookie(name: str, value: str, *, path: str, secure: bool, max_age: int | None) -> Cookie:
