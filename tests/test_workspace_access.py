@@ -5,7 +5,7 @@ fill (a new path value, a POST without a sample form) fails here."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -37,7 +37,7 @@ PATH_VALUES = {
     "month": "2026-11",
     "username": "target-user",
 }
-NAME_VALUES = {
+NAME_VALUES: dict[str, Callable[[], str]] = {
     "/workspace/assets/<name>": lambda: stylesheet()[0],
     "/workspace/office/<month>/reports/<name>": lambda: "results.json",
     "/workspace/d/<department>/<month>/<name>": lambda: "results.json",
