@@ -48,8 +48,14 @@ class Clock:
 
 @contextmanager
 def local_workspace(
-    data: Path, questionnaire: Questionnaire, now: datetime, **settings: Any
+    data: Path,
+    questionnaire: Questionnaire,
+    now: datetime,
+    *,
+    publish: bool = True,
+    **settings: Any,
 ) -> Iterator[Workspace]:
+    """`publish`: closing a month writes its report files (slow: every department's sheet)."""
     staff = local_staff_stores(data)
     results = SqliteResultsStore.in_folder(data)
     submissions = SQLiteSubmissionStore(data / "submissions.sqlite3")
@@ -58,7 +64,7 @@ def local_workspace(
         staff=staff,
         results=results,
         submissions=submissions,
-        outputs=OutputFolder(data),
+        outputs=OutputFolder(data) if publish else None,
         reports=LocalReportFiles(data),
         settings=Settings(password_cost=TEST_COST, **settings),
         clock=Clock(now),
