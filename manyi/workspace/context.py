@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from manyi.collector.ratelimit import RateLimit, RateLimiter
+from manyi.figures import CitySummary
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
 from manyi.results.state import ResultsStore, SubmissionSource
@@ -65,6 +66,8 @@ class Workspace:
     settings: Settings = field(default_factory=Settings)
     clock: Callable[[], datetime] = utc_now
     login_limiter: RateLimiter | None = None
+    # The office dashboard's figures of closed months, which do not change (see dashboard.py).
+    closed_months: dict[tuple[str, str, str], CitySummary] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.login_limiter is None and self.settings.login_limit is not None:

@@ -111,36 +111,56 @@ class OfficeDashboard:
         return self.view.city
 
 
+ClosedMonths = dict[tuple[str, str, str], CitySummary]
+
+
 def office_dashboard(
     questionnaire: Questionnaire,
     store: ResultsStore,
     reports: ReportFiles | None,
     month: str,
     now: datetime,
+    closed_months: ClosedMonths | None = None,
 ) -> OfficeDashboard:
-    view = month_view(questionnaire, store, month)
-    previous = month_view(questionnaire, store, previous_month(month)).city
+    """`closed_months` keeps the figures of closed months between calls: a closed month's
+    report counts and served counts are frozen until it is reopened (which changes its key)."""
+    states = store.month_states(month)
+    close = store.month_close(month)
+    served = served_counts(store, month, close)
+    city = city_summary(questionnaire, month, [s.result for s in states], served)
+    view = MonthView(month, close, city)
+    previous = _city_of(questionnaire, store, previous_month(month), closed_months)
     before = {d.department.id: d for d in previous.departments}
     target = questionnaire.reporting.coverage_target
     rows = []
-    for figures in view.city.departments:
+    for figures in city.departments:
         expected = pace(
             month, figures.responses, figures.served, questionnaire.reporting, now,
             closed=view.closed,
         )  # fmt: skip
-        rows.append(
-            OfficeRow(
-                figures,
-                before.get(figures.department.id),
-                expected,
-                _group(figures, expected, target),
-            )
-        )
+        group = _group(figures, expected, target)
+        rows.append(OfficeRow(figures, before.get(figures.department.id), expected, group))
     rows.sort(key=lambda r: (r.group, r.pace.projected_coverage or 0.0, r.figures.department.id))
-    watermarks = [s.watermark for s in store.month_states(month)]
+    watermarks = [s.watermark for s in states]
     return OfficeDashboard(
         month, view, previous, tuple(rows), counted_at(reports, month, watermarks)
     )
+
+
+def _city_of(
+    questionnaire: Questionnaire,
+    store: ResultsStore,
+    month: str,
+    closed_months: ClosedMonths | None,
+) -> CitySummary:
+    close = store.month_close(month)
+    key = (month, close.closed_at, questionnaire.version) if close is not None else None
+    if key is not None and closed_months is not None and key in closed_months:
+        return closed_months[key]
+    city = month_view(questionnaire, store, month).city
+    if key is not None and closed_months is not None:
+        closed_months[key] = city
+    return city
 
 
 def _group(figures: DepartmentFigures, expected: Pace, target: float) -> int:

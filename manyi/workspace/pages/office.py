@@ -36,7 +36,8 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
     if month is None:
         return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
     questionnaire = call.ws.questionnaire()
-    board = office_dashboard(questionnaire, call.ws.results, call.ws.reports, month, now)
+    ws = call.ws
+    board = office_dashboard(questionnaire, ws.results, ws.reports, month, now, ws.closed_months)
     close_moment = period(month, questionnaire.reporting)[1]
     return call.page(
         "office.html.j2",
