@@ -36,10 +36,14 @@ CSRF_FIELD = re.compile(r'name="csrf" value="([^"]*)"')
 
 
 class Clock:
+    """A clock the test sets; each reading is a microsecond later, as on a real machine, so
+    that events keep their order."""
+
     def __init__(self, now: datetime) -> None:
         self.now = now
 
     def __call__(self) -> datetime:
+        self.now += timedelta(microseconds=1)
         return self.now
 
     def advance(self, **delta: float) -> None:

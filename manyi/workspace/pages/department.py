@@ -40,7 +40,9 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
     if department is None:
         return message_page(call, 404, "找不到部门", "没有这个部门。")
     now = call.ws.clock()
-    month = month_of(call.request.query.get("month") or call.request.field("month"), now)
+    month = month_of(call.request.query.get("month"), now)
+    if call.request.method == "POST":  # shown again after a refused change: the month it named
+        month = month_of(call.request.field("month"), now) or month_of(None, now)
     if month is None:
         return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
     questionnaire = call.ws.questionnaire()
