@@ -20,6 +20,7 @@ from manyi.model import Questionnaire
 from manyi.results.state import DepartmentMonthState
 from manyi.submission import BEIJING
 from manyi.workspace.context import Workspace
+from manyi.workspace.reports import LocalReportFiles
 from tests.workspace_support import PASSWORD, Client, local_workspace, make_account, put_result
 
 NOW = datetime(2026, 11, 14, 0, 0, tzinfo=BEIJING)  # 13 of November's 26 collection days gone
@@ -234,7 +235,8 @@ def test_the_office_reads_published_reports_and_live_ones_otherwise(ws: Workspac
     office = signed_in(ws)
     live = office.get("/workspace/office/2026-11/reports/results.json")
     assert json.loads(live.body)["month"] == MONTH
-    folder = Path(str(ws.reports.root)) / "reports" / MONTH
+    assert isinstance(ws.reports, LocalReportFiles)
+    folder = ws.reports.root / "reports" / MONTH
     folder.mkdir(parents=True)
     (folder / "results.json").write_text('{"published": true}', encoding="utf-8")
     assert json.loads(office.get("/workspace/office/2026-11/reports/results.json").body) == {
