@@ -227,6 +227,15 @@ class Server(ThreadingHTTPServer):
         self.wait_durable = wait_durable
         # The office's pages under /results/ (manyi.results.web), set by `manyi serve`.
         self.results: ResultsSite | None = None
+        # The staff workspace under /workspace/ (manyi.workspace), set by `manyi serve`.
+        self.workspace: Handler | None = None
+
+    def invoke_workspace(self, event: dict[str, Any]) -> dict[str, Any]:
+        # The same lock as the collector: Powertools keeps the current event in class state,
+        # shared by every resolver in the process.
+        assert self.workspace is not None
+        with self.handler_lock:
+            return self.workspace(event, LocalContext())
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         with self.handler_lock:
@@ -268,6 +277,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/api" or path.startswith("/api/"):
             self._collector()
+        elif self.server.workspace is not None and (
+            path == "/workspace" or path.startswith("/workspace/")
+        ):
+            self._collector(self.server.invoke_workspace)
         elif self.server.results is not None and (
             path == "/results" or path.startswith("/results/")
         ):
@@ -291,7 +304,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         answer = self.server.results.handle(self.command, path, query, dict(self.headers), body)
         self._send(answer.status, list(answer.headers.items()), answer.body)
 
-    def _collector(self) -> None:
+    def _collector(self, invoke: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self._plain(HTTPStatus.LENGTH_REQUIRED, "需要 Content-Length。", close=True)
             return
@@ -306,7 +319,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = dict(self.headers.items())
         event = to_event(self.command, self.path, headers, body, self.client_address[0])
-        status, response_headers, payload = from_result(self.server.invoke(event))
+        status, response_headers, payload = from_result((invoke or self.server.invoke)(event))
         self._send(status, response_headers, payload)
 
     def _static(self, path: str) -> None:
