@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,14 @@ def register(subcommands: Any) -> None:
         metavar="BURST/PER_MINUTE",
         help="submissions per client address: a burst, then so many a minute; 'off' for none "
         "(default: $MANYI_RATE_LIMIT or 120/60)",
+    )
+    parser.add_argument(
+        "--aggregate-every",
+        metavar="MINUTES",
+        type=float,
+        default=float(os.environ.get("MANYI_AGGREGATE_EVERY", "5")),
+        help="count new responses (and close the month on its close day) every so many "
+        "minutes, in the background; 0: never (default: $MANYI_AGGREGATE_EVERY or 5)",
     )
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
@@ -82,12 +90,36 @@ def run(args: argparse.Namespace) -> int:
     from manyi.results.web import ResultsSite
 
     server.results = ResultsSite(data, catalogue.current)  # behind `manyi token`
+    from manyi.workspace.handler import create_handler as create_workspace_handler
+    from manyi.workspace.local import local_workspace
+
+    workspace = local_workspace(data, lambda: catalogue.current, store)
+    server.workspace = create_workspace_handler(workspace)
+    if not workspace.staff.accounts.all():
+        print(
+            f"no staff accounts yet: manyi account add NAME --role office --data {data}",
+            file=sys.stderr,
+        )
+    timer = None
+    if args.aggregate_every > 0:
+        from manyi.workspace.timer import AggregatorTimer
+
+        every = timedelta(minutes=args.aggregate_every)
+        timer = AggregatorTimer(
+            data, lambda: catalogue.current, store, workspace.staff.audit, every
+        )
+        timer.start()
     host, port = str(server.server_address[0]), int(server.server_address[1])
     where = f"site {site_root}" if site else f"no site at {site_root} (run manyi build)"
+    every_text = f"; counting new responses every {args.aggregate_every:g} min" if timer else ""
     serve_forever(
         server,
-        f"manyi serve: http://{host}:{port}/ — {where}; submissions in {store.path}",
+        f"manyi serve: http://{host}:{port}/ — {where}; submissions in {store.path}\n"
+        f"workspace (工作台): http://{host}:{port}/workspace/{every_text}",
     )
+    if timer is not None:
+        timer.stop()
+    workspace.staff.close()
     store.close()
     return 0
 
