@@ -126,6 +126,9 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
         assert table_environment(names) == {
             "SUBMISSIONS_TABLE": "test-submissions",
             "RESULTS_TABLE": "ResultsTable",
+            "ACCOUNTS_TABLE": "AccountsTable",
+            "SESSIONS_TABLE": "SessionsTable",
+            "AUDIT_TABLE": "AuditTable",
         }
         table = dynamodb.Table("test-submissions")
         table.put_item(Item={"pk": "DM#sifaju#2026-11", "sk": "R#2026-11-27T07:00:00Z#abc"})
@@ -178,7 +181,8 @@ def test_pages_and_api_share_one_origin(template: dict[str, Any]) -> None:
     conditions = template["Conditions"]
     assert conditions["IsChina"] == {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}
     assert "execute-api" in origins["api"]["DomainName"]["Fn::Sub"]
-    (api,) = config["CacheBehaviors"]
+    # /api/* and the staff workspace (tests/test_workspace_lambda.py) go to the HTTP API.
+    api, _workspace = config["CacheBehaviors"]
     assert api["PathPattern"] == "/api/*"
     assert api["TargetOriginId"] == "api"
     assert "POST" in api["AllowedMethods"]
@@ -211,7 +215,7 @@ def test_functions_are_current_arm64_traced_bounded_and_logged(template: dict[st
     assert runtime in lifecycle, runtime
     assert date.fromisoformat(lifecycle[runtime]["deprecated"]) > date.today(), runtime
     functions = resources(template, "AWS::Serverless::Function")
-    assert set(functions) == {"CollectorFunction", "AggregatorFunction"}
+    assert set(functions) == {"CollectorFunction", "AggregatorFunction", "WorkspaceFunction"}
     log_groups = resources(template, "AWS::Logs::LogGroup")
     for name, function in functions.items():
         p = function["Properties"]
@@ -274,8 +278,10 @@ def grants(statements: list[dict[str, Any]]) -> set[tuple[str, str]]:
     for statement in statements:
         assert statement["Effect"] == "Allow"
         actions = statement["Action"]
-        for action in [actions] if isinstance(actions, str) else actions:
-            pairs.add((action, _resource_name(statement["Resource"])))
+        given = statement["Resource"]
+        for resource in given if isinstance(given, list) else [given]:
+            for action in [actions] if isinstance(actions, str) else actions:
+                pairs.add((action, _resource_name(resource)))
     return pairs
 
 

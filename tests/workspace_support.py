@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from manyi.aggregate import Counts, MonthlyResult
+from manyi.collector.handler import Handler
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
 from manyi.results.sqlite_store import SqliteResultsStore
@@ -140,8 +141,10 @@ class Answer:
 class Client:
     """One browser: its cookies, its address, the CSRF token of the last page it read."""
 
-    def __init__(self, ws: Workspace, address: str = "10.20.30.40", https: bool = False) -> None:
-        self.handler = create_handler(ws)
+    def __init__(
+        self, ws: Workspace | Handler, address: str = "10.20.30.40", https: bool = False
+    ) -> None:
+        self.handler = create_handler(ws) if isinstance(ws, Workspace) else ws
         self.address = address
         self.https = https
         self.cookies: dict[str, str] = {}
