@@ -19,13 +19,13 @@ from manyi.aggregate import Counts, MonthlyResult
 from manyi.collector.handler import Handler
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
-from manyi.results.sqlite_store import SqliteResultsStore
 from manyi.results.state import DepartmentMonthState
 from manyi.store.sqlite import SQLiteSubmissionStore
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.workspace.accounts import add_account
 from manyi.workspace.context import Settings, Workspace
 from manyi.workspace.handler import create_handler
+from manyi.workspace.local import SqliteResultsAnyThread
 from manyi.workspace.passwords import ScryptCost
 from manyi.workspace.reports import LocalReportFiles
 from tests.apigw import LambdaContext
@@ -62,7 +62,7 @@ def local_workspace(
 ) -> Iterator[Workspace]:
     """`publish`: closing a month writes its report files (slow: every department's sheet)."""
     staff = local_staff_stores(data)
-    results = SqliteResultsStore.in_folder(data)
+    results = SqliteResultsAnyThread(data / "results.sqlite3")
     submissions = SQLiteSubmissionStore(data / "submissions.sqlite3")
     ws = Workspace(
         questionnaire=lambda: questionnaire,
