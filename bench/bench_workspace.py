@@ -1,11 +1,13 @@
 """The workspace's dashboards: server time for 38 departments × 12 months on the local store,
 and page weight gzipped (goals: ≤ 100 ms, ≤ 30 KB).
 
-    python bench/bench_workspace.py [--runs 30]
+    python bench/bench_workspace.py [--runs 30] [--cold 10]
 
 Builds a data folder under bench/out/workspace/ (results counted from made-up responses, served
 counts, two accounts), then calls the workspace's handler in-process, as `manyi serve` does,
 and times each page from the event to the response (median and worst of the runs).
+`--cold N` also starts the Lambda entry point (lambda/workspace/app.py) in N fresh processes,
+alternating with the floor `import boto3; boto3.client('dynamodb')`, and prints the ratio.
 """
 
 from __future__ import annotations
@@ -102,10 +104,53 @@ def timed(client: Client, path: str, runs: int) -> tuple[list[float], bytes]:
     return times, body
 
 
+WORKSPACE_COLD = """
+import runpy
+runpy.run_path({app!r})
+"""
+
+
+def cold(runs: int) -> None:
+    import os
+    import subprocess
+    import tempfile
+
+    from bench.bench_collector import FLOOR
+    from manyi.collector.versions import publish
+
+    with tempfile.TemporaryDirectory() as folder:
+        versions = Path(folder) / "questionnaires"
+        publish(versions, load_questionnaire(ROOT / "questionnaire.yaml"), NOW.date())
+        env = {
+            **os.environ, "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "cn-north-1",
+            "ACCOUNTS_TABLE": "a", "SESSIONS_TABLE": "s", "AUDIT_TABLE": "u",
+            "SUBMISSIONS_TABLE": "m", "RESULTS_TABLE": "r", "REPORTS_BUCKET": "b",
+            "MANYI_QUESTIONNAIRES": str(versions),
+        }  # fmt: skip
+        code = WORKSPACE_COLD.format(app=str(ROOT / "lambda" / "workspace" / "app.py"))
+
+        def started(source: str) -> float:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", source], env=env, check=True)
+            return time.perf_counter() - start
+
+        pairs = [(started(FLOOR), started(code)) for _ in range(runs)]
+    floors = [f for f, _ in pairs]
+    mine = [m for _, m in pairs]
+    ratio = statistics.median(m / f for f, m in pairs)
+    print(
+        f"cold start ({runs} rounds): floor median {statistics.median(floors) * 1000:.0f} ms, "
+        f"workspace median {statistics.median(mine) * 1000:.0f} ms, ratio {ratio:.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--cold", type=int, default=0, metavar="N")
     args = parser.parse_args()
+    if args.cold:
+        cold(args.cold)
     q = city(load_questionnaire(ROOT / "questionnaire.yaml"))
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
