@@ -178,16 +178,7 @@ def reset_password(
 ) -> tuple[Account, str]:
     """A new one-time password, to be changed at the next login; every session ends."""
     password = initial_password()
-    hashed = hash_password(password, cost)
-
-    def change(account: Account) -> Account:
-        return replace(
-            account,
-            password_hash=hashed,
-            must_change_password=True,
-            session_generation=account.session_generation + 1,
-        )
-
+    change = _new_password(hash_password(password, cost), must_change=True)
     account = _change(stores, actor, now, username, "account.reset", change)
     stores.sessions.clear_failures(failures_key(username))
     return account, password
@@ -206,17 +197,22 @@ def change_password(
     problems = password_problems(new_password, account.username)
     if problems:
         raise AccountProblem("password: " + " ".join(problems), " ".join(problems))
-    hashed = hash_password(new_password, cost)
+    change = _new_password(hash_password(new_password, cost), must_change=False)
+    return _change(stores, account.username, now, account.username, "password.change", change)
 
-    def change(stored: Account) -> Account:
+
+def _new_password(hashed: str, *, must_change: bool) -> Callable[[Account], Account]:
+    """The change a new password makes: the hash, the first-login flag, every session ended."""
+
+    def change(account: Account) -> Account:
         return replace(
-            stored,
+            account,
             password_hash=hashed,
-            must_change_password=False,
-            session_generation=stored.session_generation + 1,
+            must_change_password=must_change,
+            session_generation=account.session_generation + 1,
         )
 
-    return _change(stores, account.username, now, account.username, "password.change", change)
+    return change
 
 
 def _change(

@@ -13,7 +13,7 @@ and counts every response, as if it had never closed.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.model import Questionnaire
@@ -53,8 +53,6 @@ def close_month(
     now: datetime,
     lag_seconds: float,
 ) -> MonthClose:
-    from datetime import timedelta
-
     reason = _reason(reason)
     if results.month_close(month) is not None:
         raise MonthActionRefused(f"{month} 已经关账。")

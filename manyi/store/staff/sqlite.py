@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from manyi.store.base import StoreUnavailable
+# A locked or failing file becomes StoreUnavailable: the page answers 503, retry later.
+from manyi.store.sqlite import _unavailable_on_error
 from manyi.store.staff.base import (
     FAILURES_KEPT_SECONDS,
     Account,
@@ -110,15 +111,6 @@ class StaffDatabase:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-
-@contextmanager
-def _unavailable_on_error() -> Iterator[None]:
-    """A locked or failing file becomes StoreUnavailable (the page answers 503, retry later)."""
-    try:
-        yield
-    except sqlite3.OperationalError as error:
-        raise StoreUnavailable(f"SQLite: {error}") from error
 
 
 class SQLiteAccountStore(AccountStore):

@@ -3,6 +3,7 @@ its close and reopen; the month's published reports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -12,7 +13,7 @@ from manyi.results.month import TREND_MONTHS, month_view
 from manyi.results.outputs import FILES, month_file
 from manyi.workspace.access import Call, message_page
 from manyi.workspace.audit import month_target
-from manyi.workspace.context import PREFIX
+from manyi.workspace.context import PREFIX, Workspace
 from manyi.workspace.dashboard import office_dashboard
 from manyi.workspace.http import SECURITY_HEADERS, download
 from manyi.workspace.months import MonthActionRefused, close_month, reopen_month
@@ -57,49 +58,40 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
 
 
 def close(call: Call) -> Response[str]:
-    month = call.params["month"]
-    if month_of(month, call.ws.clock()) is None:
-        return message_page(call, 404, "找不到页面", "月份不正确。")
-    ws = call.ws
-    if ws.submissions is None:
-        return dashboard(call, 409, "这里无法关账：没有连接问卷数据。")
-    try:
+    def act(ws: Workspace, month: str, reason: str) -> None:
+        if ws.submissions is None:
+            raise MonthActionRefused("这里无法关账：没有连接问卷数据。")
         close_month(
-            ws.questionnaire(),
-            ws.results,
-            ws.submissions,
-            ws.outputs,
-            ws.staff.audit,
-            actor=call.me.username,
-            month=month,
-            reason=call.request.field("reason", 2000),
-            now=ws.clock(),
+            ws.questionnaire(), ws.results, ws.submissions, ws.outputs, ws.staff.audit,
+            actor=call.me.username, month=month, reason=reason, now=ws.clock(),
             lag_seconds=ws.settings.close_lag.total_seconds(),
-        )
-    except MonthActionRefused as refused:
-        return dashboard(call, 409, str(refused))
-    return call.back(f"{PREFIX}office/{month}/", "closed")
+        )  # fmt: skip
+
+    return _month_action(call, act, "closed")
 
 
 def reopen(call: Call) -> Response[str]:
+    def act(ws: Workspace, month: str, reason: str) -> None:
+        reopen_month(
+            ws.questionnaire(), ws.results, ws.outputs, ws.staff.audit,
+            actor=call.me.username, month=month, reason=reason, now=ws.clock(),
+        )  # fmt: skip
+
+    return _month_action(call, act, "reopened")
+
+
+def _month_action(
+    call: Call, act: Callable[[Workspace, str, str], None], notice: str
+) -> Response[str]:
+    """A close or a reopen: done, then back to the month (303), or the page with why not (409)."""
     month = call.params["month"]
     if month_of(month, call.ws.clock()) is None:
         return message_page(call, 404, "找不到页面", "月份不正确。")
-    ws = call.ws
     try:
-        reopen_month(
-            ws.questionnaire(),
-            ws.results,
-            ws.outputs,
-            ws.staff.audit,
-            actor=call.me.username,
-            month=month,
-            reason=call.request.field("reason", 2000),
-            now=ws.clock(),
-        )
+        act(call.ws, month, call.request.field("reason", 2000))
     except MonthActionRefused as refused:
         return dashboard(call, 409, str(refused))
-    return call.back(f"{PREFIX}office/{month}/", "reopened")
+    return call.back(f"{PREFIX}office/{month}/", notice)
 
 
 def report_file(call: Call) -> Response[Any]:
