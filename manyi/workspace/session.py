@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import math
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -202,5 +203,5 @@ def _note_login(ws: Workspace, account: Account, password: str, moment: datetime
 def _too_many(seconds: float) -> LoginRefused:
     minutes = max(1, round(seconds / 60))
     return LoginRefused(
-        429, f"登录尝试次数过多，请 {minutes} 分钟后再试。", retry_after=max(1, int(seconds))
+        429, f"登录尝试次数过多，请 {minutes} 分钟后再试。", retry_after=max(1, math.ceil(seconds))
     )
