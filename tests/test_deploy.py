@@ -70,7 +70,7 @@ def test_the_template_we_send_expands_in_both_partitions(region: str, cdn: str) 
     expanded = translate(template, region, parameters)
     resources = expanded["Resources"]
     functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
-    assert set(functions) == {"CollectorFunction", "AggregatorFunction"}
+    assert set(functions) == {"CollectorFunction", "AggregatorFunction", "WorkspaceFunction"}
     for function in functions.values():
         p = function["Properties"]
         assert p["Code"] == {"S3Bucket": CODE.bucket, "S3Key": CODE.key}
