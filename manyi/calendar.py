@@ -22,6 +22,9 @@ LAST_YEAR = 2999
 # Full-width forms (ＡＳＣＩＩ, as a Chinese input method types them) and the ideographic space.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 # How the office names its time zone in a report; any other goes by its IANA name.
+# The zone of questionnaire.yaml's default `reporting.timezone`: used only where no
+# questionnaire is at hand (the staff stores' month of an audit event, a session's login day).
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 ZONE_NAMES = dict.fromkeys(("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"), "北京时间")
 # What people write for a month: 2026-11, 2026/11, 2026.11, 2026年11月 (ASCII digits only).
 _MONTH = re.compile(r"^\s*([0-9]{4})\s*(?:-|/|\.|年)\s*([0-9]{1,2})\s*月?\s*$", re.ASCII)

@@ -219,6 +219,7 @@ def test_the_china_certificate_is_watched_before_it_ends(china: Deployment) -> N
     (watch,) = china.live("AWS::Lambda::Function").keys() - {
         "CollectorFunction",
         "AggregatorFunction",
+        "WorkspaceFunction",
     }
     assert watch == "CertificateWatchFunction"
     alarm = china.live("AWS::CloudWatch::Alarm")["CertificateExpiryAlarm"]["Properties"]

@@ -16,6 +16,7 @@ from manyi.model import Questionnaire
 from tests.cfn import TEMPLATE_PATH, Evaluator, create_tables, load_template, table_environment
 
 ROOT = Path(__file__).resolve().parents[1]
+STAFF_TABLES = ("AccountsTable", "SessionsTable", "AuditTable")
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +89,12 @@ def test_no_arn_hard_codes_the_partition(template: dict[str, Any]) -> None:
 
 def test_tables_follow_the_storage_contract(template: dict[str, Any]) -> None:
     tables = resources(template, "AWS::DynamoDB::Table")
-    assert set(tables) == {"SubmissionsTable", "ResultsTable"}
+    # The workspace's tables (accounts, sessions, audit) have their own test:
+    # tests/test_workspace_lambda.py.
+    assert set(tables) == {"SubmissionsTable", "ResultsTable", *STAFF_TABLES}
     for name, table in tables.items():
+        if name in STAFF_TABLES:
+            continue
         assert table["DeletionPolicy"] == "Retain", name
         assert table["UpdateReplacePolicy"] == "Retain", name
         p = table["Properties"]
@@ -113,10 +118,17 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
     with mock_aws():
         dynamodb = boto3.resource("dynamodb", region_name="cn-north-1")
         names = create_tables(dynamodb, {"SubmissionsTable": "test-submissions"})
-        assert names == {"SubmissionsTable": "test-submissions", "ResultsTable": "ResultsTable"}
+        assert names == {
+            "SubmissionsTable": "test-submissions",
+            "ResultsTable": "ResultsTable",
+            **{name: name for name in STAFF_TABLES},
+        }
         assert table_environment(names) == {
             "SUBMISSIONS_TABLE": "test-submissions",
             "RESULTS_TABLE": "ResultsTable",
+            "ACCOUNTS_TABLE": "AccountsTable",
+            "SESSIONS_TABLE": "SessionsTable",
+            "AUDIT_TABLE": "AuditTable",
         }
         table = dynamodb.Table("test-submissions")
         table.put_item(Item={"pk": "DM#sifaju#2026-11", "sk": "R#2026-11-27T07:00:00Z#abc"})
@@ -169,7 +181,8 @@ def test_pages_and_api_share_one_origin(template: dict[str, Any]) -> None:
     conditions = template["Conditions"]
     assert conditions["IsChina"] == {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}
     assert "execute-api" in origins["api"]["DomainName"]["Fn::Sub"]
-    (api,) = config["CacheBehaviors"]
+    # /api/* and the staff workspace (tests/test_workspace_lambda.py) go to the HTTP API.
+    api, _workspace = config["CacheBehaviors"]
     assert api["PathPattern"] == "/api/*"
     assert api["TargetOriginId"] == "api"
     assert "POST" in api["AllowedMethods"]
@@ -208,7 +221,12 @@ def test_functions_run_current_runtimes_bounded_and_logged(template: dict[str, A
     assert {row["Architecture"] for row in rows.values()} <= {"arm64", "x86_64"}
     assert rows["default"] == {"Runtime": "python3.13", "Architecture": "arm64"}
     functions = resources(template, "AWS::Serverless::Function")
-    assert set(functions) == {"CollectorFunction", "AggregatorFunction", "CertificateWatchFunction"}
+    assert set(functions) == {
+        "CollectorFunction",
+        "AggregatorFunction",
+        "CertificateWatchFunction",
+        "WorkspaceFunction",
+    }
     sizes = template["Mappings"]["Functions"]
     log_groups = resources(template, "AWS::Logs::LogGroup")
     for name, function in functions.items():
@@ -312,8 +330,10 @@ def grants(statements: list[dict[str, Any]]) -> set[tuple[str, str]]:
     for statement in statements:
         assert statement["Effect"] == "Allow"
         actions = statement["Action"]
-        for action in [actions] if isinstance(actions, str) else actions:
-            pairs.add((action, _resource_name(statement["Resource"])))
+        given = statement["Resource"]
+        for resource in given if isinstance(given, list) else [given]:
+            for action in [actions] if isinstance(actions, str) else actions:
+                pairs.add((action, _resource_name(resource)))
     return pairs
 
 

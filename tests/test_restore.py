@@ -1,4 +1,4 @@
-"""A restore rehearsal against moto: lose answers, get them back with `manyi restore-table`, recount.
+"""A restore rehearsal in moto: lose answers, get them back with `manyi restore-table`, recount.
 
 The tables are the template's own (tests/cfn.py); the stack is a stand-in whose outputs name
 them, as the real stack's do. The daily backup is a DynamoDB backup taken before the accident;
@@ -146,7 +146,15 @@ def test_a_point_in_time_restore_makes_a_new_table_and_copies_back(
 def test_a_time_without_a_zone_or_an_unknown_stack_is_refused(
     aws: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    arguments = ["restore-table", "--stack", STACK, "--table", "results", "--time", "2026-11-20T08:00"]
+    arguments = [
+        "restore-table",
+        "--stack",
+        STACK,
+        "--table",
+        "results",
+        "--time",
+        "2026-11-20T08:00",
+    ]
     assert main(arguments) == 2
     assert "+08:00" in capsys.readouterr().err
     missing = ["restore-table", "--stack", "nope", "--table", "results", "--latest"]
@@ -163,5 +171,7 @@ def test_results_come_back_too(aws: Any) -> None:
         TableName=TABLES["ResultsTable"], Key={"pk": {"S": "M#2026-11"}, "sk": {"S": "x"}}
     )
     arn = backup["BackupDetails"]["BackupArn"]
-    assert main(["restore-table", "--stack", STACK, "--table", "results", "--from-backup", arn]) == 0
+    assert (
+        main(["restore-table", "--stack", STACK, "--table", "results", "--from-backup", arn]) == 0
+    )
     assert aws.scan(TableName=TABLES["ResultsTable"])["Count"] == 1

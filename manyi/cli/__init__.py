@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "token",
     "key",
     "backup",
+    "account",
     "package",
     "publish",
     "deploy",

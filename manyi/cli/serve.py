@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,14 @@ def register(subcommands: Any) -> None:
         help="a reverse proxy (address or network) whose X-Real-IP / X-Forwarded-For name the "
         "client; repeatable (default: $MANYI_TRUSTED_PROXY, else none: the peer is the client)",
     )
+    parser.add_argument(
+        "--aggregate-every",
+        metavar="MINUTES",
+        type=float,
+        default=float(os.environ.get("MANYI_AGGREGATE_EVERY", "5")),
+        help="count new responses (and close the month on its close day) every so many "
+        "minutes, in the background; 0: never (default: $MANYI_AGGREGATE_EVERY or 5)",
+    )
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
@@ -72,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     from manyi.serving.server import Mounts, create, listening_on, serve_forever
     from manyi.serving.static import StaticSite
     from manyi.store.sqlite import SQLiteSubmissionStore
+    from manyi.workspace.handler import create_handler as create_workspace_handler
+    from manyi.workspace.local import local_workspace
 
     try:
         limit = (
@@ -103,18 +113,43 @@ def run(args: argparse.Namespace) -> int:
     collector = create_handler(store, catalogue, rate_limit=limit)
     mounts.mount("/api/", LambdaApp(collector, after=answer_after_commit(store.wait_durable)))
     mounts.mount("/results/", ResultsSite(data, catalogue.current))  # behind `manyi token`
+    workspace = local_workspace(data, lambda: catalogue.current, store)
+    mounts.mount("/workspace/", LambdaApp(create_workspace_handler(workspace)))
+    if not workspace.staff.accounts.all():
+        print(
+            f"no staff accounts yet: manyi account add NAME --role office --data {data}",
+            file=sys.stderr,
+        )
     try:
         server = create(mounts, args.host, args.port, trusted_proxies=trusted)
     except OSError as error:
         print(f"manyi serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        workspace.staff.close()
         store.close()
         return EXIT_PROBLEMS
-    urls = ", ".join(f"http://{_url_host(h)}:{p}/" for h, p in listening_on(server))
+    timer = None
+    if args.aggregate_every > 0:
+        from manyi.workspace.timer import AggregatorTimer
+
+        every = timedelta(minutes=args.aggregate_every)
+        timer = AggregatorTimer(
+            data, lambda: catalogue.current, store, workspace.staff.audit, every
+        )
+        timer.start()
+    urls = [f"http://{_url_host(h)}:{p}/" for h, p in listening_on(server)]
     where = f"site {site_root}" if site else f"no site at {site_root} (run manyi build)"
-    print(f"manyi serve: {urls} — {where}; submissions in {store.path}", flush=True)
+    every_text = f"; counting new responses every {args.aggregate_every:g} min" if timer else ""
+    print(
+        f"manyi serve: {', '.join(urls)} — {where}; submissions in {store.path}\n"
+        f"workspace (工作台): {urls[0]}workspace/{every_text}",
+        flush=True,
+    )
     try:
         serve_forever(server)
     finally:
+        if timer is not None:
+            timer.stop()
+        workspace.staff.close()
         store.close()
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,4 +24,9 @@ def run(args: argparse.Namespace) -> int:
     from manyi.results.office_token import office_token
 
     print(office_token(Path(args.data), new=args.new))
+    print(
+        "note: the staff workspace replaces this token: manyi account add NAME --role office, "
+        "then sign in at /workspace/ (docs/workspace.md)",
+        file=sys.stderr,
+    )
     return 0

@@ -1,0 +1,130 @@
+"""Who may use a route (its access rule), and what a page gets when it is called.
+
+Every route of the workspace names one rule (manyi/workspace/routes.py); the app checks it
+before the page runs, and the access-matrix test derives every expected status from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+from urllib.parse import urlencode
+
+from aws_lambda_powertools.event_handler import Response
+
+from manyi.calendar import OfficeCalendar
+from manyi.model import Department
+from manyi.workspace.context import PREFIX, Workspace
+from manyi.workspace.http import Request, html, redirect
+from manyi.workspace.render import render, stylesheet
+from manyi.workspace.session import Staff
+
+# Short messages a page shows after a redirect, by code (never text from the request).
+NOTICES = {
+    "served": "服务对象数已保存。",
+    "closed": "已关账：本月报告已冻结，之后收到的问卷单独统计。",
+    "reopened": "已重新开账：本月恢复统计。",
+    "password": "密码已修改。",
+    "disabled": "账号已停用，其登录已全部失效。",
+    "enabled": "账号已启用。",
+    "logged_out": "已退出登录。",
+}
+
+
+class Access(Enum):
+    ANONYMOUS = "anyone"
+    STAFF = "any signed-in account"
+    READ_ALL = "office and viewer"
+    OFFICE = "office"
+    DEPARTMENT_READ = "office, viewer and the department's accounts"
+    DEPARTMENT_WRITE = "office and the department's accounts"
+
+    @property
+    def scoped(self) -> bool:
+        """The rule reads the route's <department>."""
+        return self in (Access.DEPARTMENT_READ, Access.DEPARTMENT_WRITE)
+
+    def allows(self, staff: Staff | None, params: Mapping[str, str]) -> bool:
+        if self is Access.ANONYMOUS:
+            return True
+        if staff is None:
+            return False
+        if self is Access.STAFF:
+            return True
+        if self is Access.READ_ALL:
+            return staff.role in ("office", "viewer")
+        if self is Access.OFFICE:
+            return staff.role == "office"
+        department = params["department"]
+        if self is Access.DEPARTMENT_READ:
+            return staff.may_read(department)
+        return staff.may_write(department)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a page: the workspace, the request, who is signed in, the path's values."""
+
+    ws: Workspace
+    request: Request
+    staff: Staff | None
+    params: Mapping[str, str]
+
+    @property
+    def me(self) -> Staff:
+        """The signed-in staff member (pages behind any rule but ANONYMOUS)."""
+        if self.staff is None:
+            raise RuntimeError("a page for staff was called without a session")
+        return self.staff
+
+    def calendar(self) -> OfficeCalendar:
+        """The office's time zone and close day, as the current questionnaire sets them."""
+        return OfficeCalendar.of(self.ws.questionnaire().reporting)
+
+    def department(self) -> Department | None:
+        return self.ws.questionnaire().department(self.params.get("department", ""))
+
+    def page(self, template: str, status: int = 200, **context: Any) -> Response[str]:
+        staff = self.staff
+        notice = NOTICES.get(self.request.query.get("notice", ""))
+        common = {
+            "prefix": PREFIX,
+            "css_url": f"{PREFIX}assets/{stylesheet()[0]}",
+            "staff": staff,
+            "csrf": staff.session.csrf_token if staff else "",
+            "nav": navigation(self.ws, staff, self.request.path),
+            "notice": notice,
+        }
+        return html(render(template, {**common, **context}), status)
+
+    def back(self, location: str, notice: str, **query: str) -> Response[str]:
+        """303 to a page that then shows the notice (post/redirect/get)."""
+        if notice not in NOTICES:
+            raise ValueError(f"unknown notice {notice!r}")
+        return redirect(f"{location}?{urlencode({**query, 'notice': notice})}")
+
+
+def navigation(ws: Workspace, staff: Staff | None, path: str) -> list[dict[str, Any]]:
+    if staff is None:
+        return []
+    items: list[tuple[str, str]] = []
+    if staff.role in ("office", "viewer"):
+        items += [
+            (f"{PREFIX}office/", "全市总览"),
+            (f"{PREFIX}accounts/", "账号"),
+            (f"{PREFIX}audit/", "操作记录"),
+        ]
+    else:
+        questionnaire = ws.questionnaire()
+        for department_id in staff.account.departments:
+            department = questionnaire.department(department_id)
+            name = department.name if department else department_id
+            items.append((f"{PREFIX}d/{department_id}/", name))
+    items.append((f"{PREFIX}password", "修改密码"))
+    return [{"url": url, "text": text, "current": path == url} for url, text in items]
+
+
+def message_page(call: Call, status: int, title: str, message: str) -> Response[str]:
+    return call.page("message.html.j2", status, title=title, message=message)

@@ -1,0 +1,124 @@
+"""The workspace's HTTP app: a Powertools resolver made from the route table, with every
+route's access rule, the forced password change and the CSRF check applied before its page.
+
+Order of checks, for every request: read it (a bad body is a 4xx page), find the session, the
+access rule (no session: to the login page; the wrong account: 403), the password change a new
+account owes, then on a POST the CSRF token (403, nothing changed). Anything unexpected is
+logged with the request's correlation ID and answered with a 503 page: never a stack trace.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+from manyi.store.base import StoreUnavailable
+from manyi.workspace.access import Access, Call, message_page
+from manyi.workspace.context import PREFIX, Workspace
+from manyi.workspace.http import BadRequest, Request, cookie, read_request, redirect
+from manyi.workspace.routes import BEFORE_PASSWORD_CHANGE, ROUTES, Route
+from manyi.workspace.session import SESSION_COOKIE, authenticate, tokens_match
+
+SEGMENT = re.compile(r"<[a-z_]+>")
+
+
+def build_resolver(ws: Workspace, logger: Logger) -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver()
+    for route in ROUTES:
+        methods = ["GET", "HEAD"] if route.method == "GET" else [route.method]
+        app.route(route.path, method=methods)(_endpoint(app, ws, route, logger))
+    patterns = [(re.compile("^" + SEGMENT.sub("[^/]+", r.path) + "$"), r.method) for r in ROUTES]
+
+    def not_found(error: NotFoundError) -> Response[str]:
+        call = _anonymous_call(ws, app.current_event.raw_event)
+        path = app.current_event.path
+        allowed = sorted({method for pattern, method in patterns if pattern.match(path)})
+        if allowed:
+            page = message_page(call, 405, "不支持的请求", "这个网址不支持这种请求方式。")
+            page.headers["Allow"] = ", ".join(allowed)
+            return page
+        return message_page(call, 404, "找不到页面", "没有这个页面。请检查网址，或从首页进入。")
+
+    def unavailable(error: StoreUnavailable) -> Response[str]:
+        logger.warning("store unavailable", extra={"reason": str(error)})
+        call = _anonymous_call(ws, app.current_event.raw_event)
+        page = message_page(call, 503, "暂时无法使用", "系统繁忙，请稍后刷新页面再试。")
+        page.headers["Retry-After"] = str(error.retry_after)
+        return page
+
+    def unexpected(error: Exception) -> Response[str]:
+        logger.exception("unexpected error; answered 503")
+        call = _anonymous_call(ws, app.current_event.raw_event)
+        return message_page(call, 503, "暂时无法使用", "系统出现问题，请稍后刷新页面再试。")
+
+    # Registered by call, not as decorators: Powertools' decorator is untyped.
+    app.exception_handler(NotFoundError)(not_found)
+    app.exception_handler(StoreUnavailable)(unavailable)
+    app.exception_handler(Exception)(unexpected)
+    return app
+
+
+def _endpoint(app: APIGatewayHttpResolver, ws: Workspace, route: Route, logger: Logger) -> Any:
+    def endpoint(**params: str) -> Response[Any]:
+        return handle(ws, route, app.current_event.raw_event, params, logger)
+
+    return endpoint
+
+
+def handle(
+    ws: Workspace, route: Route, event: dict[str, Any], params: dict[str, str], logger: Logger
+) -> Response[Any]:
+    try:
+        request = read_request(event, ws.settings.addresses)
+    except BadRequest as bad:
+        return message_page(_anonymous_call(ws, event), bad.status, "无法处理", bad.message)
+    given = request.cookies.get(SESSION_COOKIE)
+    staff = authenticate(ws, given)
+    call = Call(ws, request, staff, params)
+    if not route.access.allows(staff, params):
+        if staff is None:
+            return _to_login(call, stale=bool(given))
+        logger.info("access refused", extra={"route": route.name, "role": staff.role})
+        return message_page(call, 403, "无权访问", "您的账号不能使用这个页面。")
+    owes_change = staff is not None and staff.account.must_change_password
+    if owes_change and route.name not in BEFORE_PASSWORD_CHANGE:
+        return redirect(f"{PREFIX}password")
+    if route.method == "POST" and route.access is not Access.ANONYMOUS:
+        token = staff.session.csrf_token if staff is not None else ""
+        if not tokens_match(token, request.field("csrf", 200)):
+            logger.info("csrf token missing or wrong", extra={"route": route.name})
+            return message_page(
+                call,
+                403,
+                "页面已过期",
+                "页面已过期或来源不明，未作任何修改。请返回并刷新页面后重试。",
+            )
+    response = route.page(call)
+    if given and staff is None:
+        response.cookies.append(_clear_session(call.request))
+    return response
+
+
+def _to_login(call: Call, *, stale: bool) -> Response[str]:
+    request = call.request
+    target = request.path + (f"?{urlencode(request.query)}" if request.query else "")
+    location = f"{PREFIX}login"
+    if request.method == "GET" and target != PREFIX:
+        location += f"?{urlencode({'next': target})}"
+    return redirect(location, [_clear_session(request)] if stale else [])
+
+
+def _clear_session(request: Request) -> Any:
+    return cookie(SESSION_COOKIE, "", path=PREFIX, secure=request.https, max_age=0)
+
+
+def _anonymous_call(ws: Workspace, event: dict[str, Any]) -> Call:
+    """For error pages: the request as far as it can be read, nobody signed in."""
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    request = Request("GET", str(event.get("rawPath", "")), {}, {}, headers, "")
+    return Call(ws, request, None, {})

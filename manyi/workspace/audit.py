@@ -1,0 +1,69 @@
+"""Writing the audit log: one event per write, and the words the audit page shows for each.
+
+Targets name what changed, one history per target: `account/<username>`,
+`served/<YYYY-MM>/<department>`, `month/<YYYY-MM>`. Later issues add their own (entries,
+imports, cases) with their own actions.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from manyi.store.staff.base import AuditEvent, AuditLog
+from manyi.submission import utc_timestamp
+
+ACTIONS = {
+    "account.add": "新建账号",
+    "account.disable": "停用账号",
+    "account.enable": "启用账号",
+    "account.reset": "重置密码",
+    "password.change": "修改密码",
+    "login": "登录",
+    "login.failed": "登录失败",
+    "logout": "退出登录",
+    "served.set": "填报服务对象数",
+    "month.close": "关账",
+    "month.reopen": "重新开账",
+}
+
+
+def account_target(username: str) -> str:
+    return f"account/{username}"
+
+
+def served_target(month: str, department: str) -> str:
+    return f"served/{month}/{department}"
+
+
+def month_target(month: str) -> str:
+    return f"month/{month}"
+
+
+def record(
+    log: AuditLog,
+    now: datetime,
+    actor: str,
+    action: str,
+    target: str,
+    *,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    departments: Iterable[str] = (),
+) -> AuditEvent:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    event = AuditEvent(
+        at=utc_timestamp(now),
+        event_id=secrets.token_hex(8),
+        actor=actor,
+        action=action,
+        target=target,
+        before=before,
+        after=after,
+        departments=tuple(departments),
+    )
+    log.append(event)
+    return event

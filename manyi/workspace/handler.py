@@ -1,0 +1,55 @@
+"""The workspace as a handler of API Gateway HTTP API events: in Lambda and in `manyi serve`.
+
+`lambda/workspace/app.py` calls `create_lambda_handler` (DynamoDB, the private reports bucket);
+`manyi serve` calls `create_handler` with the local stores of its data folder.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+
+from manyi.collector.handler import Handler
+from manyi.workspace.app import build_resolver
+from manyi.workspace.context import Settings, Workspace
+
+SERVICE = "manyi-workspace"
+
+
+def create_handler(ws: Workspace) -> Handler:
+    service = os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE)
+    logger = Logger(service=service)
+    app = build_resolver(ws, logger)
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler
+
+
+def create_lambda_handler(*, dynamodb: Any = None, s3: Any = None) -> Handler:
+    """The AWS function: tables and bucket named by the environment, the questionnaires that
+    ship with the code (the same folder as the collector's)."""
+    from manyi.results.backends import AwsNames, aws_backend
+    from manyi.store.staff.dynamodb import StaffTables, aws_staff_stores
+    from manyi.versions import Catalogue, bundled_folder
+    from manyi.workspace.reports import S3ReportFiles
+
+    catalogue = Catalogue.open(bundled_folder())
+    backend = aws_backend(AwsNames.from_environment(), dynamodb, s3)
+    bucket = os.environ.get("REPORTS_BUCKET")
+    reports = S3ReportFiles(bucket, s3) if bucket else None
+    ws = Workspace(
+        questionnaire=lambda: catalogue.current,
+        staff=aws_staff_stores(StaffTables.from_environment(), dynamodb),
+        results=backend.results,
+        submissions=backend.submissions,
+        outputs=backend.outputs,
+        reports=reports,
+        settings=Settings.from_environment(),
+    )
+    return create_handler(ws)

@@ -1,0 +1,155 @@
+"""A request as the workspace's pages read it, and the responses they give, with the headers
+every answer carries.
+
+Read from the API Gateway HTTP API event (payload 2.0) that Lambda and `manyi serve` both pass:
+cookies, the query, a URL-encoded form. Pages take no JavaScript, so every state change is a
+plain form POST answered with 303 (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+
+from manyi.collector.ratelimit import AddressSource
+
+HTML_TYPE = "text/html; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+FORM_TYPE = "application/x-www-form-urlencoded"
+# Forms here are short (a reason, a note, a password); nothing bigger is read.
+MAX_FORM_BYTES = 16 * 1024
+# No script at all; styles only from the workspace's own stylesheet; forms only to itself.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+}
+
+
+class BadRequest(Exception):
+    """The request cannot be read (a body too long, not a form, not UTF-8)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: Mapping[str, str]
+    cookies: Mapping[str, str]
+    headers: Mapping[str, str]
+    address: str
+    form: Mapping[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def https(self) -> bool:
+        return self.headers.get("x-forwarded-proto", "").lower() == "https"
+
+    def field(self, name: str, limit: int = 2000) -> str:
+        """A form field's first value, trimmed, at most `limit` characters."""
+        values = self.form.get(name) or [""]
+        return values[0].strip()[:limit]
+
+    def fields(self, name: str) -> list[str]:
+        return [v.strip() for v in self.form.get(name, []) if v.strip()]
+
+
+def read_request(event: Mapping[str, Any], addresses: AddressSource) -> Request:
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    context = event.get("requestContext") or {}
+    http = context.get("http") or {}
+    method = str(http.get("method", "GET")).upper()
+    query = {k: v[0] for k, v in parse_qs(str(event.get("rawQueryString") or "")).items()}
+    request = Request(
+        method=method,
+        path=str(event.get("rawPath") or http.get("path") or "/"),
+        query=query,
+        cookies=_cookies(event.get("cookies") or []),
+        headers=headers,
+        address=addresses.address(str(http.get("sourceIp", "")), headers),
+    )
+    if method != "POST":
+        return request
+    body = _body(event)
+    if headers.get("content-type", "").split(";")[0].strip() != FORM_TYPE:
+        raise BadRequest(415, "只接受网页表单提交。")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(400, "提交的内容无法识别。") from None
+    form = parse_qs(text, keep_blank_values=True, max_num_fields=200)
+    return Request(**{**request.__dict__, "form": form})
+
+
+def _body(event: Mapping[str, Any]) -> bytes:
+    raw = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest(400, "提交的内容无法识别。") from None
+    else:
+        body = str(raw).encode("utf-8", errors="replace")
+    if len(body) > MAX_FORM_BYTES:
+        raise BadRequest(413, "提交的内容过长。")
+    return body
+
+
+def _cookies(pairs: list[str]) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for pair in pairs:
+        for part in str(pair).split(";"):
+            name, sep, value = part.strip().partition("=")
+            if sep and name and name not in cookies:
+                cookies[name] = value
+    return cookies
+
+
+def html(body: str, status: int = 200, cookies: list[Cookie] | None = None) -> Response[str]:
+    return Response(status, HTML_TYPE, body, {**SECURITY_HEADERS}, cookies or [], compress=True)
+
+
+def redirect(location: str, cookies: list[Cookie] | None = None) -> Response[str]:
+    return Response(303, TEXT_TYPE, "", {**SECURITY_HEADERS, "Location": location}, cookies or [])
+
+
+def download(data: bytes, content_type: str, filename: str) -> Response[Any]:
+    headers = {
+        **SECURITY_HEADERS,
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+    }
+    if content_type.startswith("application/json"):
+        # Powertools would serialize a JSON body that is not text a second time.
+        return Response(200, content_type, data.decode("utf-8"), headers, compress=True)
+    return Response(200, content_type, data, headers, compress=True)
+
+
+def cookie(name: str, value: str, *, path: str, secure: bool, max_age: int | None) -> Cookie:
+    """HttpOnly and SameSite=Strict always, Secure whenever the site is reached over HTTPS."""
+    return Cookie(
+        name,
+        value,
+        path=path,
+        secure=secure,
+        http_only=True,
+        max_age=max_age,
+        same_site=SameSite.STRICT_MODE,
+    )

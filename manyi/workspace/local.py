@@ -1,0 +1,49 @@
+"""The workspace on one machine (`manyi serve`): its stores in the data folder, the collector's
+submission store for closing months, the aggregator's files as its reports."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from manyi.model import Questionnaire
+from manyi.results.outputs import OutputFolder
+from manyi.results.sqlite_store import FILE_NAME, SqliteResultsStore
+from manyi.results.state import SubmissionSource
+from manyi.store.staff.sqlite import local_staff_stores
+from manyi.workspace.context import Settings, Workspace
+from manyi.workspace.reports import LocalReportFiles
+
+# `manyi aggregate`'s local lag: SQLite commits within milliseconds of a response's stamp.
+LOCAL_CLOSE_LAG = timedelta(seconds=5)
+
+
+class SqliteResultsAnyThread(SqliteResultsStore):
+    """The results store on a connection any thread may use. `manyi serve` answers each
+    connection on a thread of its own but runs its apps one request at a time (one lock), so a
+    single connection serves them all, one after another."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(path)
+        self._db.close()
+        self._db = sqlite3.connect(
+            self.path, isolation_level=None, timeout=30, check_same_thread=False
+        )
+
+
+def local_workspace(
+    data: Path,
+    questionnaire: Callable[[], Questionnaire],
+    submissions: SubmissionSource,
+) -> Workspace:
+    return Workspace(
+        questionnaire=questionnaire,
+        staff=local_staff_stores(data),
+        results=SqliteResultsAnyThread(data / FILE_NAME),
+        submissions=submissions,
+        outputs=OutputFolder(data),
+        reports=LocalReportFiles(data),
+        settings=Settings(close_lag=LOCAL_CLOSE_LAG),
+    )

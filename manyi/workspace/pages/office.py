@@ -1,0 +1,116 @@
+"""The office's page: every department in one table, most urgent first; the month's status,
+its close and reopen; the month's published reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from manyi.pace import period
+from manyi.reports.files import FILES, month_file
+from manyi.reports.view import TREND_MONTHS, month_view
+from manyi.workspace.access import Call, message_page
+from manyi.workspace.audit import month_target
+from manyi.workspace.context import PREFIX, Workspace
+from manyi.workspace.dashboard import office_dashboard
+from manyi.workspace.http import SECURITY_HEADERS, download
+from manyi.workspace.months import MonthActionRefused, close_month, reopen_month
+from manyi.workspace.months_param import month_of, recent_months
+from manyi.workspace.reports import report_key
+
+REPORT_NAMES = {
+    "report.html": "月度测评报告（网页）",
+    "results.xlsx": "Excel 工作簿",
+    "summary.csv": "汇总表 CSV",
+    "options.csv": "各选项人数 CSV",
+    "results.json": "JSON",
+}
+# The printed report is a page of its own: inline styles, no script (its own CSP says so too).
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]:
+    now = call.ws.clock()
+    month = month_of(
+        call.params.get("month") or call.request.query.get("month"), now, call.calendar()
+    )
+    if month is None:
+        return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
+    questionnaire = call.ws.questionnaire()
+    ws = call.ws
+    board = office_dashboard(questionnaire, ws.results, ws.reports, month, now, ws.closed_months)
+    close_moment = period(month, questionnaire.reporting)[1]
+    return call.page(
+        "office.html.j2",
+        status,
+        title=f"全市总览 {month}",
+        board=board,
+        month=month,
+        months=recent_months(now, call.calendar()),
+        history=list(reversed(call.ws.staff.audit.history(month_target(month)))),
+        may_act=call.me.role == "office",
+        target=questionnaire.reporting.coverage_target,
+        close_date=close_moment.date(),
+        before_close_day=now < close_moment,
+        reports=REPORT_NAMES,
+        problem=problem,
+    )
+
+
+def close(call: Call) -> Response[str]:
+    def act(ws: Workspace, month: str, reason: str) -> None:
+        if ws.submissions is None:
+            raise MonthActionRefused("这里无法关账：没有连接问卷数据。")
+        close_month(
+            ws.questionnaire(), ws.results, ws.submissions, ws.outputs, ws.staff.audit,
+            actor=call.me.username, month=month, reason=reason, now=ws.clock(),
+            lag_seconds=ws.settings.close_lag.total_seconds(),
+        )  # fmt: skip
+
+    return _month_action(call, act, "closed")
+
+
+def reopen(call: Call) -> Response[str]:
+    def act(ws: Workspace, month: str, reason: str) -> None:
+        reopen_month(
+            ws.questionnaire(), ws.results, ws.outputs, ws.staff.audit,
+            actor=call.me.username, month=month, reason=reason, now=ws.clock(),
+        )  # fmt: skip
+
+    return _month_action(call, act, "reopened")
+
+
+def _month_action(
+    call: Call, act: Callable[[Workspace, str, str], None], notice: str
+) -> Response[str]:
+    """A close or a reopen: done, then back to the month (303), or the page with why not (409)."""
+    month = call.params["month"]
+    if month_of(month, call.ws.clock(), call.calendar()) is None:
+        return message_page(call, 404, "找不到页面", "月份不正确。")
+    try:
+        act(call.ws, month, call.request.field("reason", 2000))
+    except MonthActionRefused as refused:
+        return dashboard(call, 409, str(refused))
+    return call.back(f"{PREFIX}office/{month}/", notice)
+
+
+def report_file(call: Call) -> Response[Any]:
+    """A month's report or data file: as the aggregator published it (the data folder or the
+    private bucket), else made now from the results."""
+    month = month_of(call.params["month"], call.ws.clock(), call.calendar())
+    name = call.params["name"]
+    if month is None or name not in FILES:
+        return message_page(call, 404, "找不到文件", "没有这个文件。")
+    content_type = FILES[name][1]
+    reports = call.ws.reports
+    data = reports.read(report_key(month, name)) if reports is not None else None
+    if data is None:
+        questionnaire = call.ws.questionnaire()
+        view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS)
+        data, content_type = month_file(questionnaire, view, name)
+    if name == "report.html":
+        headers = {**SECURITY_HEADERS, "Content-Security-Policy": REPORT_CSP}
+        return Response(200, "text/html; charset=utf-8", data, headers, compress=True)
+    return download(data, content_type, f"manyi-{month}-{name}")

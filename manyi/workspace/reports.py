@@ -1,0 +1,72 @@
+"""Reading the published report files back: from the data folder, or the private S3 bucket.
+
+The aggregator writes a month's files under `reports/<YYYY-MM>/` (manyi.results.outputs); the
+office downloads them through the workspace, never from a public address. When they were last
+written is also when the month's figures were last counted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from manyi.results.outputs import PREFIX
+
+
+class ReportFiles(Protocol):
+    def read(self, key: str) -> bytes | None: ...
+
+    def modified(self, key: str) -> datetime | None: ...
+
+
+def report_key(month: str, name: str) -> str:
+    return f"{PREFIX}/{month}/{name}"
+
+
+class LocalReportFiles:
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key
+
+    def read(self, key: str) -> bytes | None:
+        path = self._path(key)
+        return path.read_bytes() if path.is_file() else None
+
+    def modified(self, key: str) -> datetime | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+class S3ReportFiles:
+    def __init__(self, bucket: str, client: Any = None) -> None:
+        if client is None:
+            import boto3
+
+            client = boto3.client("s3")
+        self.bucket = bucket
+        self.client = client
+
+    def read(self, key: str) -> bytes | None:
+        try:
+            found = self.client.get_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.NoSuchKey:
+            return None
+        data: bytes = found["Body"].read()
+        return data
+
+    def modified(self, key: str) -> datetime | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            found = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        modified: datetime = found["LastModified"]
+        return modified

@@ -1,0 +1,73 @@
+"""Every route of the workspace with its access rule: the one table the app and the
+access-matrix test (tests/test_workspace_access.py) are made from.
+
+Paths use Powertools' `<name>` for a path segment. A rule scoped to a department reads the
+route's `<department>`, so such a route must have one (checked when the table is made).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from manyi.workspace.access import Access, Call
+from manyi.workspace.pages import accounts, audit, department, office, sign_in
+
+Page = Callable[[Call], Response[Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # GET (HEAD is answered like GET) or POST
+    path: str
+    access: Access
+    page: Page
+
+    def __post_init__(self) -> None:
+        if self.access.scoped and "<department>" not in self.path:
+            raise ValueError(f"{self.path}: a department rule needs <department> in the path")
+        if self.method not in ("GET", "POST"):
+            raise ValueError(f"{self.path}: GET or POST, not {self.method}")
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+P = "/workspace"
+ROUTES: tuple[Route, ...] = (
+    Route("GET", P, Access.ANONYMOUS, sign_in.root),
+    Route("GET", f"{P}/assets/<name>", Access.ANONYMOUS, sign_in.stylesheet_file),
+    Route("GET", f"{P}/login", Access.ANONYMOUS, sign_in.login_form),
+    Route("POST", f"{P}/login", Access.ANONYMOUS, sign_in.login),
+    Route("POST", f"{P}/logout", Access.STAFF, sign_in.logout),
+    Route("GET", f"{P}/password", Access.STAFF, sign_in.password_form),
+    Route("POST", f"{P}/password", Access.STAFF, sign_in.password_change),
+    Route("GET", f"{P}/", Access.STAFF, sign_in.home),
+    # The office's dashboard, the month's close and reopen, its published reports.
+    Route("GET", f"{P}/office/", Access.READ_ALL, office.dashboard),
+    Route("GET", f"{P}/office/<month>/", Access.READ_ALL, office.dashboard),
+    Route("POST", f"{P}/office/<month>/close", Access.OFFICE, office.close),
+    Route("POST", f"{P}/office/<month>/reopen", Access.OFFICE, office.reopen),
+    Route("GET", f"{P}/office/<month>/reports/<name>", Access.READ_ALL, office.report_file),
+    # A department's own page, its served count, its downloads.
+    Route("GET", f"{P}/d/<department>/", Access.DEPARTMENT_READ, department.dashboard),
+    Route("POST", f"{P}/d/<department>/served", Access.DEPARTMENT_WRITE, department.served_set),
+    Route("GET", f"{P}/d/<department>/<month>/<name>", Access.DEPARTMENT_READ, department.export),
+    # Accounts and the audit log.
+    Route("GET", f"{P}/accounts/", Access.READ_ALL, accounts.listing),
+    Route("POST", f"{P}/accounts/", Access.OFFICE, accounts.add),
+    Route("POST", f"{P}/accounts/<username>/disable", Access.OFFICE, accounts.disable),
+    Route("POST", f"{P}/accounts/<username>/enable", Access.OFFICE, accounts.enable),
+    Route("POST", f"{P}/accounts/<username>/reset", Access.OFFICE, accounts.reset),
+    Route("GET", f"{P}/audit/", Access.READ_ALL, audit.log),
+    Route("GET", f"{P}/audit/export.xlsx", Access.READ_ALL, audit.export),
+)
+
+# Pages a person who must change the password can still reach.
+BEFORE_PASSWORD_CHANGE = frozenset(
+    {f"GET {P}/password", f"POST {P}/password", f"POST {P}/logout", f"GET {P}/assets/<name>"}
+)

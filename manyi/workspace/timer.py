@@ -1,0 +1,116 @@
+"""`manyi serve`'s aggregator timer: count new responses every few minutes, close on the close day.
+
+What the AWS schedules do (hourly, and at 00:00 on the close day), on one machine: a thread
+that wakes every `every` minutes and calls the same service function as the scheduled Lambda
+(`manyi.results.schedule.handle`). On or after the close day it closes the month, and last
+month if it never closed, unless the office reopened it: a reopened month stays open until the
+office closes it again. A failed run is logged and tried again at the next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from manyi.calendar import OfficeCalendar, previous_month
+from manyi.model import Questionnaire
+from manyi.results.backends import Backend
+from manyi.results.outputs import OutputFolder
+from manyi.results.schedule import handle
+from manyi.results.state import SubmissionSource
+from manyi.store.staff.base import AuditLog
+from manyi.workspace.audit import month_target, record
+from manyi.workspace.local import SqliteResultsAnyThread
+
+logger = logging.getLogger(__name__)
+DEFAULT_EVERY = timedelta(minutes=5)
+
+
+def months_to_close(
+    questionnaire: Questionnaire, backend: Backend, audit: AuditLog, now: datetime
+) -> list[str]:
+    calendar = OfficeCalendar.of(questionnaire.reporting)
+    current = calendar.month(now)
+    candidates = [previous_month(current)]
+    if calendar.early_close(current, now) is None:
+        candidates.append(current)
+    return [
+        month
+        for month in candidates
+        if backend.results.month_close(month) is None and not _reopened(audit, month)
+    ]
+
+
+def _reopened(audit: AuditLog, month: str) -> bool:
+    return any(e.action == "month.reopen" for e in audit.history(month_target(month)))
+
+
+def run_once(
+    questionnaire: Questionnaire, backend: Backend, audit: AuditLog, now: datetime
+) -> dict[str, object]:
+    summary = handle({"action": "aggregate"}, questionnaire, backend, now)
+    closing = months_to_close(questionnaire, backend, audit, now)
+    if closing:
+        closed = handle({"action": "close", "months": closing}, questionnaire, backend, now)
+        for month in closed.get("closed", []):
+            close = backend.results.month_close(str(month))
+            record(
+                audit, now, "system", "month.close", month_target(str(month)),
+                before={"status": "open"},
+                after={"status": "closed", "closed_at": close.closed_at if close else "",
+                       "early": False, "reason": "关账日自动关账"},
+            )  # fmt: skip
+        summary["closed"] = closed.get("closed", [])
+    return summary
+
+
+class AggregatorTimer:
+    def __init__(
+        self,
+        data: Path,
+        questionnaire: Callable[[], Questionnaire],
+        submissions: SubmissionSource,
+        audit: AuditLog,
+        every: timedelta = DEFAULT_EVERY,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.data = data
+        self.questionnaire = questionnaire
+        self.submissions = submissions
+        self.audit = audit
+        self.every = every
+        self.clock = clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="aggregator-timer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def tick(self) -> dict[str, object]:
+        backend = Backend(
+            submissions=self.submissions,
+            results=SqliteResultsAnyThread(self.data / "results.sqlite3"),
+            outputs=OutputFolder(self.data),
+            where=str(self.data),
+        )
+        try:
+            return run_once(self.questionnaire(), backend, self.audit, self.clock())
+        finally:
+            close = getattr(backend.results, "close", None)
+            if close is not None:
+                close()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every.total_seconds()):
+            try:
+                summary = self.tick()
+                logger.info("aggregator run: %s", summary)
+            except Exception:  # the timer must survive a bad run; the next tick retries
+                logger.exception("aggregator run failed; trying again at the next tick")

@@ -1,0 +1,147 @@
+"""The access matrix: every route of the route table × {anonymous, department A, department B,
+viewer, office} → the status its rule says. Derived from the table: a route the matrix cannot
+fill (a new path value, a POST without a sample form) fails here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from manyi.calendar import DEFAULT_ZONE as BEIJING
+from manyi.model import Questionnaire
+from manyi.store.staff.base import Account, Session
+from manyi.workspace.access import Access
+from manyi.workspace.app import build_resolver
+from manyi.workspace.context import Workspace
+from manyi.workspace.render import stylesheet
+from manyi.workspace.routes import ROUTES, Route
+from manyi.workspace.session import LOGIN_COOKIE, Staff
+from tests.workspace_support import PASSWORD, Client, local_workspace, make_account
+
+NOW = datetime(2026, 11, 14, 10, 0, tzinfo=BEIJING)
+DEPARTMENT_A, DEPARTMENT_B = "sifaju", "xinfangju"
+PERSONAS = {
+    "anonymous": None,
+    "department A": ("clerk-a", "department", [DEPARTMENT_A]),
+    "department B": ("clerk-b", "department", [DEPARTMENT_B]),
+    "viewer": ("viewer-1", "viewer", []),
+    "office": ("office-1", "office", []),
+}
+# What each path value becomes: department A's own page, this month, a file that exists.
+PATH_VALUES = {
+    "department": DEPARTMENT_A,
+    "month": "2026-11",
+    "username": "target-user",
+}
+NAME_VALUES: dict[str, Callable[[], str]] = {
+    "/workspace/assets/<name>": lambda: stylesheet()[0],
+    "/workspace/office/<month>/reports/<name>": lambda: "results.json",
+    "/workspace/d/<department>/<month>/<name>": lambda: "results.json",
+}
+# A form each POST route accepts from someone allowed to use it.
+SAMPLE_FORMS: dict[str, dict[str, str]] = {
+    "POST /workspace/login": {"username": "office-1", "password": PASSWORD},
+    "POST /workspace/logout": {},
+    "POST /workspace/password": {
+        "current": PASSWORD,
+        "new": "Quite-another-1",
+        "repeat": "Quite-another-1",
+    },
+    "POST /workspace/office/<month>/close": {"reason": "提前关账：测试"},
+    "POST /workspace/office/<month>/reopen": {"reason": "测试"},
+    "POST /workspace/d/<department>/served": {"month": "2026-11", "count": "100", "note": ""},
+    "POST /workspace/accounts/": {"username": "new-user", "role": "viewer"},
+    "POST /workspace/accounts/<username>/disable": {},
+    "POST /workspace/accounts/<username>/enable": {},
+    "POST /workspace/accounts/<username>/reset": {},
+}
+
+
+def concrete_path(route: Route) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "name":
+            return NAME_VALUES[route.path]()
+        return PATH_VALUES[name]
+
+    return re.sub(r"<([a-z_]+)>", value, route.path)
+
+
+def expected_allowed(route: Route, persona: str) -> bool:
+    account = PERSONAS[persona]
+    if account is None:
+        return route.access is Access.ANONYMOUS
+    username, role, departments = account
+    staff = Staff(
+        Account(username, role, tuple(departments), ""),  # type: ignore[arg-type]
+        Session("", username, 0, "", 0.0, 0.0),
+    )
+    return route.access.allows(staff, {"department": DEPARTMENT_A})
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, questionnaire: Questionnaire) -> Iterator[Workspace]:
+    with local_workspace(tmp_path, questionnaire, NOW) as ws:
+        for account in PERSONAS.values():
+            if account is not None:
+                make_account(ws, *account)
+        make_account(ws, "target-user", "department", [DEPARTMENT_B])
+        yield ws
+
+
+def test_every_route_has_a_rule_and_the_matrix_can_fill_it() -> None:
+    for route in ROUTES:
+        assert isinstance(route.access, Access), route.name
+        concrete_path(route)  # a KeyError here: teach the matrix the new path value
+        if route.method == "POST":
+            assert route.name in SAMPLE_FORMS, f"{route.name}: add a sample form to the matrix"
+    assert len({r.name for r in ROUTES}) == len(ROUTES)
+
+
+def test_the_app_serves_exactly_the_routes_of_the_table(workspace: Workspace) -> None:
+    from aws_lambda_powertools import Logger
+
+    app = build_resolver(workspace, Logger(service="test"))
+    expected = set()
+    for route in ROUTES:
+        for method in ("GET", "HEAD") if route.method == "GET" else (route.method,):
+            expected.add(f"{method}{route.path}")
+    # Powertools keeps its route keys privately; nothing may be registered beside the table.
+    assert set(app._route_keys) == expected
+
+
+def test_a_department_rule_without_a_department_in_the_path_cannot_be_made() -> None:
+    with pytest.raises(ValueError, match="department"):
+        Route("GET", "/workspace/everything", Access.DEPARTMENT_READ, lambda call: None)  # type: ignore[arg-type,return-value]
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_access_matrix(workspace: Workspace, route: Route, persona: str) -> None:
+    client = Client(workspace)
+    account = PERSONAS[persona]
+    if account is not None:
+        assert client.log_in(account[0]).status == 303
+        client.get("/workspace/password")  # a page for every account: its CSRF token
+    path = concrete_path(route)
+    if route.method == "GET":
+        answer = client.get(path)
+    else:
+        form = dict(SAMPLE_FORMS[route.name])
+        if route.path == "/workspace/login":
+            client.cookies[LOGIN_COOKIE] = form["csrf"] = "double-submitted-token"
+        answer = client.post(path, form)
+    to_login = answer.status == 303 and answer.location.startswith("/workspace/login")
+    if expected_allowed(route, persona):
+        assert answer.status not in (401, 403, 404, 405), (answer.status, answer.text[:500])
+        assert answer.status < 500
+        assert not to_login or route.path == "/workspace/logout"
+    elif account is None:
+        assert to_login, (answer.status, answer.location)
+    else:
+        assert answer.status == 403, (answer.status, answer.location)
+        assert "无权访问" in answer.text
