@@ -75,8 +75,14 @@ def test_any_resolver_app_mounts_at_its_prefix_in_one_line(tmp_path: Path) -> No
         assert json.loads(body) == {"path": "/workspace/whoami", "query": {"month": "2026-11"}}
         assert headers["Content-Length"] == str(len(body))
         assert get(port, "/workspace/nothing")[0] == 404
-        # Everything else is still the site's.
+        # Everything else is still the site's; a HEAD gets the headers of the GET, no body.
         assert get(port, "/d/sifaju/")[2].decode() == "<p>司法局</p>"
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("HEAD", "/d/sifaju/")
+        head = conn.getresponse()
+        assert (head.status, head.read()) == (200, b"")
+        assert head.headers["Content-Length"] == str(len("<p>司法局</p>".encode()))
+        conn.close()
 
 
 def test_the_longest_prefix_wins_and_the_bare_folder_name_belongs_to_the_mount() -> None:
