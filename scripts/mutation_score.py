@@ -45,8 +45,9 @@ def _detected(statuses: Counter[str]) -> int:
 
 def _line(module: str, statuses: Counter[str]) -> str:
     n = statuses.total()
+    line = f"{module:20} {_detected(statuses)}/{n} detected ({_detected(statuses) / n:.1%})"
     rest = ", ".join(f"{statuses[s]} {s}" for s in sorted(statuses) if s != "killed")
-    return f"{module:20} {_detected(statuses)}/{n} detected ({_detected(statuses) / n:.1%}); {rest}"
+    return f"{line}; {rest}" if rest else line
 
 
 if __name__ == "__main__":
