@@ -18,6 +18,9 @@ from tests.aws import REGION
 from tests.conftest import ROOT
 from tests.results_aws import BUCKET, FakeAws, put_responses
 
+# Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
+pytestmark = pytest.mark.slow
+
 EVENTS = Path(__file__).with_name("events")
 # 12:00 on 20 November in Beijing: November is open, October has ended.
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)

@@ -23,6 +23,9 @@ from tests.apigw import submission_body
 from tests.cli import run_manyi
 from tests.serving import make_site, serving
 
+# Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "data-v0"
 DEPARTMENTS = ("sifaju", "xinfangju", "gonganju", "jiaoyuju")

@@ -21,6 +21,9 @@ from manyi.collector.openapi import answers_schema, submission_schema
 from manyi.model import Questionnaire
 from tests.serving import ROOT, Served, make_site, serving
 
+# Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def fuzzed_server(

@@ -9,6 +9,9 @@ import pytest
 
 from tests.cfn import TEMPLATE_PATH, load_template
 
+# Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

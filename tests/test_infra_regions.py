@@ -19,6 +19,9 @@ from manyi.deploy.stack import CodeLocation, deployable_template
 from manyi.model import Questionnaire
 from tests.cfn import Evaluator, load_template, translate
 
+# Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
+pytestmark = pytest.mark.slow
+
 CODE = CodeLocation("manyi-deploy", "manyi/manyi-prod/lambda-0123456789abcdef0123.zip")
 SECRET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL"
 REGIONS = [("cn-north-1", "aws-cn"), ("cn-northwest-1", "aws-cn"), ("ap-southeast-1", "aws")]

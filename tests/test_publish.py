@@ -21,6 +21,9 @@ from site_builder.policy import CACHE_BRIEFLY as SHORT
 from site_builder.policy import CACHE_FOREVER as IMMUTABLE
 from site_builder.policy import content_type
 
+# Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "cn-northwest-1"
 BUCKET = "manyi-site"

@@ -8,10 +8,15 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
 from manyi.model import Questionnaire
 from tests.cli import run_manyi as manyi
 from tests.results_data import random_answers
 from tests.serving import serving
+
+# Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
+pytestmark = pytest.mark.slow
 
 
 def test_n_submissions_through_serve_are_n_in_the_results_and_verify_agrees(

