@@ -26,6 +26,10 @@ from manyi.yaml_source import LineDict, LineList, Problem, line_of, read_yaml
 
 # Question IDs become form field names next to these, so none may take one of them.
 RESERVED_FIELDS = frozenset({"submission_id", "department", "version", "channel", "website"})
+# A channel's page is /d/<department>/<channel>/, beside the department's own pages of these
+# names (the thank-you page, the printable leaflet), so no channel may take one. The other
+# files there (qr.svg, index.html) cannot match ID_PATTERN anyway.
+RESERVED_CHANNEL_IDS = frozenset({"thanks", "print"})
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Department IDs go into printed URLs and QR codes: lowercase words joined by hyphens.
@@ -161,6 +165,10 @@ class _Checker:
             if channel is None:
                 continue
             channel_id = self.ident(channel, "channel", ID_PATTERN, seen)
+            if channel_id in RESERVED_CHANNEL_IDS:
+                reserved = ", ".join(sorted(RESERVED_CHANNEL_IDS))
+                line = channel.line_of("id")
+                self.report(line, "reserved_channel_id", value=channel_id, reserved=reserved)
             channels.append({"id": channel_id, "name": self.text(channel, "name", "a channel")})
         return channels
 

@@ -24,6 +24,10 @@ DEFINITION: Final[dict[str, str]] = {
     ),
     "bad_id": "{what} ID {value!r} must match {pattern}",
     "reserved_id": "question ID {value!r} is reserved for the submission itself",
+    "reserved_channel_id": (
+        "channel ID {value!r} is the name of a page under /d/<department>/ ({reserved}); "
+        "choose another"
+    ),
     "duplicate_id": "{what} ID {value!r} is already used at line {first}",
     "empty_text": "{what} needs a non-empty `{key}`",
     "unknown_kind": "question {question!r} has kind {value!r}; use one of: {known}",

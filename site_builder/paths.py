@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from manyi.loader import RESERVED_CHANNEL_IDS
 from manyi.model import Channel, Department, Questionnaire
-
-# Folder names inside /d/<id>/ that are pages of their own, so no channel may take them.
-RESERVED_NAMES = frozenset({"thanks", "print", "qr.svg", "qr.png", "index.html"})
 
 
 class SiteError(ValueError):
@@ -49,11 +47,12 @@ def file_of(path: str) -> str:
 
 
 def check_channels(questionnaire: Questionnaire) -> None:
-    clashes = [c.id for c in questionnaire.channels if c.id in RESERVED_NAMES]
+    """The loader's rule, again for a model made without it (`Questionnaire.from_dict`)."""
+    clashes = [c.id for c in questionnaire.channels if c.id in RESERVED_CHANNEL_IDS]
     if clashes:
         raise SiteError(
             f"channel ID(s) {', '.join(clashes)} clash with page names under /d/<id>/ "
-            f"({', '.join(sorted(RESERVED_NAMES))}); rename the channel in questionnaire.yaml"
+            f"({', '.join(sorted(RESERVED_CHANNEL_IDS))}); rename the channel in questionnaire.yaml"
         )
 
 
