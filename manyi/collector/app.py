@@ -22,6 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
 from manyi.collector.versions import NoQuestionnaire, beijing_today
+from manyi.messages import SubmissionCode
 from manyi.store.base import StoreUnavailable
 
 Clock = Callable[[], datetime]
@@ -174,7 +175,7 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
     return Response(status, JSON_TYPE, text, headers or dict(NO_STORE))
 
 
-def _error(status: int, code: str, seconds: int | None = None) -> Response[str]:
+def _error(status: int, code: SubmissionCode, seconds: int | None = None) -> Response[str]:
     return _json(status, error_body(code, seconds=seconds))
 
 

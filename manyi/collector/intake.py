@@ -18,7 +18,12 @@ from manyi.answers import check_answers
 from manyi.collector.ratelimit import RateLimiter
 from manyi.collector.shape import check_shape
 from manyi.collector.versions import Catalogue, beijing_today, looks_like_version
-from manyi.messages import submission_field_message, submission_message
+from manyi.messages import (
+    SubmissionCode,
+    SubmissionFieldCode,
+    submission_field_message,
+    submission_message,
+)
 from manyi.model import Department, Questionnaire
 from manyi.store.base import SubmissionStore
 from manyi.submission import (
@@ -142,7 +147,7 @@ def accepted(record: StoredSubmission, code: str, from_form: bool) -> Outcome:
 
 def failure(
     status: int,
-    code: str,
+    code: SubmissionCode,
     from_form: bool,
     *,
     department: str | None = None,
@@ -160,7 +165,9 @@ def failure(
     )
 
 
-def error_body(code: str, *, detail: str | None = None, **values: object) -> dict[str, Any]:
+def error_body(
+    code: SubmissionCode, *, detail: str | None = None, **values: object
+) -> dict[str, Any]:
     error = {"code": code, "message": submission_message(code, **values)}
     if detail:
         error["detail"] = detail
@@ -204,5 +211,5 @@ def _meta_errors(questionnaire: Questionnaire, request: SubmissionRequest) -> li
     return errors
 
 
-def _field_error(name: str, code: str) -> FieldError:
+def _field_error(name: str, code: SubmissionFieldCode) -> FieldError:
     return FieldError(name, code, submission_field_message(code))
