@@ -18,6 +18,7 @@ from manyi.messages import DefinitionCode, definition_message
 from manyi.model import (
     DEPARTMENT_KINDS,
     QUESTION_KINDS,
+    RESERVED_CHANNEL_IDS,
     VALENCES,
     Questionnaire,
     normalized_with_version,
@@ -26,10 +27,6 @@ from manyi.yaml_source import MAX_CHARACTERS, LineDict, LineList, Problem, line_
 
 # Question IDs become form field names next to these, so none may take one of them.
 RESERVED_FIELDS = frozenset({"submission_id", "department", "version", "channel", "website"})
-# A channel's page is /d/<department>/<channel>/, beside the department's own pages of these
-# names (the thank-you page, the printable leaflet), so no channel may take one. The other
-# files there (qr.svg, index.html) cannot match ID_PATTERN anyway.
-RESERVED_CHANNEL_IDS = frozenset({"thanks", "print"})
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Department IDs go into printed URLs and QR codes: lowercase words joined by hyphens.

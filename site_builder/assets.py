@@ -1,7 +1,8 @@
 """The site's CSS and script, read from templates/, named by a hash of their content.
 
-The script gets the answer messages (`manyi.messages.ANSWER`) and the sending states baked in,
-so the page says exactly what the collector says. A changed byte gives a new name, which is
+The script gets the answer messages (`manyi.messages.ANSWER`) and the page's own
+(`manyi.messages.PAGE`, with the collector's heading of a list of problems) baked in, so the page
+says exactly what the collector says. A changed byte gives a new name, which is
 what lets browsers and the CDN cache the files forever.
 """
 
@@ -13,8 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from manyi.messages import ANSWER
-from site_builder.texts import STATUS
+from manyi.messages import ANSWER, PAGE, SUBMISSION
 
 # templates/ sits at the root of the checkout, beside this package.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -23,7 +23,10 @@ HASH_LENGTH = 10
 
 # The script's placeholders: valid JavaScript as written, replaced by JSON when built.
 ANSWER_PLACEHOLDER = "/*ANSWER_MESSAGES*/{}"
-STATUS_PLACEHOLDER = "/*STATUS_MESSAGES*/{}"
+PAGE_PLACEHOLDER = "/*PAGE_MESSAGES*/{}"
+# What the script says besides the answers' problems.
+SCRIPT_PAGE_MESSAGES: dict[str, str] = dict(PAGE.items())
+SCRIPT_PAGE_MESSAGES["invalid_answers"] = SUBMISSION["invalid_answers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +52,11 @@ class Assets:
 @lru_cache(maxsize=4)
 def load_assets(templates: Path = TEMPLATES) -> Assets:
     script = (templates / "site.js").read_text(encoding="utf-8")
-    for placeholder in (ANSWER_PLACEHOLDER, STATUS_PLACEHOLDER):
+    for placeholder in (ANSWER_PLACEHOLDER, PAGE_PLACEHOLDER):
         if placeholder not in script:
             raise ValueError(f"{templates / 'site.js'}: placeholder {placeholder} is missing")
     script = script.replace(ANSWER_PLACEHOLDER, _json(ANSWER)).replace(
-        STATUS_PLACEHOLDER, _json(STATUS)
+        PAGE_PLACEHOLDER, _json(SCRIPT_PAGE_MESSAGES)
     )
     return Assets(
         site_css=_hashed("site", "css", (templates / "site.css").read_bytes()),

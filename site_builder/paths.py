@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from manyi.loader import RESERVED_CHANNEL_IDS
-from manyi.model import Channel, Department, Questionnaire
+from manyi.model import RESERVED_CHANNEL_IDS, Channel, Department, Questionnaire
 
 
 class SiteError(ValueError):

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from manyi.messages import page_message, submission_message
 from manyi.model import DEPARTMENT_KINDS, Channel, Department, Questionnaire
 from site_builder import paths
 from site_builder.assets import TEMPLATES, Assets, load_assets
@@ -172,7 +173,7 @@ def _form_html(
     return _render(
         "form.html.j2",
         head=_head(
-            ("请修改后提交 · " if problems else "") + title,
+            (f"{page_message('fix_title')} · " if problems else "") + title,
             api,
             f"{department.name}依法行政调查问卷，匿名填写，约需3分钟。",
         ),
@@ -182,6 +183,7 @@ def _form_html(
         channel_note=channel_note,
         sections=sections,
         problems=problems,
+        problems_heading=submission_message("invalid_answers", count=len(problems)),
         action=f"{api}/submissions",
         thanks_url=paths.thanks_path(department),
     )

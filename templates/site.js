@@ -3,7 +3,7 @@
 // keeps the plain form, which works on its own. Written to ES2017 (no ?. or ??) for old
 // in-app browsers that do run modules.
 const MESSAGES = /*ANSWER_MESSAGES*/{};
-const STATUS = /*STATUS_MESSAGES*/{};
+const PAGE = /*PAGE_MESSAGES*/{};
 
 const LARGE_KEY = "manyi:large";
 const MAX_DELAY_MS = 60000;
@@ -76,7 +76,7 @@ function enableDirectoryFilter() {
     groups.forEach((group) => {
       group.hidden = !group.querySelector("li[data-name]:not([hidden])");
     });
-    count.textContent = needle ? format(STATUS.filter_count, { count: shown }) : "";
+    count.textContent = needle ? format(PAGE.filter_count, { count: shown }) : "";
   });
 }
 
@@ -127,7 +127,7 @@ class Survey {
       });
     });
     this.submissionId = draft.id || null;
-    if (this.anyChecked()) this.say(STATUS.resumed);
+    if (this.anyChecked()) this.say(PAGE.resumed);
   }
 
   inputs(fieldset) {
@@ -218,7 +218,7 @@ class Survey {
     const result = this.update();
     this.showErrors(result.errors);
     if (result.errors.length) {
-      this.say(format(STATUS.fix, { count: result.errors.length }));
+      this.say(format(PAGE.invalid_answers, { count: result.errors.length }));
       this.problems.focus();
       return;
     }
@@ -243,7 +243,7 @@ class Survey {
     if (this.sending) return;
     this.sending = true;
     this.button.disabled = true;
-    this.say(STATUS.sending);
+    this.say(PAGE.sending);
     let delay = 1000;
     for (;;) {
       let outcome;
@@ -259,7 +259,7 @@ class Survey {
         outcome = { retry: true, offline: true };
       }
       if (!outcome.retry) break;
-      this.say(outcome.offline ? STATUS.offline : STATUS.retry);
+      this.say(outcome.offline ? PAGE.offline : PAGE.retry);
       await this.pause(outcome.after || delay);
       delay = Math.min(delay * 2, MAX_DELAY_MS);
     }
@@ -291,8 +291,8 @@ class Survey {
     const errors = body && Array.isArray(body.errors) ? body.errors : [];
     this.showErrors(errors);
     this.saveDraft(this.check().answers, false);
-    this.say(errors.length ? format(STATUS.fix, { count: errors.length })
-      : format(STATUS.failed, { message: failure.message || String(response.status) }));
+    this.say(errors.length ? format(PAGE.invalid_answers, { count: errors.length })
+      : PAGE.not_submitted + "：" + (failure.message || String(response.status)));
     this.problems.focus();
     return { done: true };
   }
@@ -300,10 +300,10 @@ class Survey {
   // The questionnaire changed under the page: keep the answers, offer the new page.
   stale() {
     this.saveDraft(this.check().answers, false);
-    this.say(STATUS.stale);
+    this.say(PAGE.stale);
     const reload = document.createElement("button");
     reload.type = "button";
-    reload.textContent = STATUS.reload;
+    reload.textContent = PAGE.reload;
     reload.addEventListener("click", () => window.location.reload());
     this.status.appendChild(reload);
     reload.focus();
@@ -341,7 +341,7 @@ class Survey {
     list.hidden = errors.length === 0;
     if (!errors.length) return;
     const heading = document.createElement("h2");
-    heading.textContent = format(STATUS.fix, { count: errors.length });
+    heading.textContent = format(PAGE.invalid_answers, { count: errors.length });
     const items = document.createElement("ul");
     errors.forEach((error) => {
       const item = document.createElement("li");

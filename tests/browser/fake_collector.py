@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from manyi.answers import check_answers
+from manyi.messages import submission_message
 from manyi.model import Questionnaire
 from manyi.submission import (
     SUBMISSION_ID_PATTERN,
@@ -94,11 +95,11 @@ class FakeCollector:
         if self.busy > 0:
             self.busy -= 1
             return {
-                **_json(503, _failure("busy", "服务器繁忙，请稍后再试。")),
+                **_json(503, _failure("unavailable", submission_message("unavailable", seconds=1))),
                 "headers": {"Retry-After": "1"},
             }
         if request.version != self.current_version:
-            return _json(409, _failure("stale_version", "问卷已经更新，请刷新页面后再提交。"))
+            return _json(409, _failure("stale_version", submission_message("stale_version")))
         problems = self.meta_problems(request)
         checked = check_answers(self.questionnaire, request.answers)
         problems += [FieldError(e.question, e.code, e.message) for e in checked.errors]
@@ -116,7 +117,10 @@ class FakeCollector:
             return _json(
                 422,
                 {
-                    **_failure("invalid", "答卷有需要修改的地方。"),
+                    **_failure(
+                        "invalid_answers",
+                        submission_message("invalid_answers", count=len(problems)),
+                    ),
                     "errors": [p.to_dict() for p in problems],
                 },
             )

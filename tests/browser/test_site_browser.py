@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from manyi.messages import answer_message
+from manyi.messages import PAGE, answer_message
 from manyi.submission import SUBMISSION_ID_PATTERN, FieldError
 from site_builder.render import render_form_page
-from site_builder.texts import STATUS
 from tests.browser.conftest import open_context
 from tests.browser.fake_collector import ORIGIN, FakeCollector
 
@@ -197,7 +196,7 @@ def test_offline_submission_is_kept_and_sent_once_when_back_online(
     context.set_offline(True)
     page.click("button[type=submit]")
     page.wait_for_function(
-        "text => document.getElementById('status').textContent === text", arg=STATUS["offline"]
+        "text => document.getElementById('status').textContent === text", arg=PAGE["offline"]
     )
     assert collector.stored == {}
     draft = page.evaluate("JSON.parse(localStorage.getItem('manyi:draft:sifaju:leaflet'))")
@@ -233,7 +232,7 @@ def test_a_stale_page_keeps_the_answers_and_offers_the_new_one(
     page.check("input[name=q3][value=not_public]")
     page.click("button[type=submit]")
     page.wait_for_selector("#status button")
-    assert STATUS["stale"] in page.inner_text("#status")
+    assert PAGE["stale"] in page.inner_text("#status")
     assert page.is_checked("input[name=q3][value=not_public]")
     assert collector.stored == {}
 
