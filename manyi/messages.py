@@ -146,6 +146,7 @@ SubmissionCode = Literal[
     "unknown_department",
     "stale_version",
     "invalid_answers",
+    "repeated",
     "rate_limited",
     "unavailable",
     "not_found",
@@ -160,6 +161,11 @@ SUBMISSION: Final[dict[SubmissionCode, str]] = {
     "stale_version": "问卷内容已经更新，请刷新页面，按新问卷重新提交。",
     # Also the heading of the list of problems on the page, with or without the script.
     "invalid_answers": "请修改下面标出的 {count} 处，再提交",
+    # A plain form (no script) posted again with exactly the same answers: see collector/repeat.
+    "repeated": (
+        "这份答卷刚才已经提交成功，没有再保存一次。如果这是另一个人填写的、答案恰好完全相同的"
+        "答卷，请核对后再点一次“提交问卷”。"
+    ),
     "rate_limited": "提交太频繁，请稍等 {seconds} 秒后再提交。",
     "unavailable": "系统繁忙，您的答案还没有保存，请过 {seconds} 秒后再提交一次。",
     "not_found": "没有这个网址。",
@@ -192,6 +198,9 @@ PageCode = Literal[
     "filter_count",
     "fix_title",
     "back_to_form",
+    "again",
+    "again_hint",
+    "submitted",
 ]
 
 PAGE: Final[dict[PageCode, str]] = {
@@ -205,6 +214,10 @@ PAGE: Final[dict[PageCode, str]] = {
     "filter_count": "找到 {count} 个单位",
     "fix_title": "请修改后提交",
     "back_to_form": "返回问卷",
+    "again": "再填一份",
+    "again_hint": "为另一位填写时使用，例如座谈会上几个人共用一部手机。",
+    # Shown instead of the form when Back leads to a page whose answers were already sent.
+    "submitted": "这份问卷已经提交成功，答卷已经收到，不需要再提交。",
 }
 
 

@@ -2,7 +2,9 @@
 
 The first channel of questionnaire.yaml (the leaflet's QR code) is answered at the permanent
 `/d/<id>/`; every other channel has its own static page at `/d/<id>/<channel>/`, which carries
-the channel in a hidden field, so each link works with JavaScript off.
+the channel in a hidden field, so each link works with JavaScript off. Each form page has its
+thank-you page below it (`/d/<id>/thanks/`, `/d/<id>/<channel>/thanks/`), whose 再填一份 leads
+back to the same channel: a clerk entering meeting questionnaires stays on `meeting`.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ def channel_path(questionnaire: Questionnaire, department: Department, channel: 
     return f"{department_path(department)}{channel.id}/"
 
 
-def thanks_path(department: Department) -> str:
-    return f"{department_path(department)}thanks/"
+def thanks_path(questionnaire: Questionnaire, department: Department, channel: Channel) -> str:
+    """Each channel's own thank-you page, so that its link back (再填一份) keeps the channel."""
+    return f"{channel_path(questionnaire, department, channel)}thanks/"
 
 
 def leaflet_path(department: Department, paper: str) -> str:

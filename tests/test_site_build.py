@@ -67,6 +67,20 @@ def test_every_department_gets_its_pages_and_qr_codes(
     assert all(f'href="/d/{d.id}/"' in directory for d in questionnaire.departments)
 
 
+def test_each_channel_is_thanked_on_its_own_page_that_leads_back_to_it(
+    real_site: Path, questionnaire: Questionnaire
+) -> None:
+    """A clerk entering meeting questionnaires must stay on `meeting`, not drift to the leaflet."""
+    for department in questionnaire.departments:
+        for index, channel in enumerate(questionnaire.channels):
+            form_url = f"/d/{department.id}/" + (f"{channel.id}/" if index else "")
+            form = (real_site / form_url.lstrip("/") / "index.html").read_text(encoding="utf-8")
+            assert f'data-thanks="{form_url}thanks/"' in form
+            thanks = real_site / form_url.lstrip("/") / "thanks" / "index.html"
+            links = re.findall(r'<a[^>]* href="(/d/[^"]*)"', thanks.read_text(encoding="utf-8"))
+            assert links == [form_url], (channel.id, links)
+
+
 def test_the_questionnaire_ships_as_json_for_the_collector(
     real_site: Path, questionnaire: Questionnaire
 ) -> None:

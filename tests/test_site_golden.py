@@ -25,6 +25,7 @@ PAGES = (
     "d/sifaju/index.html",
     "d/sifaju/phone/index.html",
     "d/sifaju/thanks/index.html",
+    "d/sifaju/phone/thanks/index.html",
     "d/xinhuaqu/print/index.html",
     "d/xinhuaqu/print/a5.html",
 )
@@ -44,8 +45,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         page: normalized((out / page).read_text(encoding="utf-8"), questionnaire.version)
         for page in PAGES
     }
-    tree = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    outputs["tree.txt"] = normalized("\n".join(tree) + "\n", questionnaire.version)
+    # Sorted after the hashes are normalized: their order must not depend on their values.
+    tree = sorted(
+        normalized(p.relative_to(out).as_posix(), questionnaire.version)
+        for p in out.rglob("*")
+        if p.is_file()
+    )
+    outputs["tree.txt"] = "\n".join(tree) + "\n"
     errors = render_form_page(
         questionnaire,
         "sifaju",

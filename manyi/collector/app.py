@@ -14,12 +14,14 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
+from manyi.collector import repeat
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
 from manyi.collector.versions import NoQuestionnaire, beijing_today
 from manyi.messages import SubmissionCode
@@ -38,6 +40,7 @@ METRIC_OF_OUTCOME = {
     "stored": "SubmissionStored",
     "replayed": "SubmissionReplayed",
     "dropped": "SubmissionDropped",
+    "repeated": "SubmissionRepeatHeld",
 }
 
 
@@ -71,7 +74,8 @@ def build_resolver(
             address = client_address(
                 event.request_context.http.source_ip, event.headers, address_header
             )
-            outcome = intake.submit(content_type, body, address, clock())
+            sent = repeat.from_cookies(event.raw_event.get("cookies") or ())
+            outcome = intake.submit(content_type, body, address, clock(), sent)
         count(METRIC_OF_OUTCOME.get(outcome.code, "SubmissionRejected"))
         if not outcome.accepted:
             logger.info(
@@ -82,7 +86,8 @@ def build_resolver(
                     "fields": [f"{e.field}:{e.code}" for e in outcome.errors],
                 },
             )
-        return respond(outcome, api_url)
+        secure = event.headers.get("x-forwarded-proto", "") == "https"
+        return respond(outcome, api_url, secure)
 
     @app.route("/api/health", method=["GET", "HEAD"])
     def health() -> Response[str]:
@@ -131,18 +136,23 @@ def build_resolver(
     return app
 
 
-def respond(outcome: Outcome, api_url: str = "/api") -> Response[str]:
+def respond(outcome: Outcome, api_url: str = "/api", secure: bool = False) -> Response[str]:
     headers = dict(NO_STORE)
     if outcome.retry_after is not None:
         headers["Retry-After"] = str(outcome.retry_after)
     if not outcome.from_form:
         return _json(outcome.status, outcome.body, headers)
+    cookie_path = f"{urlsplit(api_url).path}/submissions"
     if outcome.accepted:
-        headers["Location"] = f"/d/{outcome.department}/thanks/"
-        return Response(303, HTML_TYPE, "", headers)
+        headers["Location"] = outcome.thanks or f"/d/{outcome.department}/thanks/"
+        cookies = [repeat.set_cookie(outcome.sent, cookie_path, secure)] if outcome.sent else []
+        return Response(303, HTML_TYPE, "", headers, cookies=cookies)
     from manyi.collector.pages import error_page
 
-    return Response(outcome.status, HTML_TYPE, error_page(outcome, api_url), headers)
+    # Held back once: the next press of 提交 on that page stores the form.
+    cookies = [repeat.clear_cookie(cookie_path, secure)] if outcome.code == "repeated" else []
+    page = error_page(outcome, api_url)
+    return Response(outcome.status, HTML_TYPE, page, headers, cookies=cookies)
 
 
 def client_address(source_ip: str, headers: Any, address_header: str | None) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from manyi.answers import check_answers
+from manyi.collector import repeat
 from manyi.collector.ratelimit import RateLimiter
 from manyi.collector.shape import check_shape
 from manyi.collector.versions import Catalogue, beijing_today, looks_like_version
@@ -61,6 +62,10 @@ class Outcome(NamedTuple):
     retry_after: int | None = None
     errors: tuple[FieldError, ...] = ()
     form: FormContext | None = None
+    # A stored plain form: its channel's thank-you page, and the cookie that holds back the
+    # same form posted again (manyi.collector.repeat).
+    thanks: str | None = None
+    sent: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -75,7 +80,15 @@ class Intake:
         self.store = store
         self.limiter = limiter
 
-    def submit(self, content_type: str, body: bytes, address: str, now: datetime) -> Outcome:
+    def submit(
+        self,
+        content_type: str,
+        body: bytes,
+        address: str,
+        now: datetime,
+        sent: str | None = None,
+    ) -> Outcome:
+        """One request's outcome; `sent` is the browser's cookie of the last plain form it sent."""
         media = content_type.split(";", 1)[0].strip().lower()
         from_form = media == FORM
         if len(body) > MAX_BODY_BYTES:
@@ -92,9 +105,11 @@ class Intake:
             return failure(400, "malformed", from_form, detail=str(error))
         if request.honeypot:
             return _dropped(request, now)
-        return self._checked_and_stored(request, now)
+        return self._checked_and_stored(request, now, sent)
 
-    def _checked_and_stored(self, request: SubmissionRequest, now: datetime) -> Outcome:
+    def _checked_and_stored(
+        self, request: SubmissionRequest, now: datetime, sent: str | None
+    ) -> Outcome:
         form = request.from_form
         version_ok = looks_like_version(request.version)
         questionnaire = self.catalogue.accepted(request.version, beijing_today(now))
@@ -116,9 +131,18 @@ class Intake:
             for e in checked.errors
             if e.question not in wrong
         ]
+        context = FormContext(questionnaire, department, request.channel, request.answers)
         if errors:
-            context = FormContext(questionnaire, department, request.channel, request.answers)
             return invalid(tuple(errors), form, department.id, context)
+        content = b""
+        if form and request.submission_id is None:
+            content = repeat.fingerprint(
+                department.id, request.channel, questionnaire.version, checked.answers
+            )
+            if repeat.matches(sent, content):
+                return Outcome(
+                    409, "repeated", error_body("repeated"), True, department.id, form=context
+                )
         submission = StoredSubmission(
             submission_id=request.submission_id or new_submission_id(),
             department=department.id,
@@ -129,7 +153,16 @@ class Intake:
             answers=checked.answers,
         )
         stored, new = self.store.put(submission)
-        return accepted(stored, "stored" if new else "replayed", form)
+        outcome = accepted(stored, "stored" if new else "replayed", form)
+        if not form:
+            return outcome
+        from site_builder.paths import thanks_path  # light: the URL layout of the site
+
+        channel = questionnaire.channel(request.channel)  # known: checked by _meta_errors
+        return outcome._replace(
+            thanks=thanks_path(questionnaire, department, channel) if channel else None,
+            sent=repeat.token(content) if content else None,
+        )
 
 
 def new_submission_id() -> str:

@@ -20,7 +20,9 @@ API_URL = "/api"
 
 def error_page(outcome: Outcome, api_url: str = API_URL) -> str:
     if outcome.form is not None:
-        return form_page(outcome.form, outcome.errors, api_url)
+        # A form sent again: the collector's word above it; otherwise the problems in it.
+        notice = str(outcome.body["error"]["message"]) if outcome.code == "repeated" else None
+        return form_page(outcome.form, outcome.errors, api_url, notice)
     message = str(outcome.body["error"]["message"])
     back = f"/d/{outcome.department}/" if outcome.department else "/"
     title = page_message("not_submitted")
@@ -31,7 +33,12 @@ def error_page(outcome: Outcome, api_url: str = API_URL) -> str:
     )
 
 
-def form_page(context: FormContext, errors: Sequence[FieldError], api_url: str = API_URL) -> str:
+def form_page(
+    context: FormContext,
+    errors: Sequence[FieldError],
+    api_url: str = API_URL,
+    notice: str | None = None,
+) -> str:
     # The site's renderer (and Jinja2) only when a form comes back with problems.
     from site_builder.render import render_form_page
 
@@ -45,6 +52,7 @@ def form_page(context: FormContext, errors: Sequence[FieldError], api_url: str =
         api_url=api_url,
         answers=context.answers,
         errors=errors,
+        notice=notice,
     )
 
 

@@ -28,6 +28,7 @@ from manyi.submission import (
     parse_json,
     utc_timestamp,
 )
+from site_builder.paths import thanks_path
 from site_builder.render import render_form_page
 
 ORIGIN = "http://manyi.test"
@@ -137,7 +138,12 @@ class FakeCollector:
             },
         )
         if from_form:
-            return {"status": 303, "headers": {"Location": f"/d/{request.department}/thanks/"}}
+            department = self.questionnaire.department(request.department)
+            channel = self.questionnaire.channel(request.channel)
+            assert department is not None
+            assert channel is not None
+            thanks = thanks_path(self.questionnaire, department, channel)
+            return {"status": 303, "headers": {"Location": thanks}}
         return _json(201, {k: record[k] for k in ("submission_id", "month", "received_at")})
 
     def meta_problems(self, request: SubmissionRequest) -> list[FieldError]:
