@@ -7,6 +7,10 @@ const PAGE = /*PAGE_MESSAGES*/{};
 
 const LARGE_KEY = "manyi:large";
 const MAX_DELAY_MS = 60000;
+// Kept in the form page's own history entry once its answers are stored: Back to that entry
+// (from the browser's cache or reloaded) then says so and offers 再填一份, instead of the filled
+// form ready for a second, accidental send. A new visit of the page is a new entry: blank.
+const SENT_STATE = "manyiSent";
 
 // Storage may be missing, full or wiped by the in-app browser: a draft is a convenience only.
 const store = {
@@ -97,12 +101,24 @@ class Survey {
     this.submissionId = null;
     this.sending = false;
     this.wake = null;
+    this.wired = false;
   }
 
   start() {
     this.form.setAttribute("novalidate", "");
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) this.showIfSent();
+    });
+    if (this.showIfSent()) return;
     const draft = store.get(this.draftKey);
     if (draft && !this.anyChecked()) this.restore(draft);
+    this.wire();
+    if (draft && draft.pending) this.submit();
+  }
+
+  wire() {
+    if (this.wired) return;
+    this.wired = true;
     this.update();
     this.form.addEventListener("change", (event) => this.changed(event.target));
     this.form.addEventListener("submit", (event) => {
@@ -110,7 +126,74 @@ class Survey {
       this.submit();
     });
     window.addEventListener("online", () => this.wakeUp());
-    if (draft && draft.pending) this.submit();
+  }
+
+  showIfSent() {
+    const state = window.history.state;
+    if (!state || !state[SENT_STATE]) return false;
+    this.clear();
+    this.say("");
+    this.showErrors([]);
+    this.form.hidden = true;
+    let panel = document.getElementById("sent");
+    if (!panel) {
+      panel = document.createElement("div");
+      panel.id = "sent";
+      panel.className = "sent";
+      panel.setAttribute("role", "status");
+      panel.tabIndex = -1;
+      const words = document.createElement("p");
+      words.textContent = PAGE.submitted;
+      const again = document.createElement("button");
+      again.type = "button";
+      again.textContent = PAGE.again;
+      again.addEventListener("click", () => this.fillAgain(panel));
+      const hint = document.createElement("p");
+      hint.className = "hint";
+      hint.textContent = PAGE.again_hint;
+      panel.appendChild(words);
+      panel.appendChild(again);
+      panel.appendChild(hint);
+      this.form.parentNode.insertBefore(panel, this.form);
+    }
+    panel.hidden = false;
+    panel.focus();
+    return true;
+  }
+
+  // 再填一份: a blank form, a new submission ID, and this entry no longer marked as sent.
+  fillAgain(panel) {
+    try {
+      window.history.replaceState(null, "");
+    } catch (error) {
+      // A browser that refuses keeps the mark; the form is blank all the same.
+    }
+    this.submissionId = null;
+    this.clear();
+    panel.hidden = true;
+    this.form.hidden = false;
+    this.wire();
+    this.update();
+    const first = this.form.querySelector("fieldset[data-question] input");
+    if (first) first.focus();
+  }
+
+  markSent() {
+    try {
+      const state = {};
+      state[SENT_STATE] = this.submissionId;
+      window.history.replaceState(state, "");
+    } catch (error) {
+      // Without it, Back shows a blank form (autocomplete=off, no draft): still no second send.
+    }
+  }
+
+  clear() {
+    this.questions.forEach((fieldset) => {
+      this.inputs(fieldset).forEach((input) => {
+        input.checked = false;
+      });
+    });
   }
 
   anyChecked() {
@@ -276,6 +359,7 @@ class Survey {
     }
     if (response.ok) {
       store.remove(this.draftKey);
+      this.markSent();
       window.location.assign(this.form.getAttribute("data-thanks"));
       return { done: true };
     }

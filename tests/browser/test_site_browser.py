@@ -115,8 +115,57 @@ def test_each_channel_has_its_own_link(page: Any, collector: FakeCollector) -> N
     assert "电话回访" in page.inner_text(".channel")
     answer_required(page)
     page.click("button[type=submit]")
-    page.wait_for_url(THANKS)
+    page.wait_for_url(f"{ORIGIN}/d/sifaju/phone/thanks/")
     assert only_stored(collector)["channel"] == "phone"
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["javascript", "no-javascript"])
+def test_a_clerk_entering_meeting_answers_stays_on_the_meeting_channel(
+    browser: Any, collector: FakeCollector, script: bool
+) -> None:
+    context = open_context(browser, collector, java_script_enabled=script)
+    page = context.new_page()
+    page.goto(f"{ORIGIN}/d/sifaju/meeting/")
+    for _ in range(2):
+        answer_required(page)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{ORIGIN}/d/sifaju/meeting/thanks/")
+        assert "提交成功" in page.inner_text("h1")
+        page.click(f"a:text-is('{PAGE['again']}')")
+        page.wait_for_url(f"{ORIGIN}/d/sifaju/meeting/")
+        assert "座谈会" in page.inner_text(".channel")
+        assert page.locator("fieldset[data-question] input:checked").count() == 0
+    assert [r["channel"] for r in collector.stored.values()] == ["meeting", "meeting"]
+    context.close()
+
+
+def test_back_after_sending_says_it_was_sent_instead_of_the_filled_form(
+    page: Any, collector: FakeCollector
+) -> None:
+    page.goto(f"{ORIGIN}/d/sifaju/phone/")
+    answer_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{ORIGIN}/d/sifaju/phone/thanks/")
+    page.go_back()
+    page.wait_for_selector("#sent")
+    assert PAGE["submitted"] in page.inner_text("#sent")
+    assert page.is_hidden("#survey")
+    assert page.locator("fieldset[data-question] input:checked").count() == 0
+    assert len(collector.stored) == 1
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+    page.click(f"#sent button:text-is('{PAGE['again']}')")  # a second person, on purpose
+    assert page.is_visible("#survey")
+    assert page.is_hidden("#sent")
+    answer_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{ORIGIN}/d/sifaju/phone/thanks/")
+    first, second = collector.stored.values()
+    assert first["submission_id"] != second["submission_id"]
+    assert [first["channel"], second["channel"]] == ["phone", "phone"]
 
 
 # -- the rules in the page -------------------------------------------------------------------
@@ -321,7 +370,15 @@ def test_the_directory_filter_narrows_the_list(page: Any, plain_page: Any) -> No
 
 @pytest.mark.parametrize(
     "path",
-    ["/d/sifaju/", "/d/sifaju/phone/", "/", "/d/sifaju/thanks/", "/d/sifaju/print/", "/print/"],
+    [
+        "/d/sifaju/",
+        "/d/sifaju/phone/",
+        "/",
+        "/d/sifaju/thanks/",
+        "/d/sifaju/phone/thanks/",
+        "/d/sifaju/print/",
+        "/print/",
+    ],
 )
 def test_axe_finds_no_violations(page: Any, path: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
