@@ -2,11 +2,14 @@
 
 The pages carry the policy in a meta tag; whoever serves `dist/` (manyi serve, the CDN) can send
 the same as headers with `security_headers`, adding what a meta tag cannot say (frame-ancestors).
+Styles: the site's own files, and the one inline screen style sheet, by the hash of its text.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+
+from site_builder.assets import load_assets
 
 # Hashed names never change content, so they are cached for a year; pages only briefly, so a
 # new questionnaire version reaches phones within minutes.
@@ -22,7 +25,7 @@ def content_security_policy(api_url: str) -> str:
         (
             "default-src 'none'",
             "script-src 'self'",
-            "style-src 'self'",
+            f"style-src 'self' {load_assets().screen_css.csp_source}",
             # data: only for the empty favicon, so browsers do not ask for /favicon.ico.
             "img-src 'self' data:",
             f"connect-src {connect}",

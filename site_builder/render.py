@@ -35,7 +35,8 @@ class PageHead:
     """What every page's <head> needs."""
 
     title: str
-    css: str
+    style: str | None  # inline CSS (Markup: CSS is not HTML-escaped), allowed by its hash
+    css: str | None  # a style sheet's URL
     script: str | None
     csp: str
     description: str
@@ -237,10 +238,13 @@ def _channel_links(questionnaire: Questionnaire, department: Department) -> list
 
 
 def _head(title: str, api_url: str, description: str) -> PageHead:
+    from markupsafe import Markup
+
     assets = _assets()
     return PageHead(
         title=title,
-        css=assets.site_css.url,
+        style=Markup(assets.screen_css.text),  # noqa: S704 (our own CSS, checked for `</`)
+        css=None,
         script=assets.site_js.url,
         csp=content_security_policy(api_url),
         description=description,
@@ -250,6 +254,7 @@ def _head(title: str, api_url: str, description: str) -> PageHead:
 def _print_head(title: str) -> PageHead:
     return PageHead(
         title=title,
+        style=None,
         css=_assets().print_css.url,
         script=None,
         csp=content_security_policy(""),
