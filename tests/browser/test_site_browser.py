@@ -347,12 +347,19 @@ def test_touch_targets_are_at_least_44_px(page: Any) -> None:
 
 def test_nothing_is_requested_from_anywhere_else(page: Any) -> None:
     requested: list[str] = []
+    errors: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    for path in ("/", "/d/sifaju/", "/d/sifaju/print/", "/print/"):
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    for path in ("/", "/d/sifaju/", "/d/sifaju/thanks/", "/d/sifaju/print/", "/print/"):
         page.goto(ORIGIN + path)
         page.wait_for_load_state("networkidle")
+        # The inline style is allowed by its hash: nothing refused, and it is in force.
+        assert page.eval_on_selector("body", "b => getComputedStyle(b).margin") == "0px"
     assert requested
     assert all(url.startswith(ORIGIN + "/") or url.startswith("data:") for url in requested)
+    assert errors == []  # e.g. "Refused to apply inline style ... Content Security Policy"
 
 
 def test_the_directory_filter_narrows_the_list(page: Any, plain_page: Any) -> None:
