@@ -170,15 +170,11 @@ class _Converter:
             raise _Stop(line, "too_many_values", limit=MAX_VALUES)
         if id(node) in self.open:
             raise _Stop(line, "recursive_alias")
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             self.open.add(id(node))
             try:
-                return self.mapping(node, line)
-            finally:
-                self.open.discard(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            self.open.add(id(node))
-            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self.mapping(node, line)
                 return self.sequence(node, line)
             finally:
                 self.open.discard(id(node))

@@ -51,6 +51,14 @@ def test_a_plain_form_with_a_problem_comes_back_from_the_real_collector(
     context.close()
 
 
+def send_from(page: Any, origin: str, path: str) -> None:
+    """Open a channel's page, answer what is required, send, and land on its thank-you page."""
+    page.goto(f"{origin}{path}")
+    answer_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{origin}{path}thanks/")
+
+
 def checked_count(page: Any) -> int:
     return int(page.locator("fieldset[data-question] input:checked").count())
 
@@ -64,10 +72,7 @@ def test_without_javascript_back_and_send_again_is_held_once(
     before = len(stored_rows(served))
     context = bfcache_browser.new_context(locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{origin}/d/sifaju/meeting/")
-    answer_required(page)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{origin}/d/sifaju/meeting/thanks/")
+    send_from(page, origin, "/d/sifaju/meeting/")
     page.go_back(wait_until="commit")  # a page from the cache fires no load event
     page.wait_for_url(f"{origin}/d/sifaju/meeting/", wait_until="commit")
     assert checked_count(page) > 0  # the cache's copy, as the person left it
@@ -89,10 +94,7 @@ def test_without_javascript_a_reloaded_page_comes_back_blank(browser: Any, serve
     origin = f"http://127.0.0.1:{served.port}"
     context = browser.new_context(locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{origin}/d/sifaju/")
-    answer_required(page)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{origin}/d/sifaju/thanks/")
+    send_from(page, origin, "/d/sifaju/")
     page.go_back()
     assert checked_count(page) == 0  # autocomplete=off: the browser does not refill it
     context.close()
@@ -105,10 +107,7 @@ def test_with_javascript_back_from_the_cache_says_it_was_sent(
     before = len(stored_rows(served))
     context = bfcache_browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{origin}/d/sifaju/visit/")
-    answer_required(page)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{origin}/d/sifaju/visit/thanks/")
+    send_from(page, origin, "/d/sifaju/visit/")
     page.go_back(wait_until="commit")
     page.wait_for_selector("#sent:visible")
     assert page.is_hidden("#survey")
