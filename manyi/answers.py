@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from manyi.messages import answer_message
+from manyi.messages import AnswerCode, answer_message
 from manyi.model import AnswerValue, Question, Questionnaire
 
 # Longer than any option ID can be (the loader caps IDs at 40 characters).
@@ -24,7 +24,7 @@ RawAnswers = Mapping[str, object]
 
 @dataclass(frozen=True, slots=True)
 class AnswerError:
-    code: str
+    code: AnswerCode
     question: str
     message: str
 
@@ -104,5 +104,5 @@ def _as_list(given: object) -> list[str] | None:
     return [v for v in chosen if v.strip()]
 
 
-def _error(code: str, question: str, **values: object) -> AnswerError:
+def _error(code: AnswerCode, question: str, **values: object) -> AnswerError:
     return AnswerError(code, question, answer_message(code, **values))

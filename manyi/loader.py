@@ -14,15 +14,16 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from manyi.messages import definition_message
+from manyi.messages import DefinitionCode, definition_message
 from manyi.model import (
     DEPARTMENT_KINDS,
     QUESTION_KINDS,
+    RESERVED_CHANNEL_IDS,
     VALENCES,
     Questionnaire,
     normalized_with_version,
 )
-from manyi.yaml_source import LineDict, LineList, Problem, line_of, read_yaml
+from manyi.yaml_source import MAX_CHARACTERS, LineDict, LineList, Problem, line_of, read_yaml
 
 # Question IDs become form field names next to these, so none may take one of them.
 RESERVED_FIELDS = frozenset({"submission_id", "department", "version", "channel", "website"})
@@ -80,9 +81,15 @@ def load_questionnaire(path: Path | str) -> Questionnaire:
 def check_file(path: Path | str) -> tuple[Questionnaire | None, list[Problem]]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            # Enough bytes for the longest text read_yaml takes, and one more to tell it is longer.
+            data = stream.read(4 * MAX_CHARACTERS + 1)
+        # A cut may split a character: the text is too long either way, as read_yaml will say.
+        cut = len(data) > 4 * MAX_CHARACTERS
+        text = data.decode("utf-8", errors="replace" if cut else "strict")
     except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(str(path), 0, "unreadable", str(error))]
+        message = definition_message("unreadable", detail=error)
+        return None, [Problem(str(path), 0, "unreadable", message)]
     return check_text(text, str(path))
 
 
@@ -106,7 +113,7 @@ class _Checker:
         self.file = file
         self.problems = list(problems)
 
-    def report(self, line: int, code: str, **values: Any) -> None:
+    def report(self, line: int, code: DefinitionCode, **values: Any) -> None:
         self.problems.append(Problem(self.file, line, code, definition_message(code, **values)))
 
     # -- the document ------------------------------------------------------------------
@@ -161,6 +168,10 @@ class _Checker:
             if channel is None:
                 continue
             channel_id = self.ident(channel, "channel", ID_PATTERN, seen)
+            if channel_id in RESERVED_CHANNEL_IDS:
+                reserved = ", ".join(sorted(RESERVED_CHANNEL_IDS))
+                line = channel.line_of("id")
+                self.report(line, "reserved_channel_id", value=channel_id, reserved=reserved)
             channels.append({"id": channel_id, "name": self.text(channel, "name", "a channel")})
         return channels
 
@@ -471,7 +482,7 @@ class _Checker:
         mapping: LineDict,
         key: str,
         allowed: Collection[str],
-        code: str,
+        code: DefinitionCode,
         default: str | None = None,
         **where: str,
     ) -> Any:

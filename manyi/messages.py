@@ -3,15 +3,73 @@
 Two audiences: whoever edits questionnaire.yaml (an operator at a terminal: English, with file
 and line), and a citizen filling in the form (Chinese, plain words, one question at a time).
 Codes never change once published: pages, API clients and tests match on them.
+
+This is the only source of these words: the templates, the page's script (baked in at build
+time), the collector's own pages and its JSON all take them from here. Each catalogue's codes
+are a `Literal`, so a mistyped code fails mypy, not a citizen.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 # -- questionnaire.yaml: file problems ----------------------------------------------------
 
-DEFINITION: Final[dict[str, str]] = {
+DefinitionCode = Literal[
+    "unreadable",
+    "too_large",
+    "too_deep",
+    "too_many_values",
+    "recursive_alias",
+    "bad_value",
+    "yaml_syntax",
+    "not_a_mapping",
+    "not_a_list",
+    "missing_key",
+    "unknown_key",
+    "duplicate_key",
+    "id_not_text",
+    "bad_id",
+    "reserved_id",
+    "reserved_channel_id",
+    "duplicate_id",
+    "empty_text",
+    "unknown_kind",
+    "unknown_option_set",
+    "too_few_options",
+    "exclusive_on_single",
+    "bad_valence",
+    "bad_score",
+    "score_on_neutral",
+    "bad_flag",
+    "condition_unknown_question",
+    "condition_not_earlier",
+    "condition_unknown_option",
+    "bad_number",
+    "duplicate_number",
+    "bad_department_kind",
+    "bad_phone",
+    "bad_coverage_target",
+    "bad_close_day",
+    "bad_timezone",
+    "empty_list",
+]
+
+DEFINITION: Final[dict[DefinitionCode, str]] = {
+    "unreadable": "cannot read the file: {detail}",
+    "too_large": ("the file has {size} characters; a questionnaire file may have at most {limit}"),
+    "too_deep": (
+        "values are nested more than {limit} levels deep here; a questionnaire needs far fewer"
+    ),
+    "too_many_values": (
+        "the file holds more than {limit} values once its aliases (`*name`) are expanded; "
+        "write the values out, or use fewer aliases"
+    ),
+    "recursive_alias": (
+        "the value anchored here (`&name`) contains an alias to itself (`*name`), which never "
+        "ends; remove that alias"
+    ),
+    "bad_value": "the value here cannot be read ({detail}); if it is text, put it in quotes",
     "yaml_syntax": "not valid YAML: {detail}",
     "not_a_mapping": "{what} must be a mapping of keys to values",
     "not_a_list": "{what} must be a list",
@@ -24,6 +82,10 @@ DEFINITION: Final[dict[str, str]] = {
     ),
     "bad_id": "{what} ID {value!r} must match {pattern}",
     "reserved_id": "question ID {value!r} is reserved for the submission itself",
+    "reserved_channel_id": (
+        "channel ID {value!r} is the name of a page under /d/<department>/ ({reserved}); "
+        "choose another"
+    ),
     "duplicate_id": "{what} ID {value!r} is already used at line {first}",
     "empty_text": "{what} needs a non-empty `{key}`",
     "unknown_kind": "question {question!r} has kind {value!r}; use one of: {known}",
@@ -62,7 +124,11 @@ DEFINITION: Final[dict[str, str]] = {
 
 # -- answers: what a citizen sees next to a question -------------------------------------
 
-ANSWER: Final[dict[str, str]] = {
+AnswerCode = Literal[
+    "required", "single_choice", "unknown_option", "exclusive", "invalid_value", "unknown_question"
+]
+
+ANSWER: Final[dict[AnswerCode, str]] = {
     "required": "请回答这道题。",
     "single_choice": "这道题只能选一项。",
     "unknown_option": "所选的选项不在这道题里，请重新选择。",
@@ -73,13 +139,34 @@ ANSWER: Final[dict[str, str]] = {
 
 # -- the collector: what a person (or the page's script) is told about a whole submission --
 
-SUBMISSION: Final[dict[str, str]] = {
+SubmissionCode = Literal[
+    "malformed",
+    "too_large",
+    "unsupported_media_type",
+    "unknown_department",
+    "stale_version",
+    "invalid_answers",
+    "repeated",
+    "rate_limited",
+    "unavailable",
+    "not_found",
+    "method_not_allowed",
+    "server_error",
+]
+
+SUBMISSION: Final[dict[SubmissionCode, str]] = {
     "malformed": "提交的内容无法识别，请刷新页面后重新填写。",
     "too_large": "提交的内容过长，请刷新页面后重新填写。",
     "unsupported_media_type": "提交的格式不正确，请通过问卷页面提交。",
     "unknown_department": "没有找到这个单位的问卷，请核对网址或重新扫描二维码。",
     "stale_version": "问卷内容已经更新，请刷新页面，按新问卷重新提交。",
-    "invalid_answers": "有 {count} 处需要修改，请按提示修改后重新提交。",
+    # Also the heading of the list of problems on the page, with or without the script.
+    "invalid_answers": "请修改下面标出的 {count} 处，再提交",
+    # A plain form (no script) posted again with exactly the same answers: see collector/repeat.
+    "repeated": (
+        "这份答卷刚才已经提交成功，没有再保存一次。如果这是另一个人填写的、答案恰好完全相同的"
+        "答卷，请核对后再点一次“提交问卷”。"
+    ),
     "rate_limited": "提交太频繁，请稍等 {seconds} 秒后再提交。",
     "unavailable": "系统繁忙，您的答案还没有保存，请过 {seconds} 秒后再提交一次。",
     "server_error": "系统出现故障，您的答案还没有保存。工作人员会尽快修复，请稍后再提交一次。",
@@ -88,7 +175,11 @@ SUBMISSION: Final[dict[str, str]] = {
 }
 
 # Problems with a submission's own fields, shown like an answer's problem.
-SUBMISSION_FIELD: Final[dict[str, str]] = {
+SubmissionFieldCode = Literal[
+    "missing_submission_id", "invalid_submission_id", "unknown_channel", "invalid_version"
+]
+
+SUBMISSION_FIELD: Final[dict[SubmissionFieldCode, str]] = {
     "missing_submission_id": "缺少提交编号，请刷新页面后重新提交。",
     "invalid_submission_id": "提交编号格式不正确，请刷新页面后重新提交。",
     "unknown_channel": "填写渠道不正确，请从单位的二维码或链接重新进入问卷。",
@@ -96,17 +187,57 @@ SUBMISSION_FIELD: Final[dict[str, str]] = {
 }
 
 
-def definition_message(code: str, **values: object) -> str:
+# -- the page: what its script says while sending, and the words around the form --------------
+
+PageCode = Literal[
+    "sending",
+    "offline",
+    "retry",
+    "stale",
+    "reload",
+    "not_submitted",
+    "resumed",
+    "filter_count",
+    "fix_title",
+    "back_to_form",
+    "again",
+    "again_hint",
+    "submitted",
+]
+
+PAGE: Final[dict[PageCode, str]] = {
+    "sending": "正在提交，请稍候……",
+    "offline": "网络暂时连不上。您的答卷已保存在本页，恢复联网后会自动提交，请不要关闭本页。",
+    "retry": "服务器暂时繁忙。您的答卷已保存在本页，稍后会自动重新提交，请不要关闭本页。",
+    "stale": "问卷内容已经更新。您的答案已保存，请点“刷新问卷”，核对后再提交。",
+    "reload": "刷新问卷",
+    "not_submitted": "提交没有成功",
+    "resumed": "已恢复您上次填写但未提交的答案。",
+    "filter_count": "找到 {count} 个单位",
+    "fix_title": "请修改后提交",
+    "back_to_form": "返回问卷",
+    "again": "再填一份",
+    "again_hint": "为另一位填写时使用，例如座谈会上几个人共用一部手机。",
+    # Shown instead of the form when Back leads to a page whose answers were already sent.
+    "submitted": "这份问卷已经提交成功，答卷已经收到，不需要再提交。",
+}
+
+
+def definition_message(code: DefinitionCode, **values: object) -> str:
     return DEFINITION[code].format(**values)
 
 
-def answer_message(code: str, **values: object) -> str:
+def answer_message(code: AnswerCode, **values: object) -> str:
     return ANSWER[code].format(**values)
 
 
-def submission_message(code: str, **values: object) -> str:
+def submission_message(code: SubmissionCode, **values: object) -> str:
     return SUBMISSION[code].format(**values)
 
 
-def submission_field_message(code: str) -> str:
+def submission_field_message(code: SubmissionFieldCode) -> str:
     return SUBMISSION_FIELD[code]
+
+
+def page_message(code: PageCode, **values: object) -> str:
+    return PAGE[code].format(**values)

@@ -24,6 +24,10 @@ DEPARTMENT_KINDS: dict[DepartmentKind, str] = {
     "city_department": "市直部门",
     "county": "县（市、区）",
 }
+# A channel's page is /d/<department>/<channel>/, beside the department's own pages of these
+# names (the thank-you page, the printable leaflet), so no channel may take one. The other
+# files there (qr.svg, index.html) cannot be IDs anyway.
+RESERVED_CHANNEL_IDS = frozenset({"thanks", "print"})
 
 # An answer as stored: one option ID for a single choice, option IDs in questionnaire order for
 # a multiple choice.

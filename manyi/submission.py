@@ -15,7 +15,9 @@ Request, `POST /api/submissions`:
 Answers (the collector):
 - stored, new or a replay of the same submission ID: 201 with {"submission_id", "month",
   "received_at"} taken from the stored record, so every replay gets the very same answer;
-  a plain form gets 303 to `/d/<department>/thanks/` instead;
+  a plain form gets 303 to its channel's thank-you page instead (`/d/<department>/thanks/`,
+  `/d/<department>/<channel>/thanks/`), or, sent again with the very same answers from the same
+  browser, 409 `repeated` (manyi.collector.repeat);
 - otherwise a 4xx with {"error": {"code", "message"}, "errors": [{"field", "code", "message"}]}
   (`errors` lists field-level problems; `field` is a question ID or a meta field name).
 """

@@ -9,7 +9,8 @@ file system. What ends up in dist/:
     api/questionnaire/<version>.json    the normalized questionnaire, for the collector
     d/<id>/index.html                   the form, first channel (the leaflet's QR code): permanent
     d/<id>/<channel>/index.html         the form for each other channel
-    d/<id>/thanks/index.html            after a successful submission
+    d/<id>/thanks/index.html            after a successful submission (first channel)
+    d/<id>/<channel>/thanks/index.html  the same for each other channel
     d/<id>/print/index.html, a5.html    the leaflet on A4 and A5
     d/<id>/qr.svg, qr.png               the QR code of https://<base>/d/<id>/
 """
@@ -77,10 +78,11 @@ def site_files(
     for done, department in enumerate(questionnaire.departments, start=1):
         for path, html in render_department_forms(questionnaire, department, api_url=api).items():
             yield paths.file_of(path), _utf8(html)
-        yield (
-            paths.file_of(paths.thanks_path(department)),
-            _utf8(render_thanks_page(questionnaire, department, api_url=api)),
-        )
+        for channel in questionnaire.channels:
+            yield (
+                paths.file_of(paths.thanks_path(questionnaire, department, channel)),
+                _utf8(render_thanks_page(questionnaire, department, channel, api_url=api)),
+            )
         for paper in PAPERS:
             yield (
                 paths.file_of(paths.leaflet_path(department, paper)),

@@ -2,17 +2,16 @@
 
 The first channel of questionnaire.yaml (the leaflet's QR code) is answered at the permanent
 `/d/<id>/`; every other channel has its own static page at `/d/<id>/<channel>/`, which carries
-the channel in a hidden field, so each link works with JavaScript off.
+the channel in a hidden field, so each link works with JavaScript off. Each form page has its
+thank-you page below it (`/d/<id>/thanks/`, `/d/<id>/<channel>/thanks/`), whose 再填一份 leads
+back to the same channel: a clerk entering meeting questionnaires stays on `meeting`.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from manyi.model import Channel, Department, Questionnaire
-
-# Folder names inside /d/<id>/ that are pages of their own, so no channel may take them.
-RESERVED_NAMES = frozenset({"thanks", "print", "qr.svg", "qr.png", "index.html"})
+from manyi.model import RESERVED_CHANNEL_IDS, Channel, Department, Questionnaire
 
 
 class SiteError(ValueError):
@@ -33,8 +32,9 @@ def channel_path(questionnaire: Questionnaire, department: Department, channel: 
     return f"{department_path(department)}{channel.id}/"
 
 
-def thanks_path(department: Department) -> str:
-    return f"{department_path(department)}thanks/"
+def thanks_path(questionnaire: Questionnaire, department: Department, channel: Channel) -> str:
+    """Each channel's own thank-you page, so that its link back (再填一份) keeps the channel."""
+    return f"{channel_path(questionnaire, department, channel)}thanks/"
 
 
 def leaflet_path(department: Department, paper: str) -> str:
@@ -49,11 +49,12 @@ def file_of(path: str) -> str:
 
 
 def check_channels(questionnaire: Questionnaire) -> None:
-    clashes = [c.id for c in questionnaire.channels if c.id in RESERVED_NAMES]
+    """The loader's rule, again for a model made without it (`Questionnaire.from_dict`)."""
+    clashes = [c.id for c in questionnaire.channels if c.id in RESERVED_CHANNEL_IDS]
     if clashes:
         raise SiteError(
             f"channel ID(s) {', '.join(clashes)} clash with page names under /d/<id>/ "
-            f"({', '.join(sorted(RESERVED_NAMES))}); rename the channel in questionnaire.yaml"
+            f"({', '.join(sorted(RESERVED_CHANNEL_IDS))}); rename the channel in questionnaire.yaml"
         )
 
 

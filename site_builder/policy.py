@@ -4,6 +4,7 @@ One policy for the three places that serve dist/: the pages carry the Content-Se
 in a meta tag (site_builder.render); `manyi serve` sends these headers with each file
 (manyi.serving.static); `manyi publish` stores the type and caching with each S3 object, which
 the CDN passes on, and the CDN adds the security headers (infra/template.yaml).
+Styles: the site's own files, and the one inline screen style sheet, by the hash of its text.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import mimetypes
 import re
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
+
+from site_builder.assets import load_assets
 
 # A content hash in the name (assets/site.0a1b2c3d4e.css) means the bytes never change, so it is
 # cached for a year; everything else only briefly, so a new questionnaire version (pages, its
@@ -56,7 +59,7 @@ def content_security_policy(api_url: str) -> str:
         (
             "default-src 'none'",
             "script-src 'self'",
-            "style-src 'self'",
+            f"style-src 'self' {load_assets().screen_css.csp_source}",
             # data: only for the empty favicon, so browsers do not ask for /favicon.ico.
             "img-src 'self' data:",
             f"connect-src {connect}",

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from manyi.messages import page_message, submission_message
 from manyi.model import DEPARTMENT_KINDS, Channel, Department, Questionnaire
 from site_builder import paths
 from site_builder.assets import TEMPLATES, Assets, load_assets
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 # Stand-ins for the channel while a department's page is rendered once for all its channels.
 _CHANNEL_ID = "manyi-channel-id-3b9f0c"
 _CHANNEL_NOTE = "<!--manyi-channel-note-3b9f0c-->"
+_CHANNEL_THANKS = "/manyi-channel-thanks-3b9f0c/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +35,8 @@ class PageHead:
     """What every page's <head> needs."""
 
     title: str
-    css: str
+    style: str | None  # inline CSS (Markup: CSS is not HTML-escaped), allowed by its hash
+    css: str | None  # a style sheet's URL
     script: str | None
     csp: str
     description: str
@@ -47,12 +50,15 @@ def render_form_page(
     api_url: str,
     answers: Mapping[str, object] | None = None,
     errors: Iterable[FieldProblem] | None = None,
+    notice: str | None = None,
 ) -> str:
     """The questionnaire page of `department` for `channel`, as the build writes it.
 
     `answers` are raw answers (question ID → option ID or list of option IDs) to show checked;
     `errors` are the collector's field errors (`.field`, `.code`, `.message`), shown next to
-    their questions and listed at the top. Unknown department or channel IDs raise `LookupError`.
+    their questions and listed at the top; `notice` is a word from the collector above the form
+    (e.g. that these very answers were just received), with a link to a blank form.
+    Unknown department or channel IDs raise `LookupError`.
     """
     dept = _department(questionnaire, department)
     chan = _channel(questionnaire, channel)
@@ -63,9 +69,13 @@ def render_form_page(
         by_field.setdefault(problem.field, problem.message)
     sections = section_views(questionnaire, dept, answers, by_field)
     api = paths.normalized_api_url(api_url)
-    return _form_html(
-        questionnaire, dept, sections, problems, api, chan.id, _channel_note(questionnaire, chan)
+    slots = _ChannelSlots(
+        chan.id,
+        _channel_note(questionnaire, chan),
+        paths.thanks_path(questionnaire, dept, chan),
+        paths.channel_path(questionnaire, dept, chan),
     )
+    return _form_html(questionnaire, dept, sections, problems, api, slots, notice)
 
 
 def render_department_forms(
@@ -73,34 +83,43 @@ def render_department_forms(
 ) -> dict[str, str]:
     """Every channel's page of one department, by URL path, as `render_form_page` makes them.
 
-    The pages differ only in the hidden channel field and the staff note, so the page is
-    rendered once with a token in each place and the tokens replaced: the build's hot path.
+    The pages differ only in the hidden channel field, the staff note and the thank-you page's
+    address, so the page is rendered once with a token in each place and the tokens replaced:
+    the build's hot path.
     """
     from markupsafe import Markup, escape
 
     sections = section_views(questionnaire, department)
     api = paths.normalized_api_url(api_url)
     note = Markup(_CHANNEL_NOTE)  # noqa: S704 (a constant of ours, replaced below)
-    html = _form_html(questionnaire, department, sections, (), api, _CHANNEL_ID, note)
-    if html.count(_CHANNEL_ID) != 1 or html.count(_CHANNEL_NOTE) != 1:
-        raise ValueError("form.html.j2 must show the channel ID and the channel note once each")
+    tokens = _ChannelSlots(_CHANNEL_ID, note, _CHANNEL_THANKS, "")
+    html = _form_html(questionnaire, department, sections, (), api, tokens, None)
+    if any(html.count(token) != 1 for token in (_CHANNEL_ID, _CHANNEL_NOTE, _CHANNEL_THANKS)):
+        raise ValueError("form.html.j2 must show the channel, its note and thanks URL once each")
     return {
         paths.channel_path(questionnaire, department, channel): html.replace(
             _CHANNEL_ID, str(escape(channel.id))
-        ).replace(_CHANNEL_NOTE, _channel_note(questionnaire, channel))
+        )
+        .replace(_CHANNEL_NOTE, _channel_note(questionnaire, channel))
+        .replace(
+            _CHANNEL_THANKS, str(escape(paths.thanks_path(questionnaire, department, channel)))
+        )
         for channel in questionnaire.channels
     }
 
 
 def render_thanks_page(
-    questionnaire: Questionnaire, department: Department, *, api_url: str
+    questionnaire: Questionnaire, department: Department, channel: Channel, *, api_url: str
 ) -> str:
+    """What follows a stored submission from `channel`'s page: 再填一份 goes back to that page."""
     return _render(
         "thanks.html.j2",
         head=_head(f"提交成功 · {department.name}", api_url, "感谢您参加依法行政调查问卷。"),
         questionnaire=questionnaire,
         department=department,
-        form_url=paths.department_path(department),
+        form_url=paths.channel_path(questionnaire, department, channel),
+        again=page_message("again"),
+        again_hint=page_message("again_hint"),
     )
 
 
@@ -159,31 +178,45 @@ def render_sheet(questionnaire: Questionnaire, *, base_url: str) -> str:
 # -- internals ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _ChannelSlots:
+    """What differs between the pages of one department's channels."""
+
+    id: str
+    note: str
+    thanks_url: str
+    form_url: str  # the blank page, for a notice's 再填一份 (pages with a notice only)
+
+
 def _form_html(
     questionnaire: Questionnaire,
     department: Department,
     sections: Any,
     problems: Any,
     api: str,
-    channel_id: str,
-    channel_note: str,
+    channel: _ChannelSlots,
+    notice: str | None,
 ) -> str:
     title = f"{department.name} · {questionnaire.title}"
     return _render(
         "form.html.j2",
         head=_head(
-            ("请修改后提交 · " if problems else "") + title,
+            (f"{page_message('fix_title')} · " if problems else "") + title,
             api,
             f"{department.name}依法行政调查问卷，匿名填写，约需3分钟。",
         ),
         questionnaire=questionnaire,
         department=department,
-        channel_id=channel_id,
-        channel_note=channel_note,
+        channel_id=channel.id,
+        channel_note=channel.note,
         sections=sections,
         problems=problems,
+        problems_heading=submission_message("invalid_answers", count=len(problems)),
+        notice=notice,
+        again=page_message("again"),
+        again_url=channel.form_url,
         action=f"{api}/submissions",
-        thanks_url=paths.thanks_path(department),
+        thanks_url=channel.thanks_url,
     )
 
 
@@ -205,10 +238,13 @@ def _channel_links(questionnaire: Questionnaire, department: Department) -> list
 
 
 def _head(title: str, api_url: str, description: str) -> PageHead:
+    from markupsafe import Markup
+
     assets = _assets()
     return PageHead(
         title=title,
-        css=assets.site_css.url,
+        style=Markup(assets.screen_css.text),  # noqa: S704 (our own CSS, checked for `</`)
+        css=None,
         script=assets.site_js.url,
         csp=content_security_policy(api_url),
         description=description,
@@ -218,6 +254,7 @@ def _head(title: str, api_url: str, description: str) -> PageHead:
 def _print_head(title: str) -> PageHead:
     return PageHead(
         title=title,
+        style=None,
         css=_assets().print_css.url,
         script=None,
         csp=content_security_policy(""),

@@ -3,10 +3,14 @@
 // keeps the plain form, which works on its own. Written to ES2017 (no ?. or ??) for old
 // in-app browsers that do run modules.
 const MESSAGES = /*ANSWER_MESSAGES*/{};
-const STATUS = /*STATUS_MESSAGES*/{};
+const PAGE = /*PAGE_MESSAGES*/{};
 
 const LARGE_KEY = "manyi:large";
 const MAX_DELAY_MS = 60000;
+// Kept in the form page's own history entry once its answers are stored: Back to that entry
+// (from the browser's cache or reloaded) then says so and offers 再填一份, instead of the filled
+// form ready for a second, accidental send. A new visit of the page is a new entry: blank.
+const SENT_STATE = "manyiSent";
 
 // Storage may be missing, full or wiped by the in-app browser: a draft is a convenience only.
 const store = {
@@ -76,7 +80,7 @@ function enableDirectoryFilter() {
     groups.forEach((group) => {
       group.hidden = !group.querySelector("li[data-name]:not([hidden])");
     });
-    count.textContent = needle ? format(STATUS.filter_count, { count: shown }) : "";
+    count.textContent = needle ? format(PAGE.filter_count, { count: shown }) : "";
   });
 }
 
@@ -97,12 +101,24 @@ class Survey {
     this.submissionId = null;
     this.sending = false;
     this.wake = null;
+    this.wired = false;
   }
 
   start() {
     this.form.setAttribute("novalidate", "");
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) this.showIfSent();
+    });
+    if (this.showIfSent()) return;
     const draft = store.get(this.draftKey);
     if (draft && !this.anyChecked()) this.restore(draft);
+    this.wire();
+    if (draft && draft.pending) this.submit();
+  }
+
+  wire() {
+    if (this.wired) return;
+    this.wired = true;
     this.update();
     this.form.addEventListener("change", (event) => this.changed(event.target));
     this.form.addEventListener("submit", (event) => {
@@ -110,7 +126,74 @@ class Survey {
       this.submit();
     });
     window.addEventListener("online", () => this.wakeUp());
-    if (draft && draft.pending) this.submit();
+  }
+
+  showIfSent() {
+    const state = window.history.state;
+    if (!state || !state[SENT_STATE]) return false;
+    this.clear();
+    this.say("");
+    this.showErrors([]);
+    this.form.hidden = true;
+    let panel = document.getElementById("sent");
+    if (!panel) {
+      panel = document.createElement("div");
+      panel.id = "sent";
+      panel.className = "sent";
+      panel.setAttribute("role", "status");
+      panel.tabIndex = -1;
+      const words = document.createElement("p");
+      words.textContent = PAGE.submitted;
+      const again = document.createElement("button");
+      again.type = "button";
+      again.textContent = PAGE.again;
+      again.addEventListener("click", () => this.fillAgain(panel));
+      const hint = document.createElement("p");
+      hint.className = "hint";
+      hint.textContent = PAGE.again_hint;
+      panel.appendChild(words);
+      panel.appendChild(again);
+      panel.appendChild(hint);
+      this.form.parentNode.insertBefore(panel, this.form);
+    }
+    panel.hidden = false;
+    panel.focus();
+    return true;
+  }
+
+  // 再填一份: a blank form, a new submission ID, and this entry no longer marked as sent.
+  fillAgain(panel) {
+    try {
+      window.history.replaceState(null, "");
+    } catch (error) {
+      // A browser that refuses keeps the mark; the form is blank all the same.
+    }
+    this.submissionId = null;
+    this.clear();
+    panel.hidden = true;
+    this.form.hidden = false;
+    this.wire();
+    this.update();
+    const first = this.form.querySelector("fieldset[data-question] input");
+    if (first) first.focus();
+  }
+
+  markSent() {
+    try {
+      const state = {};
+      state[SENT_STATE] = this.submissionId;
+      window.history.replaceState(state, "");
+    } catch (error) {
+      // Without it, Back shows a blank form (autocomplete=off, no draft): still no second send.
+    }
+  }
+
+  clear() {
+    this.questions.forEach((fieldset) => {
+      this.inputs(fieldset).forEach((input) => {
+        input.checked = false;
+      });
+    });
   }
 
   anyChecked() {
@@ -127,7 +210,7 @@ class Survey {
       });
     });
     this.submissionId = draft.id || null;
-    if (this.anyChecked()) this.say(STATUS.resumed);
+    if (this.anyChecked()) this.say(PAGE.resumed);
   }
 
   inputs(fieldset) {
@@ -218,7 +301,7 @@ class Survey {
     const result = this.update();
     this.showErrors(result.errors);
     if (result.errors.length) {
-      this.say(format(STATUS.fix, { count: result.errors.length }));
+      this.say(format(PAGE.invalid_answers, { count: result.errors.length }));
       this.problems.focus();
       return;
     }
@@ -243,7 +326,7 @@ class Survey {
     if (this.sending) return;
     this.sending = true;
     this.button.disabled = true;
-    this.say(STATUS.sending);
+    this.say(PAGE.sending);
     let delay = 1000;
     for (;;) {
       let outcome;
@@ -259,7 +342,7 @@ class Survey {
         outcome = { retry: true, offline: true };
       }
       if (!outcome.retry) break;
-      this.say(outcome.offline ? STATUS.offline : STATUS.retry);
+      this.say(outcome.offline ? PAGE.offline : PAGE.retry);
       await this.pause(outcome.after || delay);
       delay = Math.min(delay * 2, MAX_DELAY_MS);
     }
@@ -276,6 +359,7 @@ class Survey {
     }
     if (response.ok) {
       store.remove(this.draftKey);
+      this.markSent();
       window.location.assign(this.form.getAttribute("data-thanks"));
       return { done: true };
     }
@@ -291,8 +375,8 @@ class Survey {
     const errors = body && Array.isArray(body.errors) ? body.errors : [];
     this.showErrors(errors);
     this.saveDraft(this.check().answers, false);
-    this.say(errors.length ? format(STATUS.fix, { count: errors.length })
-      : format(STATUS.failed, { message: failure.message || String(response.status) }));
+    this.say(errors.length ? format(PAGE.invalid_answers, { count: errors.length })
+      : PAGE.not_submitted + "：" + (failure.message || String(response.status)));
     this.problems.focus();
     return { done: true };
   }
@@ -300,10 +384,10 @@ class Survey {
   // The questionnaire changed under the page: keep the answers, offer the new page.
   stale() {
     this.saveDraft(this.check().answers, false);
-    this.say(STATUS.stale);
+    this.say(PAGE.stale);
     const reload = document.createElement("button");
     reload.type = "button";
-    reload.textContent = STATUS.reload;
+    reload.textContent = PAGE.reload;
     reload.addEventListener("click", () => window.location.reload());
     this.status.appendChild(reload);
     reload.focus();
@@ -341,7 +425,7 @@ class Survey {
     list.hidden = errors.length === 0;
     if (!errors.length) return;
     const heading = document.createElement("h2");
-    heading.textContent = format(STATUS.fix, { count: errors.length });
+    heading.textContent = format(PAGE.invalid_answers, { count: errors.length });
     const items = document.createElement("ul");
     errors.forEach((error) => {
       const item = document.createElement("li");

@@ -63,16 +63,34 @@ def _ensure_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     _ensure_chromium()
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing and could not be installed with apt-get")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def bfcache_browser(playwright: Any) -> Iterator[Any]:
+    """Chromium as phones run it, with the back/forward cache that Playwright turns off: Back
+    shows the page exactly as it was left, scripts' state and ticked boxes included."""
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture(scope="session")

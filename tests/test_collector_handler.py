@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,6 +142,80 @@ def test_a_plain_form_post_is_stored_and_sent_to_the_thanks_page(
     [record] = stored(store)
     assert len(record.submission_id) >= 16  # made by the server
     assert record.channel == "leaflet"
+
+
+def test_a_plain_form_goes_to_the_thanks_page_of_its_own_channel(
+    handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire
+) -> None:
+    response = call(handler, form_event(form_pairs(questionnaire, channel="meeting")))
+    assert response["statusCode"] == 303
+    assert response["headers"]["Location"] == "/d/sifaju/meeting/thanks/"
+    assert [r.channel for r in stored(store)] == ["meeting"]
+
+
+def sent_cookie(response: dict[str, Any]) -> str:
+    [cookie] = response["cookies"]
+    assert cookie.startswith("manyi_sent=")
+    for flag in ("Path=/api/submissions", "HttpOnly", "SameSite=Strict", "Max-Age=1800"):
+        assert flag in cookie
+    return str(cookie).split(";")[0]
+
+
+def test_the_same_plain_form_posted_again_is_held_once_then_stored_if_sent_deliberately(
+    handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire
+) -> None:
+    """JavaScript off, Back, 提交 again: no second response unless the person insists."""
+    pairs = form_pairs(questionnaire, channel="meeting")
+    first = call(handler, form_event(pairs))
+    assert first["statusCode"] == 303
+    cookie = sent_cookie(first)
+    assert "satisfied" not in cookie
+    assert "sifaju" not in cookie
+
+    again = form_event(pairs)
+    again["cookies"] = ["other=1", cookie]
+    held = call(handler, again)
+    assert held["statusCode"] == 409
+    assert len(stored(store)) == 1
+    page = held["body"]
+    assert "刚才已经提交成功" in page
+    assert 'href="/d/sifaju/meeting/">再填一份</a>' in page
+    assert re.search(r'name="q9" value="satisfied"[^>]* checked>', page)  # answers kept
+    assert 'name="channel" value="meeting"' in page
+    [cleared] = held["cookies"]
+    assert cleared.startswith("manyi_sent=;")
+    assert "Max-Age=0" in cleared
+
+    insisted = call(handler, form_event(pairs))  # the cookie is gone: pressed 提交 once more
+    assert insisted["statusCode"] == 303
+    assert len(stored(store)) == 2
+
+
+def test_a_different_form_or_a_script_is_never_held(
+    handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire
+) -> None:
+    pairs = form_pairs(questionnaire)
+    cookie = sent_cookie(call(handler, form_event(pairs)))
+    other = [(k, "dissatisfied" if k == "q9" else v) for k, v in pairs]
+    event = form_event(other)
+    event["cookies"] = [cookie]
+    assert call(handler, event)["statusCode"] == 303  # another person's answers
+    event = form_event(pairs, source_ip="10.0.0.9")
+    event["cookies"] = ["manyi_sent=forged.value"]
+    assert call(handler, event)["statusCode"] == 303
+    script = json_event(submission_body(questionnaire))
+    script["cookies"] = [cookie]
+    response = call(handler, script)
+    assert response["statusCode"] == 201
+    assert "cookies" not in response or not response["cookies"]
+    assert len(stored(store)) == 4
+
+
+def test_over_https_the_cookie_is_secure(handler: Handler, questionnaire: Questionnaire) -> None:
+    event = form_event(form_pairs(questionnaire))
+    event["headers"]["x-forwarded-proto"] = "https"
+    [cookie] = call(handler, event)["cookies"]
+    assert "; Secure" in cookie
 
 
 def test_a_form_with_problems_gets_the_page_again_in_chinese_with_answers_kept(

@@ -233,3 +233,9 @@ def test_load_questionnaire_raises_with_every_problem(tmp_path: object) -> None:
         load_questionnaire(path)
     assert [p.code for p in raised.value.problems] == ["duplicate_id"]
     assert f"{path}:" in str(raised.value)
+
+
+@pytest.mark.parametrize("page", ["thanks", "print"])
+def test_a_channel_may_not_take_the_name_of_a_department_page(page: str) -> None:
+    text = edit("{id: leaflet, name: 宣传彩页二维码}", f"{{id: {page}, name: 宣传彩页二维码}}")
+    assert problems_of(text) == [(line_of(text, f"id: {page}"), "reserved_channel_id")]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html as htmllib
 import io
 import json
 import os
@@ -16,6 +19,7 @@ from manyi.model import Questionnaire
 from site_builder import build as build_module
 from site_builder.build import build_site
 from site_builder.paths import SiteError
+from site_builder.policy import security_headers
 from site_builder.writer import MARKER, UnsafeOutput
 from tests.conftest import ROOT
 from tests.site_fixture import BASE_URL, MINI_YAML, mini_questionnaire, write_mini
@@ -65,6 +69,45 @@ def test_every_department_gets_its_pages_and_qr_codes(
             assert (folder / name).is_file(), f"{department.id}/{name}"
     directory = (real_site / "index.html").read_text(encoding="utf-8")
     assert all(f'href="/d/{d.id}/"' in directory for d in questionnaire.departments)
+
+
+def test_each_channel_is_thanked_on_its_own_page_that_leads_back_to_it(
+    real_site: Path, questionnaire: Questionnaire
+) -> None:
+    """A clerk entering meeting questionnaires must stay on `meeting`, not drift to the leaflet."""
+    for department in questionnaire.departments:
+        for index, channel in enumerate(questionnaire.channels):
+            form_url = f"/d/{department.id}/" + (f"{channel.id}/" if index else "")
+            form = (real_site / form_url.lstrip("/") / "index.html").read_text(encoding="utf-8")
+            assert f'data-thanks="{form_url}thanks/"' in form
+            thanks = real_site / form_url.lstrip("/") / "thanks" / "index.html"
+            links = re.findall(r'<a[^>]* href="(/d/[^"]*)"', thanks.read_text(encoding="utf-8"))
+            assert links == [form_url], (channel.id, links)
+
+
+@pytest.mark.parametrize(
+    "page", ["d/sifaju/index.html", "index.html", "d/sifaju/thanks/index.html"]
+)
+def test_a_screen_page_paints_with_its_own_style_allowed_by_hash(
+    real_site: Path, page: str
+) -> None:
+    """No render-blocking style sheet before the first paint: the style is in the page, and
+    both the page's CSP and the headers it is served with allow exactly that text."""
+    html = (real_site / page).read_text(encoding="utf-8")
+    head = html.split("</head>")[0]
+    assert 'rel="stylesheet"' not in head
+    [style] = re.findall(r"<style>(.*?)</style>", head, re.S)
+    assert ".question" in style
+    digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode()
+    source = f"'sha256-{digest}'"
+    meta = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', head)
+    assert meta is not None
+    assert source in htmllib.unescape(meta.group(1))
+    assert source in security_headers("/" + page)["Content-Security-Policy"]
+    assert not any(
+        p.name.endswith(".css") and p.name.startswith("site.")
+        for p in (real_site / "assets").iterdir()
+    )
 
 
 def test_the_questionnaire_ships_as_json_for_the_collector(
@@ -187,9 +230,12 @@ def test_the_base_url_must_be_absolute() -> None:
 
 
 def test_a_channel_may_not_take_a_page_name(tmp_path: Path) -> None:
-    clash = MINI_YAML.replace("{id: phone, name: 电话回访}", "{id: thanks, name: 电话回访}")
+    # `manyi check` refuses it (tests/test_loader.py); a model made without the loader too.
+    data = mini_questionnaire().to_dict()
+    channels = data["channels"]
+    data["channels"] = [{**c, "id": "thanks"} if c["id"] == "phone" else c for c in channels]
     with pytest.raises(SiteError, match="thanks"):
-        build_site(mini_questionnaire(clash), tmp_path / "dist", base_url=BASE_URL)
+        build_site(Questionnaire.from_dict(data), tmp_path / "dist", base_url=BASE_URL)
     assert not (tmp_path / "dist").exists()
 
 

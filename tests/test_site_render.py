@@ -9,13 +9,12 @@ import sys
 
 import pytest
 
-from manyi.messages import ANSWER, answer_message
+from manyi.messages import ANSWER, PAGE, answer_message, submission_message
 from manyi.model import Questionnaire
 from manyi.submission import FieldError
 from site_builder.assets import load_assets
 from site_builder.policy import content_security_policy, security_headers
 from site_builder.render import render_department_forms, render_form_page
-from site_builder.texts import STATUS
 from tests.conftest import ROOT
 from tests.site_fixture import MINI_YAML, mini_questionnaire
 
@@ -97,6 +96,8 @@ def test_answers_are_kept_and_errors_shown_next_to_their_questions(
     assert "hidden" not in problems.group(0).split(">")[0]
     assert '<a href="#q-q1">第一部分第1题</a>：选了“不存在以上情况”' in problems.group(0)
     assert "<li>填写渠道：没有这个填写渠道。</li>" in problems.group(0)
+    # The heading is the collector's own sentence (its 422 message), from the one catalogue.
+    assert f"<h2>{submission_message('invalid_answers', count=3)}</h2>" in problems.group(0)
     assert "<title>请修改后提交 · " in html
     assert 'name="channel" value="phone"' in html
 
@@ -128,11 +129,13 @@ def test_unknown_department_or_channel_is_a_lookup_error(questionnaire: Question
 def test_the_script_says_what_the_collector_says() -> None:
     script = load_assets().site_js.content.decode("utf-8")
     messages = re.search(r"const MESSAGES = (\{.*?\});\n", script)
-    status = re.search(r"const STATUS = (\{.*?\});\n", script)
+    status = re.search(r"const PAGE = (\{.*?\});\n", script)
     assert messages is not None
     assert status is not None
     assert json.loads(messages.group(1)) == ANSWER
-    assert json.loads(status.group(1)) == STATUS
+    baked = json.loads(status.group(1))
+    assert baked.pop("invalid_answers") == submission_message("invalid_answers", count="{count}")
+    assert baked == PAGE
     # Every code check_answers can give a page that is not hand-edited, handled by name.
     for code in ("required", "single_choice", "exclusive"):
         assert f'"{code}"' in script

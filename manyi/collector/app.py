@@ -22,12 +22,15 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from manyi.collector import repeat
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
 from manyi.collector.ratelimit import AddressSource
+from manyi.messages import SubmissionCode
 from manyi.store.base import StoreMisconfigured, StoreUnavailable
 from manyi.versions import NoQuestionnaire
 
@@ -67,6 +70,7 @@ class Request(NamedTuple):
     headers: Mapping[str, str]  # names in lower case, as API Gateway delivers them
     body: bytes | None  # None: the body was sent as base64 that does not decode
     source_ip: str
+    cookies: tuple[str, ...]  # `name=value` pairs, as API Gateway (payload 2.0) lists them
 
     @classmethod
     def of_event(cls, event: Mapping[str, Any]) -> Request:
@@ -78,6 +82,7 @@ class Request(NamedTuple):
             headers=headers,
             body=_body(event),
             source_ip=str(http.get("sourceIp", "")),
+            cookies=tuple(str(c) for c in event.get("cookies") or ()),
         )
 
     @property
@@ -90,16 +95,20 @@ class Response(NamedTuple):
     content_type: str
     body: str
     headers: dict[str, str]
+    cookies: tuple[str, ...] = ()  # Set-Cookie values
 
     def result(self, extra_headers: Mapping[str, str]) -> dict[str, Any]:
         """The handler's result in the shape API Gateway (payload 2.0) expects."""
         headers = {"Content-Type": self.content_type, **extra_headers, **self.headers}
-        return {
+        result: dict[str, Any] = {
             "statusCode": self.status_code,
             "headers": headers,
             "body": self.body,
             "isBase64Encoded": False,
         }
+        if self.cookies:
+            result["cookies"] = list(self.cookies)
+        return result
 
 
 class Collector:
@@ -166,7 +175,8 @@ class Collector:
             outcome = failure(400, "malformed", "form" in content_type, detail="bad base64 body")
         else:
             address = self.addresses.address(request.source_ip, request.headers)
-            outcome = self.intake.submit(content_type, request.body, address, self.clock())
+            sent = repeat.from_cookies(request.cookies)
+            outcome = self.intake.submit(content_type, request.body, address, self.clock(), sent)
         self._count(METRIC_OF_OUTCOME.get(outcome.code, "SubmissionRejected"))
         if not outcome.accepted:
             self.logger.info(
@@ -177,7 +187,8 @@ class Collector:
                     "fields": [f"{e.field}:{e.code}" for e in outcome.errors],
                 },
             )
-        return respond(outcome, self.api_url)
+        secure = request.headers.get("x-forwarded-proto", "") == "https"
+        return respond(outcome, self.api_url, secure)
 
     def health(self) -> Response:
         catalogue = self.intake.catalogue
@@ -204,18 +215,23 @@ class Collector:
             self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
-def respond(outcome: Outcome, api_url: str = "/api") -> Response:
+def respond(outcome: Outcome, api_url: str = "/api", secure: bool = False) -> Response:
     headers = dict(NO_STORE)
     if outcome.retry_after is not None:
         headers["Retry-After"] = str(outcome.retry_after)
     if not outcome.from_form:
         return _json(outcome.status, outcome.body, headers)
+    cookie_path = f"{urlsplit(api_url).path}/submissions"
     if outcome.accepted:
-        headers["Location"] = f"/d/{outcome.department}/thanks/"
-        return Response(303, HTML_TYPE, "", headers)
+        headers["Location"] = outcome.thanks or f"/d/{outcome.department}/thanks/"
+        sent = [repeat.set_cookie(outcome.sent, cookie_path, secure)] if outcome.sent else []
+        return Response(303, HTML_TYPE, "", headers, tuple(str(c) for c in sent))
     from manyi.collector.pages import error_page
 
-    return Response(outcome.status, HTML_TYPE, error_page(outcome, api_url), headers)
+    # Held back once: the next press of 提交 on that page stores the form.
+    cleared = [repeat.clear_cookie(cookie_path, secure)] if outcome.code == "repeated" else []
+    page = error_page(outcome, api_url)
+    return Response(outcome.status, HTML_TYPE, page, headers, tuple(str(c) for c in cleared))
 
 
 def _body(event: Mapping[str, Any]) -> bytes | None:
@@ -233,7 +249,7 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
     return Response(status, JSON_TYPE, text, headers or dict(NO_STORE))
 
 
-def _error(status: int, code: str, seconds: int | None = None) -> Response:
+def _error(status: int, code: SubmissionCode, seconds: int | None = None) -> Response:
     return _json(status, error_body(code, seconds=seconds))
 
 

@@ -16,9 +16,15 @@ from typing import Any, NamedTuple
 
 from manyi.answers import check_answers
 from manyi.calendar import OfficeCalendar
+from manyi.collector import repeat
 from manyi.collector.ratelimit import RateLimiter
 from manyi.collector.shape import check_shape
-from manyi.messages import submission_field_message, submission_message
+from manyi.messages import (
+    SubmissionCode,
+    SubmissionFieldCode,
+    submission_field_message,
+    submission_message,
+)
 from manyi.model import Department, Questionnaire
 from manyi.store.base import SubmissionStore
 from manyi.submission import (
@@ -56,6 +62,10 @@ class Outcome(NamedTuple):
     retry_after: int | None = None
     errors: tuple[FieldError, ...] = ()
     form: FormContext | None = None
+    # A stored plain form: its channel's thank-you page, and the cookie that holds back the
+    # same form posted again (manyi.collector.repeat).
+    thanks: str | None = None
+    sent: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -70,7 +80,15 @@ class Intake:
         self.store = store
         self.limiter = limiter
 
-    def submit(self, content_type: str, body: bytes, address: str, now: datetime) -> Outcome:
+    def submit(
+        self,
+        content_type: str,
+        body: bytes,
+        address: str,
+        now: datetime,
+        sent: str | None = None,
+    ) -> Outcome:
+        """One request's outcome; `sent` is the browser's cookie of the last plain form it sent."""
         media = content_type.split(";", 1)[0].strip().lower()
         from_form = media == FORM
         if len(body) > MAX_BODY_BYTES:
@@ -88,14 +106,18 @@ class Intake:
             return failure(400, "malformed", from_form, detail=str(error))
         if request.honeypot:
             return _dropped(request, calendar.month(now), now)
-        return self._checked_and_stored(request, calendar, now)
+        return self._checked_and_stored(request, calendar, now, sent)
 
     def calendar(self) -> OfficeCalendar:
         """The office's calendar, as the current questionnaire's `reporting` sets it."""
         return OfficeCalendar.of(self.catalogue.current.reporting)
 
     def _checked_and_stored(
-        self, request: SubmissionRequest, calendar: OfficeCalendar, now: datetime
+        self,
+        request: SubmissionRequest,
+        calendar: OfficeCalendar,
+        now: datetime,
+        sent: str | None,
     ) -> Outcome:
         form = request.from_form
         version_ok = looks_like_version(request.version)
@@ -123,9 +145,18 @@ class Intake:
             for e in checked.errors
             if e.question not in wrong
         ]
+        context = FormContext(questionnaire, department, request.channel, request.answers)
         if errors:
-            context = FormContext(questionnaire, department, request.channel, request.answers)
             return invalid(tuple(errors), form, department.id, context)
+        content = b""
+        if form and request.submission_id is None:
+            content = repeat.fingerprint(
+                department.id, request.channel, questionnaire.version, checked.answers
+            )
+            if repeat.matches(sent, content):
+                return Outcome(
+                    409, "repeated", error_body("repeated"), True, department.id, form=context
+                )
         submission = StoredSubmission(
             submission_id=request.submission_id or new_submission_id(),
             department=department.id,
@@ -136,7 +167,16 @@ class Intake:
             answers=checked.answers,
         )
         stored, new = self.store.put(submission)
-        return accepted(stored, "stored" if new else "replayed", form)
+        outcome = accepted(stored, "stored" if new else "replayed", form)
+        if not form:
+            return outcome
+        from site_builder.paths import thanks_path  # light: the URL layout of the site
+
+        channel = questionnaire.channel(request.channel)  # known: checked by _meta_errors
+        return outcome._replace(
+            thanks=thanks_path(questionnaire, department, channel) if channel else None,
+            sent=repeat.token(content) if content else None,
+        )
 
 
 def new_submission_id() -> str:
@@ -154,7 +194,7 @@ def accepted(record: StoredSubmission, code: str, from_form: bool) -> Outcome:
 
 def failure(
     status: int,
-    code: str,
+    code: SubmissionCode,
     from_form: bool,
     *,
     department: str | None = None,
@@ -172,7 +212,9 @@ def failure(
     )
 
 
-def error_body(code: str, *, detail: str | None = None, **values: object) -> dict[str, Any]:
+def error_body(
+    code: SubmissionCode, *, detail: str | None = None, **values: object
+) -> dict[str, Any]:
     error = {"code": code, "message": submission_message(code, **values)}
     if detail:
         error["detail"] = detail
@@ -216,5 +258,5 @@ def _meta_errors(questionnaire: Questionnaire, request: SubmissionRequest) -> li
     return errors
 
 
-def _field_error(name: str, code: str) -> FieldError:
+def _field_error(name: str, code: SubmissionFieldCode) -> FieldError:
     return FieldError(name, code, submission_field_message(code))

@@ -47,8 +47,9 @@ def openapi_document(current: Questionnaire, versions: Sequence[str]) -> Schema:
                 f"{current.source}. Submissions of the questionnaire, stored once per "
                 "submission_id. A plain HTML form may post the same fields as "
                 "application/x-www-form-urlencoded (each question ID a field, repeated for a "
-                "multiple choice, submission_id optional); it is answered 303 to "
-                "/d/<department>/thanks/ or with an HTML page listing what to fix."
+                "multiple choice, submission_id optional); it is answered 303 to the thank-you "
+                "page of its channel (/d/<department>/thanks/, /d/<department>/<channel>/thanks/) "
+                "or with an HTML page listing what to fix."
             ),
         },
         "paths": {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from manyi.answers import AnswerError
-from manyi.messages import answer_message
+from manyi.messages import AnswerCode, answer_message
 from manyi.model import Questionnaire
 
 
@@ -40,5 +40,5 @@ def check_shape(questionnaire: Questionnaire, raw: Mapping[str, object]) -> list
     return errors
 
 
-def _error(code: str, question: str) -> AnswerError:
+def _error(code: AnswerCode, question: str) -> AnswerError:
     return AnswerError(code, question, answer_message(code))

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from manyi.answers import check_answers
 from manyi.calendar import OfficeCalendar
+from manyi.messages import submission_message
 from manyi.model import Questionnaire
 from manyi.submission import (
     SUBMISSION_ID_PATTERN,
@@ -27,6 +28,7 @@ from manyi.submission import (
     parse_json,
     utc_timestamp,
 )
+from site_builder.paths import thanks_path
 from site_builder.render import render_form_page
 
 ORIGIN = "http://manyi.test"
@@ -94,11 +96,11 @@ class FakeCollector:
         if self.busy > 0:
             self.busy -= 1
             return {
-                **_json(503, _failure("busy", "服务器繁忙，请稍后再试。")),
+                **_json(503, _failure("unavailable", submission_message("unavailable", seconds=1))),
                 "headers": {"Retry-After": "1"},
             }
         if request.version != self.current_version:
-            return _json(409, _failure("stale_version", "问卷已经更新，请刷新页面后再提交。"))
+            return _json(409, _failure("stale_version", submission_message("stale_version")))
         problems = self.meta_problems(request)
         checked = check_answers(self.questionnaire, request.answers)
         problems += [FieldError(e.question, e.code, e.message) for e in checked.errors]
@@ -116,7 +118,10 @@ class FakeCollector:
             return _json(
                 422,
                 {
-                    **_failure("invalid", "答卷有需要修改的地方。"),
+                    **_failure(
+                        "invalid_answers",
+                        submission_message("invalid_answers", count=len(problems)),
+                    ),
                     "errors": [p.to_dict() for p in problems],
                 },
             )
@@ -133,7 +138,12 @@ class FakeCollector:
             },
         )
         if from_form:
-            return {"status": 303, "headers": {"Location": f"/d/{request.department}/thanks/"}}
+            department = self.questionnaire.department(request.department)
+            channel = self.questionnaire.channel(request.channel)
+            assert department is not None
+            assert channel is not None
+            thanks = thanks_path(self.questionnaire, department, channel)
+            return {"status": 303, "headers": {"Location": thanks}}
         return _json(201, {k: record[k] for k in ("submission_id", "month", "received_at")})
 
     def meta_problems(self, request: SubmissionRequest) -> list[FieldError]:

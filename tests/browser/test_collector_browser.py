@@ -39,7 +39,7 @@ def test_a_response_lost_after_storing_is_retried_and_stored_once(
     page.goto(f"{origin}/d/sifaju/phone/")
     answer_required(page)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{origin}/d/sifaju/thanks/")
+    page.wait_for_url(f"{origin}/d/sifaju/phone/thanks/")
     assert len(attempts) == 2
     assert attempts[0] == attempts[1]  # the same submission ID both times
     new = [row for row in stored_rows(served) if row not in before]
@@ -77,7 +77,7 @@ def test_with_javascript_off_a_complete_form_is_stored_once(browser: Any, served
     page.goto(f"{origin}/d/sifaju/meeting/")
     answer_required(page)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{origin}/d/sifaju/thanks/")
+    page.wait_for_url(f"{origin}/d/sifaju/meeting/thanks/")
     new = [row for row in stored_rows(served) if row not in before]
     assert [channel for _, channel in new] == ["meeting"]
     context.close()

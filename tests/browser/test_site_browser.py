@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from manyi.messages import answer_message
+from manyi.messages import PAGE, answer_message
 from manyi.submission import SUBMISSION_ID_PATTERN, FieldError
 from site_builder.render import render_form_page
-from site_builder.texts import STATUS
 from tests.browser.conftest import open_context
 from tests.browser.fake_collector import ORIGIN, FakeCollector
 
@@ -116,8 +115,57 @@ def test_each_channel_has_its_own_link(page: Any, collector: FakeCollector) -> N
     assert "电话回访" in page.inner_text(".channel")
     answer_required(page)
     page.click("button[type=submit]")
-    page.wait_for_url(THANKS)
+    page.wait_for_url(f"{ORIGIN}/d/sifaju/phone/thanks/")
     assert only_stored(collector)["channel"] == "phone"
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["javascript", "no-javascript"])
+def test_a_clerk_entering_meeting_answers_stays_on_the_meeting_channel(
+    browser: Any, collector: FakeCollector, script: bool
+) -> None:
+    context = open_context(browser, collector, java_script_enabled=script)
+    page = context.new_page()
+    page.goto(f"{ORIGIN}/d/sifaju/meeting/")
+    for _ in range(2):
+        answer_required(page)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{ORIGIN}/d/sifaju/meeting/thanks/")
+        assert "提交成功" in page.inner_text("h1")
+        page.click(f"a:text-is('{PAGE['again']}')")
+        page.wait_for_url(f"{ORIGIN}/d/sifaju/meeting/")
+        assert "座谈会" in page.inner_text(".channel")
+        assert page.locator("fieldset[data-question] input:checked").count() == 0
+    assert [r["channel"] for r in collector.stored.values()] == ["meeting", "meeting"]
+    context.close()
+
+
+def test_back_after_sending_says_it_was_sent_instead_of_the_filled_form(
+    page: Any, collector: FakeCollector
+) -> None:
+    page.goto(f"{ORIGIN}/d/sifaju/phone/")
+    answer_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{ORIGIN}/d/sifaju/phone/thanks/")
+    page.go_back()
+    page.wait_for_selector("#sent")
+    assert PAGE["submitted"] in page.inner_text("#sent")
+    assert page.is_hidden("#survey")
+    assert page.locator("fieldset[data-question] input:checked").count() == 0
+    assert len(collector.stored) == 1
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+    page.click(f"#sent button:text-is('{PAGE['again']}')")  # a second person, on purpose
+    assert page.is_visible("#survey")
+    assert page.is_hidden("#sent")
+    answer_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{ORIGIN}/d/sifaju/phone/thanks/")
+    first, second = collector.stored.values()
+    assert first["submission_id"] != second["submission_id"]
+    assert [first["channel"], second["channel"]] == ["phone", "phone"]
 
 
 # -- the rules in the page -------------------------------------------------------------------
@@ -197,7 +245,7 @@ def test_offline_submission_is_kept_and_sent_once_when_back_online(
     context.set_offline(True)
     page.click("button[type=submit]")
     page.wait_for_function(
-        "text => document.getElementById('status').textContent === text", arg=STATUS["offline"]
+        "text => document.getElementById('status').textContent === text", arg=PAGE["offline"]
     )
     assert collector.stored == {}
     draft = page.evaluate("JSON.parse(localStorage.getItem('manyi:draft:sifaju:leaflet'))")
@@ -233,7 +281,7 @@ def test_a_stale_page_keeps_the_answers_and_offers_the_new_one(
     page.check("input[name=q3][value=not_public]")
     page.click("button[type=submit]")
     page.wait_for_selector("#status button")
-    assert STATUS["stale"] in page.inner_text("#status")
+    assert PAGE["stale"] in page.inner_text("#status")
     assert page.is_checked("input[name=q3][value=not_public]")
     assert collector.stored == {}
 
@@ -299,12 +347,19 @@ def test_touch_targets_are_at_least_44_px(page: Any) -> None:
 
 def test_nothing_is_requested_from_anywhere_else(page: Any) -> None:
     requested: list[str] = []
+    errors: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    for path in ("/", "/d/sifaju/", "/d/sifaju/print/", "/print/"):
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    for path in ("/", "/d/sifaju/", "/d/sifaju/thanks/", "/d/sifaju/print/", "/print/"):
         page.goto(ORIGIN + path)
         page.wait_for_load_state("networkidle")
+        # The inline style is allowed by its hash: nothing refused, and it is in force.
+        assert page.eval_on_selector("body", "b => getComputedStyle(b).margin") == "0px"
     assert requested
     assert all(url.startswith(ORIGIN + "/") or url.startswith("data:") for url in requested)
+    assert errors == []  # e.g. "Refused to apply inline style ... Content Security Policy"
 
 
 def test_the_directory_filter_narrows_the_list(page: Any, plain_page: Any) -> None:
@@ -322,7 +377,15 @@ def test_the_directory_filter_narrows_the_list(page: Any, plain_page: Any) -> No
 
 @pytest.mark.parametrize(
     "path",
-    ["/d/sifaju/", "/d/sifaju/phone/", "/", "/d/sifaju/thanks/", "/d/sifaju/print/", "/print/"],
+    [
+        "/d/sifaju/",
+        "/d/sifaju/phone/",
+        "/",
+        "/d/sifaju/thanks/",
+        "/d/sifaju/phone/thanks/",
+        "/d/sifaju/print/",
+        "/print/",
+    ],
 )
 def test_axe_finds_no_violations(page: Any, path: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
