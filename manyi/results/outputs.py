@@ -1,7 +1,7 @@
 """Where a month's files go (a local folder or a private S3 bucket), and which files are written.
 
 Per month, under `reports/<YYYY-MM>/`: results.json, summary.csv, options.csv, results.xlsx and
-report.html. While a month is open they are rewritten by every run; the close writes them one
+report.html. While a month is open every run makes them afresh; the close writes them one
 last time, and from then on they are frozen: later runs only write late.json (the late
 arrivals, kept apart) and never touch the report again.
 
