@@ -3,18 +3,25 @@
 Rates are stored as fractions with a percentage format, counts as integers, so the office can
 sort, sum and chart them; every text goes through `safe_cell`. openpyxl is imported here only,
 so nothing else pays for it.
+
+The same figures give the same bytes: openpyxl would stamp the save time into docProps/core.xml
+and into every zip entry, and a publish that compares bytes would then rewrite an unchanged
+workbook every hour.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from manyi.figures import DepartmentFigures
 from manyi.model import Questionnaire
@@ -64,8 +71,42 @@ def to_xlsx(questionnaire: Questionnaire, view: MonthView, department: str | Non
     for figures in departments_shown(view, department):
         sheet = book.create_sheet(sheet_name(figures.department.name, taken))
         fill_department_sheet(sheet, questionnaire, figures, view)
+    return _saved(book, *workbook_times(view))
+
+
+def workbook_times(view: MonthView) -> tuple[datetime, datetime]:
+    """Created: the month's first day; modified: its close, if closed (UTC, naive as openpyxl
+    wants). Both come from the figures' own month, never from the clock."""
+    created = datetime.strptime(view.month, "%Y-%m")
+    if view.close is None:
+        return created, created
+    closed = datetime.fromisoformat(view.close.closed_at)
+    if closed.tzinfo is not None:
+        closed = closed.astimezone(UTC).replace(tzinfo=None)
+    return created, closed
+
+
+def _saved(book: Any, created: datetime, modified: datetime) -> bytes:
+    # openpyxl's save_workbook() sets `modified` to now; its ExcelWriter keeps what it is given.
+    book.properties.created, book.properties.modified = created, modified
     out = io.BytesIO()
-    book.save(out)
+    ExcelWriter(book, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    return _with_entry_times(out.getvalue(), modified)
+
+
+def _with_entry_times(data: bytes, when: datetime) -> bytes:
+    """The same archive, every entry dated `when` instead of the moment it was written."""
+    stamp = when.timetuple()[:6]
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            dated = zipfile.ZipInfo(entry.filename, date_time=stamp)
+            dated.compress_type = zipfile.ZIP_DEFLATED
+            dated.external_attr = entry.external_attr
+            target.writestr(dated, source.read(entry))
     return out.getvalue()
 
 
