@@ -16,6 +16,7 @@ import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from manyi.deploy.publish import site_objects
+from manyi.proxy import parse_trusted
 from manyi.serving.lambda_app import LambdaApp
 from manyi.serving.server import Mounts, create, listening_on
 from manyi.serving.static import StaticSite
@@ -63,6 +64,10 @@ def staff_resolver_handler() -> Any:
         body = {"path": event.path, "query": event.query_string_parameters}
         return Response(200, "application/json", json.dumps(body))
 
+    @app.get("/workspace/scheme")
+    def scheme() -> Response[str]:
+        return Response(200, "text/plain", app.current_event.headers["x-forwarded-proto"])
+
     return app.resolve
 
 
@@ -83,6 +88,19 @@ def test_any_resolver_app_mounts_at_its_prefix_in_one_line(tmp_path: Path) -> No
         assert (head.status, head.read()) == (200, b"")
         assert head.headers["Content-Length"] == str(len("<p>司法局</p>".encode()))
         conn.close()
+
+
+def test_a_function_hears_https_only_when_the_trusted_proxy_says_so() -> None:
+    """As API Gateway does, every event names the viewer's scheme: behind nginx the workspace
+    marks its cookies Secure from it (the server drops the proxy's own header first)."""
+    mounts = Mounts(StaticSite(None))
+    mounts.mount("/workspace/", LambdaApp(staff_resolver_handler()))
+    said = {"X-Forwarded-Proto": "https"}
+    with running(mounts, trusted_proxies=parse_trusted(["127.0.0.1"])) as port:
+        assert get(port, "/workspace/scheme", said)[2] == b"https"
+        assert get(port, "/workspace/scheme")[2] == b"http"
+    with running(mounts) as port:
+        assert get(port, "/workspace/scheme", said)[2] == b"http"
 
 
 def test_the_longest_prefix_wins_and_the_bare_folder_name_belongs_to_the_mount() -> None:

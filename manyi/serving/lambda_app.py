@@ -87,10 +87,14 @@ class LambdaApp:
         # The server's ID for this request (manyi.serving.server), so the access-log line and
         # the collector's own log of it carry the same one.
         request_id = str(environ.get(REQUEST_ID_KEY) or next_request_id())
+        # API Gateway tells every function the viewer's scheme. The server has already decided
+        # it (https only when a trusted proxy said so) and dropped the proxy's own header.
+        sent = request_headers(environ)
+        sent["x-forwarded-proto"] = str(environ.get("wsgi.url_scheme") or "http")
         event = to_event(
             str(environ["REQUEST_METHOD"]),
             f"{path}?{query}" if query else path,
-            request_headers(environ),
+            sent,
             body,
             str(environ.get("REMOTE_ADDR") or ""),
             request_id=request_id,

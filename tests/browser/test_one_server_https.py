@@ -1,6 +1,6 @@
 """The one-server deployment end to end: Debian's nginx with deploy/one-server/nginx-manyi.conf
-in front of `manyi serve --trusted-proxy 127.0.0.1`, a certificate made by openssl here, and a
-JavaScript-off form sent from Chromium over HTTPS."""
+in front of `manyi serve --trusted-proxy 127.0.0.1`, a certificate made by openssl here, a
+JavaScript-off form sent from Chromium over HTTPS, and an office account's first workspace login."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -182,6 +183,55 @@ def test_a_form_without_javascript_is_stored_through_https(
         context.close()
     new = [row for row in stored_rows(served) if row not in before]
     assert [channel for _, channel in new] == ["leaflet"]
+
+
+def test_a_first_workspace_login_through_https_gets_a_secure_session(
+    browser: Any, proxy: Proxy, served: Served
+) -> None:
+    """The office's first login, its forced password change, then the dashboard; the session
+    cookie is Secure because nginx said the request came over HTTPS, and manyi serve believed it
+    from nginx alone."""
+    initial, chosen = "initial office passphrase 7", "the office's own passphrase 9"
+    account = ["account", "add", "office-tls", "--role", "office", "--data", str(served.data)]
+    subprocess.run(
+        [sys.executable, "-m", "manyi", *account, "--password-stdin"],
+        input=f"{initial}\n",
+        text=True,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    origin = f"https://127.0.0.1:{proxy.https_port}"
+    context = browser.new_context(locale="zh-CN", ignore_https_errors=True)
+    context.set_default_timeout(30_000)  # scrypt on a busy machine
+    try:
+        page = context.new_page()
+        page.goto(f"{origin}/workspace/office/")
+        assert page.url.startswith(f"{origin}/workspace/login")
+        page.fill("#username", "office-tls")
+        page.fill("#password", initial)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{origin}/workspace/password")
+        assert_session_cookie_is_guarded(context.cookies())
+        page.fill("#current", initial)
+        page.fill("#new", chosen)
+        page.fill("#repeat", chosen)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{origin}/workspace/office/**")
+        assert "密码已修改" in page.inner_text("[role=status]")
+        assert page.locator("table.departments tbody tr").count() > 0
+        assert_session_cookie_is_guarded(context.cookies())
+    finally:
+        context.close()
+
+
+def assert_session_cookie_is_guarded(cookies: list[dict[str, Any]]) -> None:
+    [session] = [c for c in cookies if c["name"] == "manyi_session"]
+    assert session["secure"] is True
+    assert session["httpOnly"] is True
+    assert session["sameSite"] == "Strict"
+    assert session["path"] == "/workspace/"
 
 
 def test_https_with_hsts_and_plain_http_sent_to_https(proxy: Proxy) -> None:
