@@ -86,7 +86,12 @@ def test_the_real_template_names_no_origin_access_control_in_china() -> None:
     assert "SiteOriginAccessIdentity" not in names_in(world)
     assert "SiteOriginAccessControl" in world["Resources"]
     # Nothing else changes: the same resources but those the partition lacks or never uses.
-    policies = {"SiteOriginAccessControl", "SecurityHeaders", "ApiOriginRequests"}
+    policies = {
+        "SiteOriginAccessControl",
+        "SecurityHeaders",
+        "ApiOriginRequests",
+        "WorkspaceOriginRequests",
+    }
     assert set(template["Resources"]) - set(china["Resources"]) == policies
     watch = {"CertificateWatchLogGroup", "CertificateWatchRole", "CertificateWatchFunction"}
     watch |= {"CertificateExpiryAlarm"}
