@@ -53,8 +53,6 @@ RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "s
 DRIVER = """
 import importlib, json, sys, zoneinfo
 
-# Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
-pytestmark = pytest.mark.slow
 task, runtime, handler_name, event_file, out_file = sys.argv[1:]
 sys.path[:0] = [task, runtime]
 # As if the runtime image had no /usr/share/zoneinfo: Asia/Shanghai must come from the artifact.
