@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import UTC, datetime, timedelta
@@ -12,12 +11,12 @@ from typing import Any
 
 from manyi.calendar import OfficeCalendar
 from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
-from manyi.model import Questionnaire
 from manyi.versions import (
     SITE_FOLDER,
     Catalogue,
     VersionsError,
     publish,
+    read_questionnaire,
     version_files,
 )
 
@@ -157,11 +156,7 @@ def run(args: argparse.Namespace) -> int:
 def _site_calendar(folder: Path) -> OfficeCalendar:
     """The office's calendar as the site's newest version sets it (its `reporting`)."""
     newest = max(version_files(folder).values(), key=lambda path: path.stat().st_mtime)
-    try:
-        reporting = Questionnaire.from_dict(json.loads(newest.read_text("utf-8"))).reporting
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise VersionsError(f"{newest}: not a questionnaire version ({error})") from error
-    return OfficeCalendar.of(reporting)
+    return OfficeCalendar.of(read_questionnaire(newest).reporting)
 
 
 def _url_host(host: str) -> str:
