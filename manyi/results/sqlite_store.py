@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from manyi.aggregate import MonthlyResult
 from manyi.results.state import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
-from manyi.storage.sqlite_schema import Schema, migrate
+from manyi.storage.sqlite_schema import Schema, immediate_transaction, migrate
 
 FILE_NAME = "results.sqlite3"
 
@@ -82,15 +82,8 @@ class SqliteResultsStore:
     def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate_transaction(self._db)
 
     # -- department-months --------------------------------------------------------------
 

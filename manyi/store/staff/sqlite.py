@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 # A locked or failing file becomes StoreUnavailable: the page answers 503, retry later.
+from manyi.storage.sqlite_schema import immediate_transaction
 from manyi.store.sqlite import _unavailable_on_error
 from manyi.store.staff.base import (
     FAILURES_KEPT_SECONDS,
@@ -94,14 +95,8 @@ class StaffDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _unavailable_on_error():
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, _unavailable_on_error(), immediate_transaction(self._db) as db:
+            yield db
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
