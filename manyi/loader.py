@@ -17,6 +17,7 @@ from typing import Any, TypeGuard
 from manyi.messages import DefinitionCode, definition_message
 from manyi.model import (
     DEPARTMENT_KINDS,
+    ENTRIES,
     QUESTION_KINDS,
     RESERVED_CHANNEL_IDS,
     VALENCES,
@@ -45,7 +46,7 @@ TOP_KEYS = {
     "departments": True,
 }
 OFFICE_KEYS = {"name": True, "phone": True, "email": True}
-CHANNEL_KEYS = {"id": True, "name": True}
+CHANNEL_KEYS = {"id": True, "name": True, "entry": False}
 REPORTING_KEYS = {"coverage_target": True, "close_day": True, "timezone": True}
 SECTION_KEYS = {"id": True, "title": True, "added": False, "when": False, "questions": True}
 QUESTION_KEYS = {
@@ -172,7 +173,11 @@ class _Checker:
                 reserved = ", ".join(sorted(RESERVED_CHANNEL_IDS))
                 line = channel.line_of("id")
                 self.report(line, "reserved_channel_id", value=channel_id, reserved=reserved)
-            channels.append({"id": channel_id, "name": self.text(channel, "name", "a channel")})
+            name = self.text(channel, "name", "a channel")
+            entry = self.one_of(
+                channel, "entry", ENTRIES, "bad_entry", default="self", channel=channel_id
+            )
+            channels.append({"id": channel_id, "name": name, "entry": entry})
         return channels
 
     def reporting(self, value: Any, line: int) -> dict[str, Any] | None:

@@ -39,6 +39,7 @@ DefinitionCode = Literal[
     "too_few_options",
     "exclusive_on_single",
     "bad_valence",
+    "bad_entry",
     "bad_score",
     "score_on_neutral",
     "bad_flag",
@@ -97,6 +98,10 @@ DEFINITION: Final[dict[DefinitionCode, str]] = {
         "question `kind: multiple`"
     ),
     "bad_valence": "option {option!r} has valence {value!r}; use one of: {known}",
+    "bad_entry": (
+        "channel {channel!r} has entry {value!r}; use one of: {known} (self: the respondent "
+        "answers on their own device; staff: staff key in the answers)"
+    ),
     "bad_score": "option {option!r} has score {value!r}; a score is a number from 0 to 100",
     "score_on_neutral": (
         "option {option!r} is neutral (left out of every rate) and cannot carry a score"

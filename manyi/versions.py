@@ -172,7 +172,8 @@ class Catalogue:
             _write(self.folder / HISTORY_FILE, {"versions": entries})
             self.history = read_history(self.folder)
         self._seen.update({v: signatures[v] for v in changed})
-        return [v for v in changed if v in known or v in new]
+        # Known versions first, then the new ones in the order they were appended.
+        return [v for v in changed if v in known] + new
 
     def _load(self, version: str) -> Questionnaire | None:
         if version in self._loaded:

@@ -198,6 +198,7 @@ def test_question_id_may_not_shadow_a_submission_field() -> None:
         ("coverage_target: 0.9", "coverage_target: 90", "bad_coverage_target"),
         ("timezone: Asia/Shanghai", "timezone: Asia/Beijing", "bad_timezone"),
         ("kind: county", "kind: province", "bad_department_kind"),
+        ("name: 宣传彩页二维码}", "name: 宣传彩页二维码, entry: clerk}", "bad_entry"),
         ("complaint_phone: 0375-1234567", "complaint_phone: call us", "bad_phone"),
         ("number: 2", "number: 1", "duplicate_number"),
         ("number: 2", "number: two", "bad_number"),
@@ -239,3 +240,13 @@ def test_load_questionnaire_raises_with_every_problem(tmp_path: object) -> None:
 def test_a_channel_may_not_take_the_name_of_a_department_page(page: str) -> None:
     text = edit("{id: leaflet, name: 宣传彩页二维码}", f"{{id: {page}, name: 宣传彩页二维码}}")
     assert problems_of(text) == [(line_of(text, f"id: {page}"), "reserved_channel_id")]
+
+
+def test_a_channel_says_who_fills_it_in_and_self_is_the_default() -> None:
+    phone = "  - {id: phone, name: 电话回访, entry: staff}\n"
+    questionnaire = check_text(edit("reporting:", phone + "reporting:"))[0]
+    assert questionnaire is not None
+    assert [(c.id, c.entry) for c in questionnaire.channels] == [
+        ("leaflet", "self"),
+        ("phone", "staff"),
+    ]
