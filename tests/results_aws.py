@@ -17,7 +17,7 @@ from manyi.results.backends import AwsNames, Backend, aws_backend
 from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 from tests.aws import REGION
 from tests.cfn import create_tables
-from tests.memory_submissions import stored
+from tests.responses import stored
 from tests.results_data import random_answers
 
 BUCKET = "manyi-reports-test"

@@ -10,8 +10,9 @@ from manyi.answers import check_answers
 from manyi.model import AnswerValue, Questionnaire
 from manyi.results.run import Aggregator
 from manyi.store.results.sqlite import SqliteResultsStore
+from manyi.store.submissions.memory import MemorySubmissionStore
 from manyi.submission import StoredSubmission
-from tests.memory_submissions import MemorySubmissions, stored
+from tests.responses import stored
 
 MONTHS = ("2026-09", "2026-10", "2026-11")
 # After every month above has started; before November's close.
@@ -66,7 +67,7 @@ def counted_store(
     store = SqliteResultsStore(path)
     if served:
         store.set_served(served)
-    source = MemorySubmissions(submissions)
+    source = MemorySubmissionStore(submissions)
     months = sorted({s.month for s in submissions})
     Aggregator(questionnaire, source, store).run(NOW, months or list(MONTHS))
     return store

@@ -13,7 +13,7 @@ from manyi.answers import check_answers
 from manyi.figures import city_summary, department_figures, rank
 from manyi.model import Questionnaire
 from manyi.submission import StoredSubmission
-from tests.memory_submissions import stored
+from tests.responses import stored
 from tests.test_answers import QUESTIONNAIRE, valid_answers
 
 SAT = [f"q{n}" for n in range(9, 17)]

@@ -17,8 +17,9 @@ from manyi.results.run import Aggregator
 from manyi.results.service import RefusedRequest, Request, run_aggregator
 from manyi.store.results.base import DepartmentMonthState
 from manyi.store.results.sqlite import SqliteResultsStore
+from manyi.store.submissions.memory import MemorySubmissionStore
 from manyi.submission import StoredSubmission
-from tests.memory_submissions import OFFICE, MemorySubmissions, stored
+from tests.responses import OFFICE, stored
 from tests.test_answers import QUESTIONNAIRE
 
 MONTH = "2026-11"
@@ -30,7 +31,7 @@ def _responses(start: datetime, n: int, prefix: str) -> list[StoredSubmission]:
     return [stored(f"{prefix}-{i:04d}", start + timedelta(minutes=i), ANSWERS) for i in range(n)]
 
 
-def _backend(tmp_path: Path, source: MemorySubmissions) -> Backend:
+def _backend(tmp_path: Path, source: MemorySubmissionStore) -> Backend:
     return Backend(source, SqliteResultsStore(tmp_path / "r.sqlite3"), OutputFolder(tmp_path), "")
 
 
@@ -46,7 +47,7 @@ def _json(tmp_path: Path) -> dict[str, object]:
 
 
 def test_a_close_before_the_close_day_is_refused(tmp_path: Path) -> None:
-    backend = _backend(tmp_path, MemorySubmissions())
+    backend = _backend(tmp_path, MemorySubmissionStore())
     early = CLOSE_DAY - timedelta(minutes=1)
     with pytest.raises(RefusedRequest, match="关账日是 2026-11-27"):
         run_aggregator(QUESTIONNAIRE, backend, Request("close", (MONTH,), by="王"), early)
@@ -68,12 +69,12 @@ def test_a_close_before_the_close_day_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_reopen_unfreezes_the_report_and_both_are_on_record(tmp_path: Path) -> None:
-    source = MemorySubmissions(_responses(CLOSE_DAY - timedelta(days=3), 4, "before"))
+    source = MemorySubmissionStore(_responses(CLOSE_DAY - timedelta(days=3), 4, "before"))
     backend = _backend(tmp_path, source)
     close = Request("close", (MONTH,), by="王科长")
     run_aggregator(QUESTIONNAIRE, backend, close, CLOSE_DAY + timedelta(minutes=5))
     for submission in _responses(CLOSE_DAY + timedelta(hours=1), 3, "late"):
-        source.add(submission)
+        source.put(submission)
     later = CLOSE_DAY + timedelta(hours=6)
     run_aggregator(QUESTIONNAIRE, backend, Request("aggregate", (MONTH,)), later)
     frozen = _json(tmp_path)
@@ -113,12 +114,12 @@ def test_a_run_that_read_the_close_before_a_reopen_does_not_split_the_open_month
     tmp_path: Path,
 ) -> None:
     """A run reads a department-month, a reopen lands, the run writes: the month stays whole."""
-    source = MemorySubmissions(_responses(CLOSE_DAY - timedelta(days=1), 2, "before"))
+    source = MemorySubmissionStore(_responses(CLOSE_DAY - timedelta(days=1), 2, "before"))
     store = SqliteResultsStore(":memory:")
     aggregator = Aggregator(QUESTIONNAIRE, source, store)
     aggregator.run(CLOSE_DAY + timedelta(minutes=5), [MONTH], close=[MONTH], by="王")
     for submission in _responses(CLOSE_DAY + timedelta(hours=1), 3, "late"):
-        source.add(submission)
+        source.put(submission)
 
     class ReopenedMeanwhile:
         """The results store, reopened by someone else as the run reads the department."""

@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 
 from manyi.aggregate import MonthlyResult, count
 from manyi.answers import check_answers
-from manyi.results.run import DEFAULT_LAG, Aggregator, default_months, sort_key_bound
+from manyi.results.run import DEFAULT_LAG, Aggregator, default_months
 from manyi.store.results.base import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
 from manyi.store.results.sqlite import SqliteResultsStore
-from manyi.submission import StoredSubmission
-from tests.memory_submissions import OFFICE, MemorySubmissions, sort_key, stored
+from manyi.store.submissions.base import SortedSubmission, sort_key, sort_key_bound
+from manyi.store.submissions.memory import MemorySubmissionStore
+from manyi.submission import StoredSubmission, utc_timestamp
+from tests.responses import OFFICE, stored
 from tests.test_answers import QUESTIONNAIRE, valid_answers
 
 START = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)  # 08:00 on 1 November in Beijing
@@ -32,7 +34,7 @@ def results(store: SqliteResultsStore) -> dict[str, MonthlyResult]:
     return {s.department: s.result for s in store.month_states(MONTH)}
 
 
-def aggregator(source: MemorySubmissions, store: object) -> Aggregator:
+def aggregator(source: MemorySubmissionStore, store: object) -> Aggregator:
     return Aggregator(QUESTIONNAIRE, source, store)  # type: ignore[arg-type]
 
 
@@ -56,12 +58,12 @@ def replay(
     close_at: datetime | None = None,
 ) -> SqliteResultsStore:
     """Run the aggregator at each time, with what is visible then; close the month at close_at."""
-    source = MemorySubmissions()
+    source = MemorySubmissionStore()
     store = fresh_store()
     pending = sorted(events, key=lambda e: e[1])
     for moment in sorted({*run_times, *([close_at] if close_at else [])}):
         while pending and pending[0][1] <= moment:
-            source.add(pending.pop(0)[0])
+            source.put(pending.pop(0)[0])
         close = [MONTH] if moment == close_at else []
         aggregator(source, store).run(moment, [MONTH], close=close)
     return store
@@ -80,7 +82,7 @@ def test_incremental_equals_full_and_verify_agrees(
         incremental = replay(events, [*runs, END], close_at)
         full = replay(events, [END], close_at)
         assert results(incremental) == results(full)
-        source = MemorySubmissions(e[0] for e in events)
+        source = MemorySubmissionStore(e[0] for e in events)
         assert aggregator(source, incremental).verify(MONTH) == []
         everything = count(e[0] for e in events)
         counted = [r.counts + r.late for r in results(incremental).values()]
@@ -93,7 +95,7 @@ def test_a_rerun_changes_nothing(
     events: list[tuple[StoredSubmission, datetime]], offset: int
 ) -> None:
     moment = START + timedelta(seconds=offset)
-    source = MemorySubmissions(e[0] for e in events if e[1] <= moment)
+    source = MemorySubmissionStore(e[0] for e in events if e[1] <= moment)
     store = fresh_store()
     aggregator(source, store).run(moment, [MONTH])
     first = store.month_states(MONTH)
@@ -119,7 +121,7 @@ class CrashingStore:
         self.store.put_state(state, expected_version)
 
 
-class CrashingSource(MemorySubmissions):
+class CrashingSource(MemorySubmissionStore):
     """A submission store whose connection drops after n items."""
 
     def __init__(self, items: list[StoredSubmission], items_before_crash: int) -> None:
@@ -128,7 +130,7 @@ class CrashingSource(MemorySubmissions):
 
     def department_month(
         self, department: str, month: str, after_sk: str | None = None
-    ) -> Iterator[tuple[str, StoredSubmission]]:
+    ) -> Iterator[SortedSubmission]:
         for item in super().department_month(department, month, after_sk):
             if self.left == 0:
                 raise ConnectionError("connection reset")
@@ -143,15 +145,15 @@ def test_a_crash_half_way_then_a_rerun_gives_the_clean_result(
 ) -> None:
     subs = [e[0] for e in events]
     clean = fresh_store()
-    aggregator(MemorySubmissions(subs), clean).run(END, [MONTH], close=[MONTH] if close else [])
+    aggregator(MemorySubmissionStore(subs), clean).run(END, [MONTH], close=[MONTH] if close else [])
 
     store = fresh_store()
     for broken in (CrashingStore(store, writes), None):
-        source = CrashingSource(subs, items) if broken else MemorySubmissions(subs)
+        source = CrashingSource(subs, items) if broken else MemorySubmissionStore(subs)
         with contextlib.suppress(KeyboardInterrupt, ConnectionError):
             aggregator(source, broken or store).run(END, [MONTH], close=[MONTH] if close else [])
     assert results(store) == results(clean)
-    assert aggregator(MemorySubmissions(subs), store).verify(MONTH) == []
+    assert aggregator(MemorySubmissionStore(subs), store).verify(MONTH) == []
 
 
 def _one(i: int, received: datetime, department: str = "sifaju") -> StoredSubmission:
@@ -165,20 +167,20 @@ def test_the_month_close_freezes_the_report_and_counts_late_arrivals_apart() -> 
     # Received inside the safety lag before the close run: it goes to late, not the report.
     just_before = _one(10, close_time - timedelta(seconds=30))
     after = [_one(20 + i, close_time + timedelta(hours=1 + i)) for i in range(2)]
-    source = MemorySubmissions(before)
+    source = MemorySubmissionStore(before)
     store = fresh_store()
     agg = aggregator(source, store)
     agg.run(close_time - timedelta(hours=1), [MONTH])
-    source.add(just_before)
+    source.put(just_before)
     report = agg.run(close_time, [MONTH], close=[MONTH])
     assert report.closed == [MONTH]
     close = store.month_close(MONTH)
     assert close is not None
-    assert close.horizon == sort_key_bound(close_time - DEFAULT_LAG)
+    assert close.horizon == sort_key_bound(utc_timestamp(close_time - DEFAULT_LAG))
     frozen = store.state("sifaju", MONTH).result.counts
     assert frozen.responses == 3
     for submission in after:
-        source.add(submission)
+        source.put(submission)
     agg.run(close_time + timedelta(days=1), [MONTH], close=[MONTH])  # closing again: no-op
     assert store.month_close(MONTH) == close
     state = store.state("sifaju", MONTH)
@@ -190,11 +192,11 @@ def test_the_month_close_freezes_the_report_and_counts_late_arrivals_apart() -> 
 def test_a_response_older_than_the_watermark_is_caught_by_verify() -> None:
     """Beyond the safety lag a late commit would be missed; verify says so, loudly."""
     moment = START + timedelta(hours=1)
-    source = MemorySubmissions([_one(1, START)])
+    source = MemorySubmissionStore([_one(1, START)])
     store = fresh_store()
     agg = aggregator(source, store)
     agg.run(moment, [MONTH])
-    source.add(_one(2, START + timedelta(minutes=10)))  # committed 50 minutes late
+    source.put(_one(2, START + timedelta(minutes=10)))  # committed 50 minutes late
     agg.run(moment + timedelta(minutes=5), [MONTH])
     [disagreement] = agg.verify(MONTH)
     assert disagreement.department == "sifaju"
@@ -204,11 +206,11 @@ def test_a_response_older_than_the_watermark_is_caught_by_verify() -> None:
 
 def test_only_new_items_are_read() -> None:
     subs = [_one(i, START + timedelta(seconds=i)) for i in range(100)]
-    source = MemorySubmissions(subs)
+    source = MemorySubmissionStore(subs)
     store = fresh_store()
     aggregator(source, store).run(END, [MONTH])
     source.reads = 0
-    source.add(_one(1000, END))
+    source.put(_one(1000, END))
     report = aggregator(source, store).run(END + timedelta(minutes=5), [MONTH])
     assert report.read == 1
     assert source.reads == 1
@@ -224,10 +226,10 @@ def test_a_conflicting_write_is_retried_from_a_fresh_read() -> None:
         def put_state(self, state: DepartmentMonthState, expected_version: int) -> None:
             if not self.raced:  # another run writes the same department-month first
                 self.raced = True
-                aggregator(MemorySubmissions(subs), self.store).run(END, [MONTH])
+                aggregator(MemorySubmissionStore(subs), self.store).run(END, [MONTH])
             self.store.put_state(state, expected_version)
 
-    aggregator(MemorySubmissions(subs), RacingStore(store, 0)).run(END, [MONTH])
+    aggregator(MemorySubmissionStore(subs), RacingStore(store, 0)).run(END, [MONTH])
     assert store.state("sifaju", MONTH).result.counts.responses == 5
     stale = DepartmentMonthState(MonthlyResult("sifaju", MONTH), version=1, watermark="R#x")
     with pytest.raises(StateConflict):
@@ -259,4 +261,6 @@ def test_served_counts_and_closes_round_trip() -> None:
     recorded = store.month_close(MONTH)
     assert recorded is not None
     assert recorded.published
-    assert sort_key(_one(1, START)) > sort_key_bound(START - timedelta(microseconds=1))
+    assert sort_key(_one(1, START)) > sort_key_bound(
+        utc_timestamp(START - timedelta(microseconds=1))
+    )

@@ -14,7 +14,7 @@ from manyi.model import Questionnaire
 from manyi.results.service import Request, run_aggregator
 from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from tests.conftest import ROOT
-from tests.memory_submissions import OFFICE, stored
+from tests.responses import OFFICE, stored
 from tests.results_aws import FakeAws, put_responses
 
 MONTH = "2026-11"

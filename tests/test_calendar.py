@@ -19,7 +19,6 @@ from manyi.store.results.sqlite import SqliteResultsStore
 from manyi.store.submissions.memory import MemorySubmissionStore
 from manyi.versions import Catalogue
 from tests.apigw import submission_body
-from tests.memory_submissions import MemorySubmissions
 
 BEIJING = OfficeCalendar("Asia/Shanghai", 27)
 
@@ -141,7 +140,7 @@ def test_the_scheduled_close_follows_reporting_close_day_and_timezone(
     moment = datetime(2026, 11, 19, 17, 0, tzinfo=UTC)  # 20 Nov 01:00 Beijing, 19 Nov in London
 
     def due(local: Questionnaire) -> list[str]:
-        aggregator = Aggregator(local, MemorySubmissions(), SqliteResultsStore(":memory:"))
+        aggregator = Aggregator(local, MemorySubmissionStore(), SqliteResultsStore(":memory:"))
         return months_to_close(aggregator, moment)
 
     on_20th = _with_reporting(questionnaire, close_day=20)

@@ -39,7 +39,7 @@ from manyi.model import Questionnaire, normalized_with_version
 from manyi.versions import publish
 from tests.cfn import Evaluator, create_tables, load_template
 from tests.cli import run_manyi
-from tests.memory_submissions import OFFICE
+from tests.responses import OFFICE
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "cn-north-1"

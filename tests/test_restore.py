@@ -24,7 +24,7 @@ from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 from manyi.submission import StoredSubmission, utc_timestamp
 from tests.apigw import valid_answers
 from tests.cfn import create_tables
-from tests.memory_submissions import OFFICE
+from tests.responses import OFFICE
 
 REGION = "cn-north-1"
 STACK = "manyi-prod"

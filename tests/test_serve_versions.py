@@ -13,7 +13,7 @@ from manyi.deploy.catalogue import ship_versions
 from manyi.model import Questionnaire, normalized_with_version
 from manyi.versions import publish
 from tests.cli import run_manyi as manyi
-from tests.memory_submissions import OFFICE
+from tests.responses import OFFICE
 from tests.serving import Served, make_site, serving
 from tests.site_fixture import MINI_YAML, mini_questionnaire
 

@@ -1,4 +1,4 @@
-"""The store contract: every adapter (SQLite, DynamoDB through moto) passes the same tests."""
+"""The store contract: each adapter (SQLite, DynamoDB through moto, memory) passes one suite."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from moto import mock_aws
 from manyi.store.errors import StoreUnavailable
 from manyi.store.submissions.base import SubmissionStore, sort_key
 from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
+from manyi.store.submissions.memory import MemorySubmissionStore
 from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from manyi.submission import StoredSubmission
 from tests.aws import REGION, create_submissions_table
@@ -37,8 +38,11 @@ def submission(
     )
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
+@pytest.fixture(params=["sqlite", "dynamodb", "memory"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SubmissionStore]:
+    if request.param == "memory":
+        yield MemorySubmissionStore()
+        return
     if request.param == "sqlite":
         sqlite = SQLiteSubmissionStore(tmp_path / "submissions.sqlite3")
         yield sqlite

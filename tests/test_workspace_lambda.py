@@ -23,7 +23,7 @@ from manyi.versions import publish
 from manyi.workspace.accounts import add_account
 from tests.aws import REGION
 from tests.cfn import create_tables, load_template, table_environment
-from tests.memory_submissions import OFFICE
+from tests.responses import OFFICE
 from tests.test_infra_template import grants, role_statements
 from tests.workspace_support import PASSWORD, TEST_COST, Client
 

@@ -18,7 +18,7 @@ from manyi.store.staff.sqlite import local_staff_stores
 from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from manyi.submission import StoredSubmission
 from manyi.workspace.timer import AggregatorTimer
-from tests.memory_submissions import OFFICE
+from tests.responses import OFFICE
 from tests.serving import make_site, serving
 from tests.workspace_support import PASSWORD, make_account
 

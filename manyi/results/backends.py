@@ -14,7 +14,8 @@ from typing import Any
 
 from manyi.results.outputs import OutputFolder, Outputs, S3Outputs
 from manyi.store.errors import StoreMisconfigured
-from manyi.store.results.base import ResultsStore, SubmissionSource
+from manyi.store.results.base import ResultsStore
+from manyi.store.submissions.base import SubmissionStore
 
 DEFAULT_DATA = Path("data")
 # The file `manyi serve` keeps its submissions in (issue 4's SQLite store).
@@ -23,7 +24,7 @@ SUBMISSIONS_FILE = "submissions.sqlite3"
 
 @dataclass
 class Backend:
-    submissions: SubmissionSource
+    submissions: SubmissionStore
     results: ResultsStore
     outputs: Outputs | None  # None: nothing is published (no reports bucket configured)
     where: str

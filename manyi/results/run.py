@@ -34,8 +34,8 @@ from manyi.store.results.base import (
     MonthClose,
     ResultsStore,
     StateConflict,
-    SubmissionSource,
 )
+from manyi.store.submissions.base import SubmissionStore, sort_key_bound
 from manyi.submission import utc_timestamp
 
 DEFAULT_LAG = timedelta(minutes=2)
@@ -43,11 +43,6 @@ DEFAULT_LAG = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
-
-
-def sort_key_bound(moment: datetime) -> str:
-    """The sort key below every response received before `moment`, above every later one."""
-    return f"R#{utc_timestamp(moment)}"
 
 
 def default_months(
@@ -85,7 +80,7 @@ class Aggregator:
     def __init__(
         self,
         questionnaire: Questionnaire,
-        submissions: SubmissionSource,
+        submissions: SubmissionStore,
         store: ResultsStore,
         *,
         lag: timedelta = DEFAULT_LAG,
@@ -127,7 +122,7 @@ class Aggregator:
         (recording `by` and `reason`). Whether a close is due is the caller's to judge."""
         months = tuple(months) if months else tuple(default_months(self.calendar, now, self.lag))
         report = RunReport(months)
-        horizon = sort_key_bound(now - self.lag)
+        horizon = sort_key_bound(utc_timestamp(now - self.lag))
         for month in months:
             if month in set(close) and self.store.month_close(month) is None:
                 event = CloseEvent(

@@ -15,8 +15,9 @@ from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
 from manyi.figures import CitySummary
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
-from manyi.store.results.base import ResultsStore, SubmissionSource
+from manyi.store.results.base import ResultsStore
 from manyi.store.staff.base import StaffStores
+from manyi.store.submissions.base import SubmissionStore
 from manyi.workspace.passwords import DEFAULT_COST, ScryptCost
 from manyi.workspace.reports import ReportFiles
 
@@ -64,7 +65,7 @@ class Workspace:
     staff: StaffStores
     results: ResultsStore
     # What closing a month needs: the responses to count, and where the reports go.
-    submissions: SubmissionSource | None
+    submissions: SubmissionStore | None
     outputs: Outputs | None
     reports: ReportFiles | None
     settings: Settings = field(default_factory=Settings)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
-from manyi.store.results.base import SubmissionSource
 from manyi.store.results.sqlite import FILE_NAME, SqliteResultsStore
 from manyi.store.staff.sqlite import local_staff_stores
+from manyi.store.submissions.base import SubmissionStore
 from manyi.workspace.context import Settings, Workspace
 from manyi.workspace.reports import LocalReportFiles
 
@@ -36,7 +36,7 @@ class SqliteResultsAnyThread(SqliteResultsStore):
 def local_workspace(
     data: Path,
     questionnaire: Callable[[], Questionnaire],
-    submissions: SubmissionSource,
+    submissions: SubmissionStore,
 ) -> Workspace:
     return Workspace(
         questionnaire=questionnaire,

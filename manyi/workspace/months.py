@@ -25,11 +25,11 @@ from manyi.store.results.base import (
     MonthClose,
     ResultsStore,
     StateConflict,
-    SubmissionSource,
 )
 from manyi.store.results.dynamodb import DynamoDBResultsStore, month_key
 from manyi.store.results.sqlite import SqliteResultsStore
 from manyi.store.staff.base import AuditLog
+from manyi.store.submissions.base import SubmissionStore
 from manyi.workspace.audit import month_target, record
 
 MAX_REASON = 500
@@ -43,7 +43,7 @@ class MonthActionRefused(Exception):
 def close_month(
     questionnaire: Questionnaire,
     results: ResultsStore,
-    submissions: SubmissionSource,
+    submissions: SubmissionStore,
     outputs: Outputs | None,
     audit: AuditLog,
     *,

@@ -20,8 +20,8 @@ from manyi.model import Questionnaire
 from manyi.results.backends import Backend
 from manyi.results.outputs import OutputFolder
 from manyi.results.schedule import handle
-from manyi.store.results.base import SubmissionSource
 from manyi.store.staff.base import AuditLog
+from manyi.store.submissions.base import SubmissionStore
 from manyi.workspace.audit import month_target, record
 from manyi.workspace.local import SqliteResultsAnyThread
 
@@ -72,7 +72,7 @@ class AggregatorTimer:
         self,
         data: Path,
         questionnaire: Callable[[], Questionnaire],
-        submissions: SubmissionSource,
+        submissions: SubmissionStore,
         audit: AuditLog,
         every: timedelta = DEFAULT_EVERY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

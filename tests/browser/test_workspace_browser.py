@@ -46,7 +46,7 @@ def workspace(
         put_result(ws, "sifaju", "2026-11", Counts(responses=400, channels={"leaflet": 400}), 1000)
         put_result(ws, "xinfangju", "2026-11", Counts(responses=30), 1000)
         assert ws.submissions is not None
-        collector = create_collector(ws.submissions, Catalogue.of(questionnaire))  # type: ignore[arg-type]
+        collector = create_collector(ws.submissions, Catalogue.of(questionnaire))
         mounts = Mounts(StaticSite(None))
         mounts.mount("/api/", LambdaApp(collector))
         mounts.mount("/workspace/", LambdaApp(create_handler(ws)))

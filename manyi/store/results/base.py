@@ -1,4 +1,4 @@
-"""What the aggregator remembers between runs, and the two interfaces it works through.
+"""What the aggregator remembers between runs, and the interface of the stores that keep it.
 
 Per department-month, one record: the counts so far, the watermark (the submissions sort key up
 to which they are counted) and a version number bumped by every write. A write names the
@@ -9,12 +9,12 @@ after its step, and running again finishes the job with the very same result.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 from manyi.aggregate import MonthlyResult
-from manyi.submission import StoredSubmission
 
 
 class StateConflict(Exception):
@@ -78,55 +78,55 @@ class CloseEvent:
     early: bool = False  # a close before the close day, or of a month not yet begun (forced)
 
 
-class SubmissionSource(Protocol):
-    """The submission store's department-month access (issue 4's `SubmissionStore`)."""
+class ResultsStore(ABC):
+    """The aggregator's memory; every adapter passes tests/test_results_store_contract.py."""
 
-    def department_month(
-        self, department: str, month: str, after_sk: str | None = None
-    ) -> Iterable[tuple[str, StoredSubmission]]:
-        """(sort key, submission) in ascending sort key order, only keys above `after_sk`."""
-        ...
-
-    def departments(self, month: str) -> set[str] | None:
-        """The departments with responses in `month`, or None if only a scan could tell."""
-        ...
-
-
-class ResultsStore(Protocol):
+    @abstractmethod
     def state(self, department: str, month: str) -> DepartmentMonthState: ...
 
+    @abstractmethod
     def month_states(self, month: str) -> list[DepartmentMonthState]: ...
 
+    @abstractmethod
     def put_state(self, state: DepartmentMonthState, expected_version: int) -> None:
         """Write `state` (its version must be expected + 1) or raise StateConflict."""
         ...
 
+    @abstractmethod
     def month_close(self, month: str) -> MonthClose | None: ...
 
+    @abstractmethod
     def add_month_close(self, close: MonthClose, event: CloseEvent) -> MonthClose:
         """Record the close and its event in one step, unless the month is closed already
         (then neither); return whichever close is recorded."""
         ...
 
+    @abstractmethod
     def reopen_month(self, event: CloseEvent) -> MonthClose | None:
         """Remove the month's close and record the event in one step; the close removed, or
         None (and nothing recorded) when the month is not closed."""
         ...
 
+    @abstractmethod
     def close_events(self, month: str) -> list[CloseEvent]:
         """The month's closes and reopens, oldest first."""
         ...
 
+    @abstractmethod
     def mark_published(self, month: str) -> None: ...
 
+    @abstractmethod
     def served(self, month: str) -> dict[str, int]: ...
 
+    @abstractmethod
     def known_departments(self) -> set[str]:
         """Every department the aggregator was ever asked to count, listed or not today."""
         ...
 
+    @abstractmethod
     def add_known_departments(self, departments: Iterable[str]) -> None: ...
 
+    @abstractmethod
     def set_served(self, counts: Mapping[tuple[str, str], int]) -> None:
         """Set (month, department) → served count for several at once: all of them or none
         (ServedTooLarge when they are more than one step can hold)."""

@@ -25,6 +25,7 @@ from manyi.store.results.base import (
     CloseEvent,
     DepartmentMonthState,
     MonthClose,
+    ResultsStore,
     ServedTooLarge,
     StateConflict,
 )
@@ -59,7 +60,7 @@ def _is_cancelled_by_condition(error: Exception) -> bool:
     return "ConditionalCheckFailed" in codes and codes <= {"ConditionalCheckFailed", "None", None}
 
 
-class DynamoDBResultsStore:
+class DynamoDBResultsStore(ResultsStore):
     def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
         self.table_name = table_name or os.environ["RESULTS_TABLE"]
         if client is None:

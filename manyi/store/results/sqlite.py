@@ -13,7 +13,13 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from manyi.aggregate import MonthlyResult
-from manyi.store.results.base import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
+from manyi.store.results.base import (
+    CloseEvent,
+    DepartmentMonthState,
+    MonthClose,
+    ResultsStore,
+    StateConflict,
+)
 from manyi.store.sqlite_schema import Schema, immediate_transaction, migrate
 
 FILE_NAME = "results.sqlite3"
@@ -66,7 +72,7 @@ def _dumps(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-class SqliteResultsStore:
+class SqliteResultsStore(ResultsStore):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

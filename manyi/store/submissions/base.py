@@ -56,18 +56,31 @@ class SubmissionStore(ABC):
         """Release connections; the store is not used afterwards."""
 
 
+PARTITION_PREFIX = "DM#"
+
+
 def partition_key(department: str, month: str) -> str:
-    return f"DM#{department}#{month}"
+    return f"{PARTITION_PREFIX}{department}#{month}"
 
 
 def department_and_month(key: str) -> tuple[str, str]:
     """The department and month of a partition key."""
-    department, _, month = key.removeprefix("DM#").rpartition("#")
+    department, _, month = key.removeprefix(PARTITION_PREFIX).rpartition("#")
     return department, month
 
 
 def sort_key(submission: StoredSubmission) -> str:
-    return f"R#{submission.received_at}#{submission.submission_id}"
+    return response_sort_key(submission.received_at, submission.submission_id)
+
+
+def response_sort_key(received_at: str, submission_id: str) -> str:
+    return f"{sort_key_bound(received_at)}#{submission_id}"
+
+
+def sort_key_bound(received_at: str) -> str:
+    """The sort key below every response received after `received_at` (a UTC timestamp as
+    `utc_timestamp` writes it), above every earlier one."""
+    return f"R#{received_at}"
 
 
 def idempotency_key(submission_id: str) -> str:

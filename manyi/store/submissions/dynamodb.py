@@ -35,6 +35,7 @@ from manyi.store.submissions.base import (
     SubmissionStore,
     idempotency_key,
     partition_key,
+    response_sort_key,
     sort_key,
 )
 from manyi.submission import StoredSubmission
@@ -78,7 +79,7 @@ class DynamoDBSubmissionStore(SubmissionStore):
         # Only a record whose response item exists is stored (step 2 may not have happened).
         item = self._get_item(
             partition_key(marker["department"]["S"], marker["month"]["S"]),
-            f"R#{marker['received_at']['S']}#{submission_id}",
+            response_sort_key(marker["received_at"]["S"], submission_id),
         )
         return None if item is None else _submission(item)
 

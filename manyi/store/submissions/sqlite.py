@@ -23,6 +23,7 @@ from manyi.model import AnswerValue
 from manyi.store.errors import StoreUnavailable
 from manyi.store.sqlite_schema import Schema, migrate
 from manyi.store.submissions.base import (
+    PARTITION_PREFIX,
     SortedSubmission,
     SubmissionStore,
     department_and_month,
@@ -171,7 +172,7 @@ class SQLiteSubmissionStore(SubmissionStore):
 
     def departments(self, month: str) -> set[str]:
         found: set[str] = set()
-        last = "DM#"
+        last = PARTITION_PREFIX
         while True:
             with self._lock, _unavailable_on_error():
                 row = self._reader_db.execute(SELECT_NEXT_PARTITION, (last,)).fetchone()

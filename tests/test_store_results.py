@@ -1,4 +1,4 @@
-"""The DynamoDB results store (moto, the template's table): the same rules as the SQLite one."""
+"""The results store contract: SQLite and DynamoDB (moto, the template's table) pass one suite."""
 
 from __future__ import annotations
 
