@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from manyi.errors import ManyiError
 from manyi.model import Reporting
 
 # Months outside these years are typing mistakes: the survey began in 2020, and a year of five
@@ -30,7 +31,7 @@ ZONE_NAMES = dict.fromkeys(("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "P
 _MONTH = re.compile(r"^\s*([0-9]{4})\s*(?:-|/|\.|年)\s*([0-9]{1,2})\s*月?\s*$", re.ASCII)
 
 
-class BadMonth(ValueError):
+class BadMonth(ManyiError, ValueError):
     """Text that is not a month; the message says so in Chinese, for the office."""
 
 

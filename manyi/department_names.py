@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from manyi.calendar import half_width
+from manyi.errors import ManyiError
 from manyi.model import Department, Questionnaire
 
 _SPACES = re.compile(r"\s+")
 
 
-class DepartmentNotFound(ValueError):
+class DepartmentNotFound(ManyiError, ValueError):
     """No department, or more than one, answers to the text; the message says which, in Chinese."""
 
 

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from manyi.errors import ManyiError
 from manyi.messages import DefinitionCode, definition_message
 from manyi.model import (
     DEPARTMENT_KINDS,
@@ -64,7 +65,7 @@ CONDITION_KEYS = {"question": True, "any_of": True}
 DEPARTMENT_KEYS = {"id": True, "name": True, "kind": True, "complaint_phone": False}
 
 
-class DefinitionError(Exception):
+class DefinitionError(ManyiError):
     """questionnaire.yaml has problems; all of them are in `problems`."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -22,13 +22,15 @@ from typing import Any, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from manyi.errors import ManyiError
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 # A sealed field starts with its format, so a later format can sit beside this one.
 SEALED_PREFIX = "s1."
 
 
-class SealingError(Exception):
+class SealingError(ManyiError):
     """A sealed value that does not open, or a key that cannot be used. Never carries plaintext."""
 
 

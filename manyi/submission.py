@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 from urllib.parse import parse_qsl
 
+from manyi.errors import ManyiError
 from manyi.model import AnswerValue
 
 META_FIELDS = ("submission_id", "department", "version", "channel", "website")
@@ -42,7 +43,7 @@ MAX_BODY_BYTES = 16 * 1024
 # NamedTuples rather than frozen dataclasses: a cheaper import on the collector's cold path.
 
 
-class MalformedSubmission(ValueError):
+class MalformedSubmission(ManyiError, ValueError):
     """The body cannot be read as a submission at all (a 400, not a 422)."""
 
 

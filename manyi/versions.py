@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from manyi.errors import ManyiError
 from manyi.model import Questionnaire
 
 # Long enough for a page left open in a phone for a month, short enough that a superseded
@@ -39,11 +40,11 @@ SITE_FOLDER = "api/questionnaire"
 BUNDLED_FOLDER = "lambda/collector/questionnaires"
 
 
-class NoQuestionnaire(Exception):
+class NoQuestionnaire(ManyiError):
     """The catalogue holds no questionnaire at all: the collector cannot accept anything."""
 
 
-class VersionsError(Exception):
+class VersionsError(ManyiError):
     """A catalogue's file cannot be read; the message names the file and what is wrong."""
 
 

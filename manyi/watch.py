@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from manyi.errors import ManyiError
+
 METRIC = "CertificateDaysLeft"
 
 
-class CertificateNotFound(LookupError):
+class CertificateNotFound(ManyiError, LookupError):
     """No IAM server certificate has the ID the stack was deployed with."""
 
 

@@ -13,8 +13,10 @@ from datetime import date, timedelta
 
 import chinese_calendar
 
+from manyi.errors import ManyiError
 
-class UnknownCalendarYear(ValueError):
+
+class UnknownCalendarYear(ManyiError, ValueError):
     """The installed holiday calendar has no schedule for this year."""
 
     def __init__(self, year: int) -> None:

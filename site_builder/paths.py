@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from manyi.errors import ManyiError
 from manyi.model import RESERVED_CHANNEL_IDS, Channel, Department, Questionnaire
 
 
-class SiteError(ValueError):
+class SiteError(ManyiError, ValueError):
     """The site cannot be built as asked (a bad URL, a channel ID that clashes with a page)."""
 
 

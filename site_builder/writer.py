@@ -15,12 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from manyi.errors import ManyiError
+
 # Marks a folder as a manyi site, so a build never wipes a folder it did not make.
 MARKER = ".manyi-site"
 MARKER_TEXT = b"This folder is written by `manyi build`; files here are replaced on each build.\n"
 
 
-class UnsafeOutput(Exception):
+class UnsafeOutput(ManyiError):
     """The output folder holds something that is not a manyi site."""
 
 

@@ -91,7 +91,8 @@ class Recording:
 
 
 def keys(s3: Any) -> set[str]:
-    return {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+    return {o["Key"] for page in pages for o in page.get("Contents", [])}
 
 
 def test_types_carry_a_charset_for_text_only() -> None:

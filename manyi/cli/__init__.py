@@ -43,13 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from manyi.cli.common import EXIT_PROBLEMS, CommandError
-    from manyi.store.errors import DataFolderError, StoreMisconfigured, StoreUnavailable
+    from manyi.cli.common import EXIT_PROBLEMS
+    from manyi.errors import ManyiError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (CommandError, DataFolderError, StoreMisconfigured, StoreUnavailable) as error:
-        # A store's error says what to check (a missing table, denied access): once, no trace.
+    except ManyiError as error:
+        # Its message says what to fix (a bad option, a missing table): once, no traceback.
         print(f"manyi {args.command}: {error}", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from manyi.errors import ManyiError
 from manyi.loader import check_file
 from manyi.model import Questionnaire
 
@@ -14,7 +15,7 @@ from manyi.model import Questionnaire
 EXIT_PROBLEMS = 2
 
 
-class CommandError(Exception):
+class CommandError(ManyiError):
     """Bad options or input a command cannot go on with; `main` prints it and exits 2."""
 
 

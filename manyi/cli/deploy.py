@@ -112,11 +112,6 @@ def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from manyi.deploy.artifact import ArtifactError
-    from manyi.deploy.backup import BackupError
-    from manyi.deploy.catalogue import CatalogueError
-    from manyi.deploy.stack import DeployError
-
     session = boto3.session.Session(region_name=args.region)
     region = session.region_name
     if not region:
@@ -137,8 +132,6 @@ def run(args: argparse.Namespace) -> int:
         return deploy(
             args, clients, log=lambda line: print(f"manyi deploy: {line}", file=sys.stderr)
         )
-    except (ArtifactError, CatalogueError, DeployError, BackupError) as error:
-        print(f"manyi deploy: {error}", file=sys.stderr)
     except (BotoCoreError, ClientError) as error:
         print(f"manyi deploy: AWS refused: {error}", file=sys.stderr)
     return EXIT_PROBLEMS

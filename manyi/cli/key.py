@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import CommandError
-
 
 def register(subcommands: Any) -> None:
     parser = subcommands.add_parser(
@@ -30,11 +28,8 @@ def register(subcommands: Any) -> None:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from manyi.sealing import SealingError, create_key_file
+    from manyi.sealing import create_key_file
 
-    try:
-        create_key_file(Path(args.key_file), data_folder=Path(args.data))
-    except SealingError as refused:
-        raise CommandError(str(refused)) from refused
+    create_key_file(Path(args.key_file), data_folder=Path(args.data))
     print(f"key file written: {Path(args.key_file).resolve()} (keep a copy apart from backups)")
     return 0

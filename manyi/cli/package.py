@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from manyi.calendar import OfficeCalendar
-    from manyi.deploy.artifact import ArtifactError, build_artifact, dependencies_folder
+    from manyi.deploy.artifact import build_artifact, dependencies_folder
     from manyi.deploy.parameters import function_target
     from manyi.deploy.template import load_template
 
@@ -50,23 +49,16 @@ def run(args: argparse.Namespace) -> int:
     if questionnaire is None:
         return EXIT_PROBLEMS
     given = {"FunctionRuntime": args.runtime, "FunctionArchitecture": args.architecture}
-    try:
-        target = function_target(
-            load_template(),
-            args.region or "default",
-            {k: v for k, v in given.items() if v},
-            None,
-        )
-        artifact = build_artifact(
-            Path(args.out),
-            dist=Path(args.dist),
-            current_version=questionnaire.version,
-            today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
-            dependencies=dependencies_folder(Path(args.cache), target=target),
-            target=target,
-        )
-    except ArtifactError as error:
-        print(f"manyi package: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+    target = function_target(
+        load_template(), args.region or "default", {k: v for k, v in given.items() if v}, None
+    )
+    artifact = build_artifact(
+        Path(args.out),
+        dist=Path(args.dist),
+        current_version=questionnaire.version,
+        today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
+        dependencies=dependencies_folder(Path(args.cache), target=target),
+        target=target,
+    )
     print(artifact.summary())
     return 0

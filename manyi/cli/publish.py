@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from manyi.deploy.publish import PublishError, publish_site
+    from manyi.deploy.publish import publish_site
 
     session = boto3.session.Session(region_name=args.region)
     try:
@@ -47,9 +47,6 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
             log=lambda line: print(f"manyi publish: {line}", file=sys.stderr),
         )
-    except PublishError as error:
-        print(f"manyi publish: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
     except (BotoCoreError, ClientError) as error:
         print(f"manyi publish: AWS refused: {error}", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -44,15 +44,11 @@ def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from manyi.deploy.backup import BackupError
-
     session = boto3.session.Session(region_name=args.region)
     try:
         return restore(
             args, session.client("cloudformation"), session.client("dynamodb"), datetime.now(UTC)
         )
-    except BackupError as error:
-        print(f"manyi restore-table: {error}", file=sys.stderr)
     except (BotoCoreError, ClientError) as error:
         print(f"manyi restore-table: AWS refused: {error}", file=sys.stderr)
     return EXIT_PROBLEMS

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from manyi.deploy.catalogue import CatalogueError, ship_versions, shipped_versions
+from manyi.errors import ManyiError
 from manyi.versions import BUNDLED_FOLDER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +59,7 @@ SKIPPED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache"})
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".tmp")
 
 
-class ArtifactError(Exception):
+class ArtifactError(ManyiError):
     """The artifact cannot be built as asked; the message says what to do."""
 
 

@@ -19,12 +19,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from manyi.errors import ManyiError
+
 # The other China region: where each region's backups are copied.
 COPY_REGIONS = {"cn-north-1": "cn-northwest-1", "cn-northwest-1": "cn-north-1"}
 POLL_SECONDS = 10.0
 
 
-class BackupError(Exception):
+class BackupError(ManyiError):
     """A backup or restore step failed; the message says what to do."""
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from manyi.errors import ManyiError
 from manyi.versions import (
     BUNDLED_FOLDER,
     HISTORY_FILE,
@@ -29,7 +30,7 @@ from manyi.versions import (
 DIST_FOLDER = Path(SITE_FOLDER)
 
 
-class CatalogueError(Exception):
+class CatalogueError(ManyiError):
     """The versions to ship cannot be put together; the message says what to run."""
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from manyi.errors import ManyiError
 from manyi.versions import SITE_FOLDER
 from site_builder.policy import CACHE_FOREVER, cache_control, content_type, is_served
 
@@ -31,7 +32,7 @@ DELETE_BATCH = 1000
 UPLOAD_THREADS = 8
 
 
-class PublishError(Exception):
+class PublishError(ManyiError):
     """Nothing was changed: the message says why."""
 
 

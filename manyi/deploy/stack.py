@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from manyi.errors import ManyiError
+
 # CloudFormation takes a template body up to this size; a larger one goes through S3.
 MAX_TEMPLATE_BODY = 51_200
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -32,7 +34,7 @@ NEEDS_DELETE = frozenset({"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED
 POLL_SECONDS = 5.0
 
 
-class DeployError(Exception):
+class DeployError(ManyiError):
     """The stack was not (fully) deployed; the message says why and what to do."""
 
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from manyi.calendar import parse_month
+from manyi.errors import ManyiError
 from manyi.model import Questionnaire
 from manyi.results.backends import Backend
 from manyi.results.service import Action, Request, run_aggregator
@@ -31,7 +32,7 @@ SCHEDULE = "定时任务"
 logger = logging.getLogger(__name__)
 
 
-class BadEvent(ValueError):
+class BadEvent(ManyiError, ValueError):
     """The event asks for something the aggregator does not do."""
 
 

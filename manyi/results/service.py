@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from manyi.calendar import previous_month
+from manyi.errors import ManyiError
 from manyi.model import Questionnaire
 from manyi.results.backends import Backend
 from manyi.results.outputs import publish_month
@@ -31,7 +32,7 @@ Action = Literal["aggregate", "close", "reopen", "verify"]
 ACTIONS: tuple[Action, ...] = ("aggregate", "close", "reopen", "verify")
 
 
-class RefusedRequest(ValueError):
+class RefusedRequest(ManyiError, ValueError):
     """The request cannot be carried out as asked; the message says why, in Chinese."""
 
 

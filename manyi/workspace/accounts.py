@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import cast
 
+from manyi.errors import ManyiError
 from manyi.store.staff.base import (
     MAX_DISPLAY_NAME,
     ROLES,
@@ -37,7 +38,7 @@ from manyi.workspace.passwords import (
 ATTEMPTS = 5
 
 
-class AccountProblem(ValueError):
+class AccountProblem(ManyiError, ValueError):
     """The change cannot be made: `str()` says why in English (CLI), `chinese` for pages."""
 
     def __init__(self, english: str, chinese: str) -> None:

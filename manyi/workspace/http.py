@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from manyi.collector.ratelimit import AddressSource
+from manyi.errors import ManyiError
 
 HTML_TYPE = "text/html; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -40,7 +41,7 @@ SECURITY_HEADERS = {
 }
 
 
-class BadRequest(Exception):
+class BadRequest(ManyiError):
     """The request cannot be read (a body too long, not a form, not UTF-8)."""
 
     def __init__(self, status: int, message: str) -> None:

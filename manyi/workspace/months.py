@@ -16,6 +16,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from manyi.aggregate import Counts, MonthlyResult
+from manyi.errors import ManyiError
 from manyi.model import Questionnaire
 from manyi.pace import period
 from manyi.results.outputs import Outputs, publish_month
@@ -36,7 +37,7 @@ MAX_REASON = 500
 ATTEMPTS = 5
 
 
-class MonthActionRefused(Exception):
+class MonthActionRefused(ManyiError):
     """The close or reopen cannot be done; the message says why, in Chinese."""
 
 

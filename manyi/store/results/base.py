@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from manyi.aggregate import MonthlyResult
+from manyi.errors import ManyiError
 
 
-class StateConflict(Exception):
+class StateConflict(ManyiError):
     """Another run wrote the department-month first; read it again and redo the step."""
 
 
-class ServedTooLarge(ValueError):
+class ServedTooLarge(ManyiError, ValueError):
     """More served counts at once than the store can set in one step; the message says so."""
 
 

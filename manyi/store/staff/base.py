@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from manyi.calendar import DEFAULT_ZONE
+from manyi.errors import ManyiError
 
 Role = Literal["office", "viewer", "department"]
 ROLES: tuple[Role, ...] = ("office", "viewer", "department")
@@ -39,7 +40,7 @@ FAILURES_KEPT_SECONDS = 24 * 60 * 60
 ACCOUNTS_PARTITION = "ACCOUNT"
 
 
-class StaffStoreError(Exception):
+class StaffStoreError(ManyiError):
     """Base of the staff stores' own errors."""
 
 
