@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,34 +38,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _ensure_chromium() -> None:
-    """Install Debian's Chromium when missing (CI machines are fresh); Playwright cannot."""
-    if Path(CHROMIUM).exists() or shutil.which("apt-get") is None or os.geteuid() != 0:
-        return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
-    subprocess.run(
-        [
-            "apt-get",
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-            "chromium",
-            "fonts-noto-cjk",
-        ],
-        check=False,
-        env=env,
-    )
-
-
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    _ensure_chromium()
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing and could not be installed with apt-get")
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium)")
     with sync_playwright() as running:
         yield running
 
