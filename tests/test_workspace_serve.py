@@ -110,7 +110,7 @@ def test_the_timer_counts_and_closes_on_the_close_day_but_not_a_reopened_month(
     from manyi.workspace.months import reopen_month
 
     reopen_month(
-        questionnaire, results, None, staff.audit, actor="office-1", month="2026-11",
+        questionnaire, results, submissions, None, staff.audit, actor="office-1", month="2026-11",
         reason="补录", now=now[0],
     )  # fmt: skip
     now[0] = datetime(2026, 11, 27, 0, 20, tzinfo=BEIJING)

@@ -22,8 +22,9 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 
-from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from aws_lambda_powertools.shared.cookies import Cookie
 
+from manyi.cookies import strict_cookie
 from manyi.model import AnswerValue
 
 COOKIE = "manyi_sent"
@@ -75,15 +76,7 @@ def clear_cookie(path: str, secure: bool) -> Cookie:
 
 
 def _cookie(value: str, path: str, max_age: int, secure: bool) -> Cookie:
-    return Cookie(
-        COOKIE,
-        value,
-        path=path,
-        secure=secure,
-        http_only=True,
-        max_age=max_age,
-        same_site=SameSite.STRICT_MODE,
-    )
+    return strict_cookie(COOKIE, value, path=path, secure=secure, max_age=max_age)
 
 
 def _digest(salt: bytes, content: bytes) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from manyi.calendar import OfficeCalendar
 from manyi.figures import CitySummary, DepartmentFigures
@@ -26,23 +26,14 @@ from manyi.reports.tables import (
     problem_rates_text,
     unlisted_warning,
 )
+from manyi.reports.templating import figures_environment
 from manyi.reports.view import MonthView
 
 TEMPLATES = Path(__file__).with_name("templates")
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["percent"] = percent
-    env.filters["index"] = lambda v: "—" if v is None else f"{v:.1f}"
-    env.filters["count"] = lambda v: "—" if v is None else f"{v:,}"
-    return env
+    return figures_environment(TEMPLATES)
 
 
 def _department_trend(view: MonthView, department: str) -> list[DepartmentFigures]:

@@ -17,10 +17,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
+from manyi.cookies import strict_cookie
 from manyi.store.errors import StoreUnavailable
 from manyi.workspace.access import Access, Call, message_page
 from manyi.workspace.context import PREFIX, Workspace
-from manyi.workspace.http import BadRequest, Request, cookie, read_request, redirect
+from manyi.workspace.http import BadRequest, Request, read_request, redirect
 from manyi.workspace.routes import BEFORE_PASSWORD_CHANGE, ROUTES, Route
 from manyi.workspace.session import SESSION_COOKIE, authenticate, tokens_match
 
@@ -114,7 +115,7 @@ def _to_login(call: Call, *, stale: bool) -> Response[str]:
 
 
 def _clear_session(request: Request) -> Any:
-    return cookie(SESSION_COOKIE, "", path=PREFIX, secure=request.https, max_age=0)
+    return strict_cookie(SESSION_COOKIE, "", path=PREFIX, secure=request.https, max_age=0)
 
 
 def _anonymous_call(ws: Workspace, event: dict[str, Any]) -> Call:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from aws_lambda_powertools.shared.cookies import Cookie
 
 from manyi.collector.ratelimit import AddressSource
 from manyi.errors import ManyiError
@@ -141,16 +141,3 @@ def download(data: bytes, content_type: str, filename: str) -> Response[Any]:
         # Powertools would serialize a JSON body that is not text a second time.
         return Response(200, content_type, data.decode("utf-8"), headers, compress=True)
     return Response(200, content_type, data, headers, compress=True)
-
-
-def cookie(name: str, value: str, *, path: str, secure: bool, max_age: int | None) -> Cookie:
-    """HttpOnly and SameSite=Strict always, Secure whenever the site is reached over HTTPS."""
-    return Cookie(
-        name,
-        value,
-        path=path,
-        secure=secure,
-        http_only=True,
-        max_age=max_age,
-        same_site=SameSite.STRICT_MODE,
-    )

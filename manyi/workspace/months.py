@@ -1,9 +1,8 @@
 """The office closes a month (freezing its report) and reopens one, each with a reason, audited.
 
-A stand-in until the results layer has its own close and reopen with reasons: `close_month`
-runs the aggregator's close (`manyi.results.run`) and `reopen_month` removes the close record
-through `remove_close_record`, the one place that reaches into the two results adapters. When
-the results stores get `reopen`, only that function changes.
+Both go through the aggregator's one service (`manyi.results.service.run_aggregator`), as
+`manyi aggregate --close/--reopen` and the schedule do; this module adds what the workspace
+asks on top: the reasons' length, the checks worded for the office's page, and the audit log.
 
 Before the close day a close needs a reason (the scheduled close runs on the close day itself).
 A reopen always needs one; it folds the late arrivals back into the month, which is open again
@@ -12,29 +11,21 @@ and counts every response, as if it had never closed.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
 
-from manyi.aggregate import Counts, MonthlyResult
 from manyi.errors import ManyiError
 from manyi.model import Questionnaire
 from manyi.pace import period
-from manyi.results.outputs import Outputs, publish_month
-from manyi.results.run import Aggregator
-from manyi.store.results.base import (
-    DepartmentMonthState,
-    MonthClose,
-    ResultsStore,
-    StateConflict,
-)
-from manyi.store.results.dynamodb import DynamoDBResultsStore, month_key
-from manyi.store.results.sqlite import SqliteResultsStore
+from manyi.results.backends import Backend
+from manyi.results.outputs import Outputs
+from manyi.results.run import DEFAULT_LAG
+from manyi.results.service import RefusedRequest, Request, run_aggregator
+from manyi.store.results.base import MonthClose, ResultsStore
 from manyi.store.staff.base import AuditLog
 from manyi.store.submissions.base import SubmissionStore
 from manyi.workspace.audit import month_target, record
 
 MAX_REASON = 500
-ATTEMPTS = 5
 
 
 class MonthActionRefused(ManyiError):
@@ -65,13 +56,12 @@ def close_month(
         raise MonthActionRefused(
             f"还没到关账日（{close_moment.month} 月 {close_moment.day} 日）。提前关账须填写原因。"
         )
-    aggregator = Aggregator(questionnaire, submissions, results, lag=timedelta(seconds=lag_seconds))
-    aggregator.run(now, [month], close=[month])
+    request = Request("close", (month,), by=actor, reason=reason, force=early)
+    _run(questionnaire, Backend(submissions, results, outputs, "workspace"), request, now,
+         timedelta(seconds=lag_seconds))  # fmt: skip
     closed = results.month_close(month)
     if closed is None:
         raise MonthActionRefused(f"{month} 未能关账，请稍后再试。")
-    if outputs is not None:
-        publish_month(questionnaire, results, month, outputs)
     record(
         audit,
         now,
@@ -92,6 +82,7 @@ def close_month(
 def reopen_month(
     questionnaire: Questionnaire,
     results: ResultsStore,
+    submissions: SubmissionStore,
     outputs: Outputs | None,
     audit: AuditLog,
     *,
@@ -106,10 +97,8 @@ def reopen_month(
         raise MonthActionRefused(f"{month} 没有关账，无需重新开账。")
     if not reason:
         raise MonthActionRefused("重新开账须填写原因。")
-    remove_close_record(results, month)
-    fold_late_arrivals(results, month)
-    if outputs is not None:
-        publish_month(questionnaire, results, month, outputs)
+    request = Request("reopen", (month,), by=actor, reason=reason)
+    _run(questionnaire, Backend(submissions, results, outputs, "workspace"), request, now)
     record(
         audit,
         now,
@@ -121,40 +110,17 @@ def reopen_month(
     )
 
 
-def fold_late_arrivals(results: ResultsStore, month: str) -> None:
-    """An open month has no late arrivals: they join the month's counts. Idempotent, so a
-    reopen interrupted half-way is finished by the next one."""
-    for state in results.month_states(month):
-        for _ in range(ATTEMPTS):
-            if not state.result.late.responses:
-                break
-            r = state.result
-            folded = MonthlyResult(r.department, r.month, r.counts + r.late, Counts())
-            try:
-                results.put_state(
-                    DepartmentMonthState(folded, state.version + 1, state.watermark),
-                    state.version,
-                )
-                break
-            except StateConflict:
-                state = results.state(r.department, month)
-
-
-def remove_close_record(results: ResultsStore, month: str) -> None:
-    """The only reach into the results adapters (until they have a reopen of their own)."""
-    if isinstance(results, SqliteResultsStore):
-        with sqlite3.connect(results.path, timeout=30) as db:
-            db.execute("DELETE FROM month_close WHERE month = ?", (month,))
-        db.close()
-        return
-    if isinstance(results, DynamoDBResultsStore):
-        client = getattr(results, "_client")  # noqa: B009 - the adapter keeps it private
-        client.delete_item(
-            TableName=results.table_name,
-            Key={"pk": {"S": month_key(month)}, "sk": {"S": "CLOSE"}},
-        )
-        return
-    raise MonthActionRefused("这种数据存储不支持重新开账。")
+def _run(
+    questionnaire: Questionnaire,
+    backend: Backend,
+    request: Request,
+    now: datetime,
+    lag: timedelta = DEFAULT_LAG,
+) -> None:
+    try:
+        run_aggregator(questionnaire, backend, request, now, lag=lag)
+    except RefusedRequest as refused:
+        raise MonthActionRefused(str(refused)) from refused
 
 
 def _reason(text: str) -> str:

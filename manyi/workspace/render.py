@@ -12,10 +12,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from manyi.calendar import DEFAULT_ZONE
-from manyi.reports.tables import percent
+from manyi.reports.templating import figures_environment
 
 HERE = Path(__file__).resolve().parent
 ROLE_TEXT = {"office": "办公室", "viewer": "查看", "department": "部门"}
@@ -24,16 +24,7 @@ STATUS_TEXT = {"open": "统计中（未关账）", "closed": "已关账"}
 
 @cache
 def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["percent"] = percent
-    env.filters["index"] = lambda v: "—" if v is None else f"{v:.1f}"
-    env.filters["count"] = lambda v: "—" if v is None else f"{v:,}"
+    env = figures_environment(HERE / "templates")
     env.filters["beijing"] = beijing_time
     env.globals["ROLE_TEXT"] = ROLE_TEXT
     env.globals["STATUS_TEXT"] = STATUS_TEXT

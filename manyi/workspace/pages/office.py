@@ -74,8 +74,10 @@ def close(call: Call) -> Response[str]:
 
 def reopen(call: Call) -> Response[str]:
     def act(ws: Workspace, month: str, reason: str) -> None:
+        if ws.submissions is None:
+            raise MonthActionRefused("这里无法重新开账：没有连接问卷数据。")
         reopen_month(
-            ws.questionnaire(), ws.results, ws.outputs, ws.staff.audit,
+            ws.questionnaire(), ws.results, ws.submissions, ws.outputs, ws.staff.audit,
             actor=call.me.username, month=month, reason=reason, now=ws.clock(),
         )  # fmt: skip
 

@@ -7,11 +7,12 @@ import secrets
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.shared.cookies import Cookie
 
+from manyi.cookies import strict_cookie
 from manyi.store.staff.base import ABSOLUTE_SECONDS
 from manyi.workspace.access import NOTICES, Call
 from manyi.workspace.accounts import AccountProblem, change_password
 from manyi.workspace.context import PREFIX
-from manyi.workspace.http import SECURITY_HEADERS, TEXT_TYPE, cookie, redirect
+from manyi.workspace.http import SECURITY_HEADERS, TEXT_TYPE, redirect
 from manyi.workspace.passwords import MIN_LENGTH, verify_password
 from manyi.workspace.render import stylesheet
 from manyi.workspace.session import (
@@ -147,15 +148,15 @@ def _secure(call: Call) -> bool:
 
 
 def _session_cookie(call: Call, session_id: str) -> Cookie:
-    return cookie(
+    return strict_cookie(
         SESSION_COOKIE, session_id, path=PREFIX, secure=_secure(call), max_age=ABSOLUTE_SECONDS
     )
 
 
 def _login_cookie(call: Call, token: str) -> Cookie:
-    return cookie(LOGIN_COOKIE, token, path=LOGIN, secure=_secure(call), max_age=3600)
+    return strict_cookie(LOGIN_COOKIE, token, path=LOGIN, secure=_secure(call), max_age=3600)
 
 
 def _clear(call: Call, name: str) -> Cookie:
     path = LOGIN if name == LOGIN_COOKIE else PREFIX
-    return cookie(name, "", path=path, secure=_secure(call), max_age=0)
+    return strict_cookie(name, "", path=path, secure=_secure(call), max_age=0)
