@@ -67,6 +67,14 @@ def check_answers(questionnaire: Questionnaire, raw: RawAnswers) -> CheckedAnswe
 
 
 def _check_one(question: Question, given: object) -> tuple[AnswerValue | None, AnswerError | None]:
+    if isinstance(given, str) and question.kind == "single" and given.strip():
+        # Most answers are one radio button: the general path below gives the same result.
+        if len(given) > MAX_VALUE_LENGTH:
+            return None, _error("invalid_value", question.id)
+        option = question.option(given)
+        if option is None:
+            return None, _error("unknown_option", question.id)
+        return option.id, None
     chosen = _as_list(given)
     if chosen is None:
         return None, _error("invalid_value", question.id)

@@ -90,7 +90,9 @@ class Question(NamedTuple):
         return tuple(c for c in (self.section_when, self.when) if c is not None)
 
     def applies(self, answers: Answers) -> bool:
-        return all(condition.holds(answers) for condition in self.conditions)
+        # Called for every question of every response: no tuple of conditions built here.
+        section, own = self.section_when, self.when
+        return (section is None or section.holds(answers)) and (own is None or own.holds(answers))
 
     @property
     def is_satisfaction_scale(self) -> bool:
