@@ -174,3 +174,41 @@ def test_served_files_carry_what_publish_gives_the_cdn(tmp_path: Path) -> None:
         ), key
     assert ".manyi-site" not in published
     assert site.find("/.manyi-site") == (None, None)
+
+
+def test_text_is_sent_gzipped_to_a_browser_that_takes_it(tmp_path: Path) -> None:
+    import gzip
+
+    from manyi.serving.static import accepts_gzip
+
+    dist = make_site(tmp_path / "dist", {"version": "0123456789ab", "title": "问卷"})
+    page = dist / "d" / "sifaju" / "index.html"
+    page.write_text("<!doctype html><title>问卷</title>" + "<p>满意</p>" * 400, encoding="utf-8")
+    (dist / "d" / "sifaju" / "qr.png").write_bytes(b"\x89PNG\r\n\x1a\n" * 200)
+    with running(StaticSite(dist)) as port:
+        status, plain_headers, plain_body = get(port, "/d/sifaju/")
+        assert status == 200
+        assert plain_headers["Vary"] == "Accept-Encoding"
+        assert "Content-Encoding" not in plain_headers
+        status, headers, body = get(port, "/d/sifaju/", {"Accept-Encoding": "gzip, br"})
+        assert headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(body) == plain_body == page.read_bytes()
+        assert len(body) < len(plain_body) / 5
+        assert headers["ETag"] != plain_headers["ETag"]
+        # Its own ETag revalidates the gzipped form.
+        status, _, _ = get(
+            port, "/d/sifaju/", {"Accept-Encoding": "gzip", "If-None-Match": headers["ETag"]}
+        )
+        assert status == 304
+        # Images are compressed already; gzip;q=0 refuses it.
+        _, png_headers, _ = get(port, "/d/sifaju/qr.png", {"Accept-Encoding": "gzip"})
+        assert "Content-Encoding" not in png_headers
+        _, refused, _ = get(port, "/d/sifaju/", {"Accept-Encoding": "gzip;q=0, deflate"})
+        assert "Content-Encoding" not in refused
+    assert [accepts_gzip(h) for h in ("*", "GZIP;q=0.5", "", "gzip;q=0", "br")] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
