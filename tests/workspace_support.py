@@ -20,6 +20,7 @@ from manyi.collector.handler import Handler
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
 from manyi.results.state import DepartmentMonthState
+from manyi.store.entry.sqlite import SQLiteEntryStore
 from manyi.store.sqlite import SQLiteSubmissionStore
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.workspace.accounts import add_account
@@ -73,10 +74,14 @@ def local_workspace(
         reports=LocalReportFiles(data),
         settings=Settings(password_cost=TEST_COST, **settings),
         clock=Clock(now),
+        entry=SQLiteEntryStore.in_folder(data),
+        intake=submissions,
     )
     try:
         yield ws
     finally:
+        if ws.entry is not None:
+            ws.entry.close()
         staff.close()
         results.close()
         submissions.close()

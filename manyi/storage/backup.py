@@ -84,10 +84,16 @@ def known_schemas() -> dict[str, Schema]:
     """The schema of each store file this manyi writes, by file name."""
     from manyi.results.sqlite_store import FILE_NAME as RESULTS_FILE
     from manyi.results.sqlite_store import SCHEMA as RESULTS_SCHEMA
+    from manyi.store.entry.sqlite import FILE_NAME as ENTRY_FILE
+    from manyi.store.entry.sqlite import SCHEMA as ENTRY_SCHEMA
     from manyi.store.sqlite import FILE_NAME as SUBMISSIONS_FILE
     from manyi.store.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
 
-    return {SUBMISSIONS_FILE: SUBMISSIONS_SCHEMA, RESULTS_FILE: RESULTS_SCHEMA}
+    return {
+        SUBMISSIONS_FILE: SUBMISSIONS_SCHEMA,
+        RESULTS_FILE: RESULTS_SCHEMA,
+        ENTRY_FILE: ENTRY_SCHEMA,
+    }
 
 
 # -- backup ---------------------------------------------------------------------------------

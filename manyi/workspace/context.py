@@ -16,6 +16,8 @@ from manyi.figures import CitySummary
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
 from manyi.results.state import ResultsStore, SubmissionSource
+from manyi.store.base import SubmissionStore
+from manyi.store.entry.base import EntryStore
 from manyi.store.staff.base import StaffStores
 from manyi.workspace.passwords import DEFAULT_COST, ScryptCost
 from manyi.workspace.reports import ReportFiles
@@ -72,6 +74,10 @@ class Workspace:
     login_limiter: RateLimiter | None = None
     # The office dashboard's figures of closed months, which do not change (see dashboard.py).
     closed_months: dict[tuple[str, str, str], CitySummary] = field(default_factory=dict)
+    # Staff entry: batches being keyed, and the submission store that finished batches and
+    # imports go into (the collector's own, so exactly-once holds across both).
+    entry: EntryStore | None = None
+    intake: SubmissionStore | None = None
 
     def __post_init__(self) -> None:
         if self.login_limiter is None and self.settings.login_limit is not None:

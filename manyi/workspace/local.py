@@ -11,7 +11,8 @@ from pathlib import Path
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
 from manyi.results.sqlite_store import FILE_NAME, SqliteResultsStore
-from manyi.results.state import SubmissionSource
+from manyi.store.base import SubmissionStore
+from manyi.store.entry.sqlite import SQLiteEntryStore
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.workspace.context import Settings, Workspace
 from manyi.workspace.reports import LocalReportFiles
@@ -36,7 +37,7 @@ class SqliteResultsAnyThread(SqliteResultsStore):
 def local_workspace(
     data: Path,
     questionnaire: Callable[[], Questionnaire],
-    submissions: SubmissionSource,
+    submissions: SubmissionStore,
 ) -> Workspace:
     return Workspace(
         questionnaire=questionnaire,
@@ -46,4 +47,6 @@ def local_workspace(
         outputs=OutputFolder(data),
         reports=LocalReportFiles(data),
         settings=Settings(close_lag=LOCAL_CLOSE_LAG),
+        entry=SQLiteEntryStore.in_folder(data),
+        intake=submissions,
     )
