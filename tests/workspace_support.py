@@ -138,6 +138,11 @@ class Answer:
     def text(self) -> str:
         return self.body.decode("utf-8")
 
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
     @property
     def location(self) -> str:
         return self.headers.get("Location", "")
@@ -161,6 +166,7 @@ class Client:
         target: str,
         form: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
     ) -> Answer:
         parts = urlsplit(target)
         sent = {"host": "manyi.example", **{k.lower(): v for k, v in (headers or {}).items()}}
@@ -182,7 +188,10 @@ class Client:
         }
         if self.cookies:
             event["cookies"] = [f"{k}={v}" for k, v in self.cookies.items()]
-        if form is not None:
+        if body is not None:
+            event["body"] = base64.b64encode(body).decode("ascii")
+            event["isBase64Encoded"] = True
+        elif form is not None:
             pairs = form.items() if isinstance(form, Mapping) else form
             encoded = urlencode(list(pairs), doseq=True).encode("utf-8")
             sent.setdefault("content-type", "application/x-www-form-urlencoded")
@@ -221,6 +230,24 @@ class Client:
         if csrf:
             fields.setdefault("csrf", self.csrf)
         return self.request("POST", target, fields)
+
+    def upload(self, target: str, fields: Mapping[str, str], filename: str, data: bytes) -> Answer:
+        """A multipart form with one file, as a browser sends a file input."""
+        boundary = "----manyi-test-boundary-7f3a"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in {"csrf": self.csrf, **fields}.items()
+        ]
+        head = (
+            "".join(parts).encode("utf-8")
+            + (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            ).encode()
+        )
+        body = head + data + f"\r\n--{boundary}--\r\n".encode()
+        content_type = f"multipart/form-data; boundary={boundary}"
+        return self.request("POST", target, None, {"content-type": content_type}, body)
 
     def log_in(self, username: str, password: str = PASSWORD) -> Answer:
         self.get("/workspace/login")

@@ -141,7 +141,10 @@ def _multipart(body: bytes, content_type: str) -> tuple[dict[str, list[str]], di
         payload = data if isinstance(data, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
-            files.setdefault(name, Upload(filename[:200], payload))
+            # Browsers send the name as raw UTF-8, which the parser kept as escaped bytes.
+            raw_name = filename.encode("utf-8", "surrogateescape")
+            shown = raw_name.decode("utf-8", "replace")
+            files.setdefault(name, Upload(shown[:200], payload))
             continue
         try:
             form.setdefault(name, []).append(payload.decode("utf-8"))
