@@ -198,8 +198,12 @@ class Client:
             event["body"] = base64.b64encode(encoded).decode("ascii")
             event["isBase64Encoded"] = True
         result = self.handler(event, LambdaContext())
-        body = result.get("body") or ""
-        raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+        answered = str(result.get("body") or "")
+        raw = (
+            base64.b64decode(answered)
+            if result.get("isBase64Encoded")
+            else answered.encode("utf-8")
+        )
         answer_headers = dict(result.get("headers") or {})
         if answer_headers.get("Content-Encoding") == "gzip":
             raw = gzip.decompress(raw)
