@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from manyi.answers import check_answers
 from manyi.model import Channel, Department, Question, Questionnaire
 from manyi.submission import StoredSubmission, utc_timestamp
+from manyi.xlsx_rows import NotXlsx, Value
 
 DATA_SHEET = "问卷"
 GUIDE_SHEET = "填写说明"
@@ -214,25 +215,17 @@ def read_upload(
 def _xlsx_rows(
     questionnaire: Questionnaire, department: Department, channel: Channel, data: bytes
 ) -> Iterator[list[str]]:
-    import warnings
-    import zipfile
-
-    from openpyxl import load_workbook
+    from manyi.xlsx_rows import Workbook
 
     try:
-        with warnings.catch_warnings():
-            # WPS and Excel add validation extensions openpyxl does not read; values are fine.
-            warnings.simplefilter("ignore")
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        book = Workbook(data)
+    except NotXlsx:
         raise ImportRefused("文件无法作为 Excel 文件打开，请用本系统下载的模板填写。") from None
-    if DATA_SHEET not in book.sheetnames:
+    if DATA_SHEET not in book.sheet_names:
         raise ImportRefused(f"文件里没有“{DATA_SHEET}”工作表，请用本系统下载的模板填写。")
-    if META_SHEET in book.sheetnames:
+    if META_SHEET in book.sheet_names:
         meta = {
-            str(row[0]): str(row[1])
-            for row in book[META_SHEET].iter_rows(max_col=2, values_only=True)
-            if row and row[0] is not None
+            str(row[0]): str(row[1]) for row in book.rows(META_SHEET) if len(row) >= 2 and row[0]
         }
         if meta.get("version") != questionnaire.version:
             raise ImportRefused("模板的问卷版本已过期，请重新下载模板，把数据复制过去后再上传。")
@@ -242,7 +235,15 @@ def _xlsx_rows(
             raise ImportRefused(
                 f"这是另一个渠道的模板；请选择该渠道，或下载“{channel.name}”的模板。"
             )
-    return ([_text(value) for value in row] for row in book[DATA_SHEET].iter_rows(values_only=True))
+    return _checked_rows(book.rows(DATA_SHEET))
+
+
+def _checked_rows(rows: Iterator[list[Value]]) -> Iterator[list[str]]:
+    try:
+        for row in rows:
+            yield [_text(value) for value in row]
+    except NotXlsx:
+        raise ImportRefused("文件已损坏，无法读完，请重新保存后上传。") from None
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
@@ -260,8 +261,6 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
 def _text(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     return str(value).strip()
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from manyi.xlsx_rows import NotXlsx, Value, Workbook
+
 MAX_ROWS = 200_000
 HEADER_SEARCH_ROWS = 10
 # Excel's day zero for serial dates (1900 system, with its 1900-02-29 quirk before day 60).
@@ -74,29 +76,19 @@ def count_parties(
     return count
 
 
-def _rows(filename: str, data: bytes) -> list[list[object]]:
+def _rows(filename: str, data: bytes) -> list[list[Value]]:
     if data[:4] == b"PK\x03\x04":
         return list(_xlsx_rows(data))
     if filename.lower().endswith(".csv"):
-        return [list(row) for row in _csv_rows(data)]
+        return [list[Value](row) for row in _csv_rows(data)]
     raise ExportProblem("只能上传 Excel（.xlsx）或 CSV 文件。")
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[object]]:
-    import warnings
-    import zipfile
-
-    from openpyxl import load_workbook
-
+def _xlsx_rows(data: bytes) -> Iterator[list[Value]]:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        yield from Workbook(data).rows()
+    except NotXlsx:
         raise ExportProblem("文件无法作为 Excel 文件打开。") from None
-    sheet = book.worksheets[0]
-    for row in sheet.iter_rows(values_only=True):
-        yield list(row)
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
@@ -107,7 +99,7 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
     return csv.reader(io.StringIO(text))
 
 
-def _header(rows: list[list[object]], party_column: str, date_column: str) -> tuple[int, list[str]]:
+def _header(rows: list[list[Value]], party_column: str, date_column: str) -> tuple[int, list[str]]:
     """The header row: the first of the top rows naming a chosen column (exports often start
     with a title line), else the first row."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
