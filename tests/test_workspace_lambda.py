@@ -175,8 +175,8 @@ def test_the_app_runs_through_the_lambda_entry_point(
         batch = clerk.post("/workspace/d/sifaju/entry/", {"channel": "phone"}).location
         papers = mixed_papers(questionnaire, 2)
         for paper in papers:
-            page = clerk.get(batch).text
-            entry = re.search(r'name="entry_id" value="([^"]+)"', page)
+            keying = clerk.get(batch).text
+            entry = re.search(r'name="entry_id" value="([^"]+)"', keying)
             assert entry is not None
             fields = [("csrf", clerk.csrf), ("entry_id", entry.group(1)), *form_fields(paper)]
             assert clerk.request("POST", batch + "save", fields).status == 303
@@ -188,11 +188,11 @@ def test_the_app_runs_through_the_lambda_entry_point(
         csv.writer(text).writerows([header, ["L-1", *cells_for(questionnaire, papers[0])]])
         clerk.get("/workspace/d/sifaju/entry/")
         for _ in range(2):
-            imported = clerk.upload(
+            uploaded = clerk.upload(
                 "/workspace/d/sifaju/entry/import", {"channel": "paper"}, "a.csv",
                 text.getvalue().encode("gbk"),
             )  # fmt: skip
-            assert imported.status == 200, imported.text[-500:]
+            assert uploaded.status == 200, uploaded.text[-500:]
         responses = [
             s.submission
             for s in DynamoDBSubmissionStore(names["SubmissionsTable"], dynamodb).department_month(
