@@ -19,6 +19,8 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -82,8 +84,10 @@ def filled_csv(questionnaire: Questionnaire, rows: list[list[str]]) -> bytes:
     return text.getvalue().encode("gbk")
 
 
-def timed_upload(questionnaire: Questionnaire, name: str, data: bytes, rows: int) -> float:
-    folder = OUT / "data"
+@contextmanager
+def signed_in_clerk(questionnaire: Questionnaire, name: str) -> Iterator[Client]:
+    """A clerk of the first department, on its entry page, in a fresh data folder."""
+    folder = OUT / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     department = questionnaire.departments[0].id
@@ -92,6 +96,12 @@ def timed_upload(questionnaire: Questionnaire, name: str, data: bytes, rows: int
         client = Client(ws)
         client.log_in("bench-clerk")
         client.get(f"/workspace/d/{department}/entry/")
+        yield client
+
+
+def timed_upload(questionnaire: Questionnaire, name: str, data: bytes, rows: int) -> float:
+    department = questionnaire.departments[0].id
+    with signed_in_clerk(questionnaire, "data") as client:
         started = time.perf_counter()
         answer = client.upload(
             f"/workspace/d/{department}/entry/import", {"channel": "paper"}, name, data
@@ -103,15 +113,8 @@ def timed_upload(questionnaire: Questionnaire, name: str, data: bytes, rows: int
 
 
 def page_weight(questionnaire: Questionnaire) -> tuple[int, int, int]:
-    folder = OUT / "page"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     department = questionnaire.departments[0].id
-    with local_workspace(folder, questionnaire, NOW, publish=False, login_limit=None) as ws:
-        make_account(ws, "bench-clerk", "department", [department])
-        client = Client(ws)
-        client.log_in("bench-clerk")
-        client.get(f"/workspace/d/{department}/entry/")
+    with signed_in_clerk(questionnaire, "page") as client:
         batch = client.post(f"/workspace/d/{department}/entry/", {"channel": "paper"}).location
         html = client.get(batch).body
     return (

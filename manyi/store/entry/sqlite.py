@@ -21,10 +21,9 @@ from manyi.store.entry.base import (
     entries_pk,
     in_order,
 )
-from manyi.store.sqlite import _unavailable_on_error
+from manyi.store.sqlite import _connect, _unavailable_on_error
 
 FILE_NAME = "entry.sqlite3"
-BUSY_TIMEOUT_MS = 5000
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS items (
     pk TEXT NOT NULL,
@@ -42,12 +41,7 @@ class SQLiteEntryStore(EntryStore):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=0
-        )
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")
+        self._db = _connect(self.path)  # WAL, synchronous=FULL: a saved paper survives a crash
         migrate(self._db, self.path, SCHEMA)
         self._lock = threading.RLock()
 

@@ -183,13 +183,10 @@ def batch_page(
 
 def entry_save(call: Call) -> Response[Any]:
     """One keyed questionnaire: checked like a citizen's, stored once per entry ID."""
-    found = _batch(call)
+    found = _keying(call, "这一批现在不能录入（已结束，或第二遍须由另一账号录入）。")
     if isinstance(found, Response):
         return found
-    store, batch = found
-    pass_no = _keying_pass(batch)
-    if not pass_no or not _may_key(call, batch):
-        return _refuse(call, 409, "这一批现在不能录入（已结束，或第二遍须由另一账号录入）。")
+    store, batch, pass_no = found
     entry_id = call.request.field("entry_id", 60)
     if not ENTRY_ID_PATTERN.fullmatch(entry_id):
         return _refuse(call, 400, "页面已过期，请刷新后重新录入这一份。")
@@ -233,13 +230,10 @@ def entry_save(call: Call) -> Response[Any]:
 
 def entry_void(call: Call) -> Response[Any]:
     """Void the last saved questionnaire of the pass: flagged and audited, never deleted."""
-    found = _batch(call)
+    found = _keying(call, "这一批现在不能修改。")
     if isinstance(found, Response):
         return found
-    store, batch = found
-    pass_no = _keying_pass(batch)
-    if not pass_no or not _may_key(call, batch):
-        return _refuse(call, 409, "这一批现在不能修改。")
+    store, batch, pass_no = found
     current = kept(store.entries(batch.batch_id, pass_no))
     if not current or current[-1].entry_id != call.request.field("entry_id", 60):
         return _refuse(call, 409, "只能作废最后保存的一份（页面可能已过期，请刷新）。")
@@ -357,6 +351,18 @@ def _batch(call: Call) -> tuple[EntryStore, Batch] | Response[str]:
     if batch is None:
         return message_page(call, 404, "找不到这一批", "没有这一批录入。")
     return store, batch
+
+
+def _keying(call: Call, refusal: str) -> tuple[EntryStore, Batch, int] | Response[Any]:
+    """The batch and the pass this account may key now, or the refusal (409)."""
+    found = _batch(call)
+    if isinstance(found, Response):
+        return found
+    store, batch = found
+    pass_no = _keying_pass(batch)
+    if not pass_no or not _may_key(call, batch):
+        return _refuse(call, 409, refusal)
+    return store, batch, pass_no
 
 
 def _keying_pass(batch: Batch) -> int:
