@@ -161,7 +161,10 @@ def batch_page(
         last=last,
         last_text=_summary_text(questionnaire, last) if last else "",
         correcting=correcting,
-        entry_id=call.request.field("entry_id", 40) or new_entry_id(),
+        # A paper refused by the rules keeps its entry ID, so the corrected save is still one
+        # paper; after any other form (a void's names the last paper) the next paper is new.
+        entry_id=(call.request.path.endswith("/save") and call.request.field("entry_id", 60))
+        or new_entry_id(),
         sections=_sections(questionnaire, call, given or {}, errors),
         errors=[(questionnaire.question(e.question), e.message) for e in errors],
         problem=problem,
