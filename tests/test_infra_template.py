@@ -129,6 +129,7 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
             "ACCOUNTS_TABLE": "AccountsTable",
             "SESSIONS_TABLE": "SessionsTable",
             "AUDIT_TABLE": "AuditTable",
+            "ENTRY_TABLE": "EntryTable",
         }
         table = dynamodb.Table("test-submissions")
         table.put_item(Item={"pk": "DM#sifaju#2026-11", "sk": "R#2026-11-27T07:00:00Z#abc"})
