@@ -181,13 +181,21 @@ SUBMISSION: Final[dict[SubmissionCode, str]] = {
 
 # Problems with a submission's own fields, shown like an answer's problem.
 SubmissionFieldCode = Literal[
-    "missing_submission_id", "invalid_submission_id", "unknown_channel", "invalid_version"
+    "missing_submission_id",
+    "invalid_submission_id",
+    "unknown_channel",
+    "staff_channel",
+    "invalid_version",
 ]
 
 SUBMISSION_FIELD: Final[dict[SubmissionFieldCode, str]] = {
     "missing_submission_id": "缺少提交编号，请刷新页面后重新提交。",
     "invalid_submission_id": "提交编号格式不正确，请刷新页面后重新提交。",
     "unknown_channel": "填写渠道不正确，请从单位的二维码或链接重新进入问卷。",
+    "staff_channel": (
+        "电话、座谈会、上门走访和纸质问卷由工作人员在工作平台录入，不能在此提交。"
+        "请从单位的二维码或链接进入问卷。"
+    ),
     "invalid_version": "问卷版本不正确，请刷新页面后重新提交。",
 }
 

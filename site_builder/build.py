@@ -8,7 +8,7 @@ file system. What ends up in dist/:
     assets/site.<hash>.css|js, print.<hash>.css
     api/questionnaire/<version>.json    the normalized questionnaire, for the collector
     d/<id>/index.html                   the form, first channel (the leaflet's QR code): permanent
-    d/<id>/<channel>/index.html         the form for each other channel
+    d/<id>/<channel>/index.html         the form for each other self-completed channel
     d/<id>/thanks/index.html            after a successful submission (first channel)
     d/<id>/<channel>/thanks/index.html  the same for each other channel
     d/<id>/print/index.html, a5.html    the leaflet on A4 and A5
@@ -78,7 +78,7 @@ def site_files(
     for done, department in enumerate(questionnaire.departments, start=1):
         for path, html in render_department_forms(questionnaire, department, api_url=api).items():
             yield paths.file_of(path), _utf8(html)
-        for channel in questionnaire.channels:
+        for channel in paths.public_channels(questionnaire):
             yield (
                 paths.file_of(paths.thanks_path(questionnaire, department, channel)),
                 _utf8(render_thanks_page(questionnaire, department, channel, api_url=api)),

@@ -1,10 +1,11 @@
 """Where each page lives: the permanent department URL, one link per channel, and the rest.
 
 The first channel of questionnaire.yaml (the leaflet's QR code) is answered at the permanent
-`/d/<id>/`; every other channel has its own static page at `/d/<id>/<channel>/`, which carries
-the channel in a hidden field, so each link works with JavaScript off. Each form page has its
-thank-you page below it (`/d/<id>/thanks/`, `/d/<id>/<channel>/thanks/`), whose 再填一份 leads
-back to the same channel: a clerk entering meeting questionnaires stays on `meeting`.
+`/d/<id>/`; every other self-completed channel (WeChat) has its own static page at
+`/d/<id>/<channel>/`, which carries the channel in a hidden field, so each link works with
+JavaScript off. Each form page has its thank-you page below it (`/d/<id>/thanks/`,
+`/d/<id>/<channel>/thanks/`), whose 再填一份 leads back to the same channel. Staff channels
+(phone, meeting, visit, paper) have no public page: they are keyed in the workspace.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ class SiteError(ManyiError, ValueError):
 
 def default_channel(questionnaire: Questionnaire) -> Channel:
     return questionnaire.channels[0]
+
+
+def public_channels(questionnaire: Questionnaire) -> tuple[Channel, ...]:
+    """The channels with a public page: those the respondent fills in. Staff channels (phone,
+    meeting, visit, paper) are keyed in the workspace, so no citizen is one tap from them."""
+    return tuple(c for c in questionnaire.channels if c.entry == "self")
 
 
 def department_path(department: Department) -> str:

@@ -104,7 +104,7 @@ def render_department_forms(
         .replace(
             _CHANNEL_THANKS, str(escape(paths.thanks_path(questionnaire, department, channel)))
         )
-        for channel in questionnaire.channels
+        for channel in paths.public_channels(questionnaire)
     }
 
 
@@ -226,14 +226,13 @@ def _channel_note(questionnaire: Questionnaire, channel: Channel) -> str:
 
     if channel == paths.default_channel(questionnaire):
         return Markup("")
-    return Markup('<p class="channel">填写渠道：{}（工作人员代为填写时使用本页）</p>\n').format(
-        escape(channel.name)
-    )
+    return Markup('<p class="channel">填写渠道：{}</p>\n').format(escape(channel.name))
 
 
 def _channel_links(questionnaire: Questionnaire, department: Department) -> list[tuple[str, str]]:
     return [
-        (c.name, paths.channel_path(questionnaire, department, c)) for c in questionnaire.channels
+        (c.name, paths.channel_path(questionnaire, department, c))
+        for c in paths.public_channels(questionnaire)
     ]
 
 

@@ -147,10 +147,29 @@ def test_a_plain_form_post_is_stored_and_sent_to_the_thanks_page(
 def test_a_plain_form_goes_to_the_thanks_page_of_its_own_channel(
     handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire
 ) -> None:
-    response = call(handler, form_event(form_pairs(questionnaire, channel="meeting")))
+    response = call(handler, form_event(form_pairs(questionnaire, channel="wechat")))
     assert response["statusCode"] == 303
-    assert response["headers"]["Location"] == "/d/sifaju/meeting/thanks/"
-    assert [r.channel for r in stored(store)] == ["meeting"]
+    assert response["headers"]["Location"] == "/d/sifaju/wechat/thanks/"
+    assert [r.channel for r in stored(store)] == ["wechat"]
+
+
+@pytest.mark.parametrize("channel", ["phone", "meeting", "visit", "paper"])
+def test_a_staff_channel_is_refused_from_the_public_collector(
+    handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire, channel: str
+) -> None:
+    """Issue 14: nobody may claim a phone call or a meeting from the leaflet page; staff key
+    those in the workspace under their account."""
+    assert questionnaire.channel(channel).entry == "staff"  # type: ignore[union-attr]
+    response = call(handler, json_event(submission_body(questionnaire, channel=channel)))
+    assert response["statusCode"] == 422
+    [error] = json_body(response)["errors"]
+    assert error["field"] == "channel"
+    assert error["code"] == "staff_channel"
+    assert "工作人员" in error["message"]
+    form = call(handler, form_event(form_pairs(questionnaire, channel=channel)))
+    assert form["statusCode"] == 422
+    assert "工作平台录入" in form["body"]
+    assert stored(store) == []
 
 
 def sent_cookie(response: dict[str, Any]) -> str:
@@ -165,7 +184,7 @@ def test_the_same_plain_form_posted_again_is_held_once_then_stored_if_sent_delib
     handler: Handler, store: DynamoDBSubmissionStore, questionnaire: Questionnaire
 ) -> None:
     """JavaScript off, Back, 提交 again: no second response unless the person insists."""
-    pairs = form_pairs(questionnaire, channel="meeting")
+    pairs = form_pairs(questionnaire, channel="wechat")
     first = call(handler, form_event(pairs))
     assert first["statusCode"] == 303
     cookie = sent_cookie(first)
@@ -179,9 +198,9 @@ def test_the_same_plain_form_posted_again_is_held_once_then_stored_if_sent_delib
     assert len(stored(store)) == 1
     page = held["body"]
     assert "刚才已经提交成功" in page
-    assert 'href="/d/sifaju/meeting/">再填一份</a>' in page
+    assert 'href="/d/sifaju/wechat/">再填一份</a>' in page
     assert re.search(r'name="q9" value="satisfied"[^>]* checked>', page)  # answers kept
-    assert 'name="channel" value="meeting"' in page
+    assert 'name="channel" value="wechat"' in page
     [cleared] = held["cookies"]
     assert cleared.startswith("manyi_sent=;")
     assert "Max-Age=0" in cleared

@@ -16,7 +16,7 @@ from manyi.model import Questionnaire
 from tests.cfn import TEMPLATE_PATH, Evaluator, create_tables, load_template, table_environment
 
 ROOT = Path(__file__).resolve().parents[1]
-STAFF_TABLES = ("AccountsTable", "SessionsTable", "AuditTable")
+STAFF_TABLES = ("AccountsTable", "SessionsTable", "AuditTable", "EntryTable")
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_no_arn_hard_codes_the_partition(template: dict[str, Any]) -> None:
 
 def test_tables_follow_the_storage_contract(template: dict[str, Any]) -> None:
     tables = resources(template, "AWS::DynamoDB::Table")
-    # The workspace's tables (accounts, sessions, audit) have their own test:
+    # The workspace's tables (accounts, sessions, audit, entry) have their own test:
     # tests/test_workspace_lambda.py.
     assert set(tables) == {"SubmissionsTable", "ResultsTable", *STAFF_TABLES}
     for name, table in tables.items():
@@ -129,6 +129,7 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
             "ACCOUNTS_TABLE": "AccountsTable",
             "SESSIONS_TABLE": "SessionsTable",
             "AUDIT_TABLE": "AuditTable",
+            "ENTRY_TABLE": "EntryTable",
         }
         table = dynamodb.Table("test-submissions")
         table.put_item(Item={"pk": "DM#sifaju#2026-11", "sk": "R#2026-11-27T07:00:00Z#abc"})

@@ -102,7 +102,7 @@ def test_one_line_per_request_with_nothing_personal_in_it(
         served.request("HEAD", "/api/health?probe=1")
         status, _, _ = served.post_json(submission_body(questionnaire, submission_id="log-0001"))
         assert status == 201
-        form = urlencode(form_pairs(questionnaire, channel="phone")).encode()
+        form = urlencode(form_pairs(questionnaire, channel="wechat")).encode()
         served.request(
             "POST", SUBMISSIONS, form, {"Content-Type": "application/x-www-form-urlencoded"}
         )

@@ -74,6 +74,19 @@ def test_a_replay_returns_the_first_record_and_stores_nothing(store: SubmissionS
     assert list(store.department_month("sifaju", "2026-12")) == []
 
 
+def test_many_at_once_are_each_stored_once(store: SubmissionStore) -> None:
+    """Staff entry and imports: a batch of responses, then the same batch again (a re-upload)
+    with one more: only the new one is stored."""
+    batch = [
+        submission(f"imp-{n:04d}", received_at=f"2026-11-27T07:33:01.{n:06d}Z") for n in range(30)
+    ]
+    assert store.put_many(batch) == 30
+    more = submission("imp-0030", received_at="2026-11-27T07:33:02.000000Z")
+    assert store.put_many([*batch, more]) == 1
+    stored = [s.submission for s in store.department_month("sifaju", "2026-11")]
+    assert stored == [*batch, more]
+
+
 def test_unknown_submission_id_reads_as_none(store: SubmissionStore) -> None:
     assert store.get("never-stored") is None
 

@@ -13,6 +13,7 @@ import pytest
 
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.model import Questionnaire
+from manyi.store.entry.base import Batch
 from manyi.store.staff.base import Account, Session
 from manyi.workspace.access import Access
 from manyi.workspace.app import build_resolver
@@ -36,6 +37,7 @@ PATH_VALUES = {
     "department": DEPARTMENT_A,
     "month": "2026-11",
     "username": "target-user",
+    "batch": "20261114020000-matrix1",  # made for department A by the fixture
 }
 NAME_VALUES: dict[str, Callable[[], str]] = {
     "/workspace/assets/<name>": lambda: stylesheet()[0],
@@ -58,6 +60,14 @@ SAMPLE_FORMS: dict[str, dict[str, str]] = {
     "POST /workspace/accounts/<username>/disable": {},
     "POST /workspace/accounts/<username>/enable": {},
     "POST /workspace/accounts/<username>/reset": {},
+    "POST /workspace/d/<department>/entry/": {"channel": "paper"},
+    "POST /workspace/d/<department>/entry/<batch>/save": {"entry_id": "matrix-entry-1"},
+    "POST /workspace/d/<department>/entry/<batch>/void": {"entry_id": "matrix-entry-1"},
+    "POST /workspace/d/<department>/entry/<batch>/finish": {},
+    "POST /workspace/d/<department>/entry/<batch>/resolve": {},
+    "POST /workspace/d/<department>/entry/import": {"channel": "paper"},
+    "POST /workspace/d/<department>/entry/served": {"month": "2026-11"},
+    "POST /workspace/office/entry-policy": {"double_entry_required": "1"},
 }
 
 
@@ -90,6 +100,10 @@ def workspace(tmp_path: Path, questionnaire: Questionnaire) -> Iterator[Workspac
             if account is not None:
                 make_account(ws, *account)
         make_account(ws, "target-user", "department", [DEPARTMENT_B])
+        assert ws.entry is not None
+        ws.entry.add_batch(
+            Batch(PATH_VALUES["batch"], DEPARTMENT_A, "paper", "clerk-a", "2026-11-14T02:00:00Z")
+        )
         yield ws
 
 

@@ -3,7 +3,10 @@ Lambda entry point (lambda/workspace/app.py) against moto, tables built from the
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 import runpy
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +18,7 @@ from moto import mock_aws
 
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.deploy.template import resources_of_type
+from manyi.entry_import import columns
 from manyi.model import Questionnaire
 from manyi.store.staff.dynamodb import StaffTables, aws_staff_stores
 from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
@@ -23,12 +27,14 @@ from manyi.versions import publish
 from manyi.workspace.accounts import add_account
 from tests.aws import REGION
 from tests.cfn import create_tables, load_template, table_environment
+from tests.entry_papers import form_fields, mixed_papers
 from tests.responses import OFFICE
 from tests.test_infra_template import grants, role_statements
+from tests.test_workspace_entry_files import cells_for
 from tests.workspace_support import PASSWORD, TEST_COST, Client
 
 ROOT = Path(__file__).resolve().parents[1]
-STAFF_TABLES = ("AccountsTable", "SessionsTable", "AuditTable")
+STAFF_TABLES = ("AccountsTable", "SessionsTable", "AuditTable", "EntryTable")
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +95,12 @@ def test_the_workspace_role_appends_to_the_audit_log_and_cannot_rewrite_it(
     pairs = grants(role_statements(template, "WorkspaceRole"))
     on_audit = {a for a, r in pairs if r.startswith("AuditTable") or "AuditTable" in r}
     assert on_audit == {"dynamodb:PutItem", "dynamodb:Query"}
+    # Staff entry stores responses by conditional puts, as the collector does: never an
+    # update or a delete of one.
     on_submissions = {a for a, r in pairs if r == "SubmissionsTable.Arn"}
-    assert on_submissions == {"dynamodb:Query", "dynamodb:GetItem"}
+    assert on_submissions == {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"}
+    on_entry = {a for a, r in pairs if r == "EntryTable.Arn"}
+    assert on_entry == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}
     assert {a for a, r in pairs if r == "${ReportsBucket.Arn}/*"} == {
         "s3:GetObject",
         "s3:PutObject",
@@ -159,6 +169,37 @@ def test_the_app_runs_through_the_lambda_entry_point(
             clerk.post("/workspace/d/sifaju/served", {"month": month, "count": "80"}).status == 303
         )
         assert clerk.get("/workspace/office/").status == 403
+        # Staff entry in AWS: a batch keyed and finished, a file imported, both into the
+        # submission store the collector writes.
+        clerk.get("/workspace/d/sifaju/entry/")
+        batch = clerk.post("/workspace/d/sifaju/entry/", {"channel": "phone"}).location
+        papers = mixed_papers(questionnaire, 2)
+        for paper in papers:
+            keying = clerk.get(batch).text
+            entry = re.search(r'name="entry_id" value="([^"]+)"', keying)
+            assert entry is not None
+            fields = [("csrf", clerk.csrf), ("entry_id", entry.group(1)), *form_fields(paper)]
+            assert clerk.request("POST", batch + "save", fields).status == 303
+        assert clerk.post(batch + "finish").status == 303
+        template_file = clerk.get("/workspace/d/sifaju/entry/template.xlsx?channel=paper").body
+        assert template_file.startswith(b"PK")
+        header = ["问卷编号", *(c.header for c in columns(questionnaire))]
+        text = io.StringIO()
+        csv.writer(text).writerows([header, ["L-1", *cells_for(questionnaire, papers[0])]])
+        clerk.get("/workspace/d/sifaju/entry/")
+        for _ in range(2):
+            uploaded = clerk.upload(
+                "/workspace/d/sifaju/entry/import", {"channel": "paper"}, "a.csv",
+                text.getvalue().encode("gbk"),
+            )  # fmt: skip
+            assert uploaded.status == 200, uploaded.text[-500:]
+        responses = [
+            s.submission
+            for s in DynamoDBSubmissionStore(names["SubmissionsTable"], dynamodb).department_month(
+                "sifaju", month
+            )
+        ]
+        assert sorted(r.channel for r in responses) == ["leaflet", "paper", "phone", "phone"]
 
         office = Client(handler, "10.2.0.1", https=True)
         office.log_in("office-1")

@@ -19,6 +19,7 @@ from manyi.aggregate import Counts, MonthlyResult
 from manyi.collector.handler import Handler
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
+from manyi.store.entry.sqlite import SQLiteEntryStore
 from manyi.store.results.base import DepartmentMonthState
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.store.submissions.sqlite import SQLiteSubmissionStore
@@ -73,10 +74,14 @@ def local_workspace(
         reports=LocalReportFiles(data),
         settings=Settings(password_cost=TEST_COST, **settings),
         clock=Clock(now),
+        entry=SQLiteEntryStore.in_folder(data),
+        intake=submissions,
     )
     try:
         yield ws
     finally:
+        if ws.entry is not None:
+            ws.entry.close()
         staff.close()
         results.close()
         submissions.close()
@@ -133,6 +138,11 @@ class Answer:
     def text(self) -> str:
         return self.body.decode("utf-8")
 
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
     @property
     def location(self) -> str:
         return self.headers.get("Location", "")
@@ -156,6 +166,7 @@ class Client:
         target: str,
         form: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
     ) -> Answer:
         parts = urlsplit(target)
         sent = {"host": "manyi.example", **{k.lower(): v for k, v in (headers or {}).items()}}
@@ -177,15 +188,22 @@ class Client:
         }
         if self.cookies:
             event["cookies"] = [f"{k}={v}" for k, v in self.cookies.items()]
-        if form is not None:
+        if body is not None:
+            event["body"] = base64.b64encode(body).decode("ascii")
+            event["isBase64Encoded"] = True
+        elif form is not None:
             pairs = form.items() if isinstance(form, Mapping) else form
             encoded = urlencode(list(pairs), doseq=True).encode("utf-8")
             sent.setdefault("content-type", "application/x-www-form-urlencoded")
             event["body"] = base64.b64encode(encoded).decode("ascii")
             event["isBase64Encoded"] = True
         result = self.handler(event, LambdaContext())
-        body = result.get("body") or ""
-        raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+        answered = str(result.get("body") or "")
+        raw = (
+            base64.b64decode(answered)
+            if result.get("isBase64Encoded")
+            else answered.encode("utf-8")
+        )
         answer_headers = dict(result.get("headers") or {})
         if answer_headers.get("Content-Encoding") == "gzip":
             raw = gzip.decompress(raw)
@@ -216,6 +234,24 @@ class Client:
         if csrf:
             fields.setdefault("csrf", self.csrf)
         return self.request("POST", target, fields)
+
+    def upload(self, target: str, fields: Mapping[str, str], filename: str, data: bytes) -> Answer:
+        """A multipart form with one file, as a browser sends a file input."""
+        boundary = "----manyi-test-boundary-7f3a"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in {"csrf": self.csrf, **fields}.items()
+        ]
+        head = (
+            "".join(parts).encode("utf-8")
+            + (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            ).encode()
+        )
+        body = head + data + f"\r\n--{boundary}--\r\n".encode()
+        content_type = f"multipart/form-data; boundary={boundary}"
+        return self.request("POST", target, None, {"content-type": content_type}, body)
 
     def log_in(self, username: str, password: str = PASSWORD) -> Answer:
         self.get("/workspace/login")

@@ -149,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         if timer is not None:
             timer.stop()
         workspace.staff.close()
+        if workspace.entry is not None:
+            workspace.entry.close()
         store.close()
     return 0
 

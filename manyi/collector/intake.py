@@ -253,8 +253,13 @@ def _meta_errors(questionnaire: Questionnaire, request: SubmissionRequest) -> li
             errors.append(_field_error("submission_id", "missing_submission_id"))
     elif not SUBMISSION_ID_PATTERN.fullmatch(request.submission_id):
         errors.append(_field_error("submission_id", "invalid_submission_id"))
-    if questionnaire.channel(request.channel) is None:
+    channel = questionnaire.channel(request.channel)
+    if channel is None:
         errors.append(_field_error("channel", "unknown_channel"))
+    elif channel.entry == "staff":
+        # Staff channels are keyed in the workspace only (manyi.workspace.pages.entry), under
+        # an account: a citizen's page cannot claim a phone call or a meeting.
+        errors.append(_field_error("channel", "staff_channel"))
     return errors
 
 

@@ -167,7 +167,12 @@ def submission_schema(q: Questionnaire, versions: Sequence[str]) -> Schema:
                 "enum": list(versions),
                 "description": f"A version the collector accepts ({VERSION_PATTERN_TEXT}).",
             },
-            "channel": {"type": "string", "enum": [c.id for c in q.channels]},
+            "channel": {
+                "type": "string",
+                "enum": [c.id for c in q.channels if c.entry == "self"],
+                "description": "A self-completed channel; staff channels are keyed in the "
+                "workspace.",
+            },
             "website": {
                 "type": ["string", "null"],
                 "maxLength": 0,

@@ -82,12 +82,18 @@ class Summary:
 
 def known_schemas() -> dict[str, Schema]:
     """The schema of each store file this manyi writes, by file name."""
+    from manyi.store.entry.sqlite import FILE_NAME as ENTRY_FILE
+    from manyi.store.entry.sqlite import SCHEMA as ENTRY_SCHEMA
     from manyi.store.results.sqlite import FILE_NAME as RESULTS_FILE
     from manyi.store.results.sqlite import SCHEMA as RESULTS_SCHEMA
     from manyi.store.submissions.sqlite import FILE_NAME as SUBMISSIONS_FILE
     from manyi.store.submissions.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
 
-    return {SUBMISSIONS_FILE: SUBMISSIONS_SCHEMA, RESULTS_FILE: RESULTS_SCHEMA}
+    return {
+        SUBMISSIONS_FILE: SUBMISSIONS_SCHEMA,
+        RESULTS_FILE: RESULTS_SCHEMA,
+        ENTRY_FILE: ENTRY_SCHEMA,
+    }
 
 
 # -- backup ---------------------------------------------------------------------------------

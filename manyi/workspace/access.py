@@ -30,6 +30,8 @@ NOTICES = {
     "disabled": "账号已停用，其登录已全部失效。",
     "enabled": "账号已启用。",
     "logged_out": "已退出登录。",
+    "entry_policy": "录入设置已保存。",
+    "imported": "导入完成。",
 }
 
 

@@ -27,6 +27,15 @@ ACTIONS = {
     "served.set": "填报服务对象数",
     "month.close": "关账",
     "month.reopen": "重新开账",
+    "batch.create": "新建录入批次",
+    "batch.first_done": "第一遍录入完成",
+    "batch.second_done": "第二遍录入完成（有差异）",
+    "batch.finish": "录入批次完成并计入",
+    "entry.save": "录入问卷",
+    "entry.correct": "更正问卷",
+    "entry.void": "作废问卷",
+    "entry.policy": "设置双录入要求",
+    "import.stored": "导入问卷（Excel/CSV）",
 }
 
 
@@ -36,6 +45,10 @@ def account_target(username: str) -> str:
 
 def served_target(month: str, department: str) -> str:
     return f"served/{month}/{department}"
+
+
+def batch_target(batch_id: str) -> str:
+    return f"batch/{batch_id}"
 
 
 def month_target(month: str) -> str:

@@ -15,6 +15,7 @@ from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
 from manyi.figures import CitySummary
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
+from manyi.store.entry.base import EntryStore
 from manyi.store.results.base import ResultsStore
 from manyi.store.staff.base import StaffStores
 from manyi.store.submissions.base import SubmissionStore
@@ -73,6 +74,10 @@ class Workspace:
     login_limiter: RateLimiter | None = None
     # The office dashboard's figures of closed months, which do not change (see dashboard.py).
     closed_months: dict[tuple[str, str, str], CitySummary] = field(default_factory=dict)
+    # Staff entry: batches being keyed, and the submission store that finished batches and
+    # imports go into (the collector's own, so exactly-once holds across both).
+    entry: EntryStore | None = None
+    intake: SubmissionStore | None = None
 
     def __post_init__(self) -> None:
         if self.login_limiter is None and self.settings.login_limit is not None:

@@ -34,20 +34,31 @@ def create_handler(ws: Workspace) -> Handler:
 def create_lambda_handler(*, dynamodb: Any = None, s3: Any = None) -> Handler:
     """The AWS function: tables and bucket named by the environment, the questionnaires that
     ship with the code (the same folder as the collector's)."""
-    from manyi.results.backends import AwsNames, aws_backend
+    from manyi.results.backends import AwsNames, aws_backend, aws_client
+    from manyi.store.entry.dynamodb import DynamoDBEntryStore
     from manyi.store.staff.dynamodb import StaffTables, aws_staff_stores
+    from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
     from manyi.versions import Catalogue, bundled_folder
     from manyi.workspace.reports import S3ReportFiles
 
     catalogue = Catalogue.open(bundled_folder())
-    backend = aws_backend(AwsNames.from_environment(), dynamodb, s3)
+    names = AwsNames.from_environment()
+    if dynamodb is None:
+        dynamodb = aws_client("dynamodb", names.region)
+    backend = aws_backend(names, dynamodb, s3)
     bucket = os.environ.get("REPORTS_BUCKET")
     reports = S3ReportFiles(bucket, s3) if bucket else None
+    # The store the collector writes: staff entry and imports go through it, exactly once.
+    submissions = backend.submissions
+    assert isinstance(submissions, DynamoDBSubmissionStore)
+    entry_table = os.environ.get("ENTRY_TABLE")
     ws = Workspace(
         questionnaire=lambda: catalogue.current,
         staff=aws_staff_stores(StaffTables.from_environment(), dynamodb),
         results=backend.results,
-        submissions=backend.submissions,
+        submissions=submissions,
+        entry=DynamoDBEntryStore(entry_table, dynamodb) if entry_table else None,
+        intake=submissions,
         outputs=backend.outputs,
         reports=reports,
         settings=Settings.from_environment(),

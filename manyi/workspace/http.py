@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +25,13 @@ from manyi.errors import ManyiError
 HTML_TYPE = "text/html; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
 FORM_TYPE = "application/x-www-form-urlencoded"
-# Forms here are short (a reason, a note, a password); nothing bigger is read.
+UPLOAD_TYPE = "multipart/form-data"
+JSON_TYPE = "application/json; charset=utf-8"
+# Forms here are short (a reason, a note, a password, one keyed questionnaire).
 MAX_FORM_BYTES = 16 * 1024
+# Uploads (an Excel file of questionnaires, a case-system export) stay below Lambda's 6 MB
+# request limit after base64: 10,000 questionnaires are about 0.5 MB as XLSX.
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 # No script at all; styles only from the workspace's own stylesheet; forms only to itself.
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -39,6 +45,14 @@ SECURITY_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Cache-Control": "no-store",
 }
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form; held in memory for the request only, never written."""
+
+    filename: str
+    data: bytes
 
 
 class BadRequest(ManyiError):
@@ -59,6 +73,12 @@ class Request:
     headers: Mapping[str, str]
     address: str
     form: Mapping[str, list[str]] = field(default_factory=dict)
+    files: Mapping[str, Upload] = field(default_factory=dict)
+
+    @property
+    def wants_json(self) -> bool:
+        """The keying page's script asks for JSON; a plain form gets a page."""
+        return "application/json" in self.headers.get("accept", "")
 
     @property
     def https(self) -> bool:
@@ -89,8 +109,12 @@ def read_request(event: Mapping[str, Any], addresses: AddressSource) -> Request:
     )
     if method != "POST":
         return request
-    body = _body(event)
-    if headers.get("content-type", "").split(";")[0].strip() != FORM_TYPE:
+    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == UPLOAD_TYPE:
+        form, files = _multipart(_body(event, MAX_UPLOAD_BYTES), headers["content-type"])
+        return Request(**{**request.__dict__, "form": form, "files": files})
+    body = _body(event, MAX_FORM_BYTES)
+    if media != FORM_TYPE:
         raise BadRequest(415, "只接受网页表单提交。")
     try:
         text = body.decode("utf-8")
@@ -100,7 +124,37 @@ def read_request(event: Mapping[str, Any], addresses: AddressSource) -> Request:
     return Request(**{**request.__dict__, "form": form})
 
 
-def _body(event: Mapping[str, Any]) -> bytes:
+def _multipart(body: bytes, content_type: str) -> tuple[dict[str, list[str]], dict[str, Upload]]:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", errors="replace")
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise BadRequest(400, "提交的内容无法识别。")
+    form: dict[str, list[str]] = {}
+    files: dict[str, Upload] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or len(form) + len(files) > 200:
+            continue
+        data = part.get_payload(decode=True)
+        payload = data if isinstance(data, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            # Browsers send the name as raw UTF-8, which the parser kept as escaped bytes.
+            raw_name = filename.encode("utf-8", "surrogateescape")
+            shown = raw_name.decode("utf-8", "replace")
+            files.setdefault(name, Upload(shown[:200], payload))
+            continue
+        try:
+            form.setdefault(name, []).append(payload.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise BadRequest(400, "提交的内容无法识别。") from None
+    return form, files
+
+
+def _body(event: Mapping[str, Any], limit: int) -> bytes:
     raw = event.get("body") or ""
     if event.get("isBase64Encoded"):
         try:
@@ -109,8 +163,10 @@ def _body(event: Mapping[str, Any]) -> bytes:
             raise BadRequest(400, "提交的内容无法识别。") from None
     else:
         body = str(raw).encode("utf-8", errors="replace")
-    if len(body) > MAX_FORM_BYTES:
-        raise BadRequest(413, "提交的内容过长。")
+    if len(body) > limit:
+        raise BadRequest(
+            413, "提交的内容过长。" if limit == MAX_FORM_BYTES else "文件过大（最大 4 MB）。"
+        )
     return body
 
 
@@ -126,6 +182,12 @@ def _cookies(pairs: list[str]) -> dict[str, str]:
 
 def html(body: str, status: int = 200, cookies: list[Cookie] | None = None) -> Response[str]:
     return Response(status, HTML_TYPE, body, {**SECURITY_HEADERS}, cookies or [], compress=True)
+
+
+def json_answer(body: Mapping[str, Any], status: int = 200) -> Response[str]:
+    """For the keying page's script; the same headers as every page."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(status, JSON_TYPE, text, {**SECURITY_HEADERS})
 
 
 def redirect(location: str, cookies: list[Cookie] | None = None) -> Response[str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
+from manyi.store.entry.sqlite import SQLiteEntryStore
 from manyi.store.results.sqlite import FILE_NAME, SqliteResultsStore
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.store.submissions.base import SubmissionStore
@@ -46,4 +47,6 @@ def local_workspace(
         outputs=OutputFolder(data),
         reports=LocalReportFiles(data),
         settings=Settings(close_lag=LOCAL_CLOSE_LAG),
+        entry=SQLiteEntryStore.in_folder(data),
+        intake=submissions,
     )

@@ -49,3 +49,10 @@ def stylesheet() -> tuple[str, bytes]:
     """(file name with the content's hash, content) of the workspace's stylesheet."""
     data = (HERE / "static" / "workspace.css").read_bytes()
     return f"workspace.{hashlib.sha256(data).hexdigest()[:10]}.css", data
+
+
+@cache
+def script() -> tuple[str, bytes]:
+    """(file name with the content's hash, content) of the keying page's script."""
+    data = (HERE / "static" / "entry.js").read_bytes()
+    return f"entry.{hashlib.sha256(data).hexdigest()[:10]}.js", data

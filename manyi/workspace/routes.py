@@ -14,7 +14,15 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from manyi.workspace.access import Access, Call
-from manyi.workspace.pages import accounts, audit, department, office, sign_in
+from manyi.workspace.pages import (
+    accounts,
+    audit,
+    department,
+    entry,
+    entry_files,
+    office,
+    sign_in,
+)
 
 Page = Callable[[Call], Response[Any]]
 
@@ -56,6 +64,45 @@ ROUTES: tuple[Route, ...] = (
     # A department's own page, its served count, its downloads.
     Route("GET", f"{P}/d/<department>/", Access.DEPARTMENT_READ, department.dashboard),
     Route("POST", f"{P}/d/<department>/served", Access.DEPARTMENT_WRITE, department.served_set),
+    # Staff entry: batches keyed by the department's accounts (and the office), one pass each.
+    Route("GET", f"{P}/d/<department>/entry/", Access.DEPARTMENT_WRITE, entry.home),
+    Route("POST", f"{P}/d/<department>/entry/", Access.DEPARTMENT_WRITE, entry.batch_new),
+    Route(
+        "GET",
+        f"{P}/d/<department>/entry/template.xlsx",
+        Access.DEPARTMENT_WRITE,
+        entry_files.template_file,
+    ),
+    Route(
+        "POST", f"{P}/d/<department>/entry/import", Access.DEPARTMENT_WRITE, entry_files.import_file
+    ),
+    Route(
+        "POST",
+        f"{P}/d/<department>/entry/served",
+        Access.DEPARTMENT_WRITE,
+        entry_files.served_proposal,
+    ),
+    Route("GET", f"{P}/d/<department>/entry/<batch>/", Access.DEPARTMENT_WRITE, entry.batch_page),
+    Route(
+        "POST", f"{P}/d/<department>/entry/<batch>/save", Access.DEPARTMENT_WRITE, entry.entry_save
+    ),
+    Route(
+        "POST", f"{P}/d/<department>/entry/<batch>/void", Access.DEPARTMENT_WRITE, entry.entry_void
+    ),
+    Route(
+        "POST",
+        f"{P}/d/<department>/entry/<batch>/finish",
+        Access.DEPARTMENT_WRITE,
+        entry.batch_finish,
+    ),
+    Route(
+        "POST",
+        f"{P}/d/<department>/entry/<batch>/resolve",
+        Access.DEPARTMENT_WRITE,
+        entry.batch_resolve,
+    ),
+    Route("POST", f"{P}/office/entry-policy", Access.OFFICE, entry.policy_set),
+    # After the entry routes: its <month>/<name> would also match entry/template.xlsx.
     Route("GET", f"{P}/d/<department>/<month>/<name>", Access.DEPARTMENT_READ, department.export),
     # Accounts and the audit log.
     Route("GET", f"{P}/accounts/", Access.READ_ALL, accounts.listing),

@@ -36,14 +36,14 @@ def test_a_response_lost_after_storing_is_retried_and_stored_once(
             route.continue_()
 
     page.route("**/api/submissions", lose_the_first_answer)
-    page.goto(f"{origin}/d/sifaju/phone/")
+    page.goto(f"{origin}/d/sifaju/wechat/")
     answer_required(page)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{origin}/d/sifaju/phone/thanks/")
+    page.wait_for_url(f"{origin}/d/sifaju/wechat/thanks/")
     assert len(attempts) == 2
     assert attempts[0] == attempts[1]  # the same submission ID both times
     new = [row for row in stored_rows(served) if row not in before]
-    assert [channel for _, channel in new] == ["phone"]
+    assert [channel for _, channel in new] == ["wechat"]
     context.close()
 
 
@@ -74,10 +74,10 @@ def test_with_javascript_off_a_complete_form_is_stored_once(browser: Any, served
     origin = f"http://127.0.0.1:{served.port}"
     before = stored_rows(served)
     context, page = open_page(browser, java_script_enabled=False)
-    page.goto(f"{origin}/d/sifaju/meeting/")
+    page.goto(f"{origin}/d/sifaju/wechat/")
     answer_required(page)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{origin}/d/sifaju/meeting/thanks/")
+    page.wait_for_url(f"{origin}/d/sifaju/wechat/thanks/")
     new = [row for row in stored_rows(served) if row not in before]
-    assert [channel for _, channel in new] == ["meeting"]
+    assert [channel for _, channel in new] == ["wechat"]
     context.close()

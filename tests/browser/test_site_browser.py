@@ -111,41 +111,41 @@ def test_without_javascript_errors_come_back_in_chinese_with_the_answers_kept(
 
 
 def test_each_channel_has_its_own_link(page: Any, collector: FakeCollector) -> None:
-    page.goto(f"{ORIGIN}/d/sifaju/phone/")
-    assert "电话回访" in page.inner_text(".channel")
+    page.goto(f"{ORIGIN}/d/sifaju/wechat/")
+    assert "微信" in page.inner_text(".channel")
     answer_required(page)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{ORIGIN}/d/sifaju/phone/thanks/")
-    assert only_stored(collector)["channel"] == "phone"
+    page.wait_for_url(f"{ORIGIN}/d/sifaju/wechat/thanks/")
+    assert only_stored(collector)["channel"] == "wechat"
 
 
 @pytest.mark.parametrize("script", [True, False], ids=["javascript", "no-javascript"])
-def test_a_clerk_entering_meeting_answers_stays_on_the_meeting_channel(
+def test_answers_from_the_wechat_link_stay_on_the_wechat_channel(
     browser: Any, collector: FakeCollector, script: bool
 ) -> None:
     context = open_context(browser, collector, java_script_enabled=script)
     page = context.new_page()
-    page.goto(f"{ORIGIN}/d/sifaju/meeting/")
+    page.goto(f"{ORIGIN}/d/sifaju/wechat/")
     for _ in range(2):
         answer_required(page)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{ORIGIN}/d/sifaju/meeting/thanks/")
+        page.wait_for_url(f"{ORIGIN}/d/sifaju/wechat/thanks/")
         assert "提交成功" in page.inner_text("h1")
         page.click(f"a:text-is('{PAGE['again']}')")
-        page.wait_for_url(f"{ORIGIN}/d/sifaju/meeting/")
-        assert "座谈会" in page.inner_text(".channel")
+        page.wait_for_url(f"{ORIGIN}/d/sifaju/wechat/")
+        assert "微信" in page.inner_text(".channel")
         assert page.locator("fieldset[data-question] input:checked").count() == 0
-    assert [r["channel"] for r in collector.stored.values()] == ["meeting", "meeting"]
+    assert [r["channel"] for r in collector.stored.values()] == ["wechat", "wechat"]
     context.close()
 
 
 def test_back_after_sending_says_it_was_sent_instead_of_the_filled_form(
     page: Any, collector: FakeCollector
 ) -> None:
-    page.goto(f"{ORIGIN}/d/sifaju/phone/")
+    page.goto(f"{ORIGIN}/d/sifaju/wechat/")
     answer_required(page)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{ORIGIN}/d/sifaju/phone/thanks/")
+    page.wait_for_url(f"{ORIGIN}/d/sifaju/wechat/thanks/")
     page.go_back()
     page.wait_for_selector("#sent")
     assert PAGE["submitted"] in page.inner_text("#sent")
@@ -162,10 +162,10 @@ def test_back_after_sending_says_it_was_sent_instead_of_the_filled_form(
     assert page.is_hidden("#sent")
     answer_required(page)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{ORIGIN}/d/sifaju/phone/thanks/")
+    page.wait_for_url(f"{ORIGIN}/d/sifaju/wechat/thanks/")
     first, second = collector.stored.values()
     assert first["submission_id"] != second["submission_id"]
-    assert [first["channel"], second["channel"]] == ["phone", "phone"]
+    assert [first["channel"], second["channel"]] == ["wechat", "wechat"]
 
 
 # -- the rules in the page -------------------------------------------------------------------
@@ -380,10 +380,10 @@ def test_the_directory_filter_narrows_the_list(page: Any, plain_page: Any) -> No
     "path",
     [
         "/d/sifaju/",
-        "/d/sifaju/phone/",
+        "/d/sifaju/wechat/",
         "/",
         "/d/sifaju/thanks/",
-        "/d/sifaju/phone/thanks/",
+        "/d/sifaju/wechat/thanks/",
         "/d/sifaju/print/",
         "/print/",
     ],

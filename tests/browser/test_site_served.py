@@ -72,9 +72,9 @@ def test_without_javascript_back_and_send_again_is_held_once(
     before = len(stored_rows(served))
     context = bfcache_browser.new_context(locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
-    send_from(page, origin, "/d/sifaju/meeting/")
+    send_from(page, origin, "/d/sifaju/wechat/")
     page.go_back(wait_until="commit")  # a page from the cache fires no load event
-    page.wait_for_url(f"{origin}/d/sifaju/meeting/", wait_until="commit")
+    page.wait_for_url(f"{origin}/d/sifaju/wechat/", wait_until="commit")
     assert checked_count(page) > 0  # the cache's copy, as the person left it
     page.click("button[type=submit]")
     page.wait_for_selector("#notice")
@@ -82,10 +82,10 @@ def test_without_javascript_back_and_send_again_is_held_once(
     assert len(stored_rows(served)) == before + 1
     assert page.is_checked("input[name=q9][value=satisfied]")  # the answers are still there
     assert page.get_attribute(f"#notice a:text-is('{PAGE['again']}')", "href") == (
-        "/d/sifaju/meeting/"
+        "/d/sifaju/wechat/"
     )
     page.click("button[type=submit]")
-    page.wait_for_url(f"{origin}/d/sifaju/meeting/thanks/")
+    page.wait_for_url(f"{origin}/d/sifaju/wechat/thanks/")
     assert len(stored_rows(served)) == before + 2
     context.close()
 

@@ -14,7 +14,7 @@ than that lag.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from manyi.submission import StoredSubmission
@@ -35,6 +35,11 @@ class SubmissionStore(ABC):
         Returns the stored record and True when it is new, or the record stored first under the
         same submission ID and False (a replay: the new one is not stored).
         """
+
+    def put_many(self, submissions: Iterable[StoredSubmission]) -> int:
+        """Store each response once per submission ID (staff entry, imports); how many were
+        new. A failure part-way leaves the rest for a retry, which stores nothing twice."""
+        return sum(1 for submission in submissions if self.put(submission)[1])
 
     @abstractmethod
     def get(self, submission_id: str) -> StoredSubmission | None:

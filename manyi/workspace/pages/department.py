@@ -217,7 +217,7 @@ def _problems(figures: Any, previous: Any) -> list[dict[str, Any]]:
 def _links(
     call: Call, questionnaire: Questionnaire, department: Department
 ) -> list[tuple[str, str]]:
-    from site_builder.paths import channel_path, department_path, leaflet_path
+    from site_builder.paths import channel_path, department_path, leaflet_path, public_channels
 
     site = call.ws.settings.site_url
     links = [
@@ -227,7 +227,7 @@ def _links(
         (f"{site}{department_path(department)}qr.svg", "二维码（SVG）"),
         (f"{site}{department_path(department)}qr.png", "二维码（PNG）"),
     ]
-    for channel in questionnaire.channels[1:]:
+    for channel in public_channels(questionnaire)[1:]:
         path = channel_path(questionnaire, department, channel)
-        links.append((f"{site}{path}", f"工作人员录入页：{channel.name}"))
+        links.append((f"{site}{path}", f"问卷页面：{channel.name}"))
     return links

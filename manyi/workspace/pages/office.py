@@ -56,6 +56,7 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         before_close_day=now < close_moment,
         reports=REPORT_NAMES,
         problem=problem,
+        entry_policy=call.ws.entry.policy() if call.ws.entry is not None else None,
     )
 
 

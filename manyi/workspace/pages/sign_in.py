@@ -14,7 +14,7 @@ from manyi.workspace.accounts import AccountProblem, change_password
 from manyi.workspace.context import PREFIX
 from manyi.workspace.http import SECURITY_HEADERS, TEXT_TYPE, redirect
 from manyi.workspace.passwords import MIN_LENGTH, verify_password
-from manyi.workspace.render import stylesheet
+from manyi.workspace.render import script, stylesheet
 from manyi.workspace.session import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -34,11 +34,15 @@ def root(call: Call) -> Response[str]:
 
 
 def stylesheet_file(call: Call) -> Response[bytes]:
-    name, data = stylesheet()
-    if call.params["name"] != name:
-        return Response(404, TEXT_TYPE, b"", {**SECURITY_HEADERS})
-    headers = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=31536000, immutable"}
-    return Response(200, "text/css; charset=utf-8", data, headers, compress=True)
+    """The stylesheet, or the keying page's script: each under its content's hash."""
+    for (name, data), content_type in (
+        (stylesheet(), "text/css; charset=utf-8"),
+        (script(), "text/javascript; charset=utf-8"),
+    ):
+        if call.params["name"] == name:
+            headers = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=31536000, immutable"}
+            return Response(200, content_type, data, headers, compress=True)
+    return Response(404, TEXT_TYPE, b"", {**SECURITY_HEADERS})
 
 
 def home(call: Call) -> Response[str]:

@@ -1,0 +1,170 @@
+"""Entry batches and their keyed questionnaires, and the store interface both adapters honour.
+
+A batch is what a clerk keys in one sitting: one department, one staff channel, for a meeting
+its date and place. Its questionnaires wait here, where the last one can be corrected or voided
+(a void is a flag, never a delete), until the batch is finished; only then do they go into the
+submission store, each under a submission ID made from its entry ID, so finishing twice stores
+nothing twice. With double entry a second account keys the same papers as pass 2, and the batch
+is finished once every difference between the passes is resolved.
+
+Key layout (DynamoDB; SQLite uses the same values as columns):
+- batches: `pk = "BATCHES#<department>"`, `sk = <batch ID>` (IDs begin with their creation
+  time, so a department's batches list newest first with one Query);
+- entries: `pk = "E#<batch ID>#<pass>"`, `sk = <entry ID>`: the ID comes from the keying form,
+  so a save sent twice (a double click, a retry) is stored once;
+- the office's entry policy: `pk = "POLICY"`, `sk = "ENTRY"`.
+Nothing here names a respondent: the account that keyed a questionnaire is in the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from manyi.model import AnswerValue
+
+# open: keying pass 1; second: pass 1 finished, waiting for pass 2 by another account;
+# compare: both passes keyed, differences to resolve; done: in the submission store.
+BatchStatus = Literal["open", "second", "compare", "done"]
+ENTRY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
+BATCH_ID_PATTERN = re.compile(r"^[0-9]{14}-[A-Za-z0-9_-]{6,16}$")
+PASSES = (1, 2)
+
+
+class EntryStoreError(Exception):
+    """Base of the entry store's own errors."""
+
+
+class BatchConflict(EntryStoreError):
+    """The batch or entry changed since it was read; read it again and redo the change."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: str
+    department: str
+    channel: str
+    created_by: str
+    created_at: str  # ISO 8601 UTC
+    meeting_date: str = ""  # YYYY-MM-DD, for a meeting
+    meeting_place: str = ""
+    double_entry: bool = False
+    status: BatchStatus = "open"
+    first_by: str = ""  # who finished pass 1 (pass 2 must be someone else)
+    second_by: str = ""
+    done_at: str = ""
+    stored: int = 0  # responses put into the submission store when done
+    version: int = 1  # bumped by every write; a write names the version it read
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Batch:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One keyed questionnaire of a pass: normalized answers (check_answers' output)."""
+
+    batch_id: str
+    pass_no: int
+    entry_id: str
+    saved_at: str  # ISO 8601 UTC of the first save: orders the pass
+    questionnaire: str  # the questionnaire version the answers follow
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
+    void: bool = False
+    revision: int = 1  # bumped by a correction or a void
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.__dict__,
+            "answers": {k: v if isinstance(v, str) else list(v) for k, v in self.answers.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Entry:
+        answers = {k: v if isinstance(v, str) else tuple(v) for k, v in data["answers"].items()}
+        return cls(
+            batch_id=data["batch_id"],
+            pass_no=int(data["pass_no"]),
+            entry_id=data["entry_id"],
+            saved_at=data["saved_at"],
+            questionnaire=data["questionnaire"],
+            answers=answers,
+            void=bool(data["void"]),
+            revision=int(data["revision"]),
+        )
+
+
+@dataclass(frozen=True)
+class EntryPolicy:
+    """What the office decides for every department: whether double entry is required."""
+
+    double_entry_required: bool = False
+    version: int = 0
+
+
+def dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def batches_pk(department: str) -> str:
+    return f"BATCHES#{department}"
+
+
+def entries_pk(batch_id: str, pass_no: int) -> str:
+    return f"E#{batch_id}#{pass_no}"
+
+
+def in_order(entries: list[Entry]) -> list[Entry]:
+    """A pass in the order it was keyed."""
+    return sorted(entries, key=lambda e: (e.saved_at, e.entry_id))
+
+
+class EntryStore(ABC):
+    @abstractmethod
+    def add_batch(self, batch: Batch) -> None:
+        """Store a new batch (version 1)."""
+
+    @abstractmethod
+    def batch(self, department: str, batch_id: str) -> Batch | None: ...
+
+    @abstractmethod
+    def batches(self, department: str, limit: int = 50) -> list[Batch]:
+        """A department's batches, newest first."""
+
+    @abstractmethod
+    def replace_batch(self, batch: Batch) -> None:
+        """Write over the stored batch whose version is `batch.version - 1`; BatchConflict
+        otherwise."""
+
+    @abstractmethod
+    def add_entry(self, entry: Entry) -> tuple[Entry, bool]:
+        """Store a keyed questionnaire once per (batch, pass, entry ID): the stored one and
+        True when new, or the one stored first and False."""
+
+    @abstractmethod
+    def replace_entry(self, entry: Entry) -> None:
+        """Write over the stored entry whose revision is `entry.revision - 1`; BatchConflict
+        otherwise. Entries are never deleted: a void is `void=True`."""
+
+    @abstractmethod
+    def entries(self, batch_id: str, pass_no: int) -> list[Entry]:
+        """Every entry of a pass, voided ones too, in the order keyed."""
+
+    @abstractmethod
+    def policy(self) -> EntryPolicy: ...
+
+    @abstractmethod
+    def set_policy(self, policy: EntryPolicy) -> None:
+        """Write the policy over the one of version `policy.version - 1`; BatchConflict
+        otherwise."""
+
+    def close(self) -> None:  # noqa: B027 - adapters without resources need nothing here
+        """Release connections."""
