@@ -27,11 +27,13 @@ class MemorySubmissionStore(SubmissionStore):
 
     def put(self, submission: StoredSubmission) -> tuple[StoredSubmission, bool]:
         with self._lock:
-            first = self._by_id.setdefault(submission.submission_id, submission)
-            if first is submission:
-                month = self._months.setdefault((submission.department, submission.month), [])
-                bisect.insort(month, SortedSubmission(sort_key(submission), submission))
-        return first, first is submission
+            first = self._by_id.get(submission.submission_id)
+            if first is not None:
+                return first, False
+            self._by_id[submission.submission_id] = submission
+            month = self._months.setdefault((submission.department, submission.month), [])
+            bisect.insort(month, SortedSubmission(sort_key(submission), submission))
+        return submission, True
 
     def get(self, submission_id: str) -> StoredSubmission | None:
         return self._by_id.get(submission_id)
