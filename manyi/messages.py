@@ -54,6 +54,8 @@ DefinitionCode = Literal[
     "bad_close_day",
     "bad_timezone",
     "empty_list",
+    "bad_working_days",
+    "unknown_complaint_category",
 ]
 
 DEFINITION: Final[dict[DefinitionCode, str]] = {
@@ -125,6 +127,12 @@ DEFINITION: Final[dict[DefinitionCode, str]] = {
     ),
     "bad_timezone": "timezone {value!r} is not a known IANA time zone",
     "empty_list": "{what} must list at least one entry",
+    "bad_working_days": (
+        "complaints.{key} {value!r} must be a whole number of working days, 0 to 365"
+    ),
+    "unknown_complaint_category": (
+        "complaints.conduct_categories lists {value!r}, which is not a category; use: {known}"
+    ),
 }
 
 # -- answers: what a citizen sees next to a question -------------------------------------
