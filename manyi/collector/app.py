@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger, Metrics
@@ -33,6 +33,9 @@ from manyi.collector.ratelimit import AddressSource
 from manyi.messages import SubmissionCode
 from manyi.store.base import StoreMisconfigured, StoreUnavailable
 from manyi.versions import NoQuestionnaire
+
+if TYPE_CHECKING:  # complaints import the crypto and the holiday calendar: not at cold start
+    from manyi.complaints.intake import ComplaintIntake
 
 Clock = Callable[[], datetime]
 Event = dict[str, Any]
@@ -48,6 +51,8 @@ SECURITY_HEADERS = {
 }
 ROUTES = {
     "/api/submissions": "POST",
+    "/api/complaints": "POST",
+    "/api/complaints/status": "POST",
     "/api/health": "GET, HEAD",
     "/api/openapi.json": "GET, HEAD",
 }
@@ -122,8 +127,10 @@ class Collector:
         clock: Clock = utc_now,
         api_url: str = "/api",
         addresses: AddressSource | None = None,
+        complaints: ComplaintIntake | None = None,
     ) -> None:
         self.intake = intake
+        self.complaints = complaints
         self.logger = logger
         self.metrics = metrics
         self.clock = clock
@@ -165,6 +172,8 @@ class Collector:
             return answer
         if request.path == "/api/submissions":
             return self.submit(request)
+        if request.path.startswith("/api/complaints"):
+            return self.complaint(request)
         if request.path == "/api/health":
             return self.health()
         return self.openapi()
@@ -189,6 +198,39 @@ class Collector:
             )
         secure = request.headers.get("x-forwarded-proto", "") == "https"
         return respond(outcome, self.api_url, secure)
+
+    def complaint(self, request: Request) -> Response:
+        """A complaint, or a look at one's progress (manyi.complaints.intake)."""
+        if self.complaints is None:
+            return _error(404, "not_found")
+        from manyi.collector.complaints import complaint_response, lookup_response
+        from manyi.complaints.intake import COOKIE as COMPLAINT_COOKIE
+
+        content_type = request.headers.get("content-type", "")
+        body = request.body if request.body is not None else b"\xff"
+        address = self.addresses.address(request.source_ip, request.headers)
+        secure = request.headers.get("x-forwarded-proto", "") == "https"
+        if request.path.endswith("/status"):
+            found = self.complaints.lookup(content_type, body, address, self.clock())
+            # Never the number or the code in a log line: only what happened.
+            self.logger.info("complaint lookup", extra={"status": found.status, "code": found.code})
+            self._count(
+                "ComplaintLookupFound" if found.code == "found" else "ComplaintLookupMissed"
+            )
+            return lookup_response(self.complaints, found, self.api_url)
+        sent = _cookie(request.cookies, COMPLAINT_COOKIE)
+        outcome = self.complaints.submit(content_type, body, address, self.clock(), sent)
+        self._count("ComplaintStored" if outcome.code == "stored" else "ComplaintNotStored")
+        if not outcome.accepted:
+            self.logger.info(
+                "complaint refused",
+                extra={
+                    "status": outcome.status,
+                    "code": outcome.code,
+                    "fields": [f"{e.field}:{e.code}" for e in outcome.errors],
+                },
+            )
+        return complaint_response(self.complaints, outcome, self.api_url, secure)
 
     def health(self) -> Response:
         catalogue = self.intake.catalogue
@@ -232,6 +274,14 @@ def respond(outcome: Outcome, api_url: str = "/api", secure: bool = False) -> Re
     cleared = [repeat.clear_cookie(cookie_path, secure)] if outcome.code == "repeated" else []
     page = error_page(outcome, api_url)
     return Response(outcome.status, HTML_TYPE, page, headers, tuple(str(c) for c in cleared))
+
+
+def _cookie(cookies: tuple[str, ...], name: str) -> str | None:
+    for pair in cookies:
+        key, _, value = pair.strip().partition("=")
+        if key == name:
+            return value
+    return None
 
 
 def _body(event: Mapping[str, Any]) -> bytes | None:

@@ -62,7 +62,6 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 # 2,000 characters of Chinese are 18 KB once URL-encoded; the rest of the form is small.
 MAX_COMPLAINT_BYTES = 32 * 1024
-SEALED_KIND = "complaint"
 # Wrong codes in a row before lookups of a number (or from an address) are slowed down.
 FREE_WRONG_CODES = 20
 MAX_WAIT_SECONDS = 3600

@@ -57,6 +57,7 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 NUMBER_PATTERN = re.compile(r"^(\d{4})-([a-z0-9]+(?:-[a-z0-9]+)*)-(\d{4,})$")
 COMPLAINT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CODE_DIGITS = 12
+SEALED_KIND = "complaint"  # the sealing context: a complaint's fields open for complaints only
 # scrypt for the receipt code: 12 digits are 40 bits, too few for a fast hash if a copy of the
 # table leaked; about 50 ms per check here, and a check happens only on a status lookup.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
