@@ -4,8 +4,8 @@ DuckDB on the same file for comparison, and an incremental run after 1% more.
     python bench/bench_aggregate.py [--n 1000000] [--regenerate]
 
 The synthetic store is written once to bench/out/ with the submission store's own schema and
-row format (manyi.store.sqlite), then every measurement runs in a fresh process so that each
-peak RSS is its own. DuckDB (bench-only: pip install duckdb==1.5.5
+row format (manyi.store.submissions.sqlite), then every measurement runs in a fresh process so
+that each peak RSS is its own. DuckDB (bench-only: pip install duckdb==1.5.5
 duckdb-extension-sqlite-scanner) loads its SQLite extension from the wheel's file, offline.
 """
 
@@ -31,10 +31,10 @@ from manyi.calendar import OfficeCalendar  # noqa: E402
 from manyi.loader import load_questionnaire  # noqa: E402
 from manyi.model import Questionnaire  # noqa: E402
 from manyi.results.run import Aggregator  # noqa: E402
-from manyi.results.sqlite_store import SqliteResultsStore  # noqa: E402
-from manyi.storage.sqlite_schema import migrate  # noqa: E402
-from manyi.store import sqlite as submission_sqlite  # noqa: E402
-from manyi.store.base import partition_key, sort_key  # noqa: E402
+from manyi.store.results.sqlite import SqliteResultsStore  # noqa: E402
+from manyi.store.sqlite_schema import migrate  # noqa: E402
+from manyi.store.submissions import sqlite as submission_sqlite  # noqa: E402
+from manyi.store.submissions.base import partition_key, sort_key  # noqa: E402
 from manyi.submission import StoredSubmission, utc_timestamp  # noqa: E402
 
 OUT = ROOT / "bench" / "out"

@@ -117,7 +117,7 @@ def warm(count: int) -> None:
     from manyi.collector.handler import create_handler
     from manyi.collector.intake import Intake
     from manyi.loader import load_questionnaire
-    from manyi.store.memory import MemorySubmissionStore
+    from manyi.store.submissions.memory import MemorySubmissionStore
     from manyi.versions import Catalogue
 
     q = load_questionnaire(ROOT / "questionnaire.yaml")

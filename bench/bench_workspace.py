@@ -31,7 +31,7 @@ from manyi.calendar import DEFAULT_ZONE as BEIJING  # noqa: E402
 from manyi.calendar import previous_month  # noqa: E402
 from manyi.loader import load_questionnaire  # noqa: E402
 from manyi.model import Department, Questionnaire  # noqa: E402
-from manyi.results.state import CloseEvent, DepartmentMonthState, MonthClose  # noqa: E402
+from manyi.store.results.base import CloseEvent, DepartmentMonthState, MonthClose  # noqa: E402
 from manyi.submission import StoredSubmission  # noqa: E402
 from manyi.workspace.passwords import DEFAULT_COST, hash_password, verify_password  # noqa: E402
 from manyi.workspace.render import stylesheet  # noqa: E402

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from manyi.deploy.template import load_template  # noqa: E402
 from manyi.loader import load_questionnaire  # noqa: E402
-from manyi.store.dynamodb import item_bytes  # noqa: E402
+from manyi.store.submissions.dynamodb import item_bytes  # noqa: E402
 
 
 class Price(NamedTuple):
@@ -223,7 +223,7 @@ class Writes(NamedTuple):
 
 def collector_writes() -> Writes:
     """The write units of one submission through the real DynamoDB store."""
-    from manyi.store.dynamodb import DynamoDBSubmissionStore
+    from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 
     recorder = RecordingDynamoDB()
     store = DynamoDBSubmissionStore("bench", client=recorder)
@@ -282,7 +282,7 @@ def handler_cpu_seconds(runs: int) -> float:
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     from manyi.collector.handler import create_handler
-    from manyi.store.dynamodb import DynamoDBSubmissionStore
+    from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
     from manyi.versions import Catalogue
 
     questionnaire = load_questionnaire(ROOT / "questionnaire.yaml")

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from manyi.model import Questionnaire
 from manyi.results.backends import AwsNames, Backend, aws_backend
-from manyi.store.dynamodb import DynamoDBSubmissionStore
+from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 from tests.aws import REGION
 from tests.cfn import create_tables
 from tests.memory_submissions import stored

@@ -9,7 +9,7 @@ from typing import Any
 from manyi.answers import check_answers
 from manyi.model import AnswerValue, Questionnaire
 from manyi.results.run import Aggregator
-from manyi.results.sqlite_store import SqliteResultsStore
+from manyi.store.results.sqlite import SqliteResultsStore
 from manyi.submission import StoredSubmission
 from tests.memory_submissions import MemorySubmissions, stored
 

@@ -15,8 +15,8 @@ from manyi.results.backends import Backend
 from manyi.results.outputs import OutputFolder
 from manyi.results.run import Aggregator
 from manyi.results.service import RefusedRequest, Request, run_aggregator
-from manyi.results.sqlite_store import SqliteResultsStore
-from manyi.results.state import DepartmentMonthState
+from manyi.store.results.base import DepartmentMonthState
+from manyi.store.results.sqlite import SqliteResultsStore
 from manyi.submission import StoredSubmission
 from tests.memory_submissions import OFFICE, MemorySubmissions, stored
 from tests.test_answers import QUESTIONNAIRE

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from manyi.aggregate import MonthlyResult, count
 from manyi.answers import check_answers
 from manyi.results.run import DEFAULT_LAG, Aggregator, default_months, sort_key_bound
-from manyi.results.sqlite_store import SqliteResultsStore
-from manyi.results.state import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
+from manyi.store.results.base import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
+from manyi.store.results.sqlite import SqliteResultsStore
 from manyi.submission import StoredSubmission
 from tests.memory_submissions import OFFICE, MemorySubmissions, sort_key, stored
 from tests.test_answers import QUESTIONNAIRE, valid_answers

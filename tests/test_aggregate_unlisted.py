@@ -12,7 +12,7 @@ import pytest
 from manyi.cli import main
 from manyi.model import Questionnaire
 from manyi.results.service import Request, run_aggregator
-from manyi.store.sqlite import SQLiteSubmissionStore
+from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from tests.conftest import ROOT
 from tests.memory_submissions import OFFICE, stored
 from tests.results_aws import FakeAws, put_responses

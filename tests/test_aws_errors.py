@@ -17,9 +17,9 @@ from moto import mock_aws
 from manyi.cli import main
 from manyi.collector.handler import create_handler
 from manyi.model import Questionnaire
-from manyi.results.dynamodb_store import DynamoDBResultsStore
-from manyi.store.base import StoreMisconfigured, StoreUnavailable
-from manyi.store.dynamodb import DynamoDBSubmissionStore
+from manyi.store.errors import StoreMisconfigured, StoreUnavailable
+from manyi.store.results.dynamodb import DynamoDBResultsStore
+from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 from manyi.versions import Catalogue, publish
 from tests.apigw import LambdaContext, collector_log, json_body, json_event, submission_body
 from tests.aws import REGION, SUBMISSIONS_TABLE, create_submissions_table

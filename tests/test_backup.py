@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from manyi.model import Questionnaire
-from manyi.storage.backup import BackupRefused, back_up, restore
+from manyi.store.backup import BackupRefused, back_up, restore
 from tests.apigw import submission_body
 from tests.cli import run_manyi
 from tests.serving import make_site, serving

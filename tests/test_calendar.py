@@ -15,8 +15,8 @@ from manyi.collector.intake import Intake
 from manyi.model import Questionnaire
 from manyi.results.run import Aggregator
 from manyi.results.service import months_to_close
-from manyi.results.sqlite_store import SqliteResultsStore
-from manyi.store.memory import MemorySubmissionStore
+from manyi.store.results.sqlite import SqliteResultsStore
+from manyi.store.submissions.memory import MemorySubmissionStore
 from manyi.versions import Catalogue
 from tests.apigw import submission_body
 from tests.memory_submissions import MemorySubmissions

@@ -20,7 +20,7 @@ from moto import mock_aws
 from manyi.collector.handler import Handler, create_handler
 from manyi.collector.ratelimit import ORIGIN_HEADER, AddressSource, RateLimit
 from manyi.model import Questionnaire
-from manyi.store.dynamodb import DynamoDBSubmissionStore
+from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 from manyi.versions import Catalogue, publish
 from tests.apigw import LambdaContext, json_event, submission_body
 from tests.aws import REGION, SUBMISSIONS_TABLE, create_submissions_table

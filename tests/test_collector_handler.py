@@ -16,7 +16,7 @@ from moto import mock_aws
 from manyi.collector.handler import Handler, create_handler
 from manyi.collector.ratelimit import RateLimit
 from manyi.model import Questionnaire
-from manyi.store.dynamodb import DynamoDBSubmissionStore
+from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 from manyi.versions import Catalogue, publish
 from tests.apigw import (
     LambdaContext,

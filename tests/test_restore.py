@@ -20,7 +20,7 @@ from manyi.cli import main
 from manyi.model import Questionnaire
 from manyi.results.backends import AwsNames, aws_backend
 from manyi.results.schedule import handle
-from manyi.store.dynamodb import DynamoDBSubmissionStore
+from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 from manyi.submission import StoredSubmission, utc_timestamp
 from tests.apigw import valid_answers
 from tests.cfn import create_tables

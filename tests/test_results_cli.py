@@ -15,7 +15,7 @@ from manyi.cli import main
 from manyi.cli.progress import ProgressBar
 from manyi.model import Questionnaire
 from manyi.results.office_token import office_token, token_matches
-from manyi.results.sqlite_store import SqliteResultsStore
+from manyi.store.results.sqlite import SqliteResultsStore
 from tests.aws import REGION
 from tests.results_aws import FakeAws
 from tests.results_data import counted_store, made_up_submissions

@@ -10,9 +10,7 @@ import pytest
 from moto import mock_aws
 
 from manyi.aggregate import Counts, MonthlyResult
-from manyi.results.dynamodb_store import DynamoDBResultsStore
-from manyi.results.sqlite_store import SqliteResultsStore
-from manyi.results.state import (
+from manyi.store.results.base import (
     CloseAction,
     CloseEvent,
     DepartmentMonthState,
@@ -21,6 +19,8 @@ from manyi.results.state import (
     ServedTooLarge,
     StateConflict,
 )
+from manyi.store.results.dynamodb import DynamoDBResultsStore
+from manyi.store.results.sqlite import SqliteResultsStore
 from tests.aws import REGION
 from tests.cfn import create_tables
 from tests.results_aws import FakeAws

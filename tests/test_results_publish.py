@@ -17,7 +17,7 @@ from manyi.model import Questionnaire
 from manyi.reports.view import month_view
 from manyi.reports.workbook import to_xlsx
 from manyi.results.outputs import OutputFolder, S3Outputs, publish_month
-from manyi.results.sqlite_store import SqliteResultsStore
+from manyi.store.results.sqlite import SqliteResultsStore
 from tests.results_aws import BUCKET, FakeAws
 from tests.results_data import counted_store, made_up_submissions
 

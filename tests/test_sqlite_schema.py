@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from manyi.results.sqlite_store import SCHEMA as RESULTS_SCHEMA
-from manyi.results.sqlite_store import SqliteResultsStore
-from manyi.storage.sqlite_schema import (
+from manyi.store.results.sqlite import SCHEMA as RESULTS_SCHEMA
+from manyi.store.results.sqlite import SqliteResultsStore
+from manyi.store.sqlite_schema import (
     MigrationFailed,
     Schema,
     SchemaTooNew,
@@ -20,8 +20,8 @@ from manyi.storage.sqlite_schema import (
     schema_version,
     statements,
 )
-from manyi.store.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
-from manyi.store.sqlite import SQLiteSubmissionStore
+from manyi.store.submissions.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
+from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from tests.cli import run_manyi
 
 # A store's history in miniature: release 1 made `note`, release 2 added a column.

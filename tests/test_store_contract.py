@@ -11,9 +11,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from manyi.store.base import StoreUnavailable, SubmissionStore, sort_key
-from manyi.store.dynamodb import DynamoDBSubmissionStore
-from manyi.store.sqlite import SQLiteSubmissionStore
+from manyi.store.errors import StoreUnavailable
+from manyi.store.submissions.base import SubmissionStore, sort_key
+from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
+from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from manyi.submission import StoredSubmission
 from tests.aws import REGION, create_submissions_table
 

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from manyi.store.base import StoreMisconfigured, StoreUnavailable
-from manyi.store.dynamodb import DynamoDBSubmissionStore, item_bytes
+from manyi.store.errors import StoreMisconfigured, StoreUnavailable
+from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore, item_bytes
 from tests.aws import REGION, create_submissions_table
 from tests.test_store_contract import submission
 from tests.throttling import THROTTLED_TABLE, THROTTLED_TRANSACTION, ThrottledClient

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from manyi.results.sqlite_store import SCHEMA as RESULTS_SCHEMA
-from manyi.results.sqlite_store import SqliteResultsStore
-from manyi.storage.sqlite_schema import schema_version
-from manyi.store.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
-from manyi.store.sqlite import SQLiteSubmissionStore
+from manyi.store.results.sqlite import SCHEMA as RESULTS_SCHEMA
+from manyi.store.results.sqlite import SqliteResultsStore
+from manyi.store.sqlite_schema import schema_version
+from manyi.store.submissions.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
+from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from tests.cli import run_manyi
 
 ROOT = Path(__file__).resolve().parents[1]

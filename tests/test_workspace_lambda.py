@@ -16,8 +16,8 @@ from moto import mock_aws
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.deploy.template import resources_of_type
 from manyi.model import Questionnaire
-from manyi.store.dynamodb import DynamoDBSubmissionStore
 from manyi.store.staff.dynamodb import StaffTables, aws_staff_stores
+from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 from manyi.submission import StoredSubmission, utc_timestamp
 from manyi.versions import publish
 from manyi.workspace.accounts import add_account

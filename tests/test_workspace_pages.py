@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.model import Questionnaire
-from manyi.results.state import DepartmentMonthState
+from manyi.store.results.base import DepartmentMonthState
 from manyi.workspace.context import Workspace
 from manyi.workspace.reports import LocalReportFiles
 from tests.workspace_support import PASSWORD, Client, local_workspace, make_account, put_result

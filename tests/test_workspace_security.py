@@ -400,7 +400,7 @@ def test_bad_requests_get_pages_not_tracebacks(ws: Workspace) -> None:
 def test_a_failing_store_answers_503_with_a_page(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from manyi.store.base import StoreUnavailable
+    from manyi.store.errors import StoreUnavailable
 
     client = signed_in(ws)
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from manyi.aggregate import Counts
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.model import Questionnaire
-from manyi.results.sqlite_store import SqliteResultsStore
-from manyi.store.sqlite import SQLiteSubmissionStore
+from manyi.store.results.sqlite import SqliteResultsStore
 from manyi.store.staff.sqlite import local_staff_stores
+from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from manyi.submission import StoredSubmission
 from manyi.workspace.timer import AggregatorTimer
 from tests.memory_submissions import OFFICE

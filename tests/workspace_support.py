@@ -19,9 +19,9 @@ from manyi.aggregate import Counts, MonthlyResult
 from manyi.collector.handler import Handler
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
-from manyi.results.state import DepartmentMonthState
-from manyi.store.sqlite import SQLiteSubmissionStore
+from manyi.store.results.base import DepartmentMonthState
 from manyi.store.staff.sqlite import local_staff_stores
+from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from manyi.workspace.accounts import add_account
 from manyi.workspace.context import Settings, Workspace
 from manyi.workspace.handler import create_handler

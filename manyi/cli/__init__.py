@@ -44,8 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from manyi.cli.common import EXIT_PROBLEMS, CommandError
-    from manyi.storage import DataFolderError
-    from manyi.store.base import StoreMisconfigured, StoreUnavailable
+    from manyi.store.errors import DataFolderError, StoreMisconfigured, StoreUnavailable
 
     args = build_parser().parse_args(argv)
     try:

@@ -45,7 +45,7 @@ def register(subcommands: Any) -> None:
 
 
 def run_backup(args: argparse.Namespace) -> int:
-    from manyi.storage.backup import back_up
+    from manyi.store.backup import back_up
 
     summary = back_up(Path(args.data), Path(args.out), [Path(k) for k in args.key_file])
     print(f"backed up {summary.data} to {summary.archive}")
@@ -59,7 +59,7 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    from manyi.storage.backup import restore
+    from manyi.store.backup import restore
 
     summary = restore(Path(args.archive), Path(args.data))
     print(f"restored {summary.archive} into {summary.data}")

@@ -17,7 +17,7 @@ from manyi.results.backends import (
     local_backend,
     local_results,
 )
-from manyi.results.state import ResultsStore
+from manyi.store.results.base import ResultsStore
 
 
 def month_type(text: str) -> str:

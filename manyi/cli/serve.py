@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from manyi.serving.lambda_app import LambdaApp
     from manyi.serving.server import Mounts, create, listening_on, serve_forever
     from manyi.serving.static import StaticSite
-    from manyi.store.sqlite import SQLiteSubmissionStore
+    from manyi.store.submissions.sqlite import SQLiteSubmissionStore
     from manyi.workspace.handler import create_handler as create_workspace_handler
     from manyi.workspace.local import local_workspace
 
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if catalogue is None:
         return EXIT_PROBLEMS
     # Every store of the folder is opened (migrated, or refused if newer) before serving.
-    from manyi.results.sqlite_store import SqliteResultsStore
+    from manyi.store.results.sqlite import SqliteResultsStore
 
     SqliteResultsStore.in_folder(data).close()
     store = SQLiteSubmissionStore(data / "submissions.sqlite3", deferred_commit=True)

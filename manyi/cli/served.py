@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from manyi.department_names import find_department
     from manyi.reports.tables import UNLISTED
     from manyi.results.served_file import parse_count, read_served_file
-    from manyi.results.state import ServedTooLarge
+    from manyi.store.results.base import ServedTooLarge
 
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:

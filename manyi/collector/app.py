@@ -31,7 +31,7 @@ from manyi.collector import repeat
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
 from manyi.collector.ratelimit import AddressSource
 from manyi.messages import SubmissionCode
-from manyi.store.base import StoreMisconfigured, StoreUnavailable
+from manyi.store.errors import StoreMisconfigured, StoreUnavailable
 from manyi.versions import NoQuestionnaire
 
 if TYPE_CHECKING:  # complaints import the crypto and the holiday calendar: not at cold start

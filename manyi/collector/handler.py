@@ -18,7 +18,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from manyi.collector.app import Clock, Collector, utc_now
 from manyi.collector.intake import Intake
 from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
-from manyi.store.base import SubmissionStore
+from manyi.store.submissions.base import SubmissionStore
 from manyi.versions import Catalogue, bundled_folder
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def create_handler(
 def create_lambda_handler() -> Handler:
     """The handler of the AWS function: DynamoDB, the questionnaires bundled with the code."""
     from manyi.complaints.sources import aws_complaint_sources
-    from manyi.store.dynamodb import DynamoDBSubmissionStore
+    from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 
     return create_handler(
         DynamoDBSubmissionStore(),

@@ -26,7 +26,7 @@ from manyi.messages import (
     submission_message,
 )
 from manyi.model import Department, Questionnaire
-from manyi.store.base import SubmissionStore
+from manyi.store.submissions.base import SubmissionStore
 from manyi.submission import (
     MAX_BODY_BYTES,
     SUBMISSION_ID_PATTERN,

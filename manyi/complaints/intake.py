@@ -53,8 +53,8 @@ from manyi.messages import (
 )
 from manyi.model import Questionnaire
 from manyi.sealing import Sealer
-from manyi.store.base import StoreMisconfigured
 from manyi.store.complaints.base import ComplaintStore
+from manyi.store.errors import StoreMisconfigured
 from manyi.submission import FieldError, utc_timestamp
 from manyi.versions import Catalogue
 

@@ -13,7 +13,7 @@ from manyi.aggregate import MonthlyResult
 from manyi.calendar import previous_month
 from manyi.figures import CitySummary, city_summary
 from manyi.model import Questionnaire
-from manyi.results.state import CloseEvent, MonthClose, ResultsStore
+from manyi.store.results.base import CloseEvent, MonthClose, ResultsStore
 
 # Months shown in the report's trend charts, this one included.
 TREND_MONTHS = 12

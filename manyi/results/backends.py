@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from manyi.results.outputs import OutputFolder, Outputs, S3Outputs
-from manyi.results.state import ResultsStore, SubmissionSource
-from manyi.store.base import StoreMisconfigured
+from manyi.store.errors import StoreMisconfigured
+from manyi.store.results.base import ResultsStore, SubmissionSource
 
 DEFAULT_DATA = Path("data")
 # The file `manyi serve` keeps its submissions in (issue 4's SQLite store).
@@ -36,7 +36,7 @@ class Backend:
 
 
 def local_results(data: Path) -> ResultsStore:
-    from manyi.results.sqlite_store import SqliteResultsStore
+    from manyi.store.results.sqlite import SqliteResultsStore
 
     return SqliteResultsStore.in_folder(data)
 
@@ -53,7 +53,7 @@ def aws_client(service: str, region: str | None) -> Any:
 
 
 def aws_results(names: AwsNames, dynamodb: Any = None) -> ResultsStore:
-    from manyi.results.dynamodb_store import DynamoDBResultsStore
+    from manyi.store.results.dynamodb import DynamoDBResultsStore
 
     if dynamodb is None:
         dynamodb = aws_client("dynamodb", names.region)
@@ -61,8 +61,8 @@ def aws_results(names: AwsNames, dynamodb: Any = None) -> ResultsStore:
 
 
 def local_backend(data: Path) -> Backend:
-    from manyi.results.sqlite_store import SqliteResultsStore
-    from manyi.store.sqlite import SQLiteSubmissionStore
+    from manyi.store.results.sqlite import SqliteResultsStore
+    from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 
     return Backend(
         submissions=SQLiteSubmissionStore(data / SUBMISSIONS_FILE),
@@ -91,8 +91,8 @@ class AwsNames:
 
 
 def aws_backend(names: AwsNames, dynamodb: Any = None, s3: Any = None) -> Backend:
-    from manyi.results.dynamodb_store import DynamoDBResultsStore
-    from manyi.store.dynamodb import DynamoDBSubmissionStore
+    from manyi.store.results.dynamodb import DynamoDBResultsStore
+    from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 
     if names.submissions_table is None:
         raise ValueError("the submissions table is not named")

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from manyi.model import Questionnaire
 from manyi.reports.files import JSON_TYPE, json_bytes, month_files
 from manyi.reports.view import TREND_MONTHS, month_view
-from manyi.results.state import ResultsStore
+from manyi.store.results.base import ResultsStore
 
 PREFIX = "reports"
 # The object metadata holding the SHA-256 of what was put: compared before the next put.

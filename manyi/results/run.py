@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from manyi.aggregate import MonthlyResult, Tally
 from manyi.calendar import OfficeCalendar, previous_month
 from manyi.model import Questionnaire
-from manyi.results.state import (
+from manyi.store.results.base import (
     CloseEvent,
     DepartmentMonthState,
     MonthClose,

@@ -24,7 +24,6 @@ from manyi.model import Questionnaire
 from manyi.reports.files import FILES, month_file
 from manyi.reports.view import TREND_MONTHS, month_view
 from manyi.results.office_token import token_matches
-from manyi.results.sqlite_store import SqliteResultsStore
 from manyi.serving.wsgi import (
     Environ,
     StartResponse,
@@ -34,6 +33,7 @@ from manyi.serving.wsgi import (
     request_target,
     respond,
 )
+from manyi.store.results.sqlite import SqliteResultsStore
 
 PREFIX = "/results/"
 COOKIE = "manyi_office"

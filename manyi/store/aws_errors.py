@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from manyi.store.base import StoreMisconfigured, StoreUnavailable
+from manyi.store.errors import StoreMisconfigured, StoreUnavailable
 
 # Error codes that mean "not now", not "never": the client should retry after a pause.
 TRANSIENT_CODES = frozenset(

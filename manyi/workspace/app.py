@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from manyi.store.base import StoreUnavailable
+from manyi.store.errors import StoreUnavailable
 from manyi.workspace.access import Access, Call, message_page
 from manyi.workspace.context import PREFIX, Workspace
 from manyi.workspace.http import BadRequest, Request, cookie, read_request, redirect

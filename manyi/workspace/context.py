@@ -15,7 +15,7 @@ from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
 from manyi.figures import CitySummary
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
-from manyi.results.state import ResultsStore, SubmissionSource
+from manyi.store.results.base import ResultsStore, SubmissionSource
 from manyi.store.staff.base import StaffStores
 from manyi.workspace.passwords import DEFAULT_COST, ScryptCost
 from manyi.workspace.reports import ReportFiles

@@ -15,7 +15,7 @@ from manyi.figures import CitySummary, DepartmentFigures, city_summary
 from manyi.model import Department, Questionnaire
 from manyi.pace import Pace, pace
 from manyi.reports.view import MonthView, month_view
-from manyi.results.state import MonthClose, ResultsStore
+from manyi.store.results.base import MonthClose, ResultsStore
 from manyi.workspace.reports import ReportFiles, report_key
 
 # Where a department stands in the office's table, most urgent first.

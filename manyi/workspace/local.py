@@ -10,8 +10,8 @@ from pathlib import Path
 
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
-from manyi.results.sqlite_store import FILE_NAME, SqliteResultsStore
-from manyi.results.state import SubmissionSource
+from manyi.store.results.base import SubmissionSource
+from manyi.store.results.sqlite import FILE_NAME, SqliteResultsStore
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.workspace.context import Settings, Workspace
 from manyi.workspace.reports import LocalReportFiles

@@ -18,17 +18,17 @@ from datetime import datetime, timedelta
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.model import Questionnaire
 from manyi.pace import period
-from manyi.results.dynamodb_store import DynamoDBResultsStore, month_key
 from manyi.results.outputs import Outputs, publish_month
 from manyi.results.run import Aggregator
-from manyi.results.sqlite_store import SqliteResultsStore
-from manyi.results.state import (
+from manyi.store.results.base import (
     DepartmentMonthState,
     MonthClose,
     ResultsStore,
     StateConflict,
     SubmissionSource,
 )
+from manyi.store.results.dynamodb import DynamoDBResultsStore, month_key
+from manyi.store.results.sqlite import SqliteResultsStore
 from manyi.store.staff.base import AuditLog
 from manyi.workspace.audit import month_target, record
 

@@ -20,7 +20,7 @@ from manyi.model import Questionnaire
 from manyi.results.backends import Backend
 from manyi.results.outputs import OutputFolder
 from manyi.results.schedule import handle
-from manyi.results.state import SubmissionSource
+from manyi.store.results.base import SubmissionSource
 from manyi.store.staff.base import AuditLog
 from manyi.workspace.audit import month_target, record
 from manyi.workspace.local import SqliteResultsAnyThread

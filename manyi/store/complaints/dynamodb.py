@@ -16,7 +16,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from manyi.complaints.model import Complaint, tracking_number
 from manyi.store.aws_errors import error_code, store_error
-from manyi.store.base import StoreUnavailable
 from manyi.store.complaints.base import (
     ComplaintConflict,
     ComplaintStore,
@@ -26,8 +25,9 @@ from manyi.store.complaints.base import (
     wrong_pk,
     year_pk,
 )
-from manyi.store.dynamodb import default_client
+from manyi.store.errors import StoreUnavailable
 from manyi.store.staff.base import dumps
+from manyi.store.submissions.dynamodb import default_client
 
 Item = dict[str, Any]
 

@@ -15,15 +15,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from manyi.complaints.model import Complaint, tracking_number
-from manyi.storage.sqlite_schema import Schema, immediate_transaction, migrate
 from manyi.store.complaints.base import (
     FILE_NAME,
     ComplaintConflict,
     ComplaintStore,
     WrongCodes,
 )
-from manyi.store.sqlite import _unavailable_on_error
+from manyi.store.sqlite_schema import Schema, immediate_transaction, migrate
 from manyi.store.staff.base import dumps
+from manyi.store.submissions.sqlite import _unavailable_on_error
 
 BUSY_TIMEOUT_MS = 5000
 SCHEMA_V1 = """

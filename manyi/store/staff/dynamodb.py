@@ -17,7 +17,6 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from manyi.store.aws_errors import store_error
-from manyi.store.dynamodb import default_client
 from manyi.store.staff.base import (
     ACCOUNTS_PARTITION,
     FAILURES_KEPT_SECONDS,
@@ -37,6 +36,7 @@ from manyi.store.staff.base import (
     failures_pk,
     session_pk,
 )
+from manyi.store.submissions.dynamodb import default_client
 
 Item = dict[str, Any]
 SESSION_SK = "SESSION"

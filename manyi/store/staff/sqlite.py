@@ -16,8 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 # A locked or failing file becomes StoreUnavailable: the page answers 503, retry later.
-from manyi.storage.sqlite_schema import immediate_transaction
-from manyi.store.sqlite import _unavailable_on_error
+from manyi.store.sqlite_schema import immediate_transaction
 from manyi.store.staff.base import (
     FAILURES_KEPT_SECONDS,
     Account,
@@ -33,6 +32,7 @@ from manyi.store.staff.base import (
     StaffStores,
     dumps,
 )
+from manyi.store.submissions.sqlite import _unavailable_on_error
 
 FILE_NAME = "staff.sqlite3"
 BUSY_TIMEOUT_MS = 5000

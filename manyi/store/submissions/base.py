@@ -19,26 +19,6 @@ from typing import NamedTuple
 
 from manyi.submission import StoredSubmission
 
-# What a 503 tells the client to wait before retrying, in seconds.
-DEFAULT_RETRY_AFTER = 2
-
-
-class StoreUnavailable(Exception):
-    """The store cannot take or give data right now (throttled, down, locked); retry later.
-
-    Raised when the response is not (yet) stored; a retry with the same submission ID is
-    always safe: it stores the response once, or completes what the failed call began.
-    """
-
-    def __init__(self, reason: str, retry_after: int = DEFAULT_RETRY_AFTER) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class StoreMisconfigured(Exception):
-    """The store refuses for a reason no retry fixes (a missing table, denied access): an
-    operator must act. The message says what to check."""
-
 
 class SortedSubmission(NamedTuple):
     """A stored response with its sort key, the watermark a reader keeps."""

@@ -46,8 +46,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from manyi import __version__
-from manyi.storage import DataFolderError
-from manyi.storage.sqlite_schema import COPY_SUFFIX, Schema, schema_version
+from manyi.store.errors import DataFolderError
+from manyi.store.sqlite_schema import COPY_SUFFIX, Schema, schema_version
 
 FORMAT = "manyi-backup"
 FORMAT_VERSION = 1
@@ -82,10 +82,10 @@ class Summary:
 
 def known_schemas() -> dict[str, Schema]:
     """The schema of each store file this manyi writes, by file name."""
-    from manyi.results.sqlite_store import FILE_NAME as RESULTS_FILE
-    from manyi.results.sqlite_store import SCHEMA as RESULTS_SCHEMA
-    from manyi.store.sqlite import FILE_NAME as SUBMISSIONS_FILE
-    from manyi.store.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
+    from manyi.store.results.sqlite import FILE_NAME as RESULTS_FILE
+    from manyi.store.results.sqlite import SCHEMA as RESULTS_SCHEMA
+    from manyi.store.submissions.sqlite import FILE_NAME as SUBMISSIONS_FILE
+    from manyi.store.submissions.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
 
     return {SUBMISSIONS_FILE: SUBMISSIONS_SCHEMA, RESULTS_FILE: RESULTS_SCHEMA}
 
@@ -152,7 +152,7 @@ def _copy_order(data: Path) -> list[str]:
 
 
 def _rank(path: Path, relative: str) -> int:
-    from manyi.store.sqlite import FILE_NAME as SUBMISSIONS_FILE
+    from manyi.store.submissions.sqlite import FILE_NAME as SUBMISSIONS_FILE
 
     if relative == SUBMISSIONS_FILE:
         return SUBMISSIONS

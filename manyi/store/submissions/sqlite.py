@@ -20,10 +20,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from manyi.model import AnswerValue
-from manyi.storage.sqlite_schema import Schema, migrate
-from manyi.store.base import (
+from manyi.store.errors import StoreUnavailable
+from manyi.store.sqlite_schema import Schema, migrate
+from manyi.store.submissions.base import (
     SortedSubmission,
-    StoreUnavailable,
     SubmissionStore,
     department_and_month,
     partition_key,
@@ -32,7 +32,7 @@ from manyi.store.base import (
 from manyi.submission import StoredSubmission
 
 FILE_NAME = "submissions.sqlite3"  # in a data folder
-# Version 1: the tables of the first release, as it made them (see manyi.storage.sqlite_schema).
+# Version 1: the tables of the first release, as it made them (see manyi.store.sqlite_schema).
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS responses (
     pk TEXT NOT NULL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
-from manyi.store.base import SortedSubmission, SubmissionStore, partition_key, sort_key
+from manyi.store.submissions.base import SortedSubmission, SubmissionStore, partition_key, sort_key
 from manyi.submission import StoredSubmission
 
 

@@ -20,14 +20,14 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from manyi.aggregate import MonthlyResult
-from manyi.results.state import (
+from manyi.store.aws_errors import store_error
+from manyi.store.results.base import (
     CloseEvent,
     DepartmentMonthState,
     MonthClose,
     ServedTooLarge,
     StateConflict,
 )
-from manyi.store.aws_errors import store_error
 
 Item = dict[str, Any]
 # TransactWriteItems takes at most 100 items.

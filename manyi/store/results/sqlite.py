@@ -13,12 +13,12 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from manyi.aggregate import MonthlyResult
-from manyi.results.state import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
-from manyi.storage.sqlite_schema import Schema, immediate_transaction, migrate
+from manyi.store.results.base import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
+from manyi.store.sqlite_schema import Schema, immediate_transaction, migrate
 
 FILE_NAME = "results.sqlite3"
 
-# Version 1: the tables of the first release, as it made them (see manyi.storage.sqlite_schema).
+# Version 1: the tables of the first release, as it made them (see manyi.store.sqlite_schema).
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS department_month (
     month TEXT NOT NULL,

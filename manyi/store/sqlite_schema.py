@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from manyi import __version__
-from manyi.storage import DataFolderError
+from manyi.store.errors import DataFolderError
 
 Step = str | Callable[[sqlite3.Connection], None]
 # Copies kept by a failed migration end so, and are never taken for a store's file.

@@ -28,10 +28,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from manyi.model import AnswerValue
 from manyi.store.aws_errors import store_error
-from manyi.store.base import (
+from manyi.store.errors import StoreUnavailable
+from manyi.store.submissions.base import (
     IDEMPOTENCY_SORT_KEY,
     SortedSubmission,
-    StoreUnavailable,
     SubmissionStore,
     idempotency_key,
     partition_key,

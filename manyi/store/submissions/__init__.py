@@ -1,0 +1,1 @@
+"""The anonymous survey responses: one interface (`base`); SQLite, DynamoDB, memory adapters."""
