@@ -10,10 +10,11 @@ import os
 from typing import Any
 from urllib.parse import urlencode
 
-from manyi.complaints.model import SEALED_KIND
+from manyi.complaints.model import SEALED_KIND, Complaint, code_hash, key_hash, receipt_code
 from manyi.complaints.sources import ComplaintSources
 from manyi.sealing import KeyFileWrapper, Sealer
 from manyi.store.complaints.base import ComplaintStore
+from manyi.workspace.context import Workspace
 from tests.apigw import fixture
 
 NAME = "王小明"
@@ -73,3 +74,36 @@ def lookup_form(number: str, code: str) -> dict[str, Any]:
 def lookup_json(number: str, code: str) -> dict[str, Any]:
     body = json.dumps({"number": number, "code": code}).encode("utf-8")
     return _event("/api/complaints/status", body, "application/json", None)
+
+
+def add_sample_complaint(
+    ws: Workspace,
+    *,
+    handler: str = "",
+    complaint_id: str = "sample-complaint-0001",
+    received_on: str = "2026-11-10",
+    **fields: str,
+) -> Complaint:
+    """A complaint stored as the collector stores it (sealed contact), with `fields` changed."""
+    assert ws.complaints is not None
+    assert ws.complaints.sealer is not None
+    given = complaint_fields(**fields)
+    hashed = key_hash(complaint_id)
+    contact = {k: given[k] for k in ("name", "phone") if given[k]}
+    complaint = Complaint(
+        number="",
+        key_hash=hashed,
+        code_hash=code_hash(hashed, receipt_code(complaint_id)),
+        department=given["department"],
+        category=given["category"],
+        about=ws.questionnaire().complaints.about(given["category"]),
+        subject=given["subject"],
+        account=given["account"],
+        happened_on=given["happened_on"],
+        received_at=f"{received_on}T02:00:00.000000Z",
+        received_on=received_on,
+        contact=ws.complaints.sealer.seal(hashed, contact) if contact else None,
+        handler=handler,
+    )
+    stored, _ = ws.complaints.store.add(complaint)
+    return stored

@@ -17,8 +17,10 @@ from urllib.parse import urlencode, urlsplit
 
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.collector.handler import Handler
+from manyi.complaints.sources import ComplaintSources
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
+from manyi.store.complaints.sqlite import SQLiteComplaintStore
 from manyi.store.results.base import DepartmentMonthState
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.store.submissions.sqlite import SQLiteSubmissionStore
@@ -29,6 +31,7 @@ from manyi.workspace.local import SqliteResultsAnyThread
 from manyi.workspace.passwords import ScryptCost
 from manyi.workspace.reports import LocalReportFiles
 from tests.apigw import LambdaContext
+from tests.complaint_support import sealer as complaint_sealer
 
 # Cheap hashes: the tests log in hundreds of times; the cost is stored with each hash.
 TEST_COST = ScryptCost(n=2**8, r=8, p=1)
@@ -64,6 +67,7 @@ def local_workspace(
     staff = local_staff_stores(data)
     results = SqliteResultsAnyThread(data / "results.sqlite3")
     submissions = SQLiteSubmissionStore(data / "submissions.sqlite3")
+    complaints = ComplaintSources(SQLiteComplaintStore.in_folder(data), complaint_sealer())
     ws = Workspace(
         questionnaire=lambda: questionnaire,
         staff=staff,
@@ -73,10 +77,12 @@ def local_workspace(
         reports=LocalReportFiles(data),
         settings=Settings(password_cost=TEST_COST, **settings),
         clock=Clock(now),
+        complaints=complaints,
     )
     try:
         yield ws
     finally:
+        complaints.store.close()
         staff.close()
         results.close()
         submissions.close()

@@ -27,6 +27,9 @@ ACTIONS = {
     "served.set": "填报服务对象数",
     "month.close": "关账",
     "month.reopen": "重新开账",
+    "complaint.status": "投诉办理",
+    "complaint.assign": "分派投诉",
+    "complaint.contact": "查看投诉人联系方式",
 }
 
 
@@ -40,6 +43,10 @@ def served_target(month: str, department: str) -> str:
 
 def month_target(month: str) -> str:
     return f"month/{month}"
+
+
+def complaint_target(number: str) -> str:
+    return f"complaint/{number}"
 
 
 def record(

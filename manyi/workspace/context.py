@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
+from manyi.complaints.sources import ComplaintSources
 from manyi.figures import CitySummary
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
@@ -72,6 +73,8 @@ class Workspace:
     login_limiter: RateLimiter | None = None
     # The office dashboard's figures of closed months, which do not change (see dashboard.py).
     closed_months: dict[tuple[str, str, str], CitySummary] = field(default_factory=dict)
+    # 投诉举报: their store and the sealer that opens names and phones (None: not set up here).
+    complaints: ComplaintSources | None = None
 
     def __post_init__(self) -> None:
         if self.login_limiter is None and self.settings.login_limit is not None:

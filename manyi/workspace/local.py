@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from manyi.complaints.sources import ComplaintSources
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
 from manyi.store.results.base import SubmissionSource
@@ -37,6 +38,7 @@ def local_workspace(
     data: Path,
     questionnaire: Callable[[], Questionnaire],
     submissions: SubmissionSource,
+    complaints: ComplaintSources | None = None,
 ) -> Workspace:
     return Workspace(
         questionnaire=questionnaire,
@@ -46,4 +48,5 @@ def local_workspace(
         outputs=OutputFolder(data),
         reports=LocalReportFiles(data),
         settings=Settings(close_lag=LOCAL_CLOSE_LAG),
+        complaints=complaints,
     )
