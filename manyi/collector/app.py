@@ -127,10 +127,13 @@ class Collector:
         clock: Clock = utc_now,
         api_url: str = "/api",
         addresses: AddressSource | None = None,
-        complaints: ComplaintIntake | None = None,
+        complaints: Callable[[], ComplaintIntake] | None = None,
     ) -> None:
         self.intake = intake
-        self.complaints = complaints
+        # Made on the first complaint: the crypto and the holiday calendar stay off the cold
+        # start of the survey's route.
+        self._make_complaints = complaints
+        self._complaints: ComplaintIntake | None = None
         self.logger = logger
         self.metrics = metrics
         self.clock = clock
@@ -201,8 +204,11 @@ class Collector:
 
     def complaint(self, request: Request) -> Response:
         """A complaint, or a look at one's progress (manyi.complaints.intake)."""
-        if self.complaints is None:
+        if self._make_complaints is None:
             return _error(404, "not_found")
+        if self._complaints is None:
+            self._complaints = self._make_complaints()
+        intake = self._complaints
         from manyi.collector.complaints import complaint_response, lookup_response
         from manyi.complaints.intake import COOKIE as COMPLAINT_COOKIE
 
@@ -211,15 +217,15 @@ class Collector:
         address = self.addresses.address(request.source_ip, request.headers)
         secure = request.headers.get("x-forwarded-proto", "") == "https"
         if request.path.endswith("/status"):
-            found = self.complaints.lookup(content_type, body, address, self.clock())
+            found = intake.lookup(content_type, body, address, self.clock())
             # Never the number or the code in a log line: only what happened.
             self.logger.info("complaint lookup", extra={"status": found.status, "code": found.code})
             self._count(
                 "ComplaintLookupFound" if found.code == "found" else "ComplaintLookupMissed"
             )
-            return lookup_response(self.complaints, found, self.api_url)
+            return lookup_response(intake, found, self.api_url)
         sent = _cookie(request.cookies, COMPLAINT_COOKIE)
-        outcome = self.complaints.submit(content_type, body, address, self.clock(), sent)
+        outcome = intake.submit(content_type, body, address, self.clock(), sent)
         self._count("ComplaintStored" if outcome.code == "stored" else "ComplaintNotStored")
         if not outcome.accepted:
             self.logger.info(
@@ -230,7 +236,7 @@ class Collector:
                     "fields": [f"{e.field}:{e.code}" for e in outcome.errors],
                 },
             )
-        return complaint_response(self.complaints, outcome, self.api_url, secure)
+        return complaint_response(intake, outcome, self.api_url, secure)
 
     def health(self) -> Response:
         catalogue = self.intake.catalogue

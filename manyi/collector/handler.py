@@ -22,6 +22,7 @@ from manyi.store.submissions.base import SubmissionStore
 from manyi.versions import Catalogue, bundled_folder
 
 if TYPE_CHECKING:
+    from manyi.complaints.intake import ComplaintIntake
     from manyi.complaints.sources import ComplaintSources
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -40,7 +41,7 @@ def create_handler(
     clock: Clock = utc_now,
     api_url: str = "/api",
     addresses: AddressSource | None = None,
-    complaints: ComplaintSources | None = None,
+    complaints: ComplaintSources | Callable[[], ComplaintSources] | None = None,
 ) -> Handler:
     service = os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE)
     logger = Logger(service=service)
@@ -49,15 +50,17 @@ def create_handler(
     metrics = None if _metrics_disabled() else Metrics(namespace=_namespace())
     limiter = RateLimiter(rate_limit) if rate_limit is not None else None
     intake = Intake(catalogue, store, limiter)
-    complaint_intake = None
-    if complaints is not None:
+
+    def complaint_intake() -> ComplaintIntake:
         from manyi.complaints.intake import ComplaintIntake
 
-        complaint_limiter = RateLimiter(COMPLAINT_LIMIT) if rate_limit is not None else None
-        complaint_intake = ComplaintIntake(
-            catalogue, complaints.store, complaints.sealer, complaint_limiter
-        )
-    app = Collector(intake, logger, metrics, clock, api_url, addresses, complaint_intake)
+        sources = complaints() if callable(complaints) else complaints
+        assert sources is not None  # only made where complaints are configured
+        limiter = RateLimiter(COMPLAINT_LIMIT) if rate_limit is not None else None
+        return ComplaintIntake(catalogue, sources.store, sources.sealer, limiter)
+
+    make = complaint_intake if complaints is not None else None
+    app = Collector(intake, logger, metrics, clock, api_url, addresses, make)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -83,7 +86,8 @@ def create_lambda_handler() -> Handler:
         api_url=os.environ.get("MANYI_API_URL", "/api"),
         # Behind CloudFront: the header with the phone's address and the origin secret.
         addresses=AddressSource.from_environment(),
-        complaints=aws_complaint_sources(),  # None where the stack has no complaints table
+        # Where the stack has a complaints table; its store and key are made on first use.
+        complaints=aws_complaint_sources if os.environ.get("COMPLAINTS_TABLE") else None,
     )
 
 

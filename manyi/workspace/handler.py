@@ -52,6 +52,6 @@ def create_lambda_handler(*, dynamodb: Any = None, s3: Any = None) -> Handler:
         outputs=backend.outputs,
         reports=reports,
         settings=Settings.from_environment(),
-        complaints=aws_complaint_sources(dynamodb),
+        complaints=aws_complaint_sources(dynamodb) if os.environ.get("COMPLAINTS_TABLE") else None,
     )
     return create_handler(ws)
