@@ -2,8 +2,8 @@
 on-time rate, from complaints alone. Nothing personal: no name, phone, account of events,
 officer or place ever enters these figures, so every export made from them is safe to share.
 
-`month_figures` is what the Word report (and the workspace's CSV) call; it takes complaints
-and settings and returns values: no store, no clock.
+`month_figures` takes complaints and settings and returns values (no store, no clock);
+`store_figures` reads the month from a store first: what the Word report calls.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from manyi.complaints.model import ABOUT_TEXT, STATUS_TEXT, Complaint, Complaint
 from manyi.complaints.settings import CATEGORIES
 from manyi.model import Questionnaire
 from manyi.reports.tables import safe_cell
+from manyi.store.complaints.base import ComplaintStore
 
 EXPORT_COLUMNS = (
     "受理编号",
@@ -74,6 +75,14 @@ def month_figures(
         unknown_deadline=unknown,
         notes=notes,
     )
+
+
+def store_figures(
+    store: ComplaintStore, questionnaire: Questionnaire, month: str
+) -> ComplaintFigures:
+    """The figures of `month` as the store holds them now (complaints are numbered in the
+    Beijing year they arrive, so one year's Query holds the month)."""
+    return month_figures(store.year(int(month[:4])), month, questionnaire.complaints)
 
 
 def export_rows(

@@ -16,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from manyi.complaints.deadlines import Deadlines, Urgency, deadlines, urgency
-from manyi.complaints.figures import export_csv, month_figures
+from manyi.complaints.figures import export_csv, store_figures
 from manyi.complaints.model import (
     ABOUT_TEXT,
     CATEGORIES,
@@ -217,7 +217,7 @@ def figures(call: Call) -> Response[str]:
     if month is None:
         return message_page(call, 404, "找不到页面", "月份不正确。")
     questionnaire = call.ws.questionnaire()
-    found = month_figures(sources.store.recent(int(month[:4])), month, questionnaire.complaints)
+    found = store_figures(sources.store, questionnaire, month)
     names = {d.id: d.name for d in questionnaire.departments}
     return call.page(
         "complaint_figures.html.j2",
@@ -237,7 +237,7 @@ def export(call: Call) -> Response[Any]:
     month = month_of(call.params["month"], call.ws.clock(), call.calendar())
     if month is None:
         return message_page(call, 404, "找不到文件", "月份不正确。")
-    of_month = [c for c in sources.store.recent(int(month[:4])) if c.received_on[:7] == month]
+    of_month = [c for c in sources.store.year(int(month[:4])) if c.received_on[:7] == month]
     data = export_csv(call.ws.questionnaire(), of_month)
     return download(data, "text/csv; charset=utf-8", f"manyi-complaints-{month}.csv")
 
