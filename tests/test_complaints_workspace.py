@@ -31,6 +31,7 @@ from tests.complaint_support import (
     complaint_json,
     lookup_form,
 )
+from tests.test_workspace_security import PAYLOADS, assert_inert
 from tests.workspace_support import Client, local_workspace, make_account
 
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=BEIJING)  # a Monday
@@ -279,22 +280,6 @@ def test_month_figures_count_by_category_department_status_and_on_time(ws: Works
 
 
 # -- stored XSS ----------------------------------------------------------------------------
-
-PAYLOADS = [
-    '<script>alert("x")</script>',
-    '"><img src=x onerror=alert(1)>',
-    "'><svg onload=alert(1)>",
-    "javascript:alert(1)",
-    '=HYPERLINK("http://evil.example","点我")',
-]
-
-
-def assert_inert(html: str) -> None:
-    lowered = html.lower()
-    assert "<script" not in lowered
-    assert "<img src=x" not in lowered
-    assert "<svg onload" not in lowered
-    assert 'href="javascript:' not in lowered
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from aws_lambda_powertools.shared.cookies import Cookie, SameSite
-
+from manyi.collector import repeat
 from manyi.collector.app import HTML_TYPE, NO_STORE, Response, _json
 from manyi.collector.pages import _document
-from manyi.collector.repeat import MAX_AGE_SECONDS
 from manyi.complaints.intake import COOKIE, ComplaintIntake, ComplaintOutcome, LookupOutcome
 
 
@@ -33,7 +31,7 @@ def complaint_response(
         cookies: tuple[str, ...] = ()
         if outcome.cookie:
             path = f"{urlsplit(api_url).path}/complaints"
-            cookies = (str(_cookie(outcome.cookie, path, secure)),)
+            cookies = (str(repeat.set_cookie(outcome.cookie, path, secure, COOKIE)),)
         page = pages.render_receipt_page(questionnaire, outcome.body, api_url=api_url)
         return Response(outcome.status, HTML_TYPE, page, headers, cookies)
     if outcome.form is not None:
@@ -77,17 +75,4 @@ def _short_page(message: str) -> str:
         title,
         f'<h1>{escape(title)}</h1>\n<p role="alert">{escape(message)}</p>\n'
         '<p><a href="/complaints/">返回投诉页面</a></p>',
-    )
-
-
-def _cookie(value: str, path: str, secure: bool) -> Cookie:
-    """The plain form's repeat cookie: which complaint this browser just sent, for 30 minutes."""
-    return Cookie(
-        COOKIE,
-        value,
-        path=path,
-        secure=secure,
-        http_only=True,
-        max_age=MAX_AGE_SECONDS,
-        same_site=SameSite.STRICT_MODE,
     )

@@ -66,17 +66,19 @@ def from_cookies(cookies: Iterable[str]) -> str | None:
     return None
 
 
-def set_cookie(value: str, path: str, secure: bool) -> Cookie:
-    return _cookie(value, path, MAX_AGE_SECONDS, secure)
+def set_cookie(value: str, path: str, secure: bool, name: str = COOKIE) -> Cookie:
+    """The cookie that remembers a sent form for half an hour (`name`: the complaint form's
+    own, manyi.complaints.intake)."""
+    return _cookie(value, path, MAX_AGE_SECONDS, secure, name)
 
 
 def clear_cookie(path: str, secure: bool) -> Cookie:
     return _cookie("", path, 0, secure)
 
 
-def _cookie(value: str, path: str, max_age: int, secure: bool) -> Cookie:
+def _cookie(value: str, path: str, max_age: int, secure: bool, name: str = COOKIE) -> Cookie:
     return Cookie(
-        COOKIE,
+        name,
         value,
         path=path,
         secure=secure,

@@ -121,10 +121,10 @@ def detail(
 
 def contact(call: Call) -> Response[str]:
     """The name and phone of one complaint: audited first, then shown on this answer only."""
-    sources = _sources(call)
-    complaint = _complaint(call)
-    if sources is None or complaint is None:
-        return message_page(call, 404, "找不到投诉", "没有这个受理编号的投诉。")
+    found = _acted_on(call)
+    if isinstance(found, Response):
+        return found
+    sources, complaint = found
     if complaint.contact is None:
         return detail(call, 200, contact={})
     if sources.sealer is None:
@@ -145,10 +145,10 @@ def contact(call: Call) -> Response[str]:
 
 
 def status(call: Call) -> Response[str]:
-    sources = _sources(call)
-    complaint = _complaint(call)
-    if sources is None or complaint is None:
-        return message_page(call, 404, "找不到投诉", "没有这个受理编号的投诉。")
+    found = _acted_on(call)
+    if isinstance(found, Response):
+        return found
+    sources, complaint = found
     wanted = call.request.field("status", 40)
     note = call.request.field("note", MAX_NOTE + 1)
     if wanted not in STATUS_TEXT or wanted not in NEXT[complaint.status]:
@@ -185,10 +185,10 @@ def status(call: Call) -> Response[str]:
 
 
 def assign(call: Call) -> Response[str]:
-    sources = _sources(call)
-    complaint = _complaint(call)
-    if sources is None or complaint is None:
-        return message_page(call, 404, "找不到投诉", "没有这个受理编号的投诉。")
+    found = _acted_on(call)
+    if isinstance(found, Response):
+        return found
+    sources, complaint = found
     handler = call.request.field("handler", 40)
     if handler not in {a.username for a in _eligible_handlers(call, complaint)}:
         return detail(call, 422, "请从列表中选择办理人。")
@@ -256,6 +256,15 @@ def _not_set_up(call: Call) -> Response[str]:
 def _complaint(call: Call) -> Complaint | None:
     sources = _sources(call)
     return None if sources is None else sources.store.get(call.params.get("number", ""))
+
+
+def _acted_on(call: Call) -> tuple[ComplaintSources, Complaint] | Response[str]:
+    """The store and the complaint a POST acts on, or the page saying there is none."""
+    sources = _sources(call)
+    complaint = _complaint(call)
+    if sources is None or complaint is None:
+        return message_page(call, 404, "找不到投诉", "没有这个受理编号的投诉。")
+    return sources, complaint
 
 
 def _deadlines(call: Call, complaint: Complaint) -> Deadlines:
