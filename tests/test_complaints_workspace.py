@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -242,12 +243,18 @@ def test_overdue_and_near_due_are_at_the_top(ws: Workspace) -> None:
     overdue = add_sample_complaint(ws, received_on="2026-11-02", complaint_id="overdue-000001")
     near = add_sample_complaint(ws, received_on="2026-11-11", complaint_id="near-000000001")
     fresh = add_sample_complaint(ws, received_on="2026-11-16", complaint_id="fresh-00000001")
-    page = signed_in(ws).get("/workspace/complaints/").text
+    office = signed_in(ws)
+    page = office.get("/workspace/complaints/").text
     urgent = page.split('id="urgent-title"')[1].split('id="open-title"')[0]
     assert urgent.index(overdue.number) < urgent.index(near.number)
     assert fresh.number not in urgent
     assert "已超期" in urgent
     assert "即将到期" in urgent
+    # The top of the office's own page says so too; a handler's page counts only its own.
+    assert "1 件已超期，1 件即将到期" in office.get("/workspace/office/").text
+    ws.complaints.store.replace(replace(near, handler="clerk-a", version=2))  # type: ignore[union-attr]
+    clerk = signed_in(ws, "clerk-a").get("/workspace/d/sifaju/").text
+    assert "0 件已超期，1 件即将到期" in clerk
 
 
 # -- figures and exports -------------------------------------------------------------------

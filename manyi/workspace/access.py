@@ -21,6 +21,8 @@ from manyi.workspace.http import Request, html, redirect
 from manyi.workspace.render import render, stylesheet
 from manyi.workspace.session import Staff
 
+# The pages that show overdue and near-due complaints at their top.
+DUE_BANNER_PAGES = frozenset({"office.html.j2", "department.html.j2", "complaints.html.j2"})
 # Short messages a page shows after a redirect, by code (never text from the request).
 NOTICES = {
     "served": "服务对象数已保存。",
@@ -130,8 +132,24 @@ class Call:
             "csrf": staff.session.csrf_token if staff else "",
             "nav": navigation(self.ws, staff, self.request.path),
             "notice": notice,
+            "complaints_due": self._complaints_due(template),
         }
         return html(render(template, {**common, **context}), status)
+
+    def _complaints_due(self, template: str) -> dict[str, int]:
+        """Overdue and near-due complaints this account handles or oversees, at the top of its
+        start pages (the office's, a department's, the complaint list)."""
+        if template not in DUE_BANNER_PAGES or self.staff is None or self.ws.complaints is None:
+            return {}
+        from manyi.complaints.deadlines import urgency
+
+        settings = self.ws.questionnaire().complaints
+        today = self.calendar().today(self.ws.clock())
+        complaints = self.ws.complaints.store.recent(today.year)
+        if self.staff.role == "department":
+            complaints = [c for c in complaints if c.handler == self.staff.username]
+        found = [urgency(c, settings, today) for c in complaints]
+        return {"overdue": found.count("overdue"), "near": found.count("near")}
 
     def back(self, location: str, notice: str, **query: str) -> Response[str]:
         """303 to a page that then shows the notice (post/redirect/get)."""
