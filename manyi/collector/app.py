@@ -224,7 +224,7 @@ class Collector:
                 "ComplaintLookupFound" if found.code == "found" else "ComplaintLookupMissed"
             )
             return lookup_response(intake, found, self.api_url)
-        sent = _cookie(request.cookies, COMPLAINT_COOKIE)
+        sent = repeat.from_cookies(request.cookies, COMPLAINT_COOKIE)
         outcome = intake.submit(content_type, body, address, self.clock(), sent)
         self._count("ComplaintStored" if outcome.code == "stored" else "ComplaintNotStored")
         if not outcome.accepted:
@@ -280,14 +280,6 @@ def respond(outcome: Outcome, api_url: str = "/api", secure: bool = False) -> Re
     cleared = [repeat.clear_cookie(cookie_path, secure)] if outcome.code == "repeated" else []
     page = error_page(outcome, api_url)
     return Response(outcome.status, HTML_TYPE, page, headers, tuple(str(c) for c in cleared))
-
-
-def _cookie(cookies: tuple[str, ...], name: str) -> str | None:
-    for pair in cookies:
-        key, _, value = pair.strip().partition("=")
-        if key == name:
-            return value
-    return None
 
 
 def _body(event: Mapping[str, Any]) -> bytes | None:

@@ -57,11 +57,11 @@ def matches(sent: str | None, content: bytes) -> bool:
     return hmac.compare_digest(_b64(_digest(salt, content)), digest_text)
 
 
-def from_cookies(cookies: Iterable[str]) -> str | None:
+def from_cookies(cookies: Iterable[str], wanted: str = COOKIE) -> str | None:
     """The cookie's value among the request's `name=value` pairs (API Gateway's `cookies`)."""
     for pair in cookies:
         name, _, value = pair.strip().partition("=")
-        if name == COOKIE:
+        if name == wanted:
             return value
     return None
 
