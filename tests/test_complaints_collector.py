@@ -3,6 +3,7 @@ the receipt code shown only in the answer, status lookups slowed after 20 wrong 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from manyi.collector.handler import Handler, create_handler
 from manyi.collector.ratelimit import RateLimit
@@ -289,3 +292,30 @@ def test_the_log_never_holds_the_name_phone_number_or_code(handler: Handler) -> 
     assert "complaint refused" in text
     for secret in (NAME, PHONE, receipt["code"], receipt["number"]):
         assert secret not in text
+
+
+def test_any_body_gets_a_4xx_or_a_receipt_and_never_half_a_complaint(
+    handler: Handler, complaints: ComplaintSources
+) -> None:
+    values = st.one_of(
+        st.text(max_size=60), st.integers(), st.none(), st.lists(st.text(), max_size=2)
+    )
+    names = st.sampled_from([*complaint_fields(), "complaint_id", "page", "extra"])
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.dictionaries(names, values), st.sampled_from(["json", "form", "bytes"]), st.binary())
+    def check(sent: dict[str, Any], how: str, raw: bytes) -> None:
+        before = len(complaints.store.year(2026))
+        if how == "bytes":
+            event = complaint_json({})
+            event["body"] = base64.b64encode(raw).decode("ascii")
+        elif how == "form":
+            event = complaint_form({k: str(v) for k, v in sent.items()})
+        else:
+            event = complaint_json(sent)
+        status = call(handler, event)["statusCode"]
+        assert status in (200, 201, 400, 413, 415, 422, 429)
+        stored = len(complaints.store.year(2026)) - before
+        assert stored == (1 if status == 201 else 0) or (status == 201 and stored == 0)
+
+    check()
