@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from manyi.complaints.settings import CATEGORIES, ComplaintSettings
 from manyi.errors import ManyiError
 from manyi.messages import DefinitionCode, definition_message
 from manyi.model import (
@@ -45,6 +46,7 @@ TOP_KEYS = {
     "option_sets": False,
     "sections": True,
     "departments": True,
+    "complaints": False,
 }
 OFFICE_KEYS = {"name": True, "phone": True, "email": True}
 CHANNEL_KEYS = {"id": True, "name": True, "entry": False}
@@ -62,6 +64,13 @@ QUESTION_KEYS = {
 }
 OPTION_KEYS = {"id": True, "text": True, "valence": True, "score": False, "exclusive": False}
 CONDITION_KEYS = {"question": True, "any_of": True}
+COMPLAINT_KEYS = {
+    "accept_days": False,
+    "conclude_days": False,
+    "extension_days": False,
+    "near_due_days": False,
+    "conduct_categories": False,
+}
 DEPARTMENT_KEYS = {"id": True, "name": True, "kind": True, "complaint_phone": False}
 
 
@@ -138,6 +147,7 @@ class _Checker:
             "departments": self.departments(
                 top.get("departments"), top.line_of("departments"), default_phone
             ),
+            "complaints": self.complaints(top.get("complaints"), top.line_of("complaints")),
         }
 
     def office(self, value: Any, line: int) -> dict[str, Any] | None:
@@ -199,6 +209,35 @@ class _Checker:
         if not _is_timezone(timezone):
             self.report(reporting.line_of("timezone"), "bad_timezone", value=timezone)
         return {"coverage_target": target, "close_day": close_day, "timezone": timezone}
+
+    def complaints(self, value: Any, line: int) -> dict[str, Any]:
+        """Deadlines in working days and the routing of complaints; every key has a default."""
+        defaults = ComplaintSettings()
+        if value is None:
+            return defaults.to_dict()
+        complaints = self.mapping(value, line, "complaints", COMPLAINT_KEYS)
+        if complaints is None:
+            return defaults.to_dict()
+        settings = defaults.to_dict()
+        for key in ("accept_days", "conclude_days", "extension_days", "near_due_days"):
+            days = complaints.get(key, settings[key])
+            if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365:
+                self.report(complaints.line_of(key), "bad_working_days", key=key, value=days)
+            else:
+                settings[key] = days
+        categories = []
+        for item, item_line in self.items(
+            complaints.get("conduct_categories", list(defaults.conduct_categories)),
+            complaints.line_of("conduct_categories"),
+            "complaints.conduct_categories",
+        ):
+            if item not in CATEGORIES:
+                known = ", ".join(CATEGORIES)
+                self.report(item_line, "unknown_complaint_category", value=item, known=known)
+            else:
+                categories.append(item)
+        settings["conduct_categories"] = categories
+        return settings
 
     # -- options ------------------------------------------------------------------------
 

@@ -54,6 +54,8 @@ DefinitionCode = Literal[
     "bad_close_day",
     "bad_timezone",
     "empty_list",
+    "bad_working_days",
+    "unknown_complaint_category",
 ]
 
 DEFINITION: Final[dict[DefinitionCode, str]] = {
@@ -125,6 +127,12 @@ DEFINITION: Final[dict[DefinitionCode, str]] = {
     ),
     "bad_timezone": "timezone {value!r} is not a known IANA time zone",
     "empty_list": "{what} must list at least one entry",
+    "bad_working_days": (
+        "complaints.{key} {value!r} must be a whole number of working days, 0 to 365"
+    ),
+    "unknown_complaint_category": (
+        "complaints.conduct_categories lists {value!r}, which is not a category; use: {known}"
+    ),
 }
 
 # -- answers: what a citizen sees next to a question -------------------------------------
@@ -234,6 +242,59 @@ PAGE: Final[dict[PageCode, str]] = {
     # Shown instead of the form when Back leads to a page whose answers were already sent.
     "submitted": "这份问卷已经提交成功，答卷已经收到，不需要再提交。",
 }
+
+
+# -- complaints (投诉举报): what a complainant is told -------------------------------------
+
+ComplaintFieldCode = Literal[
+    "required",
+    "unknown_category",
+    "unknown_department",
+    "too_long",
+    "bad_date",
+    "future_date",
+    "bad_phone",
+    "missing_complaint_id",
+    "invalid_complaint_id",
+]
+
+COMPLAINT_FIELD: Final[dict[ComplaintFieldCode, str]] = {
+    "required": "请填写这一项。",
+    "unknown_category": "请从列表中选择投诉的问题类别。",
+    "unknown_department": "请从列表中选择被投诉的单位。",
+    "too_long": "内容太长：最多 {limit} 个字，现在是 {length} 个字。",
+    "bad_date": "日期格式不正确，请写成 2026-11-20 这样。",
+    "future_date": "发生日期不能晚于今天。",
+    "bad_phone": "电话号码只能包含数字、空格和短横线，例如 13800000000 或 0375-1234567。",
+    "missing_complaint_id": "缺少投诉编号，请刷新页面后重新提交。",
+    "invalid_complaint_id": "投诉编号格式不正确，请刷新页面后重新提交。",
+}
+
+ComplaintCode = Literal[
+    "received",
+    "repeated",
+    "invalid",
+    "not_found",
+    "slowed_down",
+    "rate_limited",
+]
+
+COMPLAINT: Final[dict[ComplaintCode, str]] = {
+    "received": "投诉已收到。请记下受理编号和查询码：查询码只显示这一次，凭两者可以查询办理进度。",
+    "repeated": "这份投诉刚才已经收到，没有重复登记。受理编号和查询码如下。",
+    "invalid": "请修改下面标出的 {count} 处，再提交",
+    "not_found": "没有查到：受理编号或查询码不正确。请核对后重新输入（查询码是 12 位数字）。",
+    "slowed_down": "查询码错误次数过多，为保护投诉人，请等 {seconds} 秒后再试。",
+    "rate_limited": "提交太频繁，请稍等 {seconds} 秒后再试。",
+}
+
+
+def complaint_field_message(code: ComplaintFieldCode, **values: object) -> str:
+    return COMPLAINT_FIELD[code].format(**values)
+
+
+def complaint_message(code: ComplaintCode, **values: object) -> str:
+    return COMPLAINT[code].format(**values)
 
 
 def definition_message(code: DefinitionCode, **values: object) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from manyi.complaints.settings import ComplaintSettings
+
 Valence = Literal["favourable", "unfavourable", "neutral"]
 QuestionKind = Literal["single", "multiple"]
 DepartmentKind = Literal["city_department", "county"]
@@ -144,6 +146,8 @@ class Questionnaire:
     reporting: Reporting
     sections: tuple[Section, ...]
     departments: tuple[Department, ...]
+    # Operational, like departments: not part of the version hash (see to_dict).
+    complaints: ComplaintSettings = field(default_factory=ComplaintSettings)
     questions: tuple[Question, ...] = field(init=False)
     _questions_by_id: dict[str, Question] = field(init=False, repr=False)
     _departments_by_id: dict[str, Department] = field(init=False, repr=False)
@@ -186,6 +190,7 @@ class Questionnaire:
                 }
                 for d in self.departments
             ],
+            "complaints": self.complaints.to_dict(),
         }
 
     @classmethod
@@ -202,6 +207,8 @@ class Questionnaire:
             reporting=Reporting(**data["reporting"]),
             sections=sections,
             departments=tuple(Department(**d) for d in data["departments"]),
+            # Version files written before complaints existed take the defaults.
+            complaints=ComplaintSettings.from_dict(data.get("complaints")),
         )
 
 
@@ -295,7 +302,11 @@ def _section_from_dict(d: Mapping[str, Any]) -> Section:
     )
 
 
+# Sections that change how manyi works, not what a response means: outside the version hash.
+OPERATIONAL = ("departments", "complaints")
+
+
 def normalized_with_version(data: Mapping[str, Any]) -> dict[str, Any]:
     """Stamp a normalized dict (without `version`) with its content version."""
-    content = {k: v for k, v in data.items() if k not in ("version", "departments")}
+    content = {k: v for k, v in data.items() if k not in ("version", *OPERATIONAL)}
     return {"version": content_version(content), **data}

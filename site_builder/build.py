@@ -13,6 +13,9 @@ file system. What ends up in dist/:
     d/<id>/<channel>/thanks/index.html  the same for each other channel
     d/<id>/print/index.html, a5.html    the leaflet on A4 and A5
     d/<id>/qr.svg, qr.png               the QR code of https://<base>/d/<id>/
+    complaints/index.html               投诉举报 for the whole city (the department is chosen)
+    complaints/d/<id>/index.html        投诉举报 about one department
+    complaints/status/index.html        a complaint's progress, by number and receipt code
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from manyi.model import Questionnaire
 from site_builder import paths
 from site_builder.assets import load_assets
+from site_builder.complaints import complaint_pages
 from site_builder.qr import reuse_or_make_qr
 from site_builder.render import (
     render_department_forms,
@@ -74,6 +78,8 @@ def site_files(
         f"{QUESTIONNAIRE_FOLDER}{questionnaire.version}.json",
         _utf8(json.dumps(questionnaire.to_dict(), ensure_ascii=False, indent=1) + "\n"),
     )
+    for path, html in complaint_pages(questionnaire, api_url=api):
+        yield paths.file_of(path), _utf8(html)
     total = len(questionnaire.departments)
     for done, department in enumerate(questionnaire.departments, start=1):
         for path, html in render_department_forms(questionnaire, department, api_url=api).items():

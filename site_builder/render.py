@@ -157,6 +157,7 @@ def render_leaflet(
         other_paper=other,
         other_url=paths.leaflet_path(department, other),
         survey_url=base + paths.department_path(department),
+        complaint_url=f"{base}/complaints/d/{department.id}/",
         qr_url=paths.department_path(department) + "qr.svg",
     )
 

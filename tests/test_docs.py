@@ -51,6 +51,8 @@ CATALOGUES = {
     "SUBMISSION": "the collector's refusals (the API and its pages; Chinese)",
     "SUBMISSION_FIELD": "the collector's field errors (the API; Chinese)",
     "PAGE": "the site's pages (Chinese)",
+    "COMPLAINT_FIELD": "the complaint form's field errors (the page and the API; Chinese)",
+    "COMPLAINT": "the complaint intake and status answers (Chinese)",
 }
 
 

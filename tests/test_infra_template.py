@@ -91,9 +91,10 @@ def test_tables_follow_the_storage_contract(template: dict[str, Any]) -> None:
     tables = resources(template, "AWS::DynamoDB::Table")
     # The workspace's tables (accounts, sessions, audit, entry) have their own test:
     # tests/test_workspace_lambda.py.
-    assert set(tables) == {"SubmissionsTable", "ResultsTable", *STAFF_TABLES}
+    # The complaints table too: tests/test_complaints_aws.py.
+    assert set(tables) == {"SubmissionsTable", "ResultsTable", "ComplaintsTable", *STAFF_TABLES}
     for name, table in tables.items():
-        if name in STAFF_TABLES:
+        if name in (*STAFF_TABLES, "ComplaintsTable"):
             continue
         assert table["DeletionPolicy"] == "Retain", name
         assert table["UpdateReplacePolicy"] == "Retain", name
@@ -121,6 +122,7 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
         assert names == {
             "SubmissionsTable": "test-submissions",
             "ResultsTable": "ResultsTable",
+            "ComplaintsTable": "ComplaintsTable",
             **{name: name for name in STAFF_TABLES},
         }
         assert table_environment(names) == {
@@ -130,6 +132,7 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
             "SESSIONS_TABLE": "SessionsTable",
             "AUDIT_TABLE": "AuditTable",
             "ENTRY_TABLE": "EntryTable",
+            "COMPLAINTS_TABLE": "ComplaintsTable",
         }
         table = dynamodb.Table("test-submissions")
         table.put_item(Item={"pk": "DM#sifaju#2026-11", "sk": "R#2026-11-27T07:00:00Z#abc"})
@@ -347,9 +350,15 @@ def _resource_name(resource: Any) -> str:
 
 
 def test_collector_role_stores_submissions_and_nothing_else(template: dict[str, Any]) -> None:
+    # Complaints too (their conditions: tests/test_complaints_aws.py).
     assert grants(role_statements(template, "CollectorRole")) == {
         ("dynamodb:PutItem", "SubmissionsTable.Arn"),
         ("dynamodb:GetItem", "SubmissionsTable.Arn"),
+        ("dynamodb:GetItem", "ComplaintsTable.Arn"),
+        ("dynamodb:PutItem", "ComplaintsTable.Arn"),
+        ("dynamodb:UpdateItem", "ComplaintsTable.Arn"),
+        ("dynamodb:DeleteItem", "ComplaintsTable.Arn"),
+        ("kms:GenerateDataKey", "ComplaintsKey.Arn"),
         ("logs:CreateLogStream", "CollectorLogGroup.Arn"),
         ("logs:PutLogEvents", "CollectorLogGroup.Arn"),
         ("xray:PutTraceSegments", "*"),

@@ -14,9 +14,21 @@ def test_normalized_form_round_trips_through_json(questionnaire: Questionnaire) 
 
 def test_version_is_the_hash_of_the_content(questionnaire: Questionnaire) -> None:
     data = questionnaire.to_dict()
-    content = {k: v for k, v in data.items() if k not in ("version", "departments")}
+    content = {k: v for k, v in data.items() if k not in ("version", "departments", "complaints")}
     assert questionnaire.version == content_version(content)
     assert len(questionnaire.version) == 12
+
+
+def test_complaint_settings_are_operational_and_old_versions_take_the_defaults(
+    questionnaire: Questionnaire,
+) -> None:
+    data = questionnaire.to_dict()
+    del data["version"]
+    data["complaints"] = {**data["complaints"], "accept_days": 7}
+    assert normalized_with_version(data)["version"] == questionnaire.version
+    old = questionnaire.to_dict()
+    del old["complaints"]  # a version file written before complaints existed
+    assert Questionnaire.from_dict(old).complaints.accept_days == 5
 
 
 def test_version_ignores_departments_but_not_texts(questionnaire: Questionnaire) -> None:

@@ -21,6 +21,7 @@ from manyi.workspace.context import Workspace
 from manyi.workspace.render import stylesheet
 from manyi.workspace.routes import ROUTES, Route
 from manyi.workspace.session import LOGIN_COOKIE, Staff
+from tests.complaint_support import add_sample_complaint
 from tests.workspace_support import PASSWORD, Client, local_workspace, make_account
 
 NOW = datetime(2026, 11, 14, 10, 0, tzinfo=BEIJING)
@@ -38,7 +39,11 @@ PATH_VALUES = {
     "month": "2026-11",
     "username": "target-user",
     "batch": "20261114020000-matrix1",  # made for department A by the fixture
+    "number": "2026-sifaju-0001",
 }
+# The sample complaint: about an officer of department A (conduct), assigned to A's own clerk,
+# with a name and phone. Its contact is the office's alone: A's clerk handles it blind.
+COMPLAINT_RECORD = {"handler": "clerk-a", "complaint_department": DEPARTMENT_A, "about": "conduct"}
 NAME_VALUES: dict[str, Callable[[], str]] = {
     "/workspace/assets/<name>": lambda: stylesheet()[0],
     "/workspace/office/<month>/reports/<name>": lambda: "results.json",
@@ -68,6 +73,9 @@ SAMPLE_FORMS: dict[str, dict[str, str]] = {
     "POST /workspace/d/<department>/entry/import": {"channel": "paper"},
     "POST /workspace/d/<department>/entry/served": {"month": "2026-11"},
     "POST /workspace/office/entry-policy": {"double_entry_required": "1"},
+    "POST /workspace/complaints/<number>/status": {"status": "accepted", "note": ""},
+    "POST /workspace/complaints/<number>/assign": {"handler": "clerk-a"},
+    "POST /workspace/complaints/<number>/contact": {},
 }
 
 
@@ -90,7 +98,7 @@ def expected_allowed(route: Route, persona: str) -> bool:
         Account(username, role, tuple(departments), ""),  # type: ignore[arg-type]
         Session("", username, 0, "", 0.0, 0.0),
     )
-    return route.access.allows(staff, {"department": DEPARTMENT_A})
+    return route.access.allows(staff, {"department": DEPARTMENT_A, **COMPLAINT_RECORD})
 
 
 @pytest.fixture
@@ -104,6 +112,7 @@ def workspace(tmp_path: Path, questionnaire: Questionnaire) -> Iterator[Workspac
         ws.entry.add_batch(
             Batch(PATH_VALUES["batch"], DEPARTMENT_A, "paper", "clerk-a", "2026-11-14T02:00:00Z")
         )
+        add_sample_complaint(ws, handler="clerk-a")
         yield ws
 
 

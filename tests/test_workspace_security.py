@@ -19,6 +19,7 @@ from manyi.store.staff.base import failures_key, session_key_hash
 from manyi.workspace.context import Workspace
 from manyi.workspace.routes import ROUTES
 from manyi.workspace.session import LOGIN_COOKIE, SESSION_COOKIE
+from tests.complaint_support import add_sample_complaint
 from tests.workspace_support import (
     PASSWORD,
     Client,
@@ -38,6 +39,7 @@ def ws(tmp_path: Path, questionnaire: Questionnaire) -> Iterator[Workspace]:
         make_account(workspace, "office-1", "office")
         make_account(workspace, "clerk-a", "department", ["sifaju"])
         make_account(workspace, "viewer-1", "viewer")
+        add_sample_complaint(workspace)  # 2026-sifaju-0001
         yield workspace
 
 
@@ -48,6 +50,7 @@ def snapshot(ws: Workspace) -> tuple[Any, ...]:
         ws.staff.audit.month(MONTH),
         ws.results.served(MONTH),
         ws.results.month_close(MONTH),
+        ws.complaints.store.year(2026) if ws.complaints else None,
     )
 
 
@@ -80,15 +83,16 @@ STATE_CHANGES = {
     "/workspace/d/sifaju/entry/import": {"channel": "paper"},
     "/workspace/d/sifaju/entry/served": {"month": MONTH},
     "/workspace/office/entry-policy": {"double_entry_required": "1"},
+    "/workspace/complaints/2026-sifaju-0001/status": {"status": "accepted"},
+    "/workspace/complaints/2026-sifaju-0001/assign": {"handler": "office-1"},
+    "/workspace/complaints/2026-sifaju-0001/contact": {},
 }
 
 
 def test_every_state_change_of_the_table_is_in_the_csrf_test() -> None:
     posts = {r.path for r in ROUTES if r.method == "POST"}
-    covered = {
-        re.sub(r"/(sifaju|2026-11|clerk-a|20261114020000-csrf01)(?=/|$)", "/<x>", p)
-        for p in STATE_CHANGES
-    }
+    parts = "sifaju|2026-11|clerk-a|20261114020000-csrf01|2026-sifaju-0001"
+    covered = {re.sub(rf"/({parts})(?=/|$)", "/<x>", p) for p in STATE_CHANGES}
     known = {re.sub(r"<[a-z]+>", "<x>", p) for p in posts}
     # The login has its own token (below); reopen and enable mirror close and disable.
     assert known - covered == {

@@ -17,8 +17,10 @@ from urllib.parse import urlencode, urlsplit
 
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.collector.handler import Handler
+from manyi.complaints.sources import ComplaintSources
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
+from manyi.store.complaints.sqlite import SQLiteComplaintStore
 from manyi.store.entry.sqlite import SQLiteEntryStore
 from manyi.store.results.base import DepartmentMonthState
 from manyi.store.staff.sqlite import local_staff_stores
@@ -30,6 +32,7 @@ from manyi.workspace.local import SqliteResultsAnyThread
 from manyi.workspace.passwords import ScryptCost
 from manyi.workspace.reports import LocalReportFiles
 from tests.apigw import LambdaContext
+from tests.complaint_support import sealer as complaint_sealer
 
 # Cheap hashes: the tests log in hundreds of times; the cost is stored with each hash.
 TEST_COST = ScryptCost(n=2**8, r=8, p=1)
@@ -65,6 +68,7 @@ def local_workspace(
     staff = local_staff_stores(data)
     results = SqliteResultsAnyThread(data / "results.sqlite3")
     submissions = SQLiteSubmissionStore(data / "submissions.sqlite3")
+    complaints = ComplaintSources(SQLiteComplaintStore.in_folder(data), complaint_sealer())
     ws = Workspace(
         questionnaire=lambda: questionnaire,
         staff=staff,
@@ -76,12 +80,14 @@ def local_workspace(
         clock=Clock(now),
         entry=SQLiteEntryStore.in_folder(data),
         intake=submissions,
+        complaints=complaints,
     )
     try:
         yield ws
     finally:
         if ws.entry is not None:
             ws.entry.close()
+        complaints.store.close()
         staff.close()
         results.close()
         submissions.close()

@@ -63,6 +63,14 @@ def register(subcommands: Any) -> None:
         help="count new responses (and close the month on its close day) every so many "
         "minutes, in the background; 0: never (default: $MANYI_AGGREGATE_EVERY or 5)",
     )
+    parser.add_argument(
+        "--key-file",
+        metavar="PATH",
+        default=os.environ.get("MANYI_KEY_FILE") or None,
+        help="the key that seals complainants' names and phones (made by `manyi key create`, "
+        "kept outside --data); without it, complaints are taken only anonymously "
+        "(default: $MANYI_KEY_FILE)",
+    )
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
@@ -109,10 +117,25 @@ def run(args: argparse.Namespace) -> int:
     store = SQLiteSubmissionStore(data / "submissions.sqlite3", deferred_commit=True)
     site = site_root if site_root.is_dir() else None
     mounts = Mounts(StaticSite(site))
-    collector = create_handler(store, catalogue, rate_limit=limit)
+    from manyi.complaints.sources import local_complaint_sources
+    from manyi.sealing import SealingError
+
+    try:
+        complaints = local_complaint_sources(data, Path(args.key_file) if args.key_file else None)
+    except SealingError as error:
+        print(f"manyi serve: --key-file: {error}", file=sys.stderr)
+        store.close()
+        return EXIT_PROBLEMS
+    if complaints.sealer is None:
+        print(
+            "no --key-file: complaints with a name or phone cannot be taken "
+            f"(manyi key create --key-file PATH --data {data})",
+            file=sys.stderr,
+        )
+    collector = create_handler(store, catalogue, rate_limit=limit, complaints=complaints)
     mounts.mount("/api/", LambdaApp(collector, after=answer_after_commit(store.wait_durable)))
     mounts.mount("/results/", ResultsSite(data, catalogue.current))  # behind `manyi token`
-    workspace = local_workspace(data, lambda: catalogue.current, store)
+    workspace = local_workspace(data, lambda: catalogue.current, store, complaints)
     mounts.mount("/workspace/", LambdaApp(create_workspace_handler(workspace)))
     if not workspace.staff.accounts.all():
         print(

@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger, Metrics
@@ -33,6 +33,9 @@ from manyi.collector.ratelimit import AddressSource
 from manyi.messages import SubmissionCode
 from manyi.store.errors import StoreMisconfigured, StoreUnavailable
 from manyi.versions import NoQuestionnaire
+
+if TYPE_CHECKING:  # complaints import the crypto and the holiday calendar: not at cold start
+    from manyi.complaints.intake import ComplaintIntake
 
 Clock = Callable[[], datetime]
 Event = dict[str, Any]
@@ -48,6 +51,8 @@ SECURITY_HEADERS = {
 }
 ROUTES = {
     "/api/submissions": "POST",
+    "/api/complaints": "POST",
+    "/api/complaints/status": "POST",
     "/api/health": "GET, HEAD",
     "/api/openapi.json": "GET, HEAD",
 }
@@ -122,8 +127,13 @@ class Collector:
         clock: Clock = utc_now,
         api_url: str = "/api",
         addresses: AddressSource | None = None,
+        complaints: Callable[[], ComplaintIntake] | None = None,
     ) -> None:
         self.intake = intake
+        # Made on the first complaint: the crypto and the holiday calendar stay off the cold
+        # start of the survey's route.
+        self._make_complaints = complaints
+        self._complaints: ComplaintIntake | None = None
         self.logger = logger
         self.metrics = metrics
         self.clock = clock
@@ -165,6 +175,8 @@ class Collector:
             return answer
         if request.path == "/api/submissions":
             return self.submit(request)
+        if request.path.startswith("/api/complaints"):
+            return self.complaint(request)
         if request.path == "/api/health":
             return self.health()
         return self.openapi()
@@ -189,6 +201,42 @@ class Collector:
             )
         secure = request.headers.get("x-forwarded-proto", "") == "https"
         return respond(outcome, self.api_url, secure)
+
+    def complaint(self, request: Request) -> Response:
+        """A complaint, or a look at one's progress (manyi.complaints.intake)."""
+        if self._make_complaints is None:
+            return _error(404, "not_found")
+        if self._complaints is None:
+            self._complaints = self._make_complaints()
+        intake = self._complaints
+        from manyi.collector.complaints import complaint_response, lookup_response
+        from manyi.complaints.intake import COOKIE as COMPLAINT_COOKIE
+
+        content_type = request.headers.get("content-type", "")
+        body = request.body if request.body is not None else b"\xff"
+        address = self.addresses.address(request.source_ip, request.headers)
+        secure = request.headers.get("x-forwarded-proto", "") == "https"
+        if request.path.endswith("/status"):
+            found = intake.lookup(content_type, body, address, self.clock())
+            # Never the number or the code in a log line: only what happened.
+            self.logger.info("complaint lookup", extra={"status": found.status, "code": found.code})
+            self._count(
+                "ComplaintLookupFound" if found.code == "found" else "ComplaintLookupMissed"
+            )
+            return lookup_response(intake, found, self.api_url)
+        sent = repeat.from_cookies(request.cookies, COMPLAINT_COOKIE)
+        outcome = intake.submit(content_type, body, address, self.clock(), sent)
+        self._count("ComplaintStored" if outcome.code == "stored" else "ComplaintNotStored")
+        if not outcome.accepted:
+            self.logger.info(
+                "complaint refused",
+                extra={
+                    "status": outcome.status,
+                    "code": outcome.code,
+                    "fields": [f"{e.field}:{e.code}" for e in outcome.errors],
+                },
+            )
+        return complaint_response(intake, outcome, self.api_url, secure)
 
     def health(self) -> Response:
         catalogue = self.intake.catalogue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
@@ -21,9 +21,16 @@ from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
 from manyi.store.submissions.base import SubmissionStore
 from manyi.versions import Catalogue, bundled_folder
 
+if TYPE_CHECKING:
+    from manyi.complaints.intake import ComplaintIntake
+    from manyi.complaints.sources import ComplaintSources
+
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 SERVICE = "manyi-collector"
 NAMESPACE = "manyi"
+# Complaints per client address: a family or a small office may send a few in a row; nobody
+# honest sends dozens.
+COMPLAINT_LIMIT = RateLimit(burst=10, per_minute=2)
 
 
 def create_handler(
@@ -34,6 +41,7 @@ def create_handler(
     clock: Clock = utc_now,
     api_url: str = "/api",
     addresses: AddressSource | None = None,
+    complaints: ComplaintSources | Callable[[], ComplaintSources] | None = None,
 ) -> Handler:
     service = os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE)
     logger = Logger(service=service)
@@ -42,7 +50,17 @@ def create_handler(
     metrics = None if _metrics_disabled() else Metrics(namespace=_namespace())
     limiter = RateLimiter(rate_limit) if rate_limit is not None else None
     intake = Intake(catalogue, store, limiter)
-    app = Collector(intake, logger, metrics, clock, api_url, addresses)
+
+    def complaint_intake() -> ComplaintIntake:
+        from manyi.complaints.intake import ComplaintIntake
+
+        sources = complaints() if callable(complaints) else complaints
+        assert sources is not None  # only made where complaints are configured
+        limiter = RateLimiter(COMPLAINT_LIMIT) if rate_limit is not None else None
+        return ComplaintIntake(catalogue, sources.store, sources.sealer, limiter)
+
+    make = complaint_intake if complaints is not None else None
+    app = Collector(intake, logger, metrics, clock, api_url, addresses, make)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -58,6 +76,7 @@ def create_handler(
 
 def create_lambda_handler() -> Handler:
     """The handler of the AWS function: DynamoDB, the questionnaires bundled with the code."""
+    from manyi.complaints.sources import aws_complaint_sources
     from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 
     return create_handler(
@@ -67,6 +86,8 @@ def create_lambda_handler() -> Handler:
         api_url=os.environ.get("MANYI_API_URL", "/api"),
         # Behind CloudFront: the header with the phone's address and the origin secret.
         addresses=AddressSource.from_environment(),
+        # Where the stack has a complaints table; its store and key are made on first use.
+        complaints=aws_complaint_sources if os.environ.get("COMPLAINTS_TABLE") else None,
     )
 
 

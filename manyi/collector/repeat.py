@@ -58,25 +58,27 @@ def matches(sent: str | None, content: bytes) -> bool:
     return hmac.compare_digest(_b64(_digest(salt, content)), digest_text)
 
 
-def from_cookies(cookies: Iterable[str]) -> str | None:
+def from_cookies(cookies: Iterable[str], wanted: str = COOKIE) -> str | None:
     """The cookie's value among the request's `name=value` pairs (API Gateway's `cookies`)."""
     for pair in cookies:
         name, _, value = pair.strip().partition("=")
-        if name == COOKIE:
+        if name == wanted:
             return value
     return None
 
 
-def set_cookie(value: str, path: str, secure: bool) -> Cookie:
-    return _cookie(value, path, MAX_AGE_SECONDS, secure)
+def set_cookie(value: str, path: str, secure: bool, name: str = COOKIE) -> Cookie:
+    """The cookie that remembers a sent form for half an hour (`name`: the complaint form's
+    own, manyi.complaints.intake)."""
+    return _cookie(value, path, MAX_AGE_SECONDS, secure, name)
 
 
 def clear_cookie(path: str, secure: bool) -> Cookie:
     return _cookie("", path, 0, secure)
 
 
-def _cookie(value: str, path: str, max_age: int, secure: bool) -> Cookie:
-    return strict_cookie(COOKIE, value, path=path, secure=secure, max_age=max_age)
+def _cookie(value: str, path: str, max_age: int, secure: bool, name: str = COOKIE) -> Cookie:
+    return strict_cookie(name, value, path=path, secure=secure, max_age=max_age)
 
 
 def _digest(salt: bytes, content: bytes) -> bytes:

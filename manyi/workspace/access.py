@@ -21,6 +21,8 @@ from manyi.workspace.http import Request, html, redirect
 from manyi.workspace.render import render, stylesheet
 from manyi.workspace.session import Staff
 
+# The pages that show overdue and near-due complaints at their top.
+DUE_BANNER_PAGES = frozenset({"office.html.j2", "department.html.j2", "complaints.html.j2"})
 # Short messages a page shows after a redirect, by code (never text from the request).
 NOTICES = {
     "served": "服务对象数已保存。",
@@ -32,6 +34,8 @@ NOTICES = {
     "logged_out": "已退出登录。",
     "entry_policy": "录入设置已保存。",
     "imported": "导入完成。",
+    "complaint_status": "投诉办理状态已保存。",
+    "complaint_assigned": "已分派办理人。",
 }
 
 
@@ -42,6 +46,21 @@ class Access(Enum):
     OFFICE = "office"
     DEPARTMENT_READ = "office, viewer and the department's accounts"
     DEPARTMENT_WRITE = "office and the department's accounts"
+    # Complaints: the list shows each account what it may see (all, or those assigned to it).
+    COMPLAINTS = "any signed-in account (each sees the complaints it may)"
+    # Rules that read the complaint itself: the app puts its handler, its department and what
+    # it is about into the path's values before asking (manyi.workspace.app).
+    COMPLAINT_READ = "office, viewer and the complaint's assigned handler"
+    COMPLAINT_HANDLE = "office and the complaint's assigned handler"
+    COMPLAINT_CONTACT = (
+        "office and the assigned handler, never the department complained about when the "
+        "complaint is about its officer's conduct"
+    )
+
+    @property
+    def about_complaint(self) -> bool:
+        """The rule reads the complaint named by the route's <number>."""
+        return self in (Access.COMPLAINT_READ, Access.COMPLAINT_HANDLE, Access.COMPLAINT_CONTACT)
 
     @property
     def scoped(self) -> bool:
@@ -53,8 +72,10 @@ class Access(Enum):
             return True
         if staff is None:
             return False
-        if self is Access.STAFF:
+        if self in (Access.STAFF, Access.COMPLAINTS):
             return True
+        if self.about_complaint:
+            return _complaint_rule(self, staff, params)
         if self is Access.READ_ALL:
             return staff.role in ("office", "viewer")
         if self is Access.OFFICE:
@@ -63,6 +84,21 @@ class Access(Enum):
         if self is Access.DEPARTMENT_READ:
             return staff.may_read(department)
         return staff.may_write(department)
+
+
+def _complaint_rule(rule: Access, staff: Staff, params: Mapping[str, str]) -> bool:
+    handler = params.get("handler", "")
+    assigned = bool(handler) and staff.username == handler
+    if rule is Access.COMPLAINT_READ:
+        return staff.role in ("office", "viewer") or assigned
+    if rule is Access.COMPLAINT_HANDLE:
+        return staff.role == "office" or (assigned and staff.role == "department")
+    # The contact: the failure to design against is a screenshot forwarded to the officer
+    # complained about, so no account of that department ever sees it for a conduct complaint.
+    if staff.role == "office":
+        return True
+    own_department = params.get("complaint_department", "") in staff.account.departments
+    return assigned and not (params.get("about") == "conduct" and own_department)
 
 
 @dataclass(frozen=True)
@@ -98,8 +134,24 @@ class Call:
             "csrf": staff.session.csrf_token if staff else "",
             "nav": navigation(self.ws, staff, self.request.path),
             "notice": notice,
+            "complaints_due": self._complaints_due(template),
         }
         return html(render(template, {**common, **context}), status)
+
+    def _complaints_due(self, template: str) -> dict[str, int]:
+        """Overdue and near-due complaints this account handles or oversees, at the top of its
+        start pages (the office's, a department's, the complaint list)."""
+        if template not in DUE_BANNER_PAGES or self.staff is None or self.ws.complaints is None:
+            return {}
+        from manyi.complaints.deadlines import urgency
+
+        settings = self.ws.questionnaire().complaints
+        today = self.calendar().today(self.ws.clock())
+        complaints = self.ws.complaints.store.recent(today.year)
+        if self.staff.role == "department":
+            complaints = [c for c in complaints if c.handler == self.staff.username]
+        found = [urgency(c, settings, today) for c in complaints]
+        return {"overdue": found.count("overdue"), "near": found.count("near")}
 
     def back(self, location: str, notice: str, **query: str) -> Response[str]:
         """303 to a page that then shows the notice (post/redirect/get)."""
@@ -124,6 +176,7 @@ def navigation(ws: Workspace, staff: Staff | None, path: str) -> list[dict[str, 
             department = questionnaire.department(department_id)
             name = department.name if department else department_id
             items.append((f"{PREFIX}d/{department_id}/", name))
+    items.append((f"{PREFIX}complaints/", "投诉举报"))
     items.append((f"{PREFIX}password", "修改密码"))
     return [{"url": url, "text": text, "current": path == url} for url, text in items]
 

@@ -80,6 +80,12 @@ def handle(
         return message_page(_anonymous_call(ws, event), bad.status, "无法处理", bad.message)
     given = request.cookies.get(SESSION_COOKIE)
     staff = authenticate(ws, given)
+    if route.access.about_complaint and staff is not None:
+        found = _complaint_params(ws, params.get("number", ""))
+        if found is None:
+            call = Call(ws, request, staff, params)
+            return message_page(call, 404, "找不到投诉", "没有这个受理编号的投诉。")
+        params = {**params, **found}
     call = Call(ws, request, staff, params)
     if not route.access.allows(staff, params):
         if staff is None:
@@ -103,6 +109,20 @@ def handle(
     if given and staff is None:
         response.cookies.append(_clear_session(call.request))
     return response
+
+
+def _complaint_params(ws: Workspace, number: str) -> dict[str, str] | None:
+    """What a complaint rule reads of the complaint: its handler, department and subject."""
+    if ws.complaints is None:
+        return None
+    complaint = ws.complaints.store.get(number)
+    if complaint is None:
+        return None
+    return {
+        "handler": complaint.handler,
+        "complaint_department": complaint.department,
+        "about": complaint.about,
+    }
 
 
 def _to_login(call: Call, *, stale: bool) -> Response[str]:

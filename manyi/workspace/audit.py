@@ -36,6 +36,9 @@ ACTIONS = {
     "entry.void": "作废问卷",
     "entry.policy": "设置双录入要求",
     "import.stored": "导入问卷（Excel/CSV）",
+    "complaint.status": "投诉办理",
+    "complaint.assign": "分派投诉",
+    "complaint.contact": "查看投诉人联系方式",
 }
 
 
@@ -53,6 +56,10 @@ def batch_target(batch_id: str) -> str:
 
 def month_target(month: str) -> str:
     return f"month/{month}"
+
+
+def complaint_target(number: str) -> str:
+    return f"complaint/{number}"
 
 
 def record(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
+from manyi.complaints.sources import ComplaintSources
 from manyi.figures import CitySummary
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
@@ -78,6 +79,8 @@ class Workspace:
     # imports go into (the collector's own, so exactly-once holds across both).
     entry: EntryStore | None = None
     intake: SubmissionStore | None = None
+    # 投诉举报: their store and the sealer that opens names and phones (None: not set up here).
+    complaints: ComplaintSources | None = None
 
     def __post_init__(self) -> None:
         if self.login_limiter is None and self.settings.login_limit is not None:

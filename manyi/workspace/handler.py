@@ -34,6 +34,7 @@ def create_handler(ws: Workspace) -> Handler:
 def create_lambda_handler(*, dynamodb: Any = None, s3: Any = None) -> Handler:
     """The AWS function: tables and bucket named by the environment, the questionnaires that
     ship with the code (the same folder as the collector's)."""
+    from manyi.complaints.sources import aws_complaint_sources
     from manyi.results.backends import AwsNames, aws_backend, aws_client
     from manyi.store.entry.dynamodb import DynamoDBEntryStore
     from manyi.store.staff.dynamodb import StaffTables, aws_staff_stores
@@ -62,5 +63,6 @@ def create_lambda_handler(*, dynamodb: Any = None, s3: Any = None) -> Handler:
         outputs=backend.outputs,
         reports=reports,
         settings=Settings.from_environment(),
+        complaints=aws_complaint_sources(dynamodb) if os.environ.get("COMPLAINTS_TABLE") else None,
     )
     return create_handler(ws)

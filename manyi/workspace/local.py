@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from manyi.complaints.sources import ComplaintSources
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
 from manyi.store.entry.sqlite import SQLiteEntryStore
@@ -38,6 +39,7 @@ def local_workspace(
     data: Path,
     questionnaire: Callable[[], Questionnaire],
     submissions: SubmissionStore,
+    complaints: ComplaintSources | None = None,
 ) -> Workspace:
     return Workspace(
         questionnaire=questionnaire,
@@ -49,4 +51,5 @@ def local_workspace(
         settings=Settings(close_lag=LOCAL_CLOSE_LAG),
         entry=SQLiteEntryStore.in_folder(data),
         intake=submissions,
+        complaints=complaints,
     )

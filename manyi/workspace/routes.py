@@ -17,6 +17,7 @@ from manyi.workspace.access import Access, Call
 from manyi.workspace.pages import (
     accounts,
     audit,
+    complaints,
     department,
     entry,
     entry_files,
@@ -112,6 +113,15 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{P}/accounts/<username>/reset", Access.OFFICE, accounts.reset),
     Route("GET", f"{P}/audit/", Access.READ_ALL, audit.log),
     Route("GET", f"{P}/audit/export.xlsx", Access.READ_ALL, audit.export),
+    # 投诉举报: the list (urgent first), one complaint, its handling, its contact (a POST, so
+    # that every view is deliberate, CSRF-checked and audited), the month's figures.
+    Route("GET", f"{P}/complaints/", Access.COMPLAINTS, complaints.listing),
+    Route("GET", f"{P}/complaints/<number>", Access.COMPLAINT_READ, complaints.detail),
+    Route("POST", f"{P}/complaints/<number>/status", Access.COMPLAINT_HANDLE, complaints.status),
+    Route("POST", f"{P}/complaints/<number>/assign", Access.OFFICE, complaints.assign),
+    Route("POST", f"{P}/complaints/<number>/contact", Access.COMPLAINT_CONTACT, complaints.contact),
+    Route("GET", f"{P}/complaint-figures/<month>/", Access.READ_ALL, complaints.figures),
+    Route("GET", f"{P}/complaint-figures/<month>/export.csv", Access.READ_ALL, complaints.export),
 )
 
 # Pages a person who must change the password can still reach.

@@ -1,0 +1,1 @@
+"""投诉举报: complaints about law enforcement, kept apart from the anonymous survey."""

@@ -1,0 +1,59 @@
+"""The complaint categories and the `complaints:` settings of questionnaire.yaml (light: no
+crypto, so the questionnaire model can carry them)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+# The notice's seven (平法政办〔2020〕17号 三（六）) in plain words, then 其他.
+CATEGORIES: dict[str, str] = {
+    "delay": "该办的事不办，或者拖着不办",
+    "certificate": "执法人员不出示执法证，或者执法证使用不当",
+    "receipt": "收费、罚款、没收财物不开正规票据",
+    "fines": "罚款不按规定缴到银行，或者私自处理扣押、没收的财物",
+    "shirk": "不受理或者推脱群众的投诉、举报",
+    "abuse": "故意刁难、辱骂或者殴打办事的人",
+    "bribe": "收钱收礼、吃拿卡要",
+    "other": "其他问题",
+}
+# About an officer's conduct by default: to the department's own handler.
+DEFAULT_CONDUCT_CATEGORIES = ("certificate", "abuse", "bribe")
+
+About = Literal["action", "conduct"]
+
+
+@dataclass(frozen=True)
+class ComplaintSettings:
+    """`complaints:` in questionnaire.yaml: deadlines in working days and the routing."""
+
+    accept_days: int = 5
+    conclude_days: int = 30
+    extension_days: int = 20
+    near_due_days: int = 2  # working days left before a deadline counts as near
+    conduct_categories: tuple[str, ...] = DEFAULT_CONDUCT_CATEGORIES
+
+    def about(self, category: str) -> About:
+        return "conduct" if category in self.conduct_categories else "action"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accept_days": self.accept_days,
+            "conclude_days": self.conclude_days,
+            "extension_days": self.extension_days,
+            "near_due_days": self.near_due_days,
+            "conduct_categories": list(self.conduct_categories),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ComplaintSettings:
+        if not data:
+            return cls()
+        return cls(
+            accept_days=int(data["accept_days"]),
+            conclude_days=int(data["conclude_days"]),
+            extension_days=int(data["extension_days"]),
+            near_due_days=int(data["near_due_days"]),
+            conduct_categories=tuple(data["conduct_categories"]),
+        )

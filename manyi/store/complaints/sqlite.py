@@ -1,0 +1,156 @@
+"""The complaints store in its own SQLite file (`<data>/complaints.sqlite3`), for `manyi serve`.
+
+WAL and `synchronous=FULL` as the other local stores. Numbering and the exactly-once key are
+one immediate transaction, so two requests never get the same number.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from manyi.complaints.model import Complaint, tracking_number
+from manyi.store.complaints.base import (
+    FILE_NAME,
+    ComplaintConflict,
+    ComplaintStore,
+    WrongCodes,
+)
+from manyi.store.sqlite_schema import Schema, immediate_transaction, migrate
+from manyi.store.staff.base import dumps
+from manyi.store.submissions.sqlite import _unavailable_on_error
+
+BUSY_TIMEOUT_MS = 5000
+SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS complaints (
+    number TEXT PRIMARY KEY,
+    year INTEGER NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL,
+    complaint TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS complaints_year ON complaints (year, number);
+CREATE TABLE IF NOT EXISTS sequences (
+    year INTEGER NOT NULL,
+    department TEXT NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (year, department)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS wrong_codes (
+    number TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    last_at REAL NOT NULL
+) WITHOUT ROWID;
+"""
+SCHEMA = Schema("complaints", (SCHEMA_V1,))
+
+
+class SQLiteComplaintStore(ComplaintStore):
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=0
+        )
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+            migrate(self._db, self.path, SCHEMA)
+        except BaseException:
+            self._db.close()
+            raise
+        self._lock = threading.RLock()
+
+    @classmethod
+    def in_folder(cls, data: Path | str) -> SQLiteComplaintStore:
+        return cls(Path(data) / FILE_NAME)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _unavailable_on_error(), immediate_transaction(self._db) as db:
+            yield db
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _unavailable_on_error():
+            yield self._db
+
+    def add(self, complaint: Complaint) -> tuple[Complaint, bool]:
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT complaint FROM complaints WHERE key_hash = ?", (complaint.key_hash,)
+            ).fetchone()
+            if row is not None:
+                return Complaint.from_dict(json.loads(row[0])), False
+            (sequence,) = db.execute(
+                "INSERT INTO sequences (year, department, last) VALUES (?, ?, 1)"
+                " ON CONFLICT (year, department) DO UPDATE SET last = last + 1 RETURNING last",
+                (complaint.year, complaint.department),
+            ).fetchone()
+            number = tracking_number(complaint.year, complaint.department, int(sequence))
+            stored = replace(complaint, number=number, version=1)
+            db.execute(
+                "INSERT INTO complaints (number, year, key_hash, version, complaint)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (number, stored.year, stored.key_hash, 1, dumps(stored.to_dict())),
+            )
+        return stored, True
+
+    def get(self, number: str) -> Complaint | None:
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT complaint FROM complaints WHERE number = ?", (number,)
+            ).fetchone()
+        return None if row is None else Complaint.from_dict(json.loads(row[0]))
+
+    def year(self, year: int) -> list[Complaint]:
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT complaint FROM complaints WHERE year = ? ORDER BY number", (year,)
+            ).fetchall()
+        return [Complaint.from_dict(json.loads(row[0])) for row in rows]
+
+    def replace(self, complaint: Complaint) -> None:
+        with self._transaction() as db:
+            changed = db.execute(
+                "UPDATE complaints SET version = ?, complaint = ? WHERE number = ? AND version = ?",
+                (
+                    complaint.version,
+                    dumps(complaint.to_dict()),
+                    complaint.number,
+                    complaint.version - 1,
+                ),
+            ).rowcount
+        if changed != 1:
+            raise ComplaintConflict(complaint.number)
+
+    def wrong_codes(self, number: str) -> WrongCodes:
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT count, last_at FROM wrong_codes WHERE number = ?", (number,)
+            ).fetchone()
+        return WrongCodes() if row is None else WrongCodes(int(row[0]), float(row[1]))
+
+    def add_wrong_code(self, number: str, now: float) -> WrongCodes:
+        with self._transaction() as db:
+            row = db.execute(
+                "INSERT INTO wrong_codes (number, count, last_at) VALUES (?, 1, ?)"
+                " ON CONFLICT (number) DO UPDATE SET count = count + 1, last_at = excluded.last_at"
+                " RETURNING count, last_at",
+                (number, now),
+            ).fetchone()
+        return WrongCodes(int(row[0]), float(row[1]))
+
+    def clear_wrong_codes(self, number: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM wrong_codes WHERE number = ?", (number,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,35 @@
+"""The `complaints:` section of questionnaire.yaml: defaults, and problems by line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from manyi.loader import check_text
+
+QUESTIONNAIRE = Path(__file__).resolve().parents[1] / "questionnaire.yaml"
+
+
+def test_the_shipped_file_sets_the_municipal_defaults() -> None:
+    questionnaire, problems = check_text(QUESTIONNAIRE.read_text(encoding="utf-8"))
+    assert problems == []
+    assert questionnaire is not None
+    settings = questionnaire.complaints
+    assert (settings.accept_days, settings.conclude_days, settings.extension_days) == (5, 30, 20)
+    assert settings.about("abuse") == "conduct"
+    assert settings.about("delay") == "action"
+
+
+def test_bad_settings_are_reported_with_their_lines() -> None:
+    text = QUESTIONNAIRE.read_text(encoding="utf-8")
+    text = text.split("\ncomplaints:")[0] + (
+        "\ncomplaints:\n  accept_days: -1\n  conclude_days: many\n"
+        "  conduct_categories: [abuse, gossip]\n"
+    )
+    lines = text.count("\n")
+    questionnaire, problems = check_text(text)
+    assert questionnaire is None
+    found = {(p.code, p.line) for p in problems}
+    assert ("bad_working_days", lines - 2) in found
+    assert ("bad_working_days", lines - 1) in found
+    assert ("unknown_complaint_category", lines) in found
+    assert any("gossip" in p.message for p in problems)
