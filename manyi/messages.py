@@ -54,6 +54,9 @@ DefinitionCode = Literal[
     "bad_close_day",
     "bad_timezone",
     "empty_list",
+    "bad_share",
+    "bad_whole",
+    "followup_unknown_department",
 ]
 
 DEFINITION: Final[dict[DefinitionCode, str]] = {
@@ -125,6 +128,11 @@ DEFINITION: Final[dict[DefinitionCode, str]] = {
     ),
     "bad_timezone": "timezone {value!r} is not a known IANA time zone",
     "empty_list": "{what} must list at least one entry",
+    "bad_share": "share {key} is {value!r}; a share is a fraction from 0 to 1 (1: every case)",
+    "bad_whole": "`{key}` is {value!r}; it must be a whole number from {low} to {high}",
+    "followup_unknown_department": (
+        "followup sampling names department {value!r}, which is not in `departments`"
+    ),
 }
 
 # -- answers: what a citizen sees next to a question -------------------------------------

@@ -12,7 +12,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from manyi.followup.config import FollowupConfig
 
 Valence = Literal["favourable", "unfavourable", "neutral"]
 QuestionKind = Literal["single", "multiple"]
@@ -142,6 +145,8 @@ class Questionnaire:
     reporting: Reporting
     sections: tuple[Section, ...]
     departments: tuple[Department, ...]
+    # The follow-up (回访) settings and form: operational, outside the survey's version.
+    followup: FollowupConfig | None = None
     questions: tuple[Question, ...] = field(init=False)
     _questions_by_id: dict[str, Question] = field(init=False, repr=False)
     _departments_by_id: dict[str, Department] = field(init=False, repr=False)
@@ -184,6 +189,7 @@ class Questionnaire:
                 }
                 for d in self.departments
             ],
+            **({"followup": self.followup.to_dict()} if self.followup is not None else {}),
         }
 
     @classmethod
@@ -200,7 +206,17 @@ class Questionnaire:
             reporting=Reporting(**data["reporting"]),
             sections=sections,
             departments=tuple(Department(**d) for d in data["departments"]),
+            followup=_followup_from_dict(data.get("followup")),
         )
+
+
+def _followup_from_dict(data: Mapping[str, Any] | None) -> FollowupConfig | None:
+    """Version files made before the follow-up existed have none."""
+    if data is None:
+        return None
+    from manyi.followup.config import FollowupConfig
+
+    return FollowupConfig.from_dict(data)
 
 
 def content_version(content: Mapping[str, Any]) -> str:
@@ -293,7 +309,11 @@ def _section_from_dict(d: Mapping[str, Any]) -> Section:
     )
 
 
+# Keys of the normalized form that do not change what a response means.
+OPERATIONAL_KEYS = ("version", "departments", "followup")
+
+
 def normalized_with_version(data: Mapping[str, Any]) -> dict[str, Any]:
     """Stamp a normalized dict (without `version`) with its content version."""
-    content = {k: v for k, v in data.items() if k not in ("version", "departments")}
+    content = {k: v for k, v in data.items() if k not in OPERATIONAL_KEYS}
     return {"version": content_version(content), **data}
