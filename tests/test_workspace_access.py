@@ -4,8 +4,10 @@ fill (a new path value, a POST without a sample form) fails here."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.model import Questionnaire
+from manyi.store.cases.base import Case, Visitor, case_id_of
 from manyi.store.staff.base import Account, Session
 from manyi.workspace.access import Access
 from manyi.workspace.app import build_resolver
@@ -32,10 +35,16 @@ PERSONAS = {
     "office": ("office-1", "office", []),
 }
 # What each path value becomes: department A's own page, this month, a file that exists.
+MATRIX_CASE = "平司罚〔2026〕1号"
+LINK_SECRET = "matrix-link-secret"
 PATH_VALUES = {
     "department": DEPARTMENT_A,
     "month": "2026-11",
     "username": "target-user",
+    # A follow-up case of department A, drawn, assigned to department A's clerk.
+    "visitor": "clerk-a",
+    "case": case_id_of(DEPARTMENT_A, MATRIX_CASE),
+    "token": f"{DEPARTMENT_A}.2026-11.{case_id_of(DEPARTMENT_A, MATRIX_CASE)}.{LINK_SECRET}",
 }
 NAME_VALUES: dict[str, Callable[[], str]] = {
     "/workspace/assets/<name>": lambda: stylesheet()[0],
@@ -58,6 +67,24 @@ SAMPLE_FORMS: dict[str, dict[str, str]] = {
     "POST /workspace/accounts/<username>/disable": {},
     "POST /workspace/accounts/<username>/enable": {},
     "POST /workspace/accounts/<username>/reset": {},
+    "POST /workspace/followup/visitors": {"username": "clerk-b", "staff_id": "41040009"},
+    "POST /workspace/followup/d/<department>/draw": {"month": "2026-11"},
+    "POST /workspace/followup/d/<department>/assign": {
+        "month": "2026-11",
+        "case": PATH_VALUES["case"],
+        "visitor": "clerk-a",
+    },
+    "POST /workspace/followup/d/<department>/problem": {
+        "month": "2026-11",
+        "case": PATH_VALUES["case"],
+        "action": "已约谈承办人",
+    },
+    "POST /workspace/followup/call/<visitor>/<department>/<month>/<case>": {
+        "outcome": "no_answer",
+        "note": "",
+    },
+    "POST /workspace/followup/call/<visitor>/<department>/<month>/<case>/link": {},
+    "POST /workspace/f/<token>": {},
 }
 
 
@@ -80,7 +107,7 @@ def expected_allowed(route: Route, persona: str) -> bool:
         Account(username, role, tuple(departments), ""),  # type: ignore[arg-type]
         Session("", username, 0, "", 0.0, 0.0),
     )
-    return route.access.allows(staff, {"department": DEPARTMENT_A})
+    return route.access.allows(staff, PATH_VALUES)
 
 
 @pytest.fixture
@@ -90,7 +117,26 @@ def workspace(tmp_path: Path, questionnaire: Questionnaire) -> Iterator[Workspac
             if account is not None:
                 make_account(ws, *account)
         make_account(ws, "target-user", "department", [DEPARTMENT_B])
+        add_matrix_case(ws)
         yield ws
+
+
+def add_matrix_case(ws: Workspace) -> None:
+    """A drawn case assigned to clerk-a (who did not handle it), with a live link."""
+    assert ws.followup is not None
+    assert ws.followup.sealer is not None
+    case = Case(
+        department=DEPARTMENT_A, case_number=MATRIX_CASE, kind="penalty", procedure="general",
+        closed_on="2026-11-02", handler_id="41040001", handler_name="承办人甲", party=None,
+        imported_at="2026-11-10T00:00:00.000000Z", draw_id="matrix", visitor="clerk-a",
+        link_hash=hashlib.sha256(LINK_SECRET.encode()).hexdigest(),
+        link_expires_at="2026-12-31T00:00:00.000000Z",
+    )  # fmt: skip
+    party = ws.followup.sealer.seal(
+        case.case_id, {"party_name": "某公司", "party_phone": "13800000000"}
+    )
+    ws.followup.store.add_cases([replace(case, party=party)])
+    ws.followup.store.put_visitor(Visitor("clerk-a", "41040002"))
 
 
 def test_every_route_has_a_rule_and_the_matrix_can_fill_it() -> None:

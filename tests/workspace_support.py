@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -17,9 +18,12 @@ from urllib.parse import urlencode, urlsplit
 
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.collector.handler import Handler
+from manyi.followup.service import SEAL_KIND, Followup
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
 from manyi.results.state import DepartmentMonthState
+from manyi.sealing import KeyFileWrapper, Sealer
+from manyi.store.cases.sqlite import SQLiteCaseStore
 from manyi.store.sqlite import SQLiteSubmissionStore
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.workspace.accounts import add_account
@@ -62,6 +66,9 @@ def local_workspace(
 ) -> Iterator[Workspace]:
     """`publish`: closing a month writes its report files (slow: every department's sheet)."""
     staff = local_staff_stores(data)
+    cases = SQLiteCaseStore.in_folder(data)
+    # The sealing key lives outside the data folder, as `manyi key create` insists.
+    sealer = Sealer(KeyFileWrapper(os.urandom(32)), SEAL_KIND)
     results = SqliteResultsAnyThread(data / "results.sqlite3")
     submissions = SQLiteSubmissionStore(data / "submissions.sqlite3")
     ws = Workspace(
@@ -73,10 +80,12 @@ def local_workspace(
         reports=LocalReportFiles(data),
         settings=Settings(password_cost=TEST_COST, **settings),
         clock=Clock(now),
+        followup=Followup(cases, staff.audit, sealer),
     )
     try:
         yield ws
     finally:
+        cases.close()
         staff.close()
         results.close()
         submissions.close()

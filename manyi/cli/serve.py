@@ -63,6 +63,13 @@ def register(subcommands: Any) -> None:
         help="count new responses (and close the month on its close day) every so many "
         "minutes, in the background; 0: never (default: $MANYI_AGGREGATE_EVERY or 5)",
     )
+    parser.add_argument(
+        "--key-file",
+        metavar="PATH",
+        default=os.environ.get("MANYI_KEY_FILE") or None,
+        help="the key that seals follow-up parties' names and phones (manyi key create); "
+        "without it the follow-up shows no personal data (default: $MANYI_KEY_FILE)",
+    )
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
@@ -112,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     collector = create_handler(store, catalogue, rate_limit=limit)
     mounts.mount("/api/", LambdaApp(collector, after=answer_after_commit(store.wait_durable)))
     mounts.mount("/results/", ResultsSite(data, catalogue.current))  # behind `manyi token`
-    workspace = local_workspace(data, lambda: catalogue.current, store)
+    key_file = Path(args.key_file) if args.key_file else None
+    workspace = local_workspace(data, lambda: catalogue.current, store, key_file)
     mounts.mount("/workspace/", LambdaApp(create_workspace_handler(workspace)))
     if not workspace.staff.accounts.all():
         print(

@@ -67,8 +67,7 @@ class FollowupConfig:
         return cls(
             rates={k: float(v) for k, v in data["rates"].items()},
             department_rates={
-                d: {k: float(v) for k, v in r.items()}
-                for d, r in data["department_rates"].items()
+                d: {k: float(v) for k, v in r.items()} for d, r in data["department_rates"].items()
             },
             max_age_days=int(data["max_age_days"]),
             max_attempts=int(data["max_attempts"]),

@@ -57,10 +57,14 @@ def check_followup(
         shares = _shares(checker, sampling.get("shares"), sampling.line_of("shares"))
         for stratum in STRATA:
             if stratum not in shares and "shares" in sampling:
-                checker.report(sampling.line_of("shares"), "missing_key", what="shares", key=stratum)
+                checker.report(
+                    sampling.line_of("shares"), "missing_key", what="shares", key=stratum
+                )
         overrides = sampling.get("departments")
         if overrides is not None:
-            listed = checker.mapping(overrides, sampling.line_of("departments"), "departments", None)
+            listed = checker.mapping(
+                overrides, sampling.line_of("departments"), "departments", None
+            )
             for department, given in (listed or {}).items():
                 where = listed.line_of(department) if listed is not None else line
                 if department not in departments:
@@ -132,7 +136,9 @@ def _shares(checker: _Checker, value: Any, line: int) -> dict[str, float]:
     return shares
 
 
-def _whole(checker: _Checker, section: LineDict, key: str, default: int, low: int, high: int) -> int:
+def _whole(
+    checker: _Checker, section: LineDict, key: str, default: int, low: int, high: int
+) -> int:
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         checker.report(section.line_of(key), "bad_whole", key=key, value=value, low=low, high=high)

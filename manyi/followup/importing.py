@@ -105,9 +105,7 @@ def check_rows(table: Sequence[Sequence[Any]], today: date) -> tuple[CaseRow, ..
         if found is None:
             continue
         if found.case_number in first_line:
-            problems.append(
-                f"第 {line} 行：案件编号与第 {first_line[found.case_number]} 行重复。"
-            )
+            problems.append(f"第 {line} 行：案件编号与第 {first_line[found.case_number]} 行重复。")
             continue
         first_line[found.case_number] = line
         rows.append(found)

@@ -28,7 +28,6 @@ from manyi.store.cases.base import (
     Case,
     CaseStore,
     Draw,
-    Outcome,
     Problem,
     Visitor,
 )
@@ -62,7 +61,9 @@ class Followup:
 
     def need_sealer(self) -> Sealer:
         if self.sealer is None:
-            raise FollowupRefused("未配置个人信息加密密钥，无法导入或查看当事人信息，请联系管理员。", 503)
+            raise FollowupRefused(
+                "未配置个人信息加密密钥，无法导入或查看当事人信息，请联系管理员。", 503
+            )
         return self.sealer
 
 
@@ -279,7 +280,7 @@ def record_attempt(
     sealer = fu.need_sealer()
     n = len(case.attempts)
     sealed_note = sealer.seal(f"{case.case_id}/note/{n}", {"note": note}) if note else None
-    attempt = Attempt(utc_timestamp(now), actor, outcome, sealed_note)  # type: ignore[arg-type]
+    attempt = Attempt(utc_timestamp(now), actor, outcome, sealed_note)
     changed = case.next_version(attempts=(*case.attempts, attempt))
     if outcome == "completed":
         changed = _answered(fu, config, changed, answers, reported, "call", now)
@@ -305,9 +306,7 @@ def _answered(
     now: datetime,
 ) -> Case:
     sealed = (
-        fu.need_sealer().seal(f"{case.case_id}/reported", {"text": reported})
-        if reported
-        else None
+        fu.need_sealer().seal(f"{case.case_id}/reported", {"text": reported}) if reported else None
     )
     reasons = [
         question.id
@@ -466,4 +465,3 @@ def purge(fu: Followup, config: FollowupConfig, now: datetime, actor: str) -> in
             after={"cases": purged, "done_before": cutoff},
         )  # fmt: skip
     return purged
-

@@ -30,6 +30,11 @@ NOTICES = {
     "disabled": "账号已停用，其登录已全部失效。",
     "enabled": "账号已启用。",
     "logged_out": "已退出登录。",
+    "visitor": "回访人员已登记。",
+    "drawn": "已随机抽取，种子已记录。",
+    "assigned": "已分配回访人员。",
+    "attempt": "本次联系已记录。",
+    "problem": "整改措施已记录。",
 }
 
 
@@ -40,6 +45,9 @@ class Access(Enum):
     OFFICE = "office"
     DEPARTMENT_READ = "office, viewer and the department's accounts"
     DEPARTMENT_WRITE = "office and the department's accounts"
+    # Personal data of a follow-up case: the office, or the visitor the path names (the page
+    # then shows only cases assigned to that visitor). Viewers never see a party's details.
+    VISITOR = "office and the visitor named in the path"
 
     @property
     def scoped(self) -> bool:
@@ -57,6 +65,8 @@ class Access(Enum):
             return staff.role in ("office", "viewer")
         if self is Access.OFFICE:
             return staff.role == "office"
+        if self is Access.VISITOR:
+            return staff.role == "office" or staff.username == params["visitor"]
         department = params["department"]
         if self is Access.DEPARTMENT_READ:
             return staff.may_read(department)
@@ -113,6 +123,7 @@ def navigation(ws: Workspace, staff: Staff | None, path: str) -> list[dict[str, 
     if staff.role in ("office", "viewer"):
         items += [
             (f"{PREFIX}office/", "全市总览"),
+            (f"{PREFIX}followup/", "回访"),
             (f"{PREFIX}accounts/", "账号"),
             (f"{PREFIX}audit/", "操作记录"),
         ]
@@ -122,6 +133,7 @@ def navigation(ws: Workspace, staff: Staff | None, path: str) -> list[dict[str, 
             department = questionnaire.department(department_id)
             name = department.name if department else department_id
             items.append((f"{PREFIX}d/{department_id}/", name))
+        items.append((f"{PREFIX}followup/", "回访"))
     items.append((f"{PREFIX}password", "修改密码"))
     return [{"url": url, "text": text, "current": path == url} for url, text in items]
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
 from manyi.figures import CitySummary
+from manyi.followup.service import Followup
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
 from manyi.results.state import ResultsStore, SubmissionSource
@@ -72,6 +73,8 @@ class Workspace:
     login_limiter: RateLimiter | None = None
     # The office dashboard's figures of closed months, which do not change (see dashboard.py).
     closed_months: dict[tuple[str, str, str], CitySummary] = field(default_factory=dict)
+    # The follow-up's cases and the sealer of their personal fields; None: not set up here.
+    followup: Followup | None = None
 
     def __post_init__(self) -> None:
         if self.login_limiter is None and self.settings.login_limit is not None:

@@ -8,10 +8,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from manyi.followup.service import Followup
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
 from manyi.results.sqlite_store import FILE_NAME, SqliteResultsStore
 from manyi.results.state import SubmissionSource
+from manyi.store.staff.base import AuditLog
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.workspace.context import Settings, Workspace
 from manyi.workspace.reports import LocalReportFiles
@@ -37,13 +39,27 @@ def local_workspace(
     data: Path,
     questionnaire: Callable[[], Questionnaire],
     submissions: SubmissionSource,
+    key_file: Path | None = None,
 ) -> Workspace:
+    """`key_file`: the sealing key (`manyi key create`); without it the follow-up's cases are
+    counted but no party's details are stored or shown."""
+    staff = local_staff_stores(data)
     return Workspace(
         questionnaire=questionnaire,
-        staff=local_staff_stores(data),
+        staff=staff,
         results=SqliteResultsAnyThread(data / FILE_NAME),
         submissions=submissions,
         outputs=OutputFolder(data),
         reports=LocalReportFiles(data),
         settings=Settings(close_lag=LOCAL_CLOSE_LAG),
+        followup=local_followup(data, staff.audit, key_file),
     )
+
+
+def local_followup(data: Path, audit: AuditLog, key_file: Path | None) -> Followup:
+    from manyi.followup.service import SEAL_KIND
+    from manyi.sealing import Sealer, read_key_file
+    from manyi.store.cases.sqlite import SQLiteCaseStore
+
+    sealer = Sealer(read_key_file(key_file), SEAL_KIND) if key_file is not None else None
+    return Followup(SQLiteCaseStore.in_folder(data), audit, sealer)

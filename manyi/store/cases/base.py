@@ -217,9 +217,7 @@ class Case:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Case:
-        answers = {
-            k: (tuple(v) if isinstance(v, list) else v) for k, v in data["answers"].items()
-        }
+        answers = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data["answers"].items()}
         problem = data.get("problem")
         return cls(
             department=data["department"],
@@ -322,9 +320,7 @@ class Visitor:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Visitor:
-        return cls(
-            data["username"], data["staff_id"], data["registered_at"], data["registered_by"]
-        )
+        return cls(data["username"], data["staff_id"], data["registered_at"], data["registered_by"])
 
 
 def dumps(data: object) -> str:
