@@ -90,10 +90,10 @@ def test_no_arn_hard_codes_the_partition(template: dict[str, Any]) -> None:
 def test_tables_follow_the_storage_contract(template: dict[str, Any]) -> None:
     tables = resources(template, "AWS::DynamoDB::Table")
     # The workspace's tables (accounts, sessions, audit) have their own test:
-    # tests/test_workspace_lambda.py.
-    assert set(tables) == {"SubmissionsTable", "ResultsTable", *STAFF_TABLES}
+    # tests/test_workspace_lambda.py; the follow-up's cases: tests/test_followup_aws.py.
+    assert set(tables) == {"SubmissionsTable", "ResultsTable", "CasesTable", *STAFF_TABLES}
     for name, table in tables.items():
-        if name in STAFF_TABLES:
+        if name in (*STAFF_TABLES, "CasesTable"):
             continue
         assert table["DeletionPolicy"] == "Retain", name
         assert table["UpdateReplacePolicy"] == "Retain", name
@@ -121,6 +121,7 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
         assert names == {
             "SubmissionsTable": "test-submissions",
             "ResultsTable": "ResultsTable",
+            "CasesTable": "CasesTable",
             **{name: name for name in STAFF_TABLES},
         }
         assert table_environment(names) == {
@@ -129,6 +130,7 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
             "ACCOUNTS_TABLE": "AccountsTable",
             "SESSIONS_TABLE": "SessionsTable",
             "AUDIT_TABLE": "AuditTable",
+            "CASES_TABLE": "CasesTable",
         }
         table = dynamodb.Table("test-submissions")
         table.put_item(Item={"pk": "DM#sifaju#2026-11", "sk": "R#2026-11-27T07:00:00Z#abc"})
