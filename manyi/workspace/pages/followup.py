@@ -321,7 +321,11 @@ def link_create(call: Call) -> Response[str]:
         _, token = make_link(fu, config, case, call.ws.clock(), call.me.username)
     except FollowupRefused as refused:
         return call_screen(call, refused.status, refused.chinese)
+    # A link leaves the workspace by SMS: absolute, on the site's address where one is set.
     site = call.ws.settings.site_url
+    host = call.request.headers.get("host", "")
+    if not site and host:
+        site = f"{'https' if call.request.https else 'http'}://{host}"
     return call_screen(call, link=f"{site}{PREFIX}f/{token}")
 
 
