@@ -119,8 +119,14 @@ def run(args: argparse.Namespace) -> int:
     collector = create_handler(store, catalogue, rate_limit=limit)
     mounts.mount("/api/", LambdaApp(collector, after=answer_after_commit(store.wait_durable)))
     mounts.mount("/results/", ResultsSite(data, catalogue.current))  # behind `manyi token`
+    from manyi.sealing import SealingError
+
     key_file = Path(args.key_file) if args.key_file else None
-    workspace = local_workspace(data, lambda: catalogue.current, store, key_file)
+    try:
+        workspace = local_workspace(data, lambda: catalogue.current, store, key_file)
+    except SealingError as refused:  # a missing or damaged key file: said once, not served
+        print(f"manyi serve: --key-file: {refused}", file=sys.stderr)
+        return EXIT_PROBLEMS
     mounts.mount("/workspace/", LambdaApp(create_workspace_handler(workspace)))
     if not workspace.staff.accounts.all():
         print(

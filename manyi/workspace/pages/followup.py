@@ -197,7 +197,8 @@ def draw(call: Call) -> Response[str]:
     )
 
 
-def assign_visitor(call: Call) -> Response[str]:
+def _form_case(call: Call) -> tuple[Followup, Case] | Response[str]:
+    """The case a department page's form names (its month and case ID)."""
     setup = _setup(call)
     if isinstance(setup, Response):
         return setup
@@ -206,6 +207,14 @@ def assign_visitor(call: Call) -> Response[str]:
     case = _case(call, fu, month, call.request.field("case", 40))
     if case is None:
         return message_page(call, 404, "找不到案件", "没有这件案件。")
+    return fu, case
+
+
+def assign_visitor(call: Call) -> Response[str]:
+    found = _form_case(call)
+    if isinstance(found, Response):
+        return found
+    fu, case = found
     try:
         assign(fu, case, call.request.field("visitor", 64), call.ws.clock(), call.me.username)
     except FollowupRefused as refused:
@@ -214,14 +223,10 @@ def assign_visitor(call: Call) -> Response[str]:
 
 
 def problem_close(call: Call) -> Response[str]:
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, _ = setup
-    month = _month(call, call.request.field("month"))
-    case = _case(call, fu, month, call.request.field("case", 40))
-    if case is None:
-        return message_page(call, 404, "找不到案件", "没有这件案件。")
+    found = _form_case(call)
+    if isinstance(found, Response):
+        return found
+    fu, case = found
     try:
         close_problem(
             fu, case, call.request.field("action", 2000), call.ws.clock(), call.me.username
@@ -234,13 +239,8 @@ def problem_close(call: Call) -> Response[str]:
 # -- the call screen --------------------------------------------------------------------------
 
 
-def call_screen(
-    call: Call,
-    status: int = 200,
-    problem: str = "",
-    errors: dict[str, str] | None = None,
-    link: str = "",
-) -> Response[str]:
+def _assigned(call: Call) -> tuple[Followup, FollowupConfig, Case] | Response[str]:
+    """The case the call screen's path names, if it is assigned to the visitor it names."""
     setup = _setup(call)
     if isinstance(setup, Response):
         return setup
@@ -248,6 +248,20 @@ def call_screen(
     case = _case(call, fu, _month(call, call.params["month"]), call.params["case"])
     if case is None or case.visitor != call.params["visitor"]:
         return message_page(call, 404, "找不到案件", "没有分配给这位回访人员的这件案件。")
+    return fu, config, case
+
+
+def call_screen(
+    call: Call,
+    status: int = 200,
+    problem: str = "",
+    errors: dict[str, str] | None = None,
+    link: str = "",
+) -> Response[str]:
+    assigned = _assigned(call)
+    if isinstance(assigned, Response):
+        return assigned
+    fu, config, case = assigned
     try:
         party = open_party(fu, case, call.ws.clock(), call.me.username)
         notes = open_notes(fu, case)
@@ -284,13 +298,10 @@ def _chosen_of(call: Call, config: FollowupConfig) -> dict[str, list[str]]:
 
 
 def attempt(call: Call) -> Response[str]:
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, config = setup
-    case = _case(call, fu, _month(call, call.params["month"]), call.params["case"])
-    if case is None or case.visitor != call.params["visitor"]:
-        return message_page(call, 404, "找不到案件", "没有分配给这位回访人员的这件案件。")
+    assigned = _assigned(call)
+    if isinstance(assigned, Response):
+        return assigned
+    fu, config, case = assigned
     outcome = call.request.field("outcome", 40)
     reported = call.request.field(config.text_id, 2000)
     answers: dict[str, Any] = {}
@@ -310,13 +321,10 @@ def attempt(call: Call) -> Response[str]:
 
 
 def link_create(call: Call) -> Response[str]:
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, config = setup
-    case = _case(call, fu, _month(call, call.params["month"]), call.params["case"])
-    if case is None or case.visitor != call.params["visitor"]:
-        return message_page(call, 404, "找不到案件", "没有分配给这位回访人员的这件案件。")
+    assigned = _assigned(call)
+    if isinstance(assigned, Response):
+        return assigned
+    fu, config, case = assigned
     try:
         _, token = make_link(fu, config, case, call.ws.clock(), call.me.username)
     except FollowupRefused as refused:
