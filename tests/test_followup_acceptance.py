@@ -292,3 +292,24 @@ def _make_link(visitor: Client, case_id: str) -> str:
 def test_case_ids_are_the_idempotency_key() -> None:
     assert case_id_of(DEPARTMENT, " A-1 ") == case_id_of(DEPARTMENT, "A-1")
     assert case_id_of(DEPARTMENT, "A-1") != case_id_of("sifaju", "A-1")
+
+
+def test_serves_timer_purges_what_is_due(ws: Workspace, questionnaire: Questionnaire) -> None:
+    from manyi.workspace.timer import AggregatorTimer
+
+    fu = fu_of(ws)
+    assert questionnaire.followup is not None
+    case_file = read_case_file("c.csv", as_csv(rows(3)), NOW.date())
+    import_cases(fu, DEPARTMENT, case_file, NOW, "office-1")
+    old, fresh, _ = fu.store.month(DEPARTMENT, MONTH)
+    fu.store.replace(old.next_version(done_at="2026-01-02T00:00:00.000000Z"))
+    fu.store.replace(fresh.next_version(done_at="2026-11-19T00:00:00.000000Z"))
+    data = Path(str(fu.store.path)).parent  # type: ignore[attr-defined]
+    assert ws.submissions is not None
+    timer = AggregatorTimer(
+        data, lambda: questionnaire, ws.submissions, ws.staff.audit, clock=lambda: NOW,
+        followup=fu,
+    )  # fmt: skip
+    assert timer.tick()["purged"] == 1
+    purged = {c.case_id: c.party is None for c in fu.store.month(DEPARTMENT, MONTH)}
+    assert purged == {old.case_id: True, fresh.case_id: False, _.case_id: False}

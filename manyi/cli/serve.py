@@ -146,8 +146,9 @@ def run(args: argparse.Namespace) -> int:
 
         every = timedelta(minutes=args.aggregate_every)
         timer = AggregatorTimer(
-            data, lambda: catalogue.current, store, workspace.staff.audit, every
-        )
+            data, lambda: catalogue.current, store, workspace.staff.audit, every,
+            followup=workspace.followup,
+        )  # fmt: skip
         timer.start()
     urls = [f"http://{_url_host(h)}:{p}/" for h, p in listening_on(server)]
     where = f"site {site_root}" if site else f"no site at {site_root} (run manyi build)"
