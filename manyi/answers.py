@@ -8,7 +8,7 @@ but a private enterprise) are dropped from the answers, never stored and never a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from manyi.messages import AnswerCode, answer_message
@@ -49,13 +49,17 @@ def check_answers(questionnaire: Questionnaire, raw: RawAnswers) -> CheckedAnswe
     answer it depends on; a question whose own answer is wrong counts as unanswered for the
     conditions below it.
     """
+    return check_questions(questionnaire.questions, raw)
+
+
+def check_questions(questions: Sequence[Question], raw: RawAnswers) -> CheckedAnswers:
+    """`check_answers` for any list of questions (the survey's, or the follow-up form's)."""
+    known = {question.id for question in questions}
     errors: list[AnswerError] = [
-        _error("unknown_question", str(key))
-        for key in raw
-        if questionnaire.question(str(key)) is None
+        _error("unknown_question", str(key)) for key in raw if str(key) not in known
     ]
     answers: dict[str, AnswerValue] = {}
-    for question in questionnaire.questions:
+    for question in questions:
         if not question.applies(answers):
             continue
         value, error = _check_one(question, raw.get(question.id))

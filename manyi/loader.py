@@ -47,6 +47,7 @@ TOP_KEYS = {
     "sections": True,
     "departments": True,
     "complaints": False,
+    "followup": False,
 }
 OFFICE_KEYS = {"name": True, "phone": True, "email": True}
 CHANNEL_KEYS = {"id": True, "name": True, "entry": False}
@@ -136,7 +137,10 @@ class _Checker:
         office = self.office(top.get("office"), top.line_of("office"))
         option_sets = self.option_sets(top.get("option_sets"), top.line_of("option_sets"))
         default_phone = office["phone"] if office else ""
-        return {
+        departments = self.departments(
+            top.get("departments"), top.line_of("departments"), default_phone
+        )
+        normalized = {
             "title": self.text(top, "title", "the file"),
             "source": self.text(top, "source", "the file"),
             "office": office,
@@ -144,11 +148,20 @@ class _Checker:
             "channels": self.channels(top.get("channels"), top.line_of("channels")),
             "reporting": self.reporting(top.get("reporting"), top.line_of("reporting")),
             "sections": self.sections(top.get("sections"), top.line_of("sections"), option_sets),
-            "departments": self.departments(
-                top.get("departments"), top.line_of("departments"), default_phone
-            ),
+            "departments": departments,
             "complaints": self.complaints(top.get("complaints"), top.line_of("complaints")),
         }
+        if "followup" in top:
+            from manyi.followup.definition import check_followup
+
+            normalized["followup"] = check_followup(
+                self,
+                top["followup"],
+                top.line_of("followup"),
+                option_sets,
+                {d["id"] for d in departments},
+            )
+        return normalized
 
     def office(self, value: Any, line: int) -> dict[str, Any] | None:
         office = self.mapping(value, line, "office", OFFICE_KEYS)

@@ -56,6 +56,9 @@ DefinitionCode = Literal[
     "empty_list",
     "bad_working_days",
     "unknown_complaint_category",
+    "bad_share",
+    "bad_whole",
+    "followup_unknown_department",
 ]
 
 DEFINITION: Final[dict[DefinitionCode, str]] = {
@@ -132,6 +135,11 @@ DEFINITION: Final[dict[DefinitionCode, str]] = {
     ),
     "unknown_complaint_category": (
         "complaints.conduct_categories lists {value!r}, which is not a category; use: {known}"
+    ),
+    "bad_share": "share {key} is {value!r}; a share is a fraction from 0 to 1 (1: every case)",
+    "bad_whole": "`{key}` is {value!r}; it must be a whole number from {low} to {high}",
+    "followup_unknown_department": (
+        "followup sampling names department {value!r}, which is not in `departments`"
     ),
 }
 

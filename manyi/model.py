@@ -12,7 +12,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from manyi.followup.config import FollowupConfig
 
 from manyi.complaints.settings import ComplaintSettings
 
@@ -148,6 +151,8 @@ class Questionnaire:
     departments: tuple[Department, ...]
     # Operational, like departments: not part of the version hash (see to_dict).
     complaints: ComplaintSettings = field(default_factory=ComplaintSettings)
+    # The follow-up (回访) settings and form: operational, outside the survey's version.
+    followup: FollowupConfig | None = None
     questions: tuple[Question, ...] = field(init=False)
     _questions_by_id: dict[str, Question] = field(init=False, repr=False)
     _departments_by_id: dict[str, Department] = field(init=False, repr=False)
@@ -191,6 +196,7 @@ class Questionnaire:
                 for d in self.departments
             ],
             "complaints": self.complaints.to_dict(),
+            **({"followup": self.followup.to_dict()} if self.followup is not None else {}),
         }
 
     @classmethod
@@ -209,7 +215,17 @@ class Questionnaire:
             departments=tuple(Department(**d) for d in data["departments"]),
             # Version files written before complaints existed take the defaults.
             complaints=ComplaintSettings.from_dict(data.get("complaints")),
+            followup=_followup_from_dict(data.get("followup")),
         )
+
+
+def _followup_from_dict(data: Mapping[str, Any] | None) -> FollowupConfig | None:
+    """Version files made before the follow-up existed have none."""
+    if data is None:
+        return None
+    from manyi.followup.config import FollowupConfig
+
+    return FollowupConfig.from_dict(data)
 
 
 def content_version(content: Mapping[str, Any]) -> str:
@@ -303,7 +319,7 @@ def _section_from_dict(d: Mapping[str, Any]) -> Section:
 
 
 # Sections that change how manyi works, not what a response means: outside the version hash.
-OPERATIONAL = ("departments", "complaints")
+OPERATIONAL = ("departments", "complaints", "followup")
 
 
 def normalized_with_version(data: Mapping[str, Any]) -> dict[str, Any]:

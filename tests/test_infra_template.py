@@ -90,11 +90,12 @@ def test_no_arn_hard_codes_the_partition(template: dict[str, Any]) -> None:
 def test_tables_follow_the_storage_contract(template: dict[str, Any]) -> None:
     tables = resources(template, "AWS::DynamoDB::Table")
     # The workspace's tables (accounts, sessions, audit, entry) have their own test:
-    # tests/test_workspace_lambda.py.
-    # The complaints table too: tests/test_complaints_aws.py.
-    assert set(tables) == {"SubmissionsTable", "ResultsTable", "ComplaintsTable", *STAFF_TABLES}
+    # tests/test_workspace_lambda.py; the complaints table: tests/test_complaints_aws.py; the
+    # follow-up's cases: tests/test_followup_aws.py.
+    personal = ("ComplaintsTable", "CasesTable")
+    assert set(tables) == {"SubmissionsTable", "ResultsTable", *personal, *STAFF_TABLES}
     for name, table in tables.items():
-        if name in (*STAFF_TABLES, "ComplaintsTable"):
+        if name in (*STAFF_TABLES, *personal):
             continue
         assert table["DeletionPolicy"] == "Retain", name
         assert table["UpdateReplacePolicy"] == "Retain", name
@@ -123,6 +124,7 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
             "SubmissionsTable": "test-submissions",
             "ResultsTable": "ResultsTable",
             "ComplaintsTable": "ComplaintsTable",
+            "CasesTable": "CasesTable",
             **{name: name for name in STAFF_TABLES},
         }
         assert table_environment(names) == {
@@ -133,6 +135,7 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
             "AUDIT_TABLE": "AuditTable",
             "ENTRY_TABLE": "EntryTable",
             "COMPLAINTS_TABLE": "ComplaintsTable",
+            "CASES_TABLE": "CasesTable",
         }
         table = dynamodb.Table("test-submissions")
         table.put_item(Item={"pk": "DM#sifaju#2026-11", "sk": "R#2026-11-27T07:00:00Z#abc"})

@@ -14,7 +14,11 @@ def test_normalized_form_round_trips_through_json(questionnaire: Questionnaire) 
 
 def test_version_is_the_hash_of_the_content(questionnaire: Questionnaire) -> None:
     data = questionnaire.to_dict()
-    content = {k: v for k, v in data.items() if k not in ("version", "departments", "complaints")}
+    content = {
+        k: v
+        for k, v in data.items()
+        if k not in ("version", "departments", "complaints", "followup")
+    }
     assert questionnaire.version == content_version(content)
     assert len(questionnaire.version) == 12
 
@@ -29,6 +33,19 @@ def test_complaint_settings_are_operational_and_old_versions_take_the_defaults(
     old = questionnaire.to_dict()
     del old["complaints"]  # a version file written before complaints existed
     assert Questionnaire.from_dict(old).complaints.accept_days == 5
+
+
+def test_the_followup_section_changes_neither_the_survey_version_nor_is_lost(
+    questionnaire: Questionnaire,
+) -> None:
+    assert questionnaire.followup is not None
+    data = questionnaire.to_dict()
+    del data["version"]
+    data["followup"]["rates"]["penalty_summary"] = 0.1
+    data["followup"]["form"]["section"]["questions"][0]["text"] += "？"
+    assert normalized_with_version(data)["version"] == questionnaire.version
+    without = {k: v for k, v in questionnaire.to_dict().items() if k != "followup"}
+    assert Questionnaire.from_dict(without).followup is None
 
 
 def test_version_ignores_departments_but_not_texts(questionnaire: Questionnaire) -> None:

@@ -4,8 +4,10 @@ fill (a new path value, a POST without a sample form) fails here."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.model import Questionnaire
+from manyi.store.cases.base import Case, Visitor, case_id_of
 from manyi.store.entry.base import Batch
 from manyi.store.staff.base import Account, Session
 from manyi.workspace.access import Access
@@ -34,12 +37,18 @@ PERSONAS = {
     "office": ("office-1", "office", []),
 }
 # What each path value becomes: department A's own page, this month, a file that exists.
+MATRIX_CASE = "平司罚〔2026〕1号"
+LINK_SECRET = "matrix-link-secret"
 PATH_VALUES = {
     "department": DEPARTMENT_A,
     "month": "2026-11",
     "username": "target-user",
     "batch": "20261114020000-matrix1",  # made for department A by the fixture
     "number": "2026-sifaju-0001",
+    # A follow-up case of department A, drawn, assigned to department A's clerk.
+    "visitor": "clerk-a",
+    "case": case_id_of(DEPARTMENT_A, MATRIX_CASE),
+    "token": f"{DEPARTMENT_A}.2026-11.{case_id_of(DEPARTMENT_A, MATRIX_CASE)}.{LINK_SECRET}",
 }
 # The sample complaint: about an officer of department A (conduct), assigned to A's own clerk,
 # with a name and phone. Its contact is the office's alone: A's clerk handles it blind.
@@ -76,6 +85,24 @@ SAMPLE_FORMS: dict[str, dict[str, str]] = {
     "POST /workspace/complaints/<number>/status": {"status": "accepted", "note": ""},
     "POST /workspace/complaints/<number>/assign": {"handler": "clerk-a"},
     "POST /workspace/complaints/<number>/contact": {},
+    "POST /workspace/followup/visitors": {"username": "clerk-b", "staff_id": "41040009"},
+    "POST /workspace/followup/d/<department>/draw": {"month": "2026-11"},
+    "POST /workspace/followup/d/<department>/assign": {
+        "month": "2026-11",
+        "case": PATH_VALUES["case"],
+        "visitor": "clerk-a",
+    },
+    "POST /workspace/followup/d/<department>/problem": {
+        "month": "2026-11",
+        "case": PATH_VALUES["case"],
+        "action": "已约谈承办人",
+    },
+    "POST /workspace/followup/call/<visitor>/<department>/<month>/<case>": {
+        "outcome": "no_answer",
+        "note": "",
+    },
+    "POST /workspace/followup/call/<visitor>/<department>/<month>/<case>/link": {},
+    "POST /workspace/f/<token>": {},
 }
 
 
@@ -98,7 +125,7 @@ def expected_allowed(route: Route, persona: str) -> bool:
         Account(username, role, tuple(departments), ""),  # type: ignore[arg-type]
         Session("", username, 0, "", 0.0, 0.0),
     )
-    return route.access.allows(staff, {"department": DEPARTMENT_A, **COMPLAINT_RECORD})
+    return route.access.allows(staff, {**PATH_VALUES, **COMPLAINT_RECORD})
 
 
 @pytest.fixture
@@ -113,7 +140,26 @@ def workspace(tmp_path: Path, questionnaire: Questionnaire) -> Iterator[Workspac
             Batch(PATH_VALUES["batch"], DEPARTMENT_A, "paper", "clerk-a", "2026-11-14T02:00:00Z")
         )
         add_sample_complaint(ws, handler="clerk-a")
+        add_matrix_case(ws)
         yield ws
+
+
+def add_matrix_case(ws: Workspace) -> None:
+    """A drawn case assigned to clerk-a (who did not handle it), with a live link."""
+    assert ws.followup is not None
+    assert ws.followup.sealer is not None
+    case = Case(
+        department=DEPARTMENT_A, case_number=MATRIX_CASE, kind="penalty", procedure="general",
+        closed_on="2026-11-02", handler_id="41040001", handler_name="承办人甲", party=None,
+        imported_at="2026-11-10T00:00:00.000000Z", draw_id="matrix", visitor="clerk-a",
+        link_hash=hashlib.sha256(LINK_SECRET.encode()).hexdigest(),
+        link_expires_at="2026-12-31T00:00:00.000000Z",
+    )  # fmt: skip
+    party = ws.followup.sealer.seal(
+        case.case_id, {"party_name": "某公司", "party_phone": "13800000000"}
+    )
+    ws.followup.store.add_cases([replace(case, party=party)])
+    ws.followup.store.put_visitor(Visitor("clerk-a", "41040002"))
 
 
 def test_every_route_has_a_rule_and_the_matrix_can_fill_it() -> None:

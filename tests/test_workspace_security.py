@@ -86,6 +86,13 @@ STATE_CHANGES = {
     "/workspace/complaints/2026-sifaju-0001/status": {"status": "accepted"},
     "/workspace/complaints/2026-sifaju-0001/assign": {"handler": "office-1"},
     "/workspace/complaints/2026-sifaju-0001/contact": {},
+    "/workspace/followup/visitors": {"username": "clerk-a", "staff_id": "X1"},
+    "/workspace/followup/d/sifaju/draw": {"month": MONTH},
+    "/workspace/followup/d/sifaju/assign": {"month": MONTH, "case": "c", "visitor": "clerk-a"},
+    "/workspace/followup/d/sifaju/problem": {"month": MONTH, "case": "c", "action": "x"},
+    # The case segment is a case ID; any value does, the token is checked first.
+    "/workspace/followup/call/clerk-a/sifaju/2026-11/clerk-a": {"outcome": "refused"},
+    "/workspace/followup/call/clerk-a/sifaju/2026-11/clerk-a/link": {},
 }
 
 
@@ -94,9 +101,11 @@ def test_every_state_change_of_the_table_is_in_the_csrf_test() -> None:
     parts = "sifaju|2026-11|clerk-a|20261114020000-csrf01|2026-sifaju-0001"
     covered = {re.sub(rf"/({parts})(?=/|$)", "/<x>", p) for p in STATE_CHANGES}
     known = {re.sub(r"<[a-z]+>", "<x>", p) for p in posts}
-    # The login has its own token (below); reopen and enable mirror close and disable.
+    # The login has its own token (below); reopen and enable mirror close and disable; a
+    # party's self-service answer has no session: the link's secret is its credential.
     assert known - covered == {
-        "/workspace/login", "/workspace/office/<x>/reopen", "/workspace/accounts/<x>/enable"
+        "/workspace/login", "/workspace/office/<x>/reopen", "/workspace/accounts/<x>/enable",
+        "/workspace/f/<x>",
     }  # fmt: skip
 
 

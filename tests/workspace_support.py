@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,8 +19,11 @@ from urllib.parse import urlencode, urlsplit
 from manyi.aggregate import Counts, MonthlyResult
 from manyi.collector.handler import Handler
 from manyi.complaints.sources import ComplaintSources
+from manyi.followup.service import SEAL_KIND, Followup
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
+from manyi.sealing import KeyFileWrapper, Sealer
+from manyi.store.cases.sqlite import SQLiteCaseStore
 from manyi.store.complaints.sqlite import SQLiteComplaintStore
 from manyi.store.entry.sqlite import SQLiteEntryStore
 from manyi.store.results.base import DepartmentMonthState
@@ -66,6 +70,9 @@ def local_workspace(
 ) -> Iterator[Workspace]:
     """`publish`: closing a month writes its report files (slow: every department's sheet)."""
     staff = local_staff_stores(data)
+    cases = SQLiteCaseStore.in_folder(data)
+    # The sealing key lives outside the data folder, as `manyi key create` insists.
+    sealer = Sealer(KeyFileWrapper(os.urandom(32)), SEAL_KIND)
     results = SqliteResultsAnyThread(data / "results.sqlite3")
     submissions = SQLiteSubmissionStore(data / "submissions.sqlite3")
     complaints = ComplaintSources(SQLiteComplaintStore.in_folder(data), complaint_sealer())
@@ -81,6 +88,7 @@ def local_workspace(
         entry=SQLiteEntryStore.in_folder(data),
         intake=submissions,
         complaints=complaints,
+        followup=Followup(cases, staff.audit, sealer),
     )
     try:
         yield ws
@@ -88,6 +96,7 @@ def local_workspace(
         if ws.entry is not None:
             ws.entry.close()
         complaints.store.close()
+        cases.close()
         staff.close()
         results.close()
         submissions.close()

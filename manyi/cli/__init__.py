@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "key",
     "backup",
     "account",
+    "followup",
     "package",
     "publish",
     "deploy",

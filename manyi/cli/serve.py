@@ -67,8 +67,9 @@ def register(subcommands: Any) -> None:
         "--key-file",
         metavar="PATH",
         default=os.environ.get("MANYI_KEY_FILE") or None,
-        help="the key that seals complainants' names and phones (made by `manyi key create`, "
-        "kept outside --data); without it, complaints are taken only anonymously "
+        help="the key that seals personal data: complainants' and follow-up parties' names and "
+        "phones (made by `manyi key create`, kept outside --data); without it, complaints are "
+        "taken only anonymously and the follow-up shows no personal data "
         "(default: $MANYI_KEY_FILE)",
     )
     add_questionnaire_option(parser)
@@ -135,7 +136,13 @@ def run(args: argparse.Namespace) -> int:
     collector = create_handler(store, catalogue, rate_limit=limit, complaints=complaints)
     mounts.mount("/api/", LambdaApp(collector, after=answer_after_commit(store.wait_durable)))
     mounts.mount("/results/", ResultsSite(data, catalogue.current))  # behind `manyi token`
-    workspace = local_workspace(data, lambda: catalogue.current, store, complaints)
+    key_file = Path(args.key_file) if args.key_file else None
+    try:
+        workspace = local_workspace(data, lambda: catalogue.current, store, complaints, key_file)
+    except SealingError as refused:  # a missing or damaged key file: said once, not served
+        print(f"manyi serve: --key-file: {refused}", file=sys.stderr)
+        store.close()
+        return EXIT_PROBLEMS
     mounts.mount("/workspace/", LambdaApp(create_workspace_handler(workspace)))
     if not workspace.staff.accounts.all():
         print(
@@ -155,8 +162,9 @@ def run(args: argparse.Namespace) -> int:
 
         every = timedelta(minutes=args.aggregate_every)
         timer = AggregatorTimer(
-            data, lambda: catalogue.current, store, workspace.staff.audit, every
-        )
+            data, lambda: catalogue.current, store, workspace.staff.audit, every,
+            followup=workspace.followup,
+        )  # fmt: skip
         timer.start()
     urls = [f"http://{_url_host(h)}:{p}/" for h, p in listening_on(server)]
     where = f"site {site_root}" if site else f"no site at {site_root} (run manyi build)"

@@ -36,6 +36,11 @@ NOTICES = {
     "imported": "导入完成。",
     "complaint_status": "投诉办理状态已保存。",
     "complaint_assigned": "已分派办理人。",
+    "visitor": "回访人员已登记。",
+    "drawn": "已随机抽取，种子已记录。",
+    "assigned": "已分配回访人员。",
+    "attempt": "本次联系已记录。",
+    "problem": "整改措施已记录。",
 }
 
 
@@ -62,6 +67,10 @@ class Access(Enum):
         """The rule reads the complaint named by the route's <number>."""
         return self in (Access.COMPLAINT_READ, Access.COMPLAINT_HANDLE, Access.COMPLAINT_CONTACT)
 
+    # Personal data of a follow-up case: the office, or the visitor the path names (the page
+    # then shows only cases assigned to that visitor). Viewers never see a party's details.
+    VISITOR = "office and the visitor named in the path"
+
     @property
     def scoped(self) -> bool:
         """The rule reads the route's <department>."""
@@ -80,6 +89,8 @@ class Access(Enum):
             return staff.role in ("office", "viewer")
         if self is Access.OFFICE:
             return staff.role == "office"
+        if self is Access.VISITOR:
+            return staff.role == "office" or staff.username == params["visitor"]
         department = params["department"]
         if self is Access.DEPARTMENT_READ:
             return staff.may_read(department)
@@ -167,6 +178,7 @@ def navigation(ws: Workspace, staff: Staff | None, path: str) -> list[dict[str, 
     if staff.role in ("office", "viewer"):
         items += [
             (f"{PREFIX}office/", "全市总览"),
+            (f"{PREFIX}followup/", "回访"),
             (f"{PREFIX}accounts/", "账号"),
             (f"{PREFIX}audit/", "操作记录"),
         ]
@@ -176,6 +188,7 @@ def navigation(ws: Workspace, staff: Staff | None, path: str) -> list[dict[str, 
             department = questionnaire.department(department_id)
             name = department.name if department else department_id
             items.append((f"{PREFIX}d/{department_id}/", name))
+        items.append((f"{PREFIX}followup/", "回访"))
     items.append((f"{PREFIX}complaints/", "投诉举报"))
     items.append((f"{PREFIX}password", "修改密码"))
     return [{"url": url, "text": text, "current": path == url} for url, text in items]

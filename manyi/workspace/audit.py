@@ -39,6 +39,17 @@ ACTIONS = {
     "complaint.status": "投诉办理",
     "complaint.assign": "分派投诉",
     "complaint.contact": "查看投诉人联系方式",
+    "followup.import": "导入回访案件",
+    "followup.draw": "抽取回访案件",
+    "followup.visitor": "登记回访人员",
+    "followup.assign": "分配回访人员",
+    "followup.assign_refused": "拒绝分配（承办人不能回访）",
+    "followup.view": "查看当事人信息",
+    "followup.attempt": "记录回访",
+    "followup.link": "生成自助回访链接",
+    "followup.link_answer": "当事人通过链接完成回访",
+    "followup.problem_close": "记录问题整改",
+    "followup.purge": "删除到期个人信息",
 }
 
 

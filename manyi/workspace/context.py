@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
 from manyi.complaints.sources import ComplaintSources
 from manyi.figures import CitySummary
+from manyi.followup.service import Followup
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
 from manyi.store.entry.base import EntryStore
@@ -81,6 +82,8 @@ class Workspace:
     intake: SubmissionStore | None = None
     # 投诉举报: their store and the sealer that opens names and phones (None: not set up here).
     complaints: ComplaintSources | None = None
+    # The follow-up's cases and the sealer of their personal fields; None: not set up here.
+    followup: Followup | None = None
 
     def __post_init__(self) -> None:
         if self.login_limiter is None and self.settings.login_limit is not None:

@@ -31,7 +31,7 @@ def create_handler(ws: Workspace) -> Handler:
     return handler
 
 
-def create_lambda_handler(*, dynamodb: Any = None, s3: Any = None) -> Handler:
+def create_lambda_handler(*, dynamodb: Any = None, s3: Any = None, kms: Any = None) -> Handler:
     """The AWS function: tables and bucket named by the environment, the questionnaires that
     ship with the code (the same folder as the collector's)."""
     from manyi.complaints.sources import aws_complaint_sources
@@ -53,9 +53,10 @@ def create_lambda_handler(*, dynamodb: Any = None, s3: Any = None) -> Handler:
     submissions = backend.submissions
     assert isinstance(submissions, DynamoDBSubmissionStore)
     entry_table = os.environ.get("ENTRY_TABLE")
+    staff = aws_staff_stores(StaffTables.from_environment(), dynamodb)
     ws = Workspace(
         questionnaire=lambda: catalogue.current,
-        staff=aws_staff_stores(StaffTables.from_environment(), dynamodb),
+        staff=staff,
         results=backend.results,
         submissions=submissions,
         entry=DynamoDBEntryStore(entry_table, dynamodb) if entry_table else None,
@@ -64,5 +65,21 @@ def create_lambda_handler(*, dynamodb: Any = None, s3: Any = None) -> Handler:
         reports=reports,
         settings=Settings.from_environment(),
         complaints=aws_complaint_sources(dynamodb) if os.environ.get("COMPLAINTS_TABLE") else None,
+        followup=aws_followup(staff.audit, dynamodb, kms),
     )
     return create_handler(ws)
+
+
+def aws_followup(audit: Any, dynamodb: Any = None, kms: Any = None) -> Any:
+    """The follow-up on DynamoDB (CASES_TABLE), personal fields sealed under KMS data keys
+    (PERSONAL_DATA_KEY); None where the stack has no cases table."""
+    table = os.environ.get("CASES_TABLE")
+    if not table:
+        return None
+    from manyi.followup.service import SEAL_KIND, Followup
+    from manyi.sealing import KmsWrapper, Sealer
+    from manyi.store.cases.dynamodb import DynamoDBCaseStore
+
+    key = os.environ.get("PERSONAL_DATA_KEY", "")
+    sealer = Sealer(KmsWrapper(key, kms), SEAL_KIND) if key else None
+    return Followup(DynamoDBCaseStore(table, dynamodb), audit, sealer)

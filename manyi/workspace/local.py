@@ -9,10 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from manyi.complaints.sources import ComplaintSources
+from manyi.followup.service import Followup
 from manyi.model import Questionnaire
 from manyi.results.outputs import OutputFolder
 from manyi.store.entry.sqlite import SQLiteEntryStore
 from manyi.store.results.sqlite import FILE_NAME, SqliteResultsStore
+from manyi.store.staff.base import AuditLog
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.store.submissions.base import SubmissionStore
 from manyi.workspace.context import Settings, Workspace
@@ -40,10 +42,14 @@ def local_workspace(
     questionnaire: Callable[[], Questionnaire],
     submissions: SubmissionStore,
     complaints: ComplaintSources | None = None,
+    key_file: Path | None = None,
 ) -> Workspace:
+    """`key_file`: the sealing key (`manyi key create`); without it the follow-up's cases are
+    counted but no party's details are stored or shown."""
+    staff = local_staff_stores(data)
     return Workspace(
         questionnaire=questionnaire,
-        staff=local_staff_stores(data),
+        staff=staff,
         results=SqliteResultsAnyThread(data / FILE_NAME),
         submissions=submissions,
         outputs=OutputFolder(data),
@@ -52,4 +58,14 @@ def local_workspace(
         entry=SQLiteEntryStore.in_folder(data),
         intake=submissions,
         complaints=complaints,
+        followup=local_followup(data, staff.audit, key_file),
     )
+
+
+def local_followup(data: Path, audit: AuditLog, key_file: Path | None) -> Followup:
+    from manyi.followup.service import SEAL_KIND
+    from manyi.sealing import Sealer, read_key_file
+    from manyi.store.cases.sqlite import SQLiteCaseStore
+
+    sealer = Sealer(read_key_file(key_file), SEAL_KIND) if key_file is not None else None
+    return Followup(SQLiteCaseStore.in_folder(data), audit, sealer)

@@ -21,6 +21,7 @@ from manyi.workspace.pages import (
     department,
     entry,
     entry_files,
+    followup,
     office,
     sign_in,
 )
@@ -38,6 +39,8 @@ class Route:
     def __post_init__(self) -> None:
         if self.access.scoped and "<department>" not in self.path:
             raise ValueError(f"{self.path}: a department rule needs <department> in the path")
+        if self.access is Access.VISITOR and "<visitor>" not in self.path:
+            raise ValueError(f"{self.path}: a visitor rule needs <visitor> in the path")
         if self.method not in ("GET", "POST"):
             raise ValueError(f"{self.path}: GET or POST, not {self.method}")
 
@@ -47,6 +50,7 @@ class Route:
 
 
 P = "/workspace"
+CALL = f"{P}/followup/call/<visitor>/<department>/<month>/<case>"
 ROUTES: tuple[Route, ...] = (
     Route("GET", P, Access.ANONYMOUS, sign_in.root),
     Route("GET", f"{P}/assets/<name>", Access.ANONYMOUS, sign_in.stylesheet_file),
@@ -122,6 +126,26 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{P}/complaints/<number>/contact", Access.COMPLAINT_CONTACT, complaints.contact),
     Route("GET", f"{P}/complaint-figures/<month>/", Access.READ_ALL, complaints.figures),
     Route("GET", f"{P}/complaint-figures/<month>/export.csv", Access.READ_ALL, complaints.export),
+    # 回访: figures, visitors, a department's cases (draw, assignment, problem items).
+    Route("GET", f"{P}/followup/", Access.STAFF, followup.home),
+    Route("GET", f"{P}/followup/<month>/figures.csv", Access.READ_ALL, followup.figures_export),
+    Route("POST", f"{P}/followup/visitors", Access.OFFICE, followup.visitor_add),
+    Route("GET", f"{P}/followup/d/<department>/", Access.DEPARTMENT_READ, followup.department_page),
+    Route("POST", f"{P}/followup/d/<department>/draw", Access.OFFICE, followup.draw),
+    Route("POST", f"{P}/followup/d/<department>/assign", Access.OFFICE, followup.assign_visitor),
+    Route(
+        "POST",
+        f"{P}/followup/d/<department>/problem",
+        Access.DEPARTMENT_WRITE,
+        followup.problem_close,
+    ),
+    # The call screen: the party's name and phone, for the office and the assigned visitor.
+    Route("GET", f"{CALL}", Access.VISITOR, followup.call_screen),
+    Route("POST", f"{CALL}", Access.VISITOR, followup.attempt),
+    Route("POST", f"{CALL}/link", Access.VISITOR, followup.link_create),
+    # The party's self-service page: the link's secret is its only key.
+    Route("GET", f"{P}/f/<token>", Access.ANONYMOUS, followup.public_form),
+    Route("POST", f"{P}/f/<token>", Access.ANONYMOUS, followup.public_submit),
 )
 
 # Pages a person who must change the password can still reach.

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from manyi.calendar import OfficeCalendar, previous_month
+from manyi.followup.service import Followup, purge
 from manyi.model import Questionnaire
 from manyi.results.backends import Backend
 from manyi.results.outputs import OutputFolder
@@ -76,8 +77,11 @@ class AggregatorTimer:
         audit: AuditLog,
         every: timedelta = DEFAULT_EVERY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        followup: Followup | None = None,
     ) -> None:
         self.data = data
+        # Its purge runs at every tick too: cheap (an index read) when nothing is due.
+        self.followup = followup
         self.questionnaire = questionnaire
         self.submissions = submissions
         self.audit = audit
@@ -101,7 +105,13 @@ class AggregatorTimer:
             where=str(self.data),
         )
         try:
-            return run_once(self.questionnaire(), backend, self.audit, self.clock())
+            questionnaire = self.questionnaire()
+            summary = run_once(questionnaire, backend, self.audit, self.clock())
+            if self.followup is not None and questionnaire.followup is not None:
+                summary["purged"] = purge(
+                    self.followup, questionnaire.followup, self.clock(), "system"
+                )
+            return summary
         finally:
             close = getattr(backend.results, "close", None)
             if close is not None:

@@ -1,0 +1,195 @@
+"""The follow-up store in one local SQLite file (`<data>/followup.sqlite3`), for `manyi serve`.
+
+Its own file, apart from the anonymous submissions: it holds sealed personal fields, and the
+purge rewrites its rows. WAL and `synchronous=FULL` like the other local stores.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from manyi.store.cases.base import (
+    PERSONAL_MARK,
+    Case,
+    CaseConflict,
+    CaseStore,
+    Draw,
+    Visitor,
+    dumps,
+)
+from manyi.store.sqlite_schema import Schema, immediate_transaction, migrate
+from manyi.store.submissions.sqlite import _unavailable_on_error
+
+FILE_NAME = "followup.sqlite3"
+BUSY_TIMEOUT_MS = 5000
+
+SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS cases (
+    department TEXT NOT NULL,
+    month TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    visitor TEXT NOT NULL DEFAULT '',
+    personal TEXT NOT NULL DEFAULT '',
+    done_at TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    PRIMARY KEY (department, month, case_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cases_visitor ON cases (visitor);
+CREATE INDEX IF NOT EXISTS cases_personal ON cases (personal, done_at);
+CREATE TABLE IF NOT EXISTS draws (
+    department TEXT NOT NULL,
+    month TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (department, month, sort_key)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS draws_no_update BEFORE UPDATE ON draws
+BEGIN SELECT RAISE(ABORT, 'a draw is never changed'); END;
+CREATE TRIGGER IF NOT EXISTS draws_no_delete BEFORE DELETE ON draws
+BEGIN SELECT RAISE(ABORT, 'a draw is never deleted'); END;
+CREATE TABLE IF NOT EXISTS visitors (
+    username TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+SCHEMA = Schema("followup", (SCHEMA_V1,))
+
+
+def _columns(case: Case) -> tuple[str, str, str, int, str, str, str, str]:
+    personal = PERSONAL_MARK if case.done and case.holds_personal else ""
+    return (
+        case.department,
+        case.month,
+        case.case_id,
+        case.version,
+        case.visitor,
+        personal,
+        case.done_at,
+        dumps(case.to_dict()),
+    )
+
+
+class SQLiteCaseStore(CaseStore):
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=0
+        )
+        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = FULL")
+        migrate(self._db, self.path, SCHEMA)
+        self._lock = threading.RLock()
+
+    @classmethod
+    def in_folder(cls, data: Path | str) -> SQLiteCaseStore:
+        return cls(Path(data) / FILE_NAME)
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _unavailable_on_error(), immediate_transaction(self._db) as db:
+            yield db
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _unavailable_on_error():
+            yield self._db
+
+    def add_cases(self, cases: list[Case]) -> list[str]:
+        added = []
+        with self._writing() as db:
+            for case in cases:
+                if case.version != 1:
+                    raise ValueError("a new case has version 1")
+                inserted = db.execute(
+                    "INSERT INTO cases (department, month, case_id, version, visitor, personal,"
+                    " done_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    _columns(case),
+                ).rowcount
+                if inserted:
+                    added.append(case.case_id)
+        return added
+
+    def get(self, department: str, month: str, case_id: str) -> Case | None:
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT body FROM cases WHERE department = ? AND month = ? AND case_id = ?",
+                (department, month, case_id),
+            ).fetchone()
+        return None if row is None else Case.from_dict(json.loads(row[0]))
+
+    def month(self, department: str, month: str) -> list[Case]:
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT body FROM cases WHERE department = ? AND month = ? ORDER BY case_id",
+                (department, month),
+            ).fetchall()
+        return [Case.from_dict(json.loads(row[0])) for row in rows]
+
+    def replace(self, case: Case) -> None:
+        department, month, case_id, version, visitor, personal, done_at, body = _columns(case)
+        with self._writing() as db:
+            changed = db.execute(
+                "UPDATE cases SET version = ?, visitor = ?, personal = ?, done_at = ?, body = ?"
+                " WHERE department = ? AND month = ? AND case_id = ? AND version = ?",
+                (version, visitor, personal, done_at, body, department, month, case_id,
+                 version - 1),
+            ).rowcount  # fmt: skip
+        if changed != 1:
+            raise CaseConflict(case.case_id)
+
+    def assigned_to(self, visitor: str) -> list[Case]:
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT body FROM cases WHERE visitor = ? ORDER BY month, department, case_id",
+                (visitor,),
+            ).fetchall()
+        return [Case.from_dict(json.loads(row[0])) for row in rows]
+
+    def done_with_personal(self, before: str) -> list[Case]:
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT body FROM cases WHERE personal = ? AND done_at < ? ORDER BY done_at",
+                (PERSONAL_MARK, before),
+            ).fetchall()
+        return [Case.from_dict(json.loads(row[0])) for row in rows]
+
+    def add_draw(self, draw: Draw) -> None:
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO draws (department, month, sort_key, body) VALUES (?, ?, ?, ?)",
+                (draw.department, draw.month, draw.sort_key, dumps(draw.to_dict())),
+            )
+
+    def draws(self, department: str, month: str) -> list[Draw]:
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT body FROM draws WHERE department = ? AND month = ? ORDER BY sort_key",
+                (department, month),
+            ).fetchall()
+        return [Draw.from_dict(json.loads(row[0])) for row in rows]
+
+    def put_visitor(self, visitor: Visitor) -> None:
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO visitors (username, body) VALUES (?, ?)"
+                " ON CONFLICT (username) DO UPDATE SET body = excluded.body",
+                (visitor.username, dumps(visitor.to_dict())),
+            )
+
+    def visitors(self) -> list[Visitor]:
+        with self._reading() as db:
+            rows = db.execute("SELECT body FROM visitors ORDER BY username").fetchall()
+        return [Visitor.from_dict(json.loads(row[0])) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
