@@ -80,7 +80,9 @@ def ranking(
         value = r.value
         shown = "无数据" if value is None else percent(value) if as_percent else f"{value:.1f}"
         prefix = "" if r.rank is None else f"{r.rank}. "
-        colour = "#8d8d8d" if value is None else "#3f6fb5"
+        colour = "#8d8d8d" if value is None or r.small_sample else "#3f6fb5"
+        if r.small_sample:
+            shown += "（样本不足，不排名）"
         if target is not None and value is not None and value < target:
             colour = COLOURS["unfavourable"]
         rows.append((prefix + _short(r.figures.department.name, 14), value or 0.0, shown, colour))
