@@ -21,11 +21,12 @@ subjects served: the served count is probably wrong), a served count changed aft
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from manyi.aggregate import Counts, MonthlyResult
-from manyi.model import Department, Question, Questionnaire, Valence
+from manyi.model import Department, Entry, Question, Questionnaire, Valence
+from manyi.selection import entry_counts
 
 
 def ratio(part: float, whole: float) -> float | None:
@@ -72,12 +73,17 @@ class DepartmentFigures:
     satisfaction_rate: float | None
     questions: tuple[QuestionFigures, ...]
     min_sample: int = 1
+    # Responses by channel group (self-completed, staff-entered), from the channels' `entry`.
+    entries: Mapping[Entry, int] = field(default_factory=dict)
     # The served count was set or changed after the 20th of the month (see `served_changes`).
     served_changed_late: bool = False
 
     @property
     def responses(self) -> int:
         return self.counts.responses
+
+    def entry_share(self, entry: Entry) -> float | None:
+        return ratio(self.entries.get(entry, 0), self.responses)
 
     @property
     def small_sample(self) -> bool:
@@ -212,6 +218,7 @@ def department_figures(
         satisfaction_rate=satisfaction_rate(questionnaire, counts),
         questions=question_figures(questionnaire, counts),
         min_sample=questionnaire.reporting.min_sample,
+        entries=entry_counts(questionnaire, counts),
         served_changed_late=served_changed_late,
     )
 

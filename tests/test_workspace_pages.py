@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from manyi.aggregate import Counts, MonthlyResult
+from manyi.aggregate import Counts, MonthlyResult, count
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.model import Questionnaire
 from manyi.results.state import DepartmentMonthState
 from manyi.workspace.context import Workspace
 from manyi.workspace.reports import LocalReportFiles
+from tests.memory_submissions import stored
 from tests.workspace_support import PASSWORD, Client, local_workspace, make_account, put_result
 
 NOW = datetime(2026, 11, 14, 0, 0, tzinfo=BEIJING)  # 13 of November's 26 collection days gone
@@ -378,3 +379,30 @@ def test_pages_say_when_their_figures_were_counted(ws: Workspace) -> None:
     assert "本月尚未统计" in office.get("/workspace/office/").text
     put_result(ws, "sifaju", MONTH, Counts(responses=1))  # watermark 2026-11-20T00:00Z
     assert "数据统计截至 2026-11-20 08:00（北京时间）" in office.get("/workspace/office/").text
+
+
+def test_both_dashboards_show_the_self_staff_split_and_filter_by_it(ws: Workspace) -> None:
+    start = datetime(2026, 11, 2, 10, 0, tzinfo=BEIJING)
+    subs = [
+        stored(f"f-{i}", start, {"respondent": who, "q9": q9}, channel=channel)
+        for i, (channel, who, q9) in enumerate(
+            [
+                ("leaflet", "private", "dissatisfied"),
+                ("wechat", "person", "dissatisfied"),
+                ("phone", "private", "satisfied"),
+                ("phone", "person", "satisfied"),
+            ]
+        )
+    ]
+    put_result(ws, "sifaju", MONTH, count(subs), 10)
+    office = signed_in(ws)
+    page = text_of(office.get("/workspace/office/").text)
+    assert "自主填写 / 工作人员代录 2 份（50.0%）/ 2 份（50.0%）" in page
+    staff = text_of(office.get("/workspace/office/?month=2026-11&entry=staff").text)
+    assert "以下数字只统计：工作人员代录" in staff
+    assert "有效问卷 2 份" in staff
+    clerk = signed_in(ws, "clerk-a")
+    mine = text_of(clerk.get("/workspace/d/sifaju/?respondent=private&entry=self").text)
+    assert "以下数字只统计：民营企业 · 自主填写" in mine
+    assert "有效问卷 1 份（样本不足 30 份，不参加排名）" in mine
+    assert clerk.get("/workspace/d/sifaju/?respondent=farmer").status == 400

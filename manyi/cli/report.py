@@ -9,9 +9,11 @@ from typing import Any
 from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
     add_backend_options,
+    add_selection_options,
     close_store,
     month_type,
     open_results,
+    selection_of,
 )
 
 
@@ -22,6 +24,7 @@ def register(subcommands: Any) -> None:
     )
     parser.add_argument("--month", type=month_type, required=True, metavar="YYYY-MM")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    add_selection_options(parser)
     add_backend_options(parser)
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
@@ -37,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     store = open_results(args)
     try:
-        view = month_view(questionnaire, store, args.month, TREND_MONTHS)
+        view = month_view(
+            questionnaire, store, args.month, TREND_MONTHS, selection_of(args, questionnaire)
+        )
         folder = OutputFolder(Path(args.out))
         for name, (data, content_type) in month_files(questionnaire, view).items():
             folder.write(name, data, content_type)

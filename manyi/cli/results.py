@@ -11,9 +11,11 @@ from typing import Any
 from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
     add_backend_options,
+    add_selection_options,
     close_store,
     month_type,
     open_results,
+    selection_of,
 )
 
 FORMATS = ("table", "json", "csv", "xlsx")
@@ -29,6 +31,7 @@ def register(subcommands: Any) -> None:
     )
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx)")
+    add_selection_options(parser)
     add_backend_options(parser)
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
@@ -50,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     store = open_results(args)
     try:
-        view = month_view(questionnaire, store, args.month)
+        view = month_view(
+            questionnaire, store, args.month, selection=selection_of(args, questionnaire)
+        )
     finally:
         close_store(store)
     department = None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from manyi.calendar import parse_month
 from manyi.cli.common import CommandError
+from manyi.model import Questionnaire
 from manyi.results.backends import (
     DEFAULT_DATA,
     AwsNames,
@@ -18,6 +19,7 @@ from manyi.results.backends import (
     local_results,
 )
 from manyi.results.state import ResultsStore
+from manyi.selection import BadSelection, Selection, parse_selection
 
 
 def month_type(text: str) -> str:
@@ -64,6 +66,27 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
         help="default: $AWS_REGION",
     )
+
+
+def add_selection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("which responses to count (default: all)")
+    group.add_argument(
+        "--respondent",
+        metavar="TYPE",
+        help="one respondent type only: an option ID of the respondent question (e.g. private)",
+    )
+    group.add_argument(
+        "--entry",
+        choices=("self", "staff"),
+        help="one channel group only: self-completed or staff-entered (from channels' entry)",
+    )
+
+
+def selection_of(args: argparse.Namespace, questionnaire: Questionnaire) -> Selection:
+    try:
+        return parse_selection(questionnaire, args.respondent, args.entry)
+    except BadSelection as error:
+        raise CommandError(str(error)) from None
 
 
 class BackendError(CommandError):

@@ -33,6 +33,7 @@ def department_json(figures: DepartmentFigures, status: str, listed: bool = True
         "min_sample": figures.min_sample,
         "flags": list(figures.flags),
         "by_channel": dict(counts.channels),
+        "by_entry": dict(figures.entries),
         "by_respondent": dict(counts.respondent_types),
         "by_version": dict(counts.versions),
         "questions": {q.id: {o.id: o.count for o in q.options} for q in figures.questions},

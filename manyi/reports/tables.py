@@ -21,9 +21,11 @@ from manyi.figures import (
     QuestionFigures,
     RankedDepartment,
     question_figures,
+    ratio,
 )
 from manyi.model import DEPARTMENT_KINDS, Questionnaire
 from manyi.reports.view import MonthView
+from manyi.selection import ENTRY_TEXT, entry_counts
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 STATUS_TEXT = {"open": "统计中（未关账）", "closed": "已关账"}
@@ -132,7 +134,15 @@ def breakdowns(
     """How the responses came in, as (title, [(label, responses)]): by channel, by who
     answered, by questionnaire version."""
     q = questionnaire
+    entries = entry_counts(q, counts)
     return [
+        (
+            "填写方式",
+            [
+                (f"{ENTRY_TEXT[e]}（{percent(ratio(n, counts.responses))}）", n)
+                for e, n in entries.items()
+            ],
+        ),
         ("填写渠道", [(channel_label(q, k), n) for k, n in counts.channels.items()]),
         ("答题人身份", [(respondent_label(q, k), n) for k, n in counts.respondent_types.items()]),
         ("问卷版本", [(version_label(q, k), n) for k, n in counts.versions.items()]),
@@ -177,7 +187,8 @@ def summary_columns(questionnaire: Questionnaire) -> list[str]:
     columns = [
         "部门编号", "部门名称", "类别", "月份", "状态", "有效问卷数", "关账后收到问卷数",
         "管理和服务对象总数", "测评率(%)", "测评率达标", "满意度指数", "综合满意率(%)",
-        "满意度指数排名", "测评率排名", "存疑说明",
+        "满意度指数排名", "测评率排名", "存疑说明", "自主填写问卷数", "代录问卷数",
+        "自主填写占比(%)",
     ]  # fmt: skip
     columns += [f"{q.label}满意率(%)" for q in figures_of if q.satisfaction_scale]
     columns += [
@@ -218,6 +229,9 @@ def summary_rows(
             index_rank[d.department.id],
             coverage_rank[d.department.id],
             flags_text(d),
+            d.entries["self"],
+            d.entries["staff"],
+            percent_number(d.entry_share("self")),
         ]
         row += [percent_number(q.satisfaction_rate) for q in questions if q.satisfaction_scale]
         row += [percent_number(o.share) for q in questions for o in q.problem_rates]

@@ -15,6 +15,7 @@ from manyi.calendar import OfficeCalendar, previous_month
 from manyi.figures import CitySummary, city_summary
 from manyi.model import Questionnaire
 from manyi.results.state import CloseEvent, MonthClose, ResultsStore
+from manyi.selection import EVERYTHING, Selection
 
 # Months shown in the report's trend charts, this one included.
 TREND_MONTHS = 12
@@ -34,6 +35,8 @@ class MonthView:
     close_events: tuple[CloseEvent, ...] = ()
     # Departments with results that questionnaire.yaml no longer lists: shown by their ID.
     unlisted: tuple[str, ...] = ()
+    # Which responses the figures count (every one, unless a filter says otherwise).
+    selection: Selection = EVERYTHING
 
     @property
     def closed(self) -> bool:
@@ -44,8 +47,16 @@ class MonthView:
         return "closed" if self.closed else "open"
 
 
-def month_results(store: ResultsStore, month: str) -> list[MonthlyResult]:
-    return [state.result for state in store.month_states(month)]
+def month_results(
+    store: ResultsStore,
+    month: str,
+    questionnaire: Questionnaire | None = None,
+    selection: Selection = EVERYTHING,
+) -> list[MonthlyResult]:
+    results = [state.result for state in store.month_states(month)]
+    if questionnaire is None or selection.everything:
+        return results
+    return [selection.result(questionnaire, r) for r in results]
 
 
 def served_changed_late(
@@ -62,25 +73,35 @@ def served_changed_late(
     }
 
 
-def month_city(questionnaire: Questionnaire, store: ResultsStore, month: str) -> CitySummary:
+def month_city(
+    questionnaire: Questionnaire,
+    store: ResultsStore,
+    month: str,
+    selection: Selection = EVERYTHING,
+) -> CitySummary:
     """The city's figures of `month` as its report shows them (served counts at the close)."""
     close = store.month_close(month)
     served = dict(close.served) if close else store.served(month)
     late = served_changed_late(questionnaire, store, month, close)
-    return city_summary(questionnaire, month, month_results(store, month), served, late)
+    results = month_results(store, month, questionnaire, selection)
+    return city_summary(questionnaire, month, results, served, late)
 
 
 def month_view(
-    questionnaire: Questionnaire, store: ResultsStore, month: str, trend_months: int = 0
+    questionnaire: Questionnaire,
+    store: ResultsStore,
+    month: str,
+    trend_months: int = 0,
+    selection: Selection = EVERYTHING,
 ) -> MonthView:
     close = store.month_close(month)
-    city = month_city(questionnaire, store, month)
+    city = month_city(questionnaire, store, month, selection)
     trend: list[CitySummary] = []
     earlier = month
     for _ in range(max(trend_months - 1, 0)):
         earlier = previous_month(earlier)
         if store.month_states(earlier):
-            trend.append(month_city(questionnaire, store, earlier))
+            trend.append(month_city(questionnaire, store, earlier, selection))
     trend.reverse()
     events = tuple(store.close_events(month))
     unlisted = tuple(
@@ -88,4 +109,6 @@ def month_view(
         for d in city.departments
         if questionnaire.department(d.department.id) is None
     )
-    return MonthView(month, close, city, (*trend, city) if trend_months else (), events, unlisted)
+    return MonthView(
+        month, close, city, (*trend, city) if trend_months else (), events, unlisted, selection
+    )

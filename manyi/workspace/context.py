@@ -16,6 +16,7 @@ from manyi.figures import CitySummary
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
 from manyi.results.state import ResultsStore, SubmissionSource
+from manyi.selection import Selection
 from manyi.store.staff.base import StaffStores
 from manyi.workspace.passwords import DEFAULT_COST, ScryptCost
 from manyi.workspace.reports import ReportFiles
@@ -71,7 +72,7 @@ class Workspace:
     clock: Callable[[], datetime] = utc_now
     login_limiter: RateLimiter | None = None
     # The office dashboard's figures of closed months, which do not change (see dashboard.py).
-    closed_months: dict[tuple[str, str, str], CitySummary] = field(default_factory=dict)
+    closed_months: dict[tuple[str, str, str, Selection], CitySummary] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.login_limiter is None and self.settings.login_limit is not None:

@@ -24,6 +24,7 @@ from manyi.workspace.dashboard import department_dashboard, department_view
 from manyi.workspace.http import download
 from manyi.workspace.months_param import month_of, recent_months
 from manyi.workspace.render import render
+from manyi.workspace.selection_param import respondent_choices, selection_param
 
 MAX_NOTE = 200
 # Ranks compare departments: a department's own files carry none.
@@ -43,8 +44,11 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
     if month is None:
         return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
     questionnaire = call.ws.questionnaire()
+    selection = selection_param(call, questionnaire)
+    if selection is None:
+        return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
     board = department_dashboard(
-        questionnaire, call.ws.results, call.ws.reports, department, month, now
+        questionnaire, call.ws.results, call.ws.reports, department, month, now, selection
     )
     return call.page(
         "department.html.j2",
@@ -67,6 +71,8 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         close_day=questionnaire.reporting.close_day,
         problem=problem,
         max_note=MAX_NOTE,
+        respondents=respondent_choices(questionnaire),
+        selection_label=selection.label(questionnaire),
     )
 
 

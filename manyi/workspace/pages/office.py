@@ -8,8 +8,11 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
+from manyi.figures import ratio
+from manyi.model import ENTRIES
 from manyi.pace import period
 from manyi.reports.files import FILES, month_file
+from manyi.reports.tables import flags_text
 from manyi.reports.view import TREND_MONTHS, month_view
 from manyi.workspace.access import Call, message_page
 from manyi.workspace.audit import month_target
@@ -19,6 +22,7 @@ from manyi.workspace.http import SECURITY_HEADERS, download
 from manyi.workspace.months import MonthActionRefused, close_month, reopen_month
 from manyi.workspace.months_param import month_of, recent_months
 from manyi.workspace.reports import report_key
+from manyi.workspace.selection_param import respondent_choices, selection_param
 
 REPORT_NAMES = {
     "report.html": "月度测评报告（网页）",
@@ -39,8 +43,14 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
     if month is None:
         return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
     questionnaire = call.ws.questionnaire()
+    selection = selection_param(call, questionnaire)
+    if selection is None:
+        return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
     ws = call.ws
-    board = office_dashboard(questionnaire, ws.results, ws.reports, month, now, ws.closed_months)
+    board = office_dashboard(
+        questionnaire, ws.results, ws.reports, month, now, ws.closed_months, selection
+    )
+    entries = {e: sum(d.entries.get(e, 0) for d in board.city.departments) for e in ENTRIES}
     close_moment = period(month, questionnaire.reporting)[1]
     return call.page(
         "office.html.j2",
@@ -56,6 +66,11 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         before_close_day=now < close_moment,
         reports=REPORT_NAMES,
         problem=problem,
+        respondents=respondent_choices(questionnaire),
+        selection_label=selection.label(questionnaire),
+        city_entries=entries,
+        city_entry_shares={e: ratio(n, board.city.total.responses) for e, n in entries.items()},
+        flags_text=flags_text,
     )
 
 
