@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
 from manyi.aggregate import Counts, MonthlyResult, count
@@ -406,3 +407,29 @@ def test_both_dashboards_show_the_self_staff_split_and_filter_by_it(ws: Workspac
     assert "以下数字只统计：民营企业 · 自主填写" in mine
     assert "有效问卷 1 份（样本不足 30 份，不参加排名）" in mine
     assert clerk.get("/workspace/d/sifaju/?respondent=farmer").status == 400
+
+
+def docx_text(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_the_office_gets_the_city_word_report_and_a_department_its_own(ws: Workspace) -> None:
+    put_result(ws, "sifaju", MONTH, Counts(responses=12, channels={"leaflet": 12}), 20)
+    put_result(ws, "xinfangju", MONTH, Counts(responses=99, channels={"phone": 99}), 100)
+    city = signed_in(ws).get("/workspace/office/2026-11/reports/report.docx")
+    assert city.status == 200
+    assert city.headers["Content-Disposition"].startswith("attachment")
+    text = docx_text(city.body)
+    assert "2026年11月全市行政执法满意度测评情况通报" in text
+    assert "平顶山市信访局" in text
+    assert "平顶山市司法局" in text
+    clerk = signed_in(ws, "clerk-a")
+    own = clerk.get("/workspace/d/sifaju/2026-11/report.docx")
+    assert own.status == 200
+    mine = docx_text(own.body)
+    assert mine.startswith("平顶山市司法局2026年11月行政执法满意度测评情况")
+    assert "信访局" not in mine
+    assert clerk.get("/workspace/d/xinfangju/2026-11/report.docx").status == 403
+    assert clerk.get("/workspace/office/2026-11/reports/report.docx").status == 403

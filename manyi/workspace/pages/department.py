@@ -15,7 +15,7 @@ from manyi.reports.csv_export import options_csv, to_csv
 from manyi.reports.files import CSV_TYPE, HTML_TYPE, XLSX_TYPE
 from manyi.reports.json_export import department_json
 from manyi.reports.tables import summary_columns, summary_rows
-from manyi.reports.view import MonthView
+from manyi.reports.view import TREND_MONTHS, MonthView, month_view
 from manyi.results.served_file import MAX_SERVED
 from manyi.workspace.access import Call, message_page
 from manyi.workspace.audit import record, served_target
@@ -117,6 +117,8 @@ def export(call: Call) -> Response[Any]:
     if department is None or month is None or name not in EXPORTS:
         return message_page(call, 404, "找不到文件", "没有这个文件。")
     questionnaire = call.ws.questionnaire()
+    if name == "report.docx":
+        return _word_report(call, questionnaire, department, month)
     view = department_view(questionnaire, call.ws.results, month, department)
     data, content_type = EXPORTS[name][1](questionnaire, view, department)
     return download(data, content_type, f"manyi-{department.id}-{month}-{name}")
@@ -169,7 +171,21 @@ def _html(questionnaire: Questionnaire, view: MonthView, department: Department)
     return page.encode("utf-8")
 
 
+def _word_report(
+    call: Call, questionnaire: Questionnaire, department: Department, month: str
+) -> Response[Any]:
+    """The department's own Word report: its figures, its rank and the city's totals, nothing
+    of another department (the report names no other)."""
+    from manyi.reports.word import DOCX_TYPE, department_docx
+
+    view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS)
+    issued = call.calendar().today(call.ws.clock())
+    data = department_docx(questionnaire, view, department.id, issued)
+    return download(data, DOCX_TYPE, f"manyi-{department.id}-{month}-report.docx")
+
+
 EXPORTS: dict[str, tuple[str, Any]] = {
+    "report.docx": ("Word 报告", None),
     "results.json": ("JSON", lambda q, v, d: (_json(q, v, d), "application/json")),
     "summary.csv": ("CSV（汇总）", lambda q, v, d: (_summary(q, v, d), CSV_TYPE)),
     "options.csv": ("CSV（各选项人数）", lambda q, v, d: (_options(q, v, d), CSV_TYPE)),

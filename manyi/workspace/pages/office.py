@@ -25,6 +25,7 @@ from manyi.workspace.reports import report_key
 from manyi.workspace.selection_param import respondent_choices, selection_param
 
 REPORT_NAMES = {
+    "report.docx": "月度测评通报（Word）",
     "report.html": "月度测评报告（网页）",
     "results.xlsx": "Excel 工作簿",
     "summary.csv": "汇总表 CSV",
@@ -116,6 +117,8 @@ def report_file(call: Call) -> Response[Any]:
     private bucket), else made now from the results."""
     month = month_of(call.params["month"], call.ws.clock(), call.calendar())
     name = call.params["name"]
+    if month is not None and name == "report.docx":
+        return _word_report(call, month)
     if month is None or name not in FILES:
         return message_page(call, 404, "找不到文件", "没有这个文件。")
     content_type = FILES[name][1]
@@ -129,3 +132,17 @@ def report_file(call: Call) -> Response[Any]:
         headers = {**SECURITY_HEADERS, "Content-Security-Policy": REPORT_CSP}
         return Response(200, "text/html; charset=utf-8", data, headers, compress=True)
     return download(data, content_type, f"manyi-{month}-{name}")
+
+
+def _word_report(call: Call, month: str) -> Response[Any]:
+    """The city's Word report, made now from the month's results (its filter too)."""
+    from manyi.reports.word import DOCX_TYPE, city_docx
+
+    questionnaire = call.ws.questionnaire()
+    selection = selection_param(call, questionnaire)
+    if selection is None:
+        return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
+    view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS, selection)
+    issued = call.calendar().today(call.ws.clock())
+    data = city_docx(questionnaire, view, issued)
+    return download(data, DOCX_TYPE, f"manyi-{month}-report.docx")
