@@ -9,16 +9,20 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
+from openpyxl import load_workbook
 
 from manyi.model import Questionnaire
+from manyi.reports.html_report import render_report
 from manyi.reports.monthly import MonthlyReport, city_report, department_report
 from manyi.reports.sections import ReportSection, ReportTable
 from manyi.reports.tables import percent
 from manyi.reports.view import TREND_MONTHS, MonthView, month_view
 from manyi.reports.word import render_docx
+from manyi.reports.workbook import to_xlsx
 from manyi.results.sqlite_store import SqliteResultsStore
 from tests.acceptance_data import (
     ABOVE_100,
@@ -29,7 +33,7 @@ from tests.acceptance_data import (
     acceptance_plan,
     acceptance_store,
 )
-from tests.office_pdf import libreoffice_pages
+from tests.office_pdf import libreoffice_pages, pdf_pages
 
 ISSUED = date(2026, 11, 28)
 
@@ -196,3 +200,37 @@ def test_manyi_report_writes_the_word_reports(
     )  # fmt: skip
     assert unknown.returncode != 0
     assert "Traceback" not in unknown.stderr
+
+
+@pytest.mark.browser
+def test_printed_the_html_report_fits_12_a4_pages(
+    view: MonthView, questionnaire: Questionnaire, browser: Any
+) -> None:
+    page = browser.new_page()
+    page.set_content(render_report(questionnaire, view))
+    pages = pdf_pages(page.pdf(format="A4", prefer_css_page_size=True))
+    page.close()
+    print(f"HTML report: {pages} A4 pages")
+    assert 1 < pages <= 12
+
+
+@pytest.mark.slow
+def test_printed_the_workbook_keeps_every_column_on_the_page_width(
+    tmp_path: Path, view: MonthView, questionnaire: Questionnaire
+) -> None:
+    whole = load_workbook(io.BytesIO(to_xlsx(questionnaire, view)))
+    city = whole["全市汇总"]
+    assert city.page_setup.orientation == "landscape"
+    assert city.page_setup.fitToWidth == 1
+    assert city.print_title_rows is not None
+    assert "全市汇总" in city.oddHeader.center.text
+    for name in whole.sheetnames[1:]:
+        del whole[name]
+    whole.save(tmp_path / "city.xlsx")
+    (tmp_path / "sifaju.xlsx").write_bytes(to_xlsx(questionnaire, view, "sifaju"))
+    pages = libreoffice_pages([tmp_path / "city.xlsx", tmp_path / "sifaju.xlsx"])
+    print(
+        f"workbook: city sheet {pages['city.xlsx']} pages, with one department {pages['sifaju.xlsx']}"
+    )
+    assert pages["city.xlsx"] <= 3  # 241 pages before: its columns split across pages
+    assert pages["sifaju.xlsx"] <= 5

@@ -10,7 +10,7 @@ The summary is written from the figures only; tests check its sentences against 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,7 +24,7 @@ from manyi.reports.sections import (
     SectionProviders,
     provided_sections,
 )
-from manyi.reports.tables import SMALL_SAMPLE, flag_text, percent, problem_label
+from manyi.reports.tables import SMALL_SAMPLE, UNLISTED, flag_text, percent, problem_label
 from manyi.reports.view import MonthView
 from manyi.selection import ENTRY_TEXT
 
@@ -40,7 +40,7 @@ SMALL_MARK = "*"
 class MonthlyReport:
     title: str
     issuer: str
-    issued: date
+    issued: date | None  # None: not dated (a month still open, as the HTML report shows it)
     subtitle: str  # which responses it counts, and the month's status
     sections: Sequence[ReportSection]
 
@@ -94,6 +94,10 @@ def change_words(now: float | None, before: float | None, *, percent_points: boo
     if round(diff, 1) == 0:
         return "，与上月持平"
     return f"，较上月{'上升' if diff > 0 else '下降'}{abs(diff):.1f}{unit}"
+
+
+def date_words(day: date | None) -> str:
+    return "" if day is None else f"{day.year}年{day.month}月{day.day}日"
 
 
 def names(departments: Sequence[DepartmentFigures]) -> str:
@@ -256,13 +260,19 @@ def _before(previous: CitySummary | None) -> dict[str, DepartmentFigures]:
     return {} if previous is None else {d.department.id: d for d in previous.departments}
 
 
+def _name(d: DepartmentFigures, unlisted: Collection[str]) -> str:
+    return d.department.name + (f"（{UNLISTED}）" if d.department.id in unlisted else "")
+
+
 def _rank_text(r: RankedDepartment) -> str:
     if r.small_sample:
         return SMALL_SAMPLE
     return "—" if r.rank is None else str(r.rank)
 
 
-def index_ranking_table(city: CitySummary, previous: CitySummary | None) -> ReportTable:
+def index_ranking_table(
+    city: CitySummary, previous: CitySummary | None, unlisted: Collection[str] = ()
+) -> ReportTable:
     before = _before(previous)
     previous_rank = (
         {} if previous is None else {r.figures.department.id: r.rank for r in previous.by_index}
@@ -274,7 +284,7 @@ def index_ranking_table(city: CitySummary, previous: CitySummary | None) -> Repo
         last_index = last.satisfaction_index if last else None
         rank_before = previous_rank.get(d.department.id)
         rows.append([
-            _rank_text(r), d.department.name, number(d.responses), index_text(r.value),
+            _rank_text(r), _name(d, unlisted), number(d.responses), index_text(r.value),
             index_text(last_index), change_points(r.value, last_index, percent_points=False),
             "—" if rank_before is None else str(rank_before),
         ])  # fmt: skip
@@ -292,7 +302,7 @@ def index_ranking_table(city: CitySummary, previous: CitySummary | None) -> Repo
 
 
 def coverage_ranking_table(
-    city: CitySummary, previous: CitySummary | None, target: float
+    city: CitySummary, previous: CitySummary | None, target: float, unlisted: Collection[str] = ()
 ) -> ReportTable:
     before = _before(previous)
     rows: list[list[Cell]] = []
@@ -302,7 +312,7 @@ def coverage_ranking_table(
         last_coverage = last.coverage if last else None
         mark = "（未达标）" if d.below_target else ""
         rows.append([
-            _rank_text(r), d.department.name, number(d.responses), number(d.served),
+            _rank_text(r), _name(d, unlisted), number(d.responses), number(d.served),
             percent(d.coverage) + mark, percent(last_coverage),
             change_points(d.coverage, last_coverage, percent_points=True).replace("个百分点", ""),
         ])  # fmt: skip
@@ -319,13 +329,15 @@ def coverage_ranking_table(
     )
 
 
-def problem_rate_table(questionnaire: Questionnaire, city: CitySummary) -> ReportTable:
+def problem_rate_table(
+    questionnaire: Questionnaire, city: CitySummary, unlisted: Collection[str] = ()
+) -> ReportTable:
     columns = problem_columns(questionnaire, city)
     rows: list[list[Cell]] = []
     muted = set()
     shown = [d for d in city.departments if d.responses]
     for i, d in enumerate(shown):
-        name = d.department.name + (SMALL_MARK if d.small_sample else "")
+        name = _name(d, unlisted) + (SMALL_MARK if d.small_sample else "")
         if d.small_sample:
             muted.add(i)
         cells: list[Cell] = [name, number(d.responses)]
@@ -371,7 +383,7 @@ def _problem_share_city(city: CitySummary, column: ProblemColumn) -> tuple[int, 
 def city_report(
     questionnaire: Questionnaire,
     view: MonthView,
-    issued: date,
+    issued: date | None,
     providers: SectionProviders | None = None,
 ) -> MonthlyReport:
     city = view.city
@@ -382,12 +394,15 @@ def city_report(
         ReportSection(
             "各部门排名情况",
             ["按满意度指数、测评率分别排名；同分同名次。"],
-            [index_ranking_table(city, previous), coverage_ranking_table(city, previous, target)],
+            [
+                index_ranking_table(city, previous, view.unlisted),
+                coverage_ranking_table(city, previous, target, view.unlisted),
+            ],
         ),
         ReportSection(
             "问题发生率",
             ["下表按部门列出问卷中每一类问题的发生率，便于横向比较、查找薄弱环节。"],
-            [problem_rate_table(questionnaire, city)],
+            [problem_rate_table(questionnaire, city, view.unlisted)],
         ),
         *provided_sections(providers or {}, view.month, None),
         ReportSection("工作要求", _requests(questionnaire, city)),

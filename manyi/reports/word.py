@@ -25,7 +25,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from manyi.model import Questionnaire
-from manyi.reports.monthly import MonthlyReport, city_report, department_report
+from manyi.reports.monthly import MonthlyReport, city_report, date_words, department_report
 from manyi.reports.sections import ReportTable, SectionProviders
 from manyi.reports.view import MonthView
 
@@ -169,8 +169,8 @@ def _title(document: Any, report: MonthlyReport) -> None:
     issuer = document.add_paragraph()
     issuer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     issuer.paragraph_format.space_after = Pt(12)
-    issued = f"{report.issued.year}年{report.issued.month}月{report.issued.day}日"
-    _run(issuer, f"{report.issuer}　{issued}", "楷体_GB2312", Pt(14))
+    issued = date_words(report.issued)
+    _run(issuer, f"{report.issuer}　{issued}".strip("　"), "楷体_GB2312", Pt(14))
 
 
 def _heading(document: Any, text: str, level: int = 1) -> None:
