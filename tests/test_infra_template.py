@@ -379,8 +379,12 @@ def test_the_aggregator_publishes_warnings_to_their_encrypted_topic_and_nowhere_
     template: dict[str, Any],
 ) -> None:
     pairs = grants(role_statements(template, "AggregatorRole"))
-    assert {(a, r) for a, r in pairs if a.startswith("sns:")} == {("sns:Publish", "WarningsTopic")}
     topic = template["Resources"]["WarningsTopic"]["Properties"]
+    arn = (
+        "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:"
+        + topic["TopicName"]["Fn::Sub"]
+    )
+    assert {(a, r) for a, r in pairs if a.startswith("sns:")} == {("sns:Publish", arn)}
     assert topic["KmsMasterKeyId"] == {"Ref": "AlarmKey"}
     function = template["Resources"]["AggregatorFunction"]["Properties"]
     assert function["Environment"]["Variables"]["WARNINGS_TOPIC"] == {"Ref": "WarningsTopic"}
