@@ -10,6 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
+from manyi.alerts import month_alerts
 from manyi.model import Department, Questionnaire
 from manyi.reports.csv_export import options_csv, to_csv
 from manyi.reports.files import CSV_TYPE, HTML_TYPE, XLSX_TYPE
@@ -73,6 +74,9 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         max_note=MAX_NOTE,
         respondents=respondent_choices(questionnaire),
         selection_label=selection.label(questionnaire),
+        alerts=[]
+        if board.view.closed
+        else month_alerts(questionnaire, call.ws.results, month, now, department.id),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
+from manyi.alerts import month_alerts
 from manyi.figures import ratio
 from manyi.model import ENTRIES
 from manyi.pace import period
@@ -52,6 +53,7 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         questionnaire, ws.results, ws.reports, month, now, ws.closed_months, selection
     )
     entries = {e: sum(d.entries.get(e, 0) for d in board.city.departments) for e in ENTRIES}
+    alerts = [] if board.view.closed else month_alerts(questionnaire, ws.results, month, now)
     close_moment = period(month, questionnaire.reporting)[1]
     return call.page(
         "office.html.j2",
@@ -72,6 +74,7 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         city_entries=entries,
         city_entry_shares={e: ratio(n, board.city.total.responses) for e, n in entries.items()},
         flags_text=flags_text,
+        alerts=alerts,
     )
 
 
