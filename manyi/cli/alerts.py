@@ -14,7 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
-from manyi.cli.results_options import add_backend_options, close_store, month_type, open_results
+from manyi.cli.results_options import (
+    add_backend_options,
+    close_store,
+    department_option,
+    month_type,
+    open_results,
+)
 
 
 def register(subcommands: Any) -> None:
@@ -37,18 +43,12 @@ def register(subcommands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from manyi.alerts import month_alerts
-    from manyi.department_names import DepartmentNotFound, find_department
 
     questionnaire = load_or_report(args.questionnaire)
     if questionnaire is None:
         return EXIT_PROBLEMS
     now = _moment(args.at)
-    department = None
-    if args.department:
-        try:
-            department = find_department(questionnaire, args.department).department.id
-        except DepartmentNotFound as error:
-            raise CommandError(str(error)) from None
+    department = department_option(questionnaire, args.department) if args.department else None
     store = open_results(args)
     try:
         alerts = month_alerts(questionnaire, store, args.month, now, department)

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from manyi.calendar import OfficeCalendar
-from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
     add_backend_options,
     add_selection_options,
     close_store,
+    department_option,
     month_type,
     open_results,
     selection_of,
@@ -83,15 +84,11 @@ def run(args: argparse.Namespace) -> int:
 def _word_files(
     questionnaire: Questionnaire, view: MonthView, department: str | None, now: datetime
 ) -> dict[str, tuple[bytes, str]]:
-    from manyi.department_names import DepartmentNotFound, find_department
     from manyi.reports.word import DOCX_TYPE, city_docx, department_docx
 
     issued = OfficeCalendar.of(questionnaire.reporting).today(now)
     if department is not None:
-        try:
-            found = find_department(questionnaire, department).department.id
-        except DepartmentNotFound as error:
-            raise CommandError(str(error)) from None
+        found = department_option(questionnaire, department)
         data = department_docx(questionnaire, view, found, issued)
         return {f"departments/{found}-{view.month}.docx": (data, DOCX_TYPE)}
     files = {f"report-{view.month}.docx": (city_docx(questionnaire, view, issued), DOCX_TYPE)}

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
     add_backend_options,
     add_selection_options,
     close_store,
+    department_option,
     month_type,
     open_results,
     selection_of,
@@ -38,7 +39,6 @@ def register(subcommands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from manyi.department_names import DepartmentNotFound, find_department
     from manyi.reports.csv_export import summary_csv
     from manyi.reports.json_export import month_json
     from manyi.reports.text_table import text_table
@@ -62,10 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.department:
         department = args.department if args.department in view.unlisted else None
         if department is None:
-            try:
-                department = find_department(questionnaire, args.department).department.id
-            except DepartmentNotFound as error:
-                raise CommandError(str(error)) from None
+            department = department_option(questionnaire, args.department)
     data: bytes
     if args.format == "json":
         text = json.dumps(month_json(view, department), ensure_ascii=False, indent=2)

@@ -89,6 +89,16 @@ def selection_of(args: argparse.Namespace, questionnaire: Questionnaire) -> Sele
         raise CommandError(str(error)) from None
 
 
+def department_option(questionnaire: Questionnaire, text: str) -> str:
+    """The ID of the department `--department` names (ID, full or short name), or why not."""
+    from manyi.department_names import DepartmentNotFound, find_department
+
+    try:
+        return find_department(questionnaire, text).department.id
+    except DepartmentNotFound as error:
+        raise CommandError(str(error)) from None
+
+
 class BackendError(CommandError):
     """The options do not say where the data is; the message says what is missing."""
 

@@ -134,8 +134,9 @@ def _short_label(question: QuestionFigures) -> str:
     return question.label.replace("第", "").replace("题", "")
 
 
-def _problem_share(figures: DepartmentFigures, column: ProblemColumn) -> tuple[int, int]:
-    for question in figures.questions:
+def _problem_share(questions: Sequence[QuestionFigures], column: ProblemColumn) -> tuple[int, int]:
+    """(respondents reporting the column's problem, respondents answering its question)."""
+    for question in questions:
         if question.id == column.question:
             for option in question.problem_rates:
                 if option.id == column.option:
@@ -342,12 +343,12 @@ def problem_rate_table(
             muted.add(i)
         cells: list[Cell] = [name, number(d.responses)]
         for column in columns:
-            n, answered = _problem_share(d, column)
+            n, answered = _problem_share(d.questions, column)
             cells.append(percent(ratio(n, answered), 0) if answered else "—")
         rows.append(cells)
     total_cells: list[Cell] = ["全市", number(city.total.responses)]
     for column in columns:
-        n, answered = _problem_share_city(city, column)
+        n, answered = _problem_share(city.questions, column)
         total_cells.append(percent(ratio(n, answered), 0) if answered else "—")
     rows.append(total_cells)
     legend = "；".join(f"{c.short}：{c.label}" for c in columns)
@@ -366,15 +367,6 @@ def problem_rate_table(
         landscape=True,
         muted_rows=frozenset(muted),
     )
-
-
-def _problem_share_city(city: CitySummary, column: ProblemColumn) -> tuple[int, int]:
-    for question in city.questions:
-        if question.id == column.question:
-            for option in question.problem_rates:
-                if option.id == column.option:
-                    return option.count, question.answered
-    return 0, 0
 
 
 # -- the reports -------------------------------------------------------------------------
