@@ -131,6 +131,20 @@ def _unsegmented(counts: Counts) -> Counts:
     )
 
 
+def counted_before_segments(result: MonthlyResult) -> bool:
+    """Responses counted by a release that kept no segments (their sum falls short)."""
+    return any(
+        c.responses and sum(s.responses for s in c.segments.values()) != c.responses
+        for c in (result.counts, result.late)
+    )
+
+
+def without_segments(result: MonthlyResult) -> MonthlyResult:
+    return MonthlyResult(
+        result.department, result.month, _unsegmented(result.counts), _unsegmented(result.late)
+    )
+
+
 class Tally:
     """Adds responses one at a time, cheaply: the aggregator streams a million through it.
 

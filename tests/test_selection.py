@@ -6,14 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from manyi.aggregate import Counts, MonthlyResult, count
+from manyi.aggregate import Counts, MonthlyResult, count, without_segments
 from manyi.model import Questionnaire
 from manyi.reports.json_export import month_json
 from manyi.reports.view import month_view
+from manyi.results.run import Aggregator
+from manyi.results.sqlite_store import SqliteResultsStore
+from manyi.results.state import DepartmentMonthState
 from manyi.selection import BadSelection, Selection, parse_selection
 from manyi.submission import StoredSubmission
-from tests.memory_submissions import stored
-from tests.results_data import counted_store
+from tests.memory_submissions import MemorySubmissions, stored
+from tests.results_data import NOW, counted_store
 
 START = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 
@@ -107,3 +110,25 @@ def test_an_unknown_filter_value_is_refused_in_chinese(questionnaire: Questionna
         parse_selection(questionnaire, "farmer", None)
     with pytest.raises(BadSelection, match="填写方式“clerk”不存在"):
         parse_selection(questionnaire, None, "clerk")
+
+
+def test_a_month_counted_by_an_older_release_is_counted_again_once_and_verifies(
+    questionnaire: Questionnaire,
+) -> None:
+    subs = submissions()
+    source = MemorySubmissions(subs[:4])
+    store = SqliteResultsStore(":memory:")
+    aggregator = Aggregator(questionnaire, source, store)
+    aggregator.run(NOW, ["2026-11"])
+    state = store.state("sifaju", "2026-11")
+    old = DepartmentMonthState(without_segments(state.result), state.version + 1, state.watermark)
+    store.put_state(old, state.version)  # as a release before segments left it
+    assert aggregator.verify("2026-11") == []  # a frozen older month is no disagreement
+    for submission in subs[4:]:
+        source.add(submission)
+    aggregator.run(NOW + timedelta(hours=1), ["2026-11"])
+    counts = store.state("sifaju", "2026-11").result.counts
+    assert counts.responses == 6
+    assert sum(c.responses for c in counts.segments.values()) == 6
+    assert Selection(entry="staff").counts(questionnaire, counts).responses == 3
+    assert aggregator.verify("2026-11") == []
