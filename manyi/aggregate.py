@@ -26,10 +26,6 @@ RESPONDENT_QUESTION = "respondent"
 SEGMENT_SEPARATOR = "/"
 
 
-def segment_key(channel: str, respondent: str) -> str:
-    return f"{channel}{SEGMENT_SEPARATOR}{respondent}"
-
-
 def segment_parts(key: str) -> tuple[str, str]:
     channel, _, respondent = key.partition(SEGMENT_SEPARATOR)
     return channel, respondent
@@ -161,6 +157,7 @@ class Tally:
         self._meta: dict[str, dict[tuple[str, str], int]] = {}
 
     def add(self, submission: StoredSubmission) -> None:
+        # One item under a bound above every sort key: added, whatever its key.
         self.add_until(iter([("", submission)]), "\uffff")
 
     def add_until(
@@ -181,7 +178,8 @@ class Tally:
             submission = item[1]
             given = submission.answers
             respondent = given.get(RESPONDENT_QUESTION, "")
-            segment = f"{submission.channel}/{respondent if isinstance(respondent, str) else ''}"
+            chosen = respondent if isinstance(respondent, str) else ""
+            segment = f"{submission.channel}{SEGMENT_SEPARATOR}{chosen}"
             answers = answers_of.get(segment)
             if answers is None:
                 answers = answers_of[segment] = {}
