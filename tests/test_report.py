@@ -150,7 +150,7 @@ def test_a_script_payload_does_not_run_when_the_report_is_opened(
         assert dialogs == []
         body = page.inner_text("body")
         assert "<script>window.pwned = 1</script>" in body
-        assert page.locator("svg.chart").count() >= 3
+        assert page.locator("svg.chart").count() == 2  # the city's trends
     finally:
         page.close()
 
