@@ -10,7 +10,7 @@ stable question and option IDs, so responses of every questionnaire version comb
 from __future__ import annotations
 
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,16 @@ from manyi.submission import StoredSubmission
 
 # The added screening question whose answer is the respondent type (个人, 民营企业, …).
 RESPONDENT_QUESTION = "respondent"
+# Counts are also kept apart by segment, a channel and a respondent type ("wechat/private"),
+# so that figures can be read for one respondent type or one channel group (self-completed or
+# staff-entered, from the channel's `entry`) alone. A response without a respondent type has
+# the empty one ("leaflet/").
+SEGMENT_SEPARATOR = "/"
+
+
+def segment_parts(key: str) -> tuple[str, str]:
+    channel, _, respondent = key.partition(SEGMENT_SEPARATOR)
+    return channel, respondent
 
 
 def _frozen(counts: Mapping[str, int]) -> dict[str, int]:
@@ -42,8 +52,14 @@ class Counts:
     answered: Mapping[str, int] = field(default_factory=dict)
     # question ID → option ID → respondents who chose it (a multiple choice counts each option).
     options: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # segment key → the counts of that segment alone (which have no segments themselves).
+    segments: Mapping[str, Counts] = field(default_factory=dict)
 
     def __add__(self, other: Counts) -> Counts:
+        segments = {
+            key: self.segments.get(key, EMPTY) + other.segments.get(key, EMPTY)
+            for key in sorted(set(self.segments) | set(other.segments))
+        }
         return Counts(
             responses=self.responses + other.responses,
             channels=_frozen(Counter(self.channels) + Counter(other.channels)),
@@ -56,6 +72,14 @@ class Counts:
                     for question in set(self.options) | set(other.options)
                 }
             ),
+            segments={key: counts for key, counts in segments.items() if counts.responses},
+        )
+
+    def only(self, keep: Callable[[str, str], bool]) -> Counts:
+        """The counts of the segments whose (channel, respondent type) `keep` accepts."""
+        return sum(
+            (_unsegmented(c) for k, c in self.segments.items() if keep(*segment_parts(k))),
+            EMPTY,
         )
 
     @property
@@ -69,6 +93,11 @@ class Counts:
             "versions": dict(self.versions),
             "answered": dict(self.answered),
             "options": {q: dict(o) for q, o in self.options.items()},
+            **(
+                {"segments": {k: c.to_dict() for k, c in self.segments.items()}}
+                if self.segments
+                else {}
+            ),
         }
 
     @classmethod
@@ -84,10 +113,32 @@ class Counts:
                     for q, options in data["options"].items()
                 }
             ),
+            # Counted before segments were kept: none (the totals alone).
+            segments={k: cls.from_dict(c) for k, c in data.get("segments", {}).items()},
         )
 
 
 EMPTY = Counts()
+
+
+def _unsegmented(counts: Counts) -> Counts:
+    return Counts(
+        counts.responses, counts.channels, counts.versions, counts.answered, counts.options
+    )
+
+
+def counted_before_segments(result: MonthlyResult) -> bool:
+    """Responses counted by a release that kept no segments (their sum falls short)."""
+    return any(
+        c.responses and sum(s.responses for s in c.segments.values()) != c.responses
+        for c in (result.counts, result.late)
+    )
+
+
+def without_segments(result: MonthlyResult) -> MonthlyResult:
+    return MonthlyResult(
+        result.department, result.month, _unsegmented(result.counts), _unsegmented(result.late)
+    )
 
 
 class Tally:
@@ -101,14 +152,13 @@ class Tally:
 
     def __init__(self) -> None:
         self.responses = 0
-        self._answers: dict[tuple[str, AnswerValue], int] = {}
-        self._meta: dict[tuple[str, str], int] = {}
+        # Per segment key: (question, answer) → responses; (channel, version) → responses.
+        self._answers: dict[str, dict[tuple[str, AnswerValue], int]] = {}
+        self._meta: dict[str, dict[tuple[str, str], int]] = {}
 
     def add(self, submission: StoredSubmission) -> None:
-        self.responses += 1
-        _count_elements(self._answers, submission.answers.items())
-        meta = (submission.channel, submission.version)
-        self._meta[meta] = self._meta.get(meta, 0) + 1
+        # One item under a bound above every sort key: added, whatever its key.
+        self.add_until(iter([("", submission)]), "\uffff")
 
     def add_until(
         self, items: Iterator[tuple[str, StoredSubmission]], bound: str
@@ -118,7 +168,7 @@ class Tally:
         Returns that item, not added, for the caller to place; None when `items` ran out. The
         aggregator's hot loop: `add`'s body inlined, as it runs once per response.
         """
-        answers, meta = self._answers, self._meta
+        answers_of, meta_of = self._answers, self._meta
         added = 0
         stopped = None
         for item in items:
@@ -126,7 +176,16 @@ class Tally:
                 stopped = item
                 break
             submission = item[1]
-            _count_elements(answers, submission.answers.items())
+            given = submission.answers
+            respondent = given.get(RESPONDENT_QUESTION, "")
+            chosen = respondent if isinstance(respondent, str) else ""
+            segment = f"{submission.channel}{SEGMENT_SEPARATOR}{chosen}"
+            answers = answers_of.get(segment)
+            if answers is None:
+                answers = answers_of[segment] = {}
+                meta_of[segment] = {}
+            _count_elements(answers, given.items())
+            meta = meta_of[segment]
             key = (submission.channel, submission.version)
             meta[key] = meta.get(key, 0) + 1
             added += 1
@@ -139,25 +198,39 @@ class Tally:
         return self
 
     def counts(self) -> Counts:
-        channels: Counter[str] = Counter()
-        versions: Counter[str] = Counter()
-        for (channel, version), n in self._meta.items():
-            channels[channel] += n
-            versions[version] += n
-        answered: Counter[str] = Counter()
-        options: dict[str, Counter[str]] = {}
-        for (question, value), n in self._answers.items():
-            answered[question] += n
-            chosen = options.setdefault(question, Counter())
-            for option in (value,) if isinstance(value, str) else value:
-                chosen[option] += n
+        segments = {
+            key: _segment_counts(self._answers[key], self._meta[key])
+            for key in sorted(self._answers)
+        }
+        total = sum(segments.values(), EMPTY)
         return Counts(
-            responses=self.responses,
-            channels=_frozen(channels),
-            versions=_frozen(versions),
-            answered=_frozen(answered),
-            options=_frozen_nested(options),
-        )
+            total.responses, total.channels, total.versions, total.answered, total.options,
+            segments,
+        )  # fmt: skip
+
+
+def _segment_counts(
+    answers: Mapping[tuple[str, AnswerValue], int], meta: Mapping[tuple[str, str], int]
+) -> Counts:
+    channels: Counter[str] = Counter()
+    versions: Counter[str] = Counter()
+    for (channel, version), n in meta.items():
+        channels[channel] += n
+        versions[version] += n
+    answered: Counter[str] = Counter()
+    options: dict[str, Counter[str]] = {}
+    for (question, value), n in answers.items():
+        answered[question] += n
+        chosen = options.setdefault(question, Counter())
+        for option in (value,) if isinstance(value, str) else value:
+            chosen[option] += n
+    return Counts(
+        responses=sum(meta.values()),
+        channels=_frozen(channels),
+        versions=_frozen(versions),
+        answered=_frozen(answered),
+        options=_frozen_nested(options),
+    )
 
 
 def count(submissions: Iterable[StoredSubmission]) -> Counts:

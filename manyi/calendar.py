@@ -9,7 +9,7 @@ is stored and keyed as `YYYY-MM` with ASCII digits; what people type is read by 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -96,6 +96,12 @@ class OfficeCalendar(NamedTuple):
 
     def today(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
+
+    def after_day(self, month: str, day: int, moment: datetime) -> bool:
+        """Whether `moment` comes after the office's day `day` of `month` (on the next day or
+        later, later months included)."""
+        end = datetime.combine(first_day(month).replace(day=day), time(), self.zone)
+        return moment >= end + timedelta(days=1)
 
     def close_opens(self, month: str) -> datetime:
         """The first moment at which `month` may be closed: 00:00 of its close day."""

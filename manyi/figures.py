@@ -11,16 +11,22 @@ Definitions (the README's "Results" section says the same in words):
   chose it / respondents who answered the question;
 - coverage (测评率) = responses / served subjects that month, flagged below the target.
 A rate whose denominator is zero is None ("no data"), never 0.
+
+Figures that deserve doubt carry flags (`FigureFlag`): a coverage above 100% (more answers than
+subjects served: the served count is probably wrong), a served count changed after the 20th
+(the denominator moved once the month's pace was known), and fewer responses than
+`reporting.min_sample` (样本不足: shown, but not ranked: one answer is not a department's rate).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from manyi.aggregate import Counts, MonthlyResult
-from manyi.model import Department, Question, Questionnaire, Valence
+from manyi.model import Department, Entry, Question, Questionnaire, Valence
+from manyi.selection import entry_counts
 
 
 def ratio(part: float, whole: float) -> float | None:
@@ -50,6 +56,10 @@ class QuestionFigures:
     problem_rates: tuple[OptionFigure, ...]  # the unfavourable options, share = problem rate
 
 
+FigureFlag = Literal["coverage_above_100", "served_changed_late", "small_sample"]
+FIGURE_FLAGS: tuple[FigureFlag, ...] = get_args(FigureFlag)
+
+
 @dataclass(frozen=True, slots=True)
 class DepartmentFigures:
     department: Department
@@ -62,10 +72,31 @@ class DepartmentFigures:
     satisfaction_index: float | None
     satisfaction_rate: float | None
     questions: tuple[QuestionFigures, ...]
+    min_sample: int = 1
+    # Responses by channel group (self-completed, staff-entered), from the channels' `entry`.
+    entries: Mapping[Entry, int] = field(default_factory=dict)
+    # The served count was set or changed after the 20th of the month (see `served_changes`).
+    served_changed_late: bool = False
 
     @property
     def responses(self) -> int:
         return self.counts.responses
+
+    def entry_share(self, entry: Entry) -> float | None:
+        return ratio(self.entries.get(entry, 0), self.responses)
+
+    @property
+    def small_sample(self) -> bool:
+        return self.responses < self.min_sample
+
+    @property
+    def flags(self) -> tuple[FigureFlag, ...]:
+        raised = {
+            "coverage_above_100": self.coverage is not None and self.coverage > 1,
+            "served_changed_late": self.served_changed_late,
+            "small_sample": self.small_sample,
+        }
+        return tuple(flag for flag in FIGURE_FLAGS if raised[flag])
 
     @property
     def below_target(self) -> bool | None:
@@ -167,6 +198,8 @@ def department_figures(
     result: MonthlyResult,
     served: int | None,
     department: Department | None = None,
+    *,
+    served_changed_late: bool = False,
 ) -> DepartmentFigures:
     if department is None:
         department = questionnaire.department(result.department) or Department(
@@ -184,6 +217,9 @@ def department_figures(
         satisfaction_index=satisfaction_index(questionnaire, counts),
         satisfaction_rate=satisfaction_rate(questionnaire, counts),
         questions=question_figures(questionnaire, counts),
+        min_sample=questionnaire.reporting.min_sample,
+        entries=entry_counts(questionnaire, counts),
+        served_changed_late=served_changed_late,
     )
 
 
@@ -192,9 +228,13 @@ RankingKey = Literal["satisfaction_index", "coverage"]
 
 @dataclass(frozen=True, slots=True)
 class RankedDepartment:
-    rank: int | None  # None: no value, listed last
+    rank: int | None  # None: a sample below the minimum (listed after), or no value (last)
     figures: DepartmentFigures
     value: float | None
+
+    @property
+    def small_sample(self) -> bool:
+        return self.value is not None and self.rank is None
 
 
 @dataclass(frozen=True)
@@ -221,13 +261,15 @@ class CitySummary:
 
 
 def rank(departments: Sequence[DepartmentFigures], key: RankingKey) -> tuple[RankedDepartment, ...]:
-    """Highest first; equal values share a rank (1, 2, 2, 4); departments without a value last."""
+    """Highest first; equal values share a rank (1, 2, 2, 4); then, unranked, the departments
+    whose sample is below the minimum (by value), then those without a value."""
     valued = [(d, getattr(d, key)) for d in departments]
-    with_value = sorted(((d, v) for d, v in valued if v is not None), key=lambda dv: -dv[1])
+    by_value = sorted(((d, v) for d, v in valued if v is not None), key=lambda dv: -dv[1])
     out: list[RankedDepartment] = []
-    for position, (figures, value) in enumerate(with_value, start=1):
+    for figures, value in (dv for dv in by_value if not dv[0].small_sample):
         same = out and out[-1].value == value
-        out.append(RankedDepartment(out[-1].rank if same else position, figures, value))
+        out.append(RankedDepartment(out[-1].rank if same else len(out) + 1, figures, value))
+    out += [RankedDepartment(None, d, v) for d, v in by_value if d.small_sample]
     out += [RankedDepartment(None, d, None) for d, v in valued if v is None]
     return tuple(out)
 
@@ -237,6 +279,7 @@ def city_summary(
     month: str,
     results: Iterable[MonthlyResult],
     served: Mapping[str, int],
+    served_changed_late: Collection[str] = (),
 ) -> CitySummary:
     """Every department of the questionnaire, with or without responses, then the city's sums."""
     by_department = {r.department: r for r in results if r.month == month}
@@ -247,6 +290,7 @@ def city_summary(
             questionnaire,
             by_department.get(d, MonthlyResult(d, month)),
             served.get(d),
+            served_changed_late=d in served_changed_late,
         )
         for d in [*listed, *extra]
     )

@@ -24,6 +24,7 @@ from manyi.model import (
     RESERVED_CHANNEL_IDS,
     VALENCES,
     Questionnaire,
+    Reporting,
     normalized_with_version,
 )
 from manyi.yaml_source import MAX_CHARACTERS, LineDict, LineList, Problem, line_of, read_yaml
@@ -51,7 +52,13 @@ TOP_KEYS = {
 }
 OFFICE_KEYS = {"name": True, "phone": True, "email": True}
 CHANNEL_KEYS = {"id": True, "name": True, "entry": False}
-REPORTING_KEYS = {"coverage_target": True, "close_day": True, "timezone": True}
+REPORTING_KEYS = {
+    "coverage_target": True,
+    "close_day": True,
+    "timezone": True,
+    "min_sample": False,
+    "alert_days": False,
+}
 SECTION_KEYS = {"id": True, "title": True, "added": False, "when": False, "questions": True}
 QUESTION_KEYS = {
     "id": True,
@@ -212,16 +219,27 @@ class _Checker:
         if not (_is_number(target) and 0 < target <= 1):
             self.report(reporting.line_of("coverage_target"), "bad_coverage_target", value=target)
         close_day = reporting.get("close_day")
-        if (
-            not isinstance(close_day, int)
-            or isinstance(close_day, bool)
-            or not 1 <= close_day <= 27
-        ):
+        if not _is_whole(close_day) or not 1 <= close_day <= 27:
             self.report(reporting.line_of("close_day"), "bad_close_day", value=close_day)
         timezone = reporting.get("timezone")
         if not _is_timezone(timezone):
             self.report(reporting.line_of("timezone"), "bad_timezone", value=timezone)
-        return {"coverage_target": target, "close_day": close_day, "timezone": timezone}
+        min_sample = reporting.get("min_sample", Reporting._field_defaults["min_sample"])
+        if not _is_whole(min_sample) or min_sample < 1:
+            self.report(reporting.line_of("min_sample"), "bad_min_sample", value=min_sample)
+        alert_days = reporting.get("alert_days", list(Reporting._field_defaults["alert_days"]))
+        if not isinstance(alert_days, list) or not all(
+            _is_whole(day) and 1 <= day <= 27 for day in alert_days
+        ):
+            self.report(reporting.line_of("alert_days"), "bad_alert_days", value=alert_days)
+            alert_days = []
+        return {
+            "coverage_target": target,
+            "close_day": close_day,
+            "timezone": timezone,
+            "min_sample": min_sample,
+            "alert_days": sorted(set(alert_days)),
+        }
 
     def complaints(self, value: Any, line: int) -> dict[str, Any]:
         """Deadlines in working days and the routing of complaints; every key has a default."""
@@ -571,6 +589,10 @@ def _all_question_ids(sections: list[tuple[Any, int]]) -> set[str]:
             if isinstance(question, LineDict) and isinstance(question.get("id"), str):
                 ids.add(question["id"])
     return ids
+
+
+def _is_whole(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> TypeGuard[float]:

@@ -53,6 +53,8 @@ DefinitionCode = Literal[
     "bad_coverage_target",
     "bad_close_day",
     "bad_timezone",
+    "bad_min_sample",
+    "bad_alert_days",
     "empty_list",
     "bad_working_days",
     "unknown_complaint_category",
@@ -129,6 +131,10 @@ DEFINITION: Final[dict[DefinitionCode, str]] = {
         "close_day {value!r} must be a day from 1 to 27: reports are due before the 28th"
     ),
     "bad_timezone": "timezone {value!r} is not a known IANA time zone",
+    "bad_min_sample": "min_sample {value!r} must be a whole number of responses, at least 1",
+    "bad_alert_days": (
+        "alert_days {value!r} must be a list of days from 1 to 27 (warnings come before the close)"
+    ),
     "empty_list": "{what} must list at least one entry",
     "bad_working_days": (
         "complaints.{key} {value!r} must be a whole number of working days, 0 to 365"

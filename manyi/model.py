@@ -136,6 +136,16 @@ class Reporting(NamedTuple):
     coverage_target: float
     close_day: int
     timezone: str
+    # Operational settings (out of the version hash, see `OPERATIONAL_REPORTING`): a department
+    # with fewer responses than `min_sample` is listed unranked (样本不足); warnings are
+    # computed on each of `alert_days`.
+    min_sample: int = 30
+    alert_days: tuple[int, ...] = (10, 20)
+
+
+# The reporting settings that change how results are read, not what a response means: kept out
+# of the content version, like `departments`, so changing them publishes no new version.
+OPERATIONAL_REPORTING = ("min_sample", "alert_days")
 
 
 @dataclass(frozen=True)
@@ -186,6 +196,11 @@ class Questionnaire:
         return {
             "version": self.version,
             **_content_dict(self),
+            "reporting": {
+                **_content_dict(self)["reporting"],
+                "min_sample": self.reporting.min_sample,
+                "alert_days": list(self.reporting.alert_days),
+            },
             "departments": [
                 {
                     "id": d.id,
@@ -210,7 +225,7 @@ class Questionnaire:
             office=Office(**data["office"]),
             department_slots=tuple(data["department_slots"]),
             channels=tuple(Channel(**c) for c in data["channels"]),
-            reporting=Reporting(**data["reporting"]),
+            reporting=_reporting_from_dict(data["reporting"]),
             sections=sections,
             departments=tuple(Department(**d) for d in data["departments"]),
             # Version files written before complaints existed take the defaults.
@@ -226,6 +241,17 @@ def _followup_from_dict(data: Mapping[str, Any] | None) -> FollowupConfig | None
     from manyi.followup.config import FollowupConfig
 
     return FollowupConfig.from_dict(data)
+
+
+def _reporting_from_dict(data: Mapping[str, Any]) -> Reporting:
+    """Version files written before the operational settings existed get their defaults."""
+    return Reporting(
+        coverage_target=data["coverage_target"],
+        close_day=data["close_day"],
+        timezone=data["timezone"],
+        min_sample=data.get("min_sample", Reporting._field_defaults["min_sample"]),
+        alert_days=tuple(data.get("alert_days", Reporting._field_defaults["alert_days"])),
+    )
 
 
 def content_version(content: Mapping[str, Any]) -> str:
@@ -325,4 +351,8 @@ OPERATIONAL = ("departments", "complaints", "followup")
 def normalized_with_version(data: Mapping[str, Any]) -> dict[str, Any]:
     """Stamp a normalized dict (without `version`) with its content version."""
     content = {k: v for k, v in data.items() if k not in ("version", *OPERATIONAL)}
+    if "reporting" in content:
+        content["reporting"] = {
+            k: v for k, v in content["reporting"].items() if k not in OPERATIONAL_REPORTING
+        }
     return {"version": content_version(content), **data}

@@ -19,6 +19,9 @@ command -v java >/dev/null || apt_packages+=(default-jre-headless)
 [ -x /usr/sbin/nginx ] || apt_packages+=(nginx)
 command -v openssl >/dev/null || apt_packages+=(openssl)
 command -v systemd-analyze >/dev/null || apt_packages+=(systemd)
+# LibreOffice converts the Word report (.docx) and the workbook to PDF in tests, so that their
+# printed page counts are measured by a real renderer (docs/results.md).
+command -v soffice >/dev/null || apt_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui)
 # checkov gets a virtualenv of its own (below); Debian's Python needs python3-venv for that.
 python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 if [ ${#apt_packages[@]} -gt 0 ]; then

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +18,12 @@ from tests.responses import stored
 MONTHS = ("2026-09", "2026-10", "2026-11")
 # After every month above has started; before November's close.
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+
+
+def with_min_sample(questionnaire: Questionnaire, min_sample: int) -> Questionnaire:
+    """The questionnaire with another `reporting.min_sample` (ranks of a few answers each)."""
+    reporting = questionnaire.reporting._replace(min_sample=min_sample)
+    return dataclasses.replace(questionnaire, reporting=reporting)
 
 
 def random_answers(questionnaire: Questionnaire, rnd: random.Random) -> dict[str, AnswerValue]:

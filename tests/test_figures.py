@@ -22,6 +22,7 @@ from manyi.figures import (
     satisfaction_rate,
 )
 from manyi.model import Department, Questionnaire
+from tests.results_data import with_min_sample
 
 MONTH = "2026-11"
 
@@ -217,6 +218,7 @@ def test_coverage_and_its_target(
 def test_ranks_share_ties_skip_after_them_and_list_departments_without_a_value_last(
     questionnaire: Questionnaire,
 ) -> None:
+    questionnaire = with_min_sample(questionnaire, 1)
     coverage = {"a": (1, 2), "b": (0, None), "c": (2, 2), "d": (3, 6), "e": (4, 0), "f": (1, 5)}
     departments = [
         department_figures(
@@ -262,6 +264,7 @@ def test_an_empty_month_lists_every_department_without_data(
 def test_the_city_adds_up_every_department_found_listed_or_not(
     questionnaire: Questionnaire,
 ) -> None:
+    questionnaire = with_min_sample(questionnaire, 0)  # rank every department
     sifaju = counts(4, {"q9": {"satisfied": 3, "dissatisfied": 1}})
     gonganju = counts(2, {"q9": {"basically_satisfied": 1, "unknown": 1}})
     old_bureau = counts(1, {"q9": {"satisfied": 1}})
@@ -300,3 +303,37 @@ def test_the_city_adds_up_every_department_found_listed_or_not(
     ]
     assert {d.department.id for d in city.below_target} == {"sifaju", "xinfangju"}
     assert "gonganju" not in {d.department.id for d in city.without_served}
+
+
+def test_a_department_below_the_minimum_sample_is_listed_unranked_after_the_ranked_ones(
+    questionnaire: Questionnaire,
+) -> None:
+    questionnaire = with_min_sample(questionnaire, 30)
+    coverage = {"jiaxian": (1, 1), "a": (30, 40), "b": (45, 50), "c": (0, None)}
+    departments = [
+        department_figures(questionnaire, MonthlyResult(d, MONTH, Counts(responses=n)), served)
+        for d, (n, served) in coverage.items()
+    ]
+    ranked = rank(departments, "coverage")
+    assert [(r.rank, r.figures.department.id, r.small_sample) for r in ranked] == [
+        (1, "b", False),
+        (2, "a", False),
+        (None, "jiaxian", True),  # 100% of 1 served: above both, yet 样本不足
+        (None, "c", False),
+    ]
+    assert departments[0].flags == ("small_sample",)
+
+
+def test_figures_that_deserve_doubt_are_flagged(questionnaire: Questionnaire) -> None:
+    questionnaire = with_min_sample(questionnaire, 30)
+    over = department_figures(questionnaire, MonthlyResult("a", MONTH, Counts(responses=43)), 40)
+    moved = department_figures(
+        questionnaire,
+        MonthlyResult("a", MONTH, Counts(responses=36)),
+        40,
+        served_changed_late=True,
+    )
+    plain = department_figures(questionnaire, MonthlyResult("a", MONTH, Counts(responses=36)), 40)
+    assert over.flags == ("coverage_above_100",)
+    assert moved.flags == ("served_changed_late",)
+    assert plain.flags == ()

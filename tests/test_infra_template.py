@@ -349,6 +349,8 @@ def _resource_name(resource: Any) -> str:
         return resource
     if "Fn::GetAtt" in resource:
         return ".".join(resource["Fn::GetAtt"])
+    if "Ref" in resource:
+        return str(resource["Ref"])
     return str(resource["Fn::Sub"])
 
 
@@ -384,6 +386,26 @@ def test_aggregator_role_reads_submissions_keeps_results_writes_reports(
         ("s3:PutObject", "${ReportsBucket.Arn}/*"),
         ("s3:ListBucket", "ReportsBucket.Arn"),
     }
+
+
+def test_the_aggregator_publishes_warnings_to_their_encrypted_topic_and_nowhere_else(
+    template: dict[str, Any],
+) -> None:
+    pairs = grants(role_statements(template, "AggregatorRole"))
+    topic = template["Resources"]["WarningsTopic"]["Properties"]
+    arn = (
+        "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:"
+        + topic["TopicName"]["Fn::Sub"]
+    )
+    assert {(a, r) for a, r in pairs if a.startswith("sns:")} == {("sns:Publish", arn)}
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmKey"}
+    function = template["Resources"]["AggregatorFunction"]["Properties"]
+    assert function["Environment"]["Variables"]["WARNINGS_TOPIC"] == {"Ref": "WarningsTopic"}
+    daily = function["Events"]["DailyWarnings"]["Properties"]
+    assert daily["Input"] == '{"action": "alerts"}'
+    assert daily["ScheduleExpressionTimezone"] == {"Ref": "ReportingTimezone"}
+    office = template["Resources"]["WarningsOfficeSubscription"]["Properties"]
+    assert office["FilterPolicy"] == {"audience": ["office"]}
 
 
 def test_only_what_has_no_resource_level_permissions_gets_a_wildcard(

@@ -142,6 +142,9 @@ def test_missing_and_empty_texts() -> None:
     assert problems_of(text) == [(line_of(text, "title: '   '"), "empty_text")]
 
 
+ZONE = "timezone: Asia/Shanghai"
+
+
 @pytest.mark.parametrize(
     ("old", "new", "code"),
     [
@@ -197,6 +200,10 @@ def test_question_id_may_not_shadow_a_submission_field() -> None:
         ("close_day: 27", "close_day: 28", "bad_close_day"),
         ("coverage_target: 0.9", "coverage_target: 90", "bad_coverage_target"),
         ("timezone: Asia/Shanghai", "timezone: Asia/Beijing", "bad_timezone"),
+        (ZONE, f"{ZONE}, min_sample: 0", "bad_min_sample"),
+        (ZONE, f"{ZONE}, min_sample: 2.5", "bad_min_sample"),
+        (ZONE, f"{ZONE}, alert_days: [10, 28]", "bad_alert_days"),
+        (ZONE, f"{ZONE}, alert_days: 10", "bad_alert_days"),
         ("kind: county", "kind: province", "bad_department_kind"),
         ("name: 宣传彩页二维码}", "name: 宣传彩页二维码, entry: clerk}", "bad_entry"),
         ("complaint_phone: 0375-1234567", "complaint_phone: call us", "bad_phone"),

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
-from manyi.model import Questionnaire, content_version, normalized_with_version
+from manyi.model import (
+    OPERATIONAL_REPORTING,
+    Questionnaire,
+    content_version,
+    normalized_with_version,
+)
 
 
 def test_normalized_form_round_trips_through_json(questionnaire: Questionnaire) -> None:
@@ -19,6 +24,8 @@ def test_version_is_the_hash_of_the_content(questionnaire: Questionnaire) -> Non
         for k, v in data.items()
         if k not in ("version", "departments", "complaints", "followup")
     }
+    for operational in OPERATIONAL_REPORTING:
+        del content["reporting"][operational]
     assert questionnaire.version == content_version(content)
     assert len(questionnaire.version) == 12
 
@@ -56,6 +63,12 @@ def test_version_ignores_departments_but_not_texts(questionnaire: Questionnaire)
     assert normalized_with_version(data)["version"] == questionnaire.version
     data["departments"][0]["name"] += "（新）"
     assert normalized_with_version(data)["version"] == questionnaire.version
+    data["reporting"]["min_sample"] = 5  # operational: how results are read
+    data["reporting"]["alert_days"] = [15]
+    assert normalized_with_version(data)["version"] == questionnaire.version
+    data["reporting"]["coverage_target"] = 0.8
+    assert normalized_with_version(data)["version"] != questionnaire.version
+    data["reporting"]["coverage_target"] = questionnaire.reporting.coverage_target
     data["sections"][1]["questions"][0]["text"] += "？"
     assert normalized_with_version(data)["version"] != questionnaire.version
 
@@ -68,3 +81,14 @@ def test_department_lookup(questionnaire: Questionnaire) -> None:
     assert questionnaire.department("nowhere") is None
     counties = [d for d in questionnaire.departments if d.kind == "county"]
     assert len(counties) == 12  # 4 districts, 4 counties, 2 county-level cities, 2 zones
+
+
+def test_a_version_file_from_before_the_operational_settings_loads_with_defaults(
+    questionnaire: Questionnaire,
+) -> None:
+    data = questionnaire.to_dict()
+    for operational in OPERATIONAL_REPORTING:
+        del data["reporting"][operational]
+    old = Questionnaire.from_dict(data)
+    assert old.reporting.min_sample == 30
+    assert old.reporting.alert_days == (10, 20)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,25 @@ def test_the_month_report_and_its_files(site: ResultsSite) -> None:
     assert site.handle("POST", "/results/2026-11/", "", auth, b"").status == 405
     assert site.handle("GET", "/results/login", "", auth, b"").status == 405
     assert get(site, "/results")[0] == 308
+
+
+def test_every_file_of_a_month_takes_the_respondent_and_channel_group_filter(
+    site: ResultsSite,
+) -> None:
+    auth = {"Authorization": f"Bearer {office_token(site.data)}"}
+
+    def responses(query: str) -> int:
+        answer = site.handle("GET", "/results/2026-11/results.json", query, auth, b"")
+        assert answer.status == 200
+        return int(json.loads(answer.body)["city"]["responses"])
+
+    everything = responses("")
+    self_completed, staff = responses("entry=self"), responses("entry=staff")
+    assert self_completed + staff == everything
+    assert 0 < staff < everything  # made_up_submissions: leaflet, wechat and phone
+    assert responses("respondent=private&entry=staff") <= staff
+    refused = site.handle("GET", "/results/2026-11/", "entry=clerk", auth, b"")
+    assert refused.status == 400
+    assert "填写方式“clerk”不存在" in refused.body.decode("utf-8")
+    page = site.handle("GET", "/results/2026-11/", "entry=staff", auth, b"").body.decode("utf-8")
+    assert "（工作人员代录；" in page

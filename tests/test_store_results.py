@@ -117,6 +117,16 @@ def test_served_counts_many_at_once(store: ResultsStore) -> None:
     assert store.served("2026-10") == {"sifaju": 5}
 
 
+def test_served_counts_remember_when_each_last_changed(store: ResultsStore) -> None:
+    store.set_served({(MONTH, "a"): 10, (MONTH, "b"): 20}, at="2026-11-03T01:00:00Z")
+    store.set_served({(MONTH, "a"): 10, (MONTH, "b"): 25}, at="2026-11-22T01:00:00Z")
+    assert store.served(MONTH) == {"a": 10, "b": 25}
+    assert store.served_changes(MONTH) == {
+        "a": "2026-11-03T01:00:00Z",  # set again to the same count: not a change
+        "b": "2026-11-22T01:00:00Z",
+    }
+
+
 def test_the_departments_ever_counted_are_remembered(store: ResultsStore) -> None:
     assert store.known_departments() == set()
     store.add_known_departments(["sifaju", "yexian"])

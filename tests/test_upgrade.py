@@ -49,7 +49,7 @@ def test_an_old_folder_is_migrated_and_keeps_every_response_and_result(old_folde
     responses = rows(submissions_file, "SELECT * FROM responses ORDER BY pk, sk")
     states = rows(results_file, "SELECT * FROM department_month ORDER BY month, department")
     closes = rows(results_file, "SELECT * FROM month_close")
-    served = rows(results_file, "SELECT * FROM served")
+    served = rows(results_file, "SELECT month, department, count FROM served")
     assert len(responses) == 24
     assert len(states) == 3
     assert len(closes) == 1
@@ -74,7 +74,7 @@ def test_an_old_folder_is_migrated_and_keeps_every_response_and_result(old_folde
     assert rows(submissions_file, "SELECT * FROM responses ORDER BY pk, sk") == responses
     assert rows(results_file, "SELECT * FROM department_month ORDER BY 1, 2") == states
     assert rows(results_file, "SELECT * FROM month_close") == closes
-    assert rows(results_file, "SELECT * FROM served") == served
+    assert rows(results_file, "SELECT month, department, count FROM served") == served
     assert list(old_folder.glob("*.copy")) == []
 
 
@@ -85,6 +85,12 @@ def test_the_commands_work_on_an_old_folder_and_verify_agrees(old_folder: Path) 
         done = run_manyi("aggregate", "--verify", "--month", month, "--data", str(old_folder))
         assert done.returncode == 0, done.stderr
         assert "agree exactly" in done.stdout
-    done = run_manyi("aggregate", "--lag", "0", "--month", months[0], "--data", str(old_folder))
+    # The first run counts an open month of the old release again, once, to keep its counts by
+    # segment too (manyi.aggregate); after that nothing is read twice, and verify agrees.
+    command = ("aggregate", "--lag", "0", "--month", months[0], "--data", str(old_folder))
+    assert run_manyi(*command).returncode == 0
+    done = run_manyi(*command)
     assert done.returncode == 0, done.stderr
     assert "read 0 new response(s)" in done.stdout
+    verified = run_manyi("aggregate", "--verify", "--month", months[0], "--data", str(old_folder))
+    assert "agree exactly" in verified.stdout

@@ -85,12 +85,20 @@ def everything_a_sees(ws: Workspace) -> dict[str, Any]:
 
 
 def readable(headers: Any, body: bytes) -> Any:
-    """A page without its CSRF token; a workbook as its cells (the zip has timestamps)."""
-    if headers.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+    """A page without its CSRF token; a workbook as its cells, a Word file as its texts (the zips
+    have timestamps)."""
+    content_type = headers.get("Content-Type", "")
+    if content_type.startswith("application/vnd.openxmlformats-officedocument.spreadsheetml"):
         from openpyxl import load_workbook
 
         book = load_workbook(BytesIO(body))
         return [[[c.value for c in row] for row in sheet.iter_rows()] for sheet in book]
+    if content_type.startswith("application/vnd.openxmlformats-officedocument.wordprocessing"):
+        from docx import Document
+
+        document = Document(BytesIO(body))
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        return [p.text for p in document.paragraphs] + cells
     return CSRF.sub("", body.decode("utf-8"))
 
 

@@ -7,20 +7,23 @@ import csv
 import io
 import json
 import re
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
-from manyi.aggregate import Counts, MonthlyResult
+from manyi.aggregate import Counts, MonthlyResult, count
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.model import Questionnaire
 from manyi.store.results.base import DepartmentMonthState
 from manyi.workspace.context import Workspace
 from manyi.workspace.reports import LocalReportFiles
+from tests.responses import stored
 from tests.workspace_support import PASSWORD, Client, local_workspace, make_account, put_result
 
 NOW = datetime(2026, 11, 14, 0, 0, tzinfo=BEIJING)  # 13 of November's 26 collection days gone
@@ -378,3 +381,67 @@ def test_pages_say_when_their_figures_were_counted(ws: Workspace) -> None:
     assert "本月尚未统计" in office.get("/workspace/office/").text
     put_result(ws, "sifaju", MONTH, Counts(responses=1))  # watermark 2026-11-20T00:00Z
     assert "数据统计截至 2026-11-20 08:00（北京时间）" in office.get("/workspace/office/").text
+
+
+def test_both_dashboards_show_the_self_staff_split_and_filter_by_it(ws: Workspace) -> None:
+    start = datetime(2026, 11, 2, 10, 0, tzinfo=BEIJING)
+    subs = [
+        stored(f"f-{i}", start, {"respondent": who, "q9": q9}, channel=channel)
+        for i, (channel, who, q9) in enumerate(
+            [
+                ("leaflet", "private", "dissatisfied"),
+                ("wechat", "person", "dissatisfied"),
+                ("phone", "private", "satisfied"),
+                ("phone", "person", "satisfied"),
+            ]
+        )
+    ]
+    put_result(ws, "sifaju", MONTH, count(subs), 10)
+    office = signed_in(ws)
+    page = text_of(office.get("/workspace/office/").text)
+    assert "自主填写 / 工作人员代录 2 份（50.0%）/ 2 份（50.0%）" in page
+    staff = text_of(office.get("/workspace/office/?month=2026-11&entry=staff").text)
+    assert "以下数字只统计：工作人员代录" in staff
+    assert "有效问卷 2 份" in staff
+    clerk = signed_in(ws, "clerk-a")
+    mine = text_of(clerk.get("/workspace/d/sifaju/?respondent=private&entry=self").text)
+    assert "以下数字只统计：民营企业 · 自主填写" in mine
+    assert "有效问卷 1 份（样本不足 30 份，不参加排名）" in mine
+    assert clerk.get("/workspace/d/sifaju/?respondent=farmer").status == 400
+
+
+def docx_text(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_the_office_gets_the_city_word_report_and_a_department_its_own(ws: Workspace) -> None:
+    put_result(ws, "sifaju", MONTH, Counts(responses=12, channels={"leaflet": 12}), 20)
+    put_result(ws, "xinfangju", MONTH, Counts(responses=99, channels={"phone": 99}), 100)
+    city = signed_in(ws).get("/workspace/office/2026-11/reports/report.docx")
+    assert city.status == 200
+    assert city.headers["Content-Disposition"].startswith("attachment")
+    text = docx_text(city.body)
+    assert "2026年11月全市行政执法满意度测评情况通报" in text
+    assert "平顶山市信访局" in text
+    assert "平顶山市司法局" in text
+    clerk = signed_in(ws, "clerk-a")
+    own = clerk.get("/workspace/d/sifaju/2026-11/report.docx")
+    assert own.status == 200
+    mine = docx_text(own.body)
+    assert mine.startswith("平顶山市司法局2026年11月行政执法满意度测评情况")
+    assert "信访局" not in mine
+    assert clerk.get("/workspace/d/xinfangju/2026-11/report.docx").status == 403
+    assert clerk.get("/workspace/office/2026-11/reports/report.docx").status == 403
+
+
+def test_without_python_docx_the_word_report_says_what_to_do_instead(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "manyi.reports.word", None)  # as in the Lambda artifact
+    answer = signed_in(ws).get("/workspace/office/2026-11/reports/report.docx")
+    assert answer.status == 503
+    assert "请下载网页报告" in answer.text
+    own = signed_in(ws, "clerk-a").get("/workspace/d/sifaju/2026-11/report.docx")
+    assert own.status == 503

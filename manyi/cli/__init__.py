@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aggregate",
     "results",
     "report",
+    "alerts",
     "token",
     "key",
     "backup",

@@ -8,12 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
 from manyi.cli.results_options import (
     add_backend_options,
+    add_selection_options,
     close_store,
+    department_option,
     month_type,
     open_results,
+    selection_of,
 )
 
 FORMATS = ("table", "json", "csv", "xlsx")
@@ -29,13 +32,13 @@ def register(subcommands: Any) -> None:
     )
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx)")
+    add_selection_options(parser)
     add_backend_options(parser)
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from manyi.department_names import DepartmentNotFound, find_department
     from manyi.reports.csv_export import summary_csv
     from manyi.reports.json_export import month_json
     from manyi.reports.text_table import text_table
@@ -50,17 +53,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     store = open_results(args)
     try:
-        view = month_view(questionnaire, store, args.month)
+        view = month_view(
+            questionnaire, store, args.month, selection=selection_of(args, questionnaire)
+        )
     finally:
         close_store(store)
     department = None
     if args.department:
         department = args.department if args.department in view.unlisted else None
         if department is None:
-            try:
-                department = find_department(questionnaire, args.department).department.id
-            except DepartmentNotFound as error:
-                raise CommandError(str(error)) from None
+            department = department_option(questionnaire, args.department)
     data: bytes
     if args.format == "json":
         text = json.dumps(month_json(view, department), ensure_ascii=False, indent=2)

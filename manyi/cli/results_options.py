@@ -8,6 +8,7 @@ from pathlib import Path
 
 from manyi.calendar import parse_month
 from manyi.cli.common import CommandError
+from manyi.model import Questionnaire
 from manyi.results.backends import (
     DEFAULT_DATA,
     AwsNames,
@@ -17,6 +18,7 @@ from manyi.results.backends import (
     local_backend,
     local_results,
 )
+from manyi.selection import BadSelection, Selection, parse_selection
 from manyi.store.results.base import ResultsStore
 
 
@@ -64,6 +66,37 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
         help="default: $AWS_REGION",
     )
+
+
+def add_selection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("which responses to count (default: all)")
+    group.add_argument(
+        "--respondent",
+        metavar="TYPE",
+        help="one respondent type only: an option ID of the respondent question (e.g. private)",
+    )
+    group.add_argument(
+        "--entry",
+        choices=("self", "staff"),
+        help="one channel group only: self-completed or staff-entered (from channels' entry)",
+    )
+
+
+def selection_of(args: argparse.Namespace, questionnaire: Questionnaire) -> Selection:
+    try:
+        return parse_selection(questionnaire, args.respondent, args.entry)
+    except BadSelection as error:
+        raise CommandError(str(error)) from None
+
+
+def department_option(questionnaire: Questionnaire, text: str) -> str:
+    """The ID of the department `--department` names (ID, full or short name), or why not."""
+    from manyi.department_names import DepartmentNotFound, find_department
+
+    try:
+        return find_department(questionnaire, text).department.id
+    except DepartmentNotFound as error:
+        raise CommandError(str(error)) from None
 
 
 class BackendError(CommandError):

@@ -1,4 +1,4 @@
-"""Inline SVG charts for the report: a question's distribution, a ranking, a trend over months.
+"""Inline SVG charts for the report: a trend over months (rankings and rates are tables).
 
 Plain SVG markup, no script and nothing fetched; every text is escaped here, and each chart
 carries a <title> for screen readers (the report prints the same figures in tables too).
@@ -10,14 +10,10 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from manyi.figures import QuestionFigures, RankedDepartment
 from manyi.reports.tables import percent
 
-COLOURS = {"favourable": "#2e7d32", "unfavourable": "#c62828", "neutral": "#8d8d8d"}
 TARGET_COLOUR = "#1565c0"
 WIDTH = 640
-LABEL_WIDTH = 230
-BAR_HEIGHT = 22
 
 
 def _svg(height: int, title: str, body: str, width: int = WIDTH) -> Markup:
@@ -34,65 +30,6 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", css: str = ""
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{css}">{escape(text)}</text>'
     )
-
-
-def _bar_rows(rows: Sequence[tuple[str, float, str, str]], scale: float) -> tuple[str, int]:
-    """(label, value, value text, colour) rows as horizontal bars; scale = value at full width."""
-    span = WIDTH - LABEL_WIDTH - 110
-    parts = []
-    for i, (label, value, value_text, colour) in enumerate(rows):
-        y = 8 + i * (BAR_HEIGHT + 6)
-        length = 0.0 if scale <= 0 else max(0.0, min(value / scale, 1.0)) * span
-        parts.append(_text(LABEL_WIDTH - 8, y + 16, label, anchor="end", css="label"))
-        parts.append(
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
-            f'fill="{colour}"/>'
-        )
-        parts.append(_text(LABEL_WIDTH + length + 6, y + 16, value_text, css="value"))
-    return "".join(parts), 16 + len(rows) * (BAR_HEIGHT + 6)
-
-
-def _short(text: str, limit: int = 16) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def distribution(question: QuestionFigures) -> Markup:
-    """How the respondents who answered a question spread over its options (share of each)."""
-    rows = [
-        (_short(o.text), o.share or 0.0, f"{o.count}（{percent(o.share)}）", COLOURS[o.valence])
-        for o in question.options
-    ]
-    body, height = _bar_rows(rows, 1.0)
-    return _svg(height, f"{question.label}各选项人数及占比（答题 {question.answered} 人）", body)
-
-
-def ranking(
-    ranked: Sequence[RankedDepartment],
-    title: str,
-    *,
-    scale: float,
-    as_percent: bool,
-    target: float | None = None,
-) -> Markup:
-    """Departments as bars, best first; a dashed line marks the target when there is one."""
-    rows = []
-    for r in ranked:
-        value = r.value
-        shown = "无数据" if value is None else percent(value) if as_percent else f"{value:.1f}"
-        prefix = "" if r.rank is None else f"{r.rank}. "
-        colour = "#8d8d8d" if value is None else "#3f6fb5"
-        if target is not None and value is not None and value < target:
-            colour = COLOURS["unfavourable"]
-        rows.append((prefix + _short(r.figures.department.name, 14), value or 0.0, shown, colour))
-    body, height = _bar_rows(rows, scale)
-    if target is not None and scale > 0:
-        x = LABEL_WIDTH + min(target / scale, 1.0) * (WIDTH - LABEL_WIDTH - 110)
-        body += (
-            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 8}" stroke="{TARGET_COLOUR}" '
-            f'stroke-dasharray="4 3" stroke-width="1.5"/>'
-            + _text(x, height - 1, f"目标 {percent(target, 0)}", anchor="middle", css="target")
-        )
-    return _svg(height, title, body)
 
 
 def trend(

@@ -30,7 +30,10 @@ def department_json(figures: DepartmentFigures, status: str, listed: bool = True
         "below_target": figures.below_target,
         "satisfaction_index": rounded(figures.satisfaction_index, 2),
         "satisfaction_rate": rounded(figures.satisfaction_rate),
+        "min_sample": figures.min_sample,
+        "flags": list(figures.flags),
         "by_channel": dict(counts.channels),
+        "by_entry": dict(figures.entries),
         "by_respondent": dict(counts.respondent_types),
         "by_version": dict(counts.versions),
         "questions": {q.id: {o.id: o.count for o in q.options} for q in figures.questions},
@@ -52,7 +55,12 @@ def department_json(figures: DepartmentFigures, status: str, listed: bool = True
 
 def _ranking_json(ranking: Sequence[RankedDepartment]) -> list[dict[str, Any]]:
     return [
-        {"rank": r.rank, "department": r.figures.department.id, "value": rounded(r.value)}
+        {
+            "rank": r.rank,
+            "small_sample": r.small_sample,
+            "department": r.figures.department.id,
+            "value": rounded(r.value),
+        }
         for r in ranking
     ]
 

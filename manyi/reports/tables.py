@@ -14,9 +14,18 @@ from datetime import datetime
 
 from manyi.aggregate import RESPONDENT_QUESTION, Counts
 from manyi.calendar import OfficeCalendar
-from manyi.figures import DepartmentFigures, OptionFigure, QuestionFigures, question_figures
+from manyi.figures import (
+    DepartmentFigures,
+    FigureFlag,
+    OptionFigure,
+    QuestionFigures,
+    RankedDepartment,
+    question_figures,
+    ratio,
+)
 from manyi.model import DEPARTMENT_KINDS, Questionnaire
 from manyi.reports.view import MonthView
+from manyi.selection import ENTRY_TEXT, entry_counts
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 STATUS_TEXT = {"open": "统计中（未关账）", "closed": "已关账"}
@@ -24,6 +33,27 @@ STATUS_TEXT = {"open": "统计中（未关账）", "closed": "已关账"}
 UNLISTED = "已不在问卷中"
 
 Cell = str | int | float | None
+
+
+SMALL_SAMPLE = "样本不足"
+
+
+def flag_text(figures: DepartmentFigures, flag: FigureFlag) -> str:
+    """Why a department's figures deserve doubt, in a few words."""
+    if flag == "coverage_above_100":
+        return "测评率超过100%，请核对服务对象数"
+    if flag == "served_changed_late":
+        return "服务对象数在20日后改动"
+    return f"{SMALL_SAMPLE}（少于{figures.min_sample}份，不排名）"
+
+
+def flags_text(figures: DepartmentFigures) -> str:
+    return "；".join(flag_text(figures, f) for f in figures.flags)
+
+
+def rank_cell(ranked: RankedDepartment) -> int | str | None:
+    """A rank, or 样本不足 for a department with a value but too few answers to rank."""
+    return SMALL_SAMPLE if ranked.small_sample else ranked.rank
 
 
 def safe_cell(value: Cell) -> Cell:
@@ -104,7 +134,15 @@ def breakdowns(
     """How the responses came in, as (title, [(label, responses)]): by channel, by who
     answered, by questionnaire version."""
     q = questionnaire
+    entries = entry_counts(q, counts)
     return [
+        (
+            "填写方式",
+            [
+                (f"{ENTRY_TEXT[e]}（{percent(ratio(n, counts.responses))}）", n)
+                for e, n in entries.items()
+            ],
+        ),
         ("填写渠道", [(channel_label(q, k), n) for k, n in counts.channels.items()]),
         ("答题人身份", [(respondent_label(q, k), n) for k, n in counts.respondent_types.items()]),
         ("问卷版本", [(version_label(q, k), n) for k, n in counts.versions.items()]),
@@ -149,7 +187,8 @@ def summary_columns(questionnaire: Questionnaire) -> list[str]:
     columns = [
         "部门编号", "部门名称", "类别", "月份", "状态", "有效问卷数", "关账后收到问卷数",
         "管理和服务对象总数", "测评率(%)", "测评率达标", "满意度指数", "综合满意率(%)",
-        "满意度指数排名", "测评率排名",
+        "满意度指数排名", "测评率排名", "存疑说明", "自主填写问卷数", "代录问卷数",
+        "自主填写占比(%)",
     ]  # fmt: skip
     columns += [f"{q.label}满意率(%)" for q in figures_of if q.satisfaction_scale]
     columns += [
@@ -168,8 +207,8 @@ def summary_rows(
     questionnaire: Questionnaire, view: MonthView, department: str | None = None
 ) -> list[list[Cell]]:
     city = view.city
-    index_rank = {r.figures.department.id: r.rank for r in city.by_index}
-    coverage_rank = {r.figures.department.id: r.rank for r in city.by_coverage}
+    index_rank = {r.figures.department.id: rank_cell(r) for r in city.by_index}
+    coverage_rank = {r.figures.department.id: rank_cell(r) for r in city.by_coverage}
     known = {q.id for q in questionnaire.questions}
     rows: list[list[Cell]] = []
     for d in departments_shown(view, department):
@@ -189,6 +228,10 @@ def summary_rows(
             percent_number(d.satisfaction_rate),
             index_rank[d.department.id],
             coverage_rank[d.department.id],
+            flags_text(d),
+            d.entries["self"],
+            d.entries["staff"],
+            percent_number(d.entry_share("self")),
         ]
         row += [percent_number(q.satisfaction_rate) for q in questions if q.satisfaction_scale]
         row += [percent_number(o.share) for q in questions for o in q.problem_rates]

@@ -10,6 +10,7 @@ from manyi.reports.tables import (
     close_event_rows,
     departments_shown,
     percent,
+    rank_cell,
     unlisted_warning,
 )
 from manyi.reports.view import MonthView
@@ -27,7 +28,7 @@ def _pad(text: str, width: int, right: bool) -> str:
 def text_table(questionnaire: Questionnaire, view: MonthView, department: str | None = None) -> str:
     """The departments' main figures as aligned columns, and the city's in one line."""
     city = view.city
-    rank = {r.figures.department.id: r.rank for r in city.by_index}
+    rank = {r.figures.department.id: rank_cell(r) for r in city.by_index}
     header = ["部门", "有效问卷", "逾期", "服务对象", "测评率", "达标", "满意度指数", "排名"]
     rows = [
         [

@@ -8,15 +8,20 @@ the coverage it was published with.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from manyi.aggregate import MonthlyResult
-from manyi.calendar import previous_month
+from manyi.calendar import OfficeCalendar, previous_month
 from manyi.figures import CitySummary, city_summary
 from manyi.model import Questionnaire
+from manyi.selection import EVERYTHING, Selection
 from manyi.store.results.base import CloseEvent, MonthClose, ResultsStore
 
 # Months shown in the report's trend charts, this one included.
 TREND_MONTHS = 12
+# A served count set or changed after this day of its month is flagged: by then the month's
+# pace is known, and a smaller denominator would lift a lagging coverage.
+SERVED_CHANGE_DAY = 20
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class MonthView:
     close_events: tuple[CloseEvent, ...] = ()
     # Departments with results that questionnaire.yaml no longer lists: shown by their ID.
     unlisted: tuple[str, ...] = ()
+    # Which responses the figures count (every one, unless a filter says otherwise).
+    selection: Selection = EVERYTHING
 
     @property
     def closed(self) -> bool:
@@ -40,25 +47,61 @@ class MonthView:
         return "closed" if self.closed else "open"
 
 
-def month_results(store: ResultsStore, month: str) -> list[MonthlyResult]:
-    return [state.result for state in store.month_states(month)]
+def month_results(
+    store: ResultsStore,
+    month: str,
+    questionnaire: Questionnaire | None = None,
+    selection: Selection = EVERYTHING,
+) -> list[MonthlyResult]:
+    results = [state.result for state in store.month_states(month)]
+    if questionnaire is None or selection.everything:
+        return results
+    return [selection.result(questionnaire, r) for r in results]
+
+
+def served_changed_late(
+    questionnaire: Questionnaire, store: ResultsStore, month: str, close: MonthClose | None
+) -> set[str]:
+    """Departments whose served count changed after the 20th (and, once closed, before the
+    close: a count changed after it is not the one the report uses)."""
+    calendar = OfficeCalendar.of(questionnaire.reporting)
+    return {
+        department
+        for department, at in store.served_changes(month).items()
+        if calendar.after_day(month, SERVED_CHANGE_DAY, datetime.fromisoformat(at))
+        and (close is None or at <= close.closed_at)
+    }
+
+
+def month_city(
+    questionnaire: Questionnaire,
+    store: ResultsStore,
+    month: str,
+    selection: Selection = EVERYTHING,
+) -> CitySummary:
+    """The city's figures of `month` as its report shows them (served counts at the close)."""
+    close = store.month_close(month)
+    served = dict(close.served) if close else store.served(month)
+    late = served_changed_late(questionnaire, store, month, close)
+    results = month_results(store, month, questionnaire, selection)
+    return city_summary(questionnaire, month, results, served, late)
 
 
 def month_view(
-    questionnaire: Questionnaire, store: ResultsStore, month: str, trend_months: int = 0
+    questionnaire: Questionnaire,
+    store: ResultsStore,
+    month: str,
+    trend_months: int = 0,
+    selection: Selection = EVERYTHING,
 ) -> MonthView:
     close = store.month_close(month)
-    served = dict(close.served) if close else store.served(month)
-    city = city_summary(questionnaire, month, month_results(store, month), served)
+    city = month_city(questionnaire, store, month, selection)
     trend: list[CitySummary] = []
     earlier = month
     for _ in range(max(trend_months - 1, 0)):
         earlier = previous_month(earlier)
-        results = month_results(store, earlier)
-        if results:
-            earlier_close = store.month_close(earlier)
-            earlier_served = dict(earlier_close.served) if earlier_close else store.served(earlier)
-            trend.append(city_summary(questionnaire, earlier, results, earlier_served))
+        if store.month_states(earlier):
+            trend.append(month_city(questionnaire, store, earlier, selection))
     trend.reverse()
     events = tuple(store.close_events(month))
     unlisted = tuple(
@@ -66,4 +109,6 @@ def month_view(
         for d in city.departments
         if questionnaire.department(d.department.id) is None
     )
-    return MonthView(month, close, city, (*trend, city) if trend_months else (), events, unlisted)
+    return MonthView(
+        month, close, city, (*trend, city) if trend_months else (), events, unlisted, selection
+    )

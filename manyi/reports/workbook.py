@@ -161,10 +161,15 @@ def fill_city_sheet(
         for i in rate_columns:
             sheet.cell(sheet.max_row, i + 1).number_format = PERCENT
     sheet.freeze_panes = sheet.cell(header_row + 1, 3)
-    sheet.column_dimensions["A"].width = 26
-    sheet.column_dimensions["B"].width = 28
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 24
     for i in range(3, len(columns) + 1):
-        sheet.column_dimensions[get_column_letter(i)].width = 14
+        sheet.column_dimensions[get_column_letter(i)].width = 9
+    # The headers are long (第3题问题率：越权执法): wrapped, so that the columns stay narrow.
+    for cell in sheet[header_row]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.row_dimensions[header_row].height = 80
+    print_setup(sheet, title, header_row)
 
 
 def fill_department_sheet(
@@ -195,6 +200,7 @@ def fill_department_sheet(
             _append(sheet, [label, n])
     sheet.append([])
     _append(sheet, ["题号", "题目", "选项", "人数", "占比", "满意率", "问题率"], bold=True)
+    header_row = sheet.max_row
     for q in d.questions:
         problem_ids = {o.id for o in q.problem_rates}
         for i, o in enumerate(q.options):
@@ -218,3 +224,22 @@ def fill_department_sheet(
     sheet.column_dimensions["C"].width = 22
     for letter in "DEFG":
         sheet.column_dimensions[letter].width = 10
+    print_setup(sheet, f"{name} {d.month}", header_row)
+
+
+def print_setup(sheet: Any, title: str, header_row: int) -> None:
+    """Printed on A4 landscape, every column on one page's width (as many pages down as it
+    takes), the column headers repeated on each page, the title in the page header and the
+    page number in the footer."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as needed
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_options.gridLines = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    # &P and &N are the page number and count; & itself is doubled in a header's text.
+    sheet.oddHeader.center.text = title.replace("&", "&&")
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from manyi.aggregate import MonthlyResult, Tally
+from manyi.aggregate import MonthlyResult, Tally, counted_before_segments, without_segments
 from manyi.calendar import OfficeCalendar, previous_month
 from manyi.model import Questionnaire
 from manyi.store.results.base import (
@@ -199,15 +199,21 @@ class Aggregator:
                 return 0, 0
             # Read after the state, so that a reopen cannot slip in between (see `reopen`).
             close = self.store.month_close(month)
+            # Counted before segments were kept: counted again from scratch, once, so that
+            # its segments add up to its totals (see manyi.aggregate).
+            again = counted_before_segments(state.result)
             increment, read = self._count(
-                department, month, state.watermark, horizon, close.horizon if close else None
+                department,
+                month,
+                "" if again else state.watermark,
+                horizon,
+                close.horizon if close else None,
             )
             if not read:
                 # Nothing new: leave the record as it is rather than write an equal one.
                 return 0, 0
-            new = DepartmentMonthState(
-                state.result.merge(increment), version=state.version + 1, watermark=horizon
-            )
+            result = increment if again else state.result.merge(increment)
+            new = DepartmentMonthState(result, version=state.version + 1, watermark=horizon)
             try:
                 self.store.put_state(new, state.version)
             except StateConflict:
@@ -241,6 +247,8 @@ class Aggregator:
             recomputed, _ = self._count(
                 department, month, "", state.watermark, close.horizon if close else None
             )
+            if counted_before_segments(state.result):
+                recomputed = without_segments(recomputed)  # a frozen month of an older release
             if recomputed != state.result:
                 disagreements.append(Disagreement(department, month, state.result, recomputed))
         if self.progress:

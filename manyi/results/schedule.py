@@ -6,7 +6,9 @@ The schedules (infra/template.yaml) send their own input:
 - `{"action": "close"}` at 00:00 on the close day (`reporting.close_day` and `timezone`): close
   this month — on or after its close day only, so a misfired schedule cannot freeze a month
   early — and the one before if it was never closed, then write the frozen reports;
-- `{"action": "verify", "months": ["YYYY-MM"]}` by hand: recount from scratch and compare.
+- `{"action": "verify", "months": ["YYYY-MM"]}` by hand: recount from scratch and compare;
+- `{"action": "alerts"}` daily: publish the month's warnings to the SNS topic on the office's
+  alert days (`{"action": "alerts", "force": true}`: now, whatever the day; see warnings.py).
 `"months"` may name the months of any action (e.g. to catch up after an outage); a close of a
 named month before its close day is refused. A plain EventBridge "Scheduled Event" (no input)
 counts as aggregate. Anything else is refused: a reopen needs a person and a reason
@@ -25,6 +27,7 @@ from manyi.errors import ManyiError
 from manyi.model import Questionnaire
 from manyi.results.backends import Backend
 from manyi.results.service import Action, Request, run_aggregator
+from manyi.results.warnings import TOPIC_VARIABLE, publish_warnings, topic_from_environment
 
 ACTIONS: tuple[Action, ...] = ("aggregate", "close", "verify")
 # Who the close events of the schedule name.
@@ -56,8 +59,14 @@ def parse_event(event: Mapping[str, Any]) -> Request:
 
 
 def handle(
-    event: Mapping[str, Any], questionnaire: Questionnaire, backend: Backend, now: datetime
+    event: Mapping[str, Any],
+    questionnaire: Questionnaire,
+    backend: Backend,
+    now: datetime,
+    sns: Any = None,
 ) -> dict[str, Any]:
+    if isinstance(event, Mapping) and event.get("action") == "alerts":
+        return _alerts(event, questionnaire, backend, now, sns)
     request = parse_event(event)
     summary = run_aggregator(questionnaire, backend, request, now)
     if summary.unlisted:
@@ -86,4 +95,26 @@ def handle(
         "published": summary.published,
     }
     logger.info("aggregator run: %s", result)
+    return result
+
+
+def _alerts(
+    event: Mapping[str, Any],
+    questionnaire: Questionnaire,
+    backend: Backend,
+    now: datetime,
+    sns: Any,
+) -> dict[str, Any]:
+    topic = topic_from_environment()
+    if topic is None:
+        raise BadEvent(f"alerts need the topic: ${TOPIC_VARIABLE} is not set")
+    if sns is None:
+        import boto3
+
+        sns = boto3.client("sns")
+    force = event.get("force", False)
+    if not isinstance(force, bool):
+        raise BadEvent("`force` must be true or false")
+    result = publish_warnings(questionnaire, backend.results, now, sns, topic, force=force)
+    logger.info("aggregator alerts: %s", result)
     return result

@@ -24,6 +24,7 @@ from manyi.model import Questionnaire
 from manyi.reports.files import FILES, month_file
 from manyi.reports.view import TREND_MONTHS, month_view
 from manyi.results.office_token import token_matches
+from manyi.selection import BadSelection, Selection, parse_selection
 from manyi.serving.wsgi import (
     Environ,
     StartResponse,
@@ -105,7 +106,7 @@ class ResultsSite:
         *,
         secure: bool = False,
     ) -> Response:
-        response = self._route(method, path, headers, body, secure)
+        response = self._route(method, path, query, headers, body, secure)
         response.headers = {**SECURITY_HEADERS, **response.headers}
         return response
 
@@ -118,7 +119,13 @@ class ResultsSite:
         return any(token_matches(self.data, value) for value in given)
 
     def _route(
-        self, method: str, path: str, headers: Mapping[str, str], body: bytes, secure: bool
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        secure: bool,
     ) -> Response:
         if path == "/results":
             return Response(308, b"", {"Location": PREFIX})
@@ -137,7 +144,15 @@ class ResultsSite:
         if match is None or name not in FILES:
             page = _page("找不到页面", "<h1>找不到页面</h1>")
             return Response(404, page, HTML)
-        return self._month(match.group(1), name)
+        fields = {k: v[0] for k, v in parse_qs(query).items()}
+        try:
+            selection = parse_selection(
+                self.questionnaire, fields.get("respondent"), fields.get("entry")
+            )
+        except BadSelection as error:
+            page = _page("筛选条件不正确", f"<h1>筛选条件不正确</h1><p>{escape(str(error))}</p>")
+            return Response(400, page, HTML)
+        return self._month(match.group(1), name, selection)
 
     def _login_form(self, status: int, wrong: bool = False) -> Response:
         message = '<p role="alert">访问码不正确，请重新输入。</p>' if wrong else ""
@@ -178,10 +193,11 @@ class ResultsSite:
         )
         return Response(200, _page("测评结果", body), HTML)
 
-    def _month(self, month: str, name: str) -> Response:
+    def _month(self, month: str, name: str, selection: Selection) -> Response:
+        """A month's file; `?respondent=…&entry=self|staff` filters every one of them."""
         store = self.open_store()
         try:
-            view = month_view(self.questionnaire, store, month, TREND_MONTHS)
+            view = month_view(self.questionnaire, store, month, TREND_MONTHS, selection)
         finally:
             store.close()
         content, content_type = month_file(self.questionnaire, view, name)

@@ -17,6 +17,7 @@ from manyi.figures import CitySummary
 from manyi.followup.service import Followup
 from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
+from manyi.selection import Selection
 from manyi.store.entry.base import EntryStore
 from manyi.store.results.base import ResultsStore
 from manyi.store.staff.base import StaffStores
@@ -75,7 +76,7 @@ class Workspace:
     clock: Callable[[], datetime] = utc_now
     login_limiter: RateLimiter | None = None
     # The office dashboard's figures of closed months, which do not change (see dashboard.py).
-    closed_months: dict[tuple[str, str, str], CitySummary] = field(default_factory=dict)
+    closed_months: dict[tuple[str, str, str, Selection], CitySummary] = field(default_factory=dict)
     # Staff entry: batches being keyed, and the submission store that finished batches and
     # imports go into (the collector's own, so exactly-once holds across both).
     entry: EntryStore | None = None

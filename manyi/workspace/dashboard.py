@@ -14,7 +14,8 @@ from manyi.calendar import previous_month
 from manyi.figures import CitySummary, DepartmentFigures, city_summary
 from manyi.model import Department, Questionnaire
 from manyi.pace import Pace, pace
-from manyi.reports.view import MonthView, month_view
+from manyi.reports.view import MonthView, month_view, served_changed_late
+from manyi.selection import EVERYTHING, Selection
 from manyi.store.results.base import MonthClose, ResultsStore
 from manyi.workspace.reports import ReportFiles, report_key
 
@@ -34,15 +35,21 @@ def served_counts(store: ResultsStore, month: str, close: MonthClose | None) -> 
 
 
 def department_view(
-    questionnaire: Questionnaire, store: ResultsStore, month: str, department: Department
+    questionnaire: Questionnaire,
+    store: ResultsStore,
+    month: str,
+    department: Department,
+    selection: Selection = EVERYTHING,
 ) -> MonthView:
     """The month as one department sees it: its own counts and nothing else."""
     only = replace(questionnaire, departments=(department,))
     close = store.month_close(month)
     served = served_counts(store, month, close)
     mine = {department.id: served[department.id]} if department.id in served else {}
-    result = store.state(department.id, month).result
-    return MonthView(month, close, city_summary(only, month, [result], mine))
+    result = selection.result(questionnaire, store.state(department.id, month).result)
+    late = served_changed_late(questionnaire, store, month, close) & {department.id}
+    city = city_summary(only, month, [result], mine, late)
+    return MonthView(month, close, city, selection=selection)
 
 
 @dataclass(frozen=True)
@@ -65,9 +72,10 @@ def department_dashboard(
     department: Department,
     month: str,
     now: datetime,
+    selection: Selection = EVERYTHING,
 ) -> DepartmentDashboard:
-    view = department_view(questionnaire, store, month, department)
-    earlier = department_view(questionnaire, store, previous_month(month), department)
+    view = department_view(questionnaire, store, month, department, selection)
+    earlier = department_view(questionnaire, store, previous_month(month), department, selection)
     figures = view.city.departments[0]
     watermark = store.state(department.id, month).watermark
     return DepartmentDashboard(
@@ -111,7 +119,7 @@ class OfficeDashboard:
         return self.view.city
 
 
-ClosedMonths = dict[tuple[str, str, str], CitySummary]
+ClosedMonths = dict[tuple[str, str, str, Selection], CitySummary]
 
 
 def office_dashboard(
@@ -121,15 +129,18 @@ def office_dashboard(
     month: str,
     now: datetime,
     closed_months: ClosedMonths | None = None,
+    selection: Selection = EVERYTHING,
 ) -> OfficeDashboard:
     """`closed_months` keeps the figures of closed months between calls: a closed month's
     report counts and served counts are frozen until it is reopened (which changes its key)."""
     states = store.month_states(month)
     close = store.month_close(month)
     served = served_counts(store, month, close)
-    city = city_summary(questionnaire, month, [s.result for s in states], served)
-    view = MonthView(month, close, city)
-    previous = _city_of(questionnaire, store, previous_month(month), closed_months)
+    late = served_changed_late(questionnaire, store, month, close)
+    results = [selection.result(questionnaire, s.result) for s in states]
+    city = city_summary(questionnaire, month, results, served, late)
+    view = MonthView(month, close, city, selection=selection)
+    previous = _city_of(questionnaire, store, previous_month(month), closed_months, selection)
     before = {d.department.id: d for d in previous.departments}
     target = questionnaire.reporting.coverage_target
     rows = []
@@ -152,12 +163,13 @@ def _city_of(
     store: ResultsStore,
     month: str,
     closed_months: ClosedMonths | None,
+    selection: Selection,
 ) -> CitySummary:
     close = store.month_close(month)
-    key = (month, close.closed_at, questionnaire.version) if close is not None else None
+    key = (month, close.closed_at, questionnaire.version, selection) if close is not None else None
     if key is not None and closed_months is not None and key in closed_months:
         return closed_months[key]
-    city = month_view(questionnaire, store, month).city
+    city = month_view(questionnaire, store, month, selection=selection).city
     if key is not None and closed_months is not None:
         closed_months[key] = city
     return city

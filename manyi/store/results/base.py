@@ -128,7 +128,12 @@ class ResultsStore(ABC):
     def add_known_departments(self, departments: Iterable[str]) -> None: ...
 
     @abstractmethod
-    def set_served(self, counts: Mapping[tuple[str, str], int]) -> None:
+    def served_changes(self, month: str) -> dict[str, str]:
+        """Department → when (ISO 8601, UTC) its served count for `month` last changed."""
+
+    @abstractmethod
+    def set_served(self, counts: Mapping[tuple[str, str], int], at: str | None = None) -> None:
         """Set (month, department) → served count for several at once: all of them or none
-        (ServedTooLarge when they are more than one step can hold)."""
+        (ServedTooLarge when they are more than one step can hold). A count that changes is
+        stamped `at` (default: now)."""
         ...

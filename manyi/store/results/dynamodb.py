@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -29,6 +30,7 @@ from manyi.store.results.base import (
     ServedTooLarge,
     StateConflict,
 )
+from manyi.submission import utc_timestamp
 
 Item = dict[str, Any]
 # TransactWriteItems takes at most 100 items.
@@ -265,7 +267,10 @@ class DynamoDBResultsStore(ResultsStore):
     def served(self, month: str) -> dict[str, int]:
         return self._served(month)[0]
 
-    def set_served(self, counts: Mapping[tuple[str, str], int]) -> None:
+    def served_changes(self, month: str) -> dict[str, str]:
+        return self._served(month)[2]
+
+    def set_served(self, counts: Mapping[tuple[str, str], int], at: str | None = None) -> None:
         """One item per month, all written in one transaction, each on the version it read:
         all or nothing for up to 100 months at once (DynamoDB's limit), however many
         departments."""
@@ -277,11 +282,16 @@ class DynamoDBResultsStore(ResultsStore):
                 f"一次最多导入 {TRANSACTION_LIMIT} 个月的服务对象总数，"
                 f"这次有 {len(by_month)} 个月：请分成几个文件导入"
             )
+        at = at or utc_timestamp(datetime.now(UTC))
         for _ in range(MAX_ATTEMPTS):
             puts = []
             for month, new in sorted(by_month.items()):
-                current, version = self._served(month)
-                puts.append(self._put_served(month, {**current, **new}, version))
+                current, version, changed = self._served(month)
+                changed = {
+                    **changed,
+                    **{d: at for d, n in new.items() if current.get(d) != n},
+                }
+                puts.append(self._put_served(month, {**current, **new}, version, changed))
             if not puts:
                 return
             try:
@@ -293,29 +303,36 @@ class DynamoDBResultsStore(ResultsStore):
             return
         raise StateConflict("served counts kept changing during the write")
 
-    def _served(self, month: str) -> tuple[dict[str, int], int]:
-        """The month's served counts and the version of their item (0: none yet).
+    def _served(self, month: str) -> tuple[dict[str, int], int, dict[str, str]]:
+        """The month's served counts, the version of their item (0: none yet) and when each
+        count last changed (only those set since changes were recorded).
 
         Items `SERVED#<department>` (one per department, as the first releases wrote them)
         are read too, under the month's item, which holds every count set since.
         """
         legacy: dict[str, int] = {}
         current: dict[str, int] = {}
+        changed: dict[str, str] = {}
         version = 0
         for item in self._query(month, "SERVED"):
             if item["sk"]["S"] == "SERVED":
                 version = int(item["version"]["N"])
                 current = {k: int(v) for k, v in json.loads(item["counts"]["S"]).items()}
+                if "changed" in item:
+                    changed = json.loads(item["changed"]["S"])
             else:
                 legacy[item["sk"]["S"].removeprefix("SERVED#")] = int(item["count"]["N"])
-        return dict(sorted({**legacy, **current}.items())), version
+        return dict(sorted({**legacy, **current}.items())), version, dict(sorted(changed.items()))
 
-    def _put_served(self, month: str, counts: Mapping[str, int], version: int) -> Item:
+    def _put_served(
+        self, month: str, counts: Mapping[str, int], version: int, changed: Mapping[str, str]
+    ) -> Item:
         condition = _on_version(version)
         item = {
             "pk": {"S": month_key(month)},
             "sk": {"S": "SERVED"},
             "counts": {"S": _dumps(dict(counts))},
+            "changed": {"S": _dumps(dict(changed))},
             "version": {"N": str(version + 1)},
         }
         return {"Put": {"TableName": self.table_name, "Item": item, **condition}}

@@ -10,6 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from manyi.aggregate import MonthlyResult
@@ -21,6 +22,7 @@ from manyi.store.results.base import (
     StateConflict,
 )
 from manyi.store.sqlite_schema import Schema, immediate_transaction, migrate
+from manyi.submission import utc_timestamp
 
 FILE_NAME = "results.sqlite3"
 
@@ -65,7 +67,11 @@ CREATE TABLE IF NOT EXISTS known_department (
 );
 INSERT OR IGNORE INTO known_department SELECT DISTINCT department FROM department_month;
 """
-SCHEMA = Schema("results", (SCHEMA_V1, SCHEMA_V2))
+# Version 3: when each served count last changed (a count changed late in the month is flagged).
+SCHEMA_V3 = """
+ALTER TABLE served ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
+"""
+SCHEMA = Schema("results", (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3))
 
 
 def _dumps(data: object) -> str:
@@ -202,12 +208,23 @@ class SqliteResultsStore(ResultsStore):
         )
         return dict(rows)
 
-    def set_served(self, counts: Mapping[tuple[str, str], int]) -> None:
+    def served_changes(self, month: str) -> dict[str, str]:
+        rows = self._db.execute(
+            "SELECT department, changed_at FROM served WHERE month = ? AND changed_at != ''"
+            " ORDER BY department",
+            (month,),
+        )
+        return dict(rows)
+
+    def set_served(self, counts: Mapping[tuple[str, str], int], at: str | None = None) -> None:
+        at = at or utc_timestamp(datetime.now(UTC))
         with self._transaction() as db:
             db.executemany(
-                "INSERT INTO served (month, department, count) VALUES (?, ?, ?)"
-                " ON CONFLICT (month, department) DO UPDATE SET count = excluded.count",
-                [(month, department, count) for (month, department), count in counts.items()],
+                "INSERT INTO served (month, department, count, changed_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (month, department) DO UPDATE SET count = excluded.count,"
+                " changed_at = CASE WHEN count = excluded.count THEN changed_at"
+                " ELSE excluded.changed_at END",
+                [(m, department, count, at) for (m, department), count in counts.items()],
             )
 
 

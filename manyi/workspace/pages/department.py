@@ -10,12 +10,14 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
+from manyi.alerts import month_alerts
 from manyi.model import Department, Questionnaire
 from manyi.reports.csv_export import options_csv, to_csv
 from manyi.reports.files import CSV_TYPE, HTML_TYPE, XLSX_TYPE
 from manyi.reports.json_export import department_json
+from manyi.reports.monthly import WORD_UNAVAILABLE
 from manyi.reports.tables import summary_columns, summary_rows
-from manyi.reports.view import MonthView
+from manyi.reports.view import TREND_MONTHS, MonthView, month_view
 from manyi.results.served_file import MAX_SERVED
 from manyi.workspace.access import Call, message_page
 from manyi.workspace.audit import record, served_target
@@ -24,6 +26,7 @@ from manyi.workspace.dashboard import department_dashboard, department_view
 from manyi.workspace.http import download
 from manyi.workspace.months_param import month_of, recent_months
 from manyi.workspace.render import render
+from manyi.workspace.selection_param import respondent_choices, selection_param
 
 MAX_NOTE = 200
 # Ranks compare departments: a department's own files carry none.
@@ -43,8 +46,11 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
     if month is None:
         return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
     questionnaire = call.ws.questionnaire()
+    selection = selection_param(call, questionnaire)
+    if selection is None:
+        return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
     board = department_dashboard(
-        questionnaire, call.ws.results, call.ws.reports, department, month, now
+        questionnaire, call.ws.results, call.ws.reports, department, month, now, selection
     )
     return call.page(
         "department.html.j2",
@@ -67,6 +73,11 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         close_day=questionnaire.reporting.close_day,
         problem=problem,
         max_note=MAX_NOTE,
+        respondents=respondent_choices(questionnaire),
+        selection_label=selection.label(questionnaire),
+        alerts=[]
+        if board.view.closed
+        else month_alerts(questionnaire, call.ws.results, month, now, department.id),
     )
 
 
@@ -111,6 +122,8 @@ def export(call: Call) -> Response[Any]:
     if department is None or month is None or name not in EXPORTS:
         return message_page(call, 404, "找不到文件", "没有这个文件。")
     questionnaire = call.ws.questionnaire()
+    if name == "report.docx":
+        return _word_report(call, questionnaire, department, month)
     view = department_view(questionnaire, call.ws.results, month, department)
     data, content_type = EXPORTS[name][1](questionnaire, view, department)
     return download(data, content_type, f"manyi-{department.id}-{month}-{name}")
@@ -163,7 +176,25 @@ def _html(questionnaire: Questionnaire, view: MonthView, department: Department)
     return page.encode("utf-8")
 
 
+def _word_report(
+    call: Call, questionnaire: Questionnaire, department: Department, month: str
+) -> Response[Any]:
+    """The department's own Word report: its figures against its last month, nothing that
+    depends on another department's data (no city column, no rank)."""
+    try:
+        from manyi.reports.word import DOCX_TYPE, department_docx
+    except ImportError:  # python-docx is not in the Lambda artifact (see docs/workspace.md)
+        return message_page(call, 503, "暂时无法生成", WORD_UNAVAILABLE)
+
+    view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS)
+    issued = call.calendar().today(call.ws.clock())
+    # The department's own copy: nothing in it depends on another department's data.
+    data = department_docx(questionnaire, view, department.id, issued, with_city=False)
+    return download(data, DOCX_TYPE, f"manyi-{department.id}-{month}-report.docx")
+
+
 EXPORTS: dict[str, tuple[str, Any]] = {
+    "report.docx": ("Word 报告", None),
     "results.json": ("JSON", lambda q, v, d: (_json(q, v, d), "application/json")),
     "summary.csv": ("CSV（汇总）", lambda q, v, d: (_summary(q, v, d), CSV_TYPE)),
     "options.csv": ("CSV（各选项人数）", lambda q, v, d: (_options(q, v, d), CSV_TYPE)),

@@ -8,8 +8,13 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
+from manyi.alerts import month_alerts
+from manyi.figures import ratio
+from manyi.model import ENTRIES
 from manyi.pace import period
 from manyi.reports.files import FILES, month_file
+from manyi.reports.monthly import WORD_UNAVAILABLE
+from manyi.reports.tables import flags_text
 from manyi.reports.view import TREND_MONTHS, month_view
 from manyi.workspace.access import Call, message_page
 from manyi.workspace.audit import month_target
@@ -19,8 +24,10 @@ from manyi.workspace.http import SECURITY_HEADERS, download
 from manyi.workspace.months import MonthActionRefused, close_month, reopen_month
 from manyi.workspace.months_param import month_of, recent_months
 from manyi.workspace.reports import report_key
+from manyi.workspace.selection_param import respondent_choices, selection_param
 
 REPORT_NAMES = {
+    "report.docx": "月度测评通报（Word）",
     "report.html": "月度测评报告（网页）",
     "results.xlsx": "Excel 工作簿",
     "summary.csv": "汇总表 CSV",
@@ -39,8 +46,15 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
     if month is None:
         return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
     questionnaire = call.ws.questionnaire()
+    selection = selection_param(call, questionnaire)
+    if selection is None:
+        return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
     ws = call.ws
-    board = office_dashboard(questionnaire, ws.results, ws.reports, month, now, ws.closed_months)
+    board = office_dashboard(
+        questionnaire, ws.results, ws.reports, month, now, ws.closed_months, selection
+    )
+    entries = {e: sum(d.entries.get(e, 0) for d in board.city.departments) for e in ENTRIES}
+    alerts = [] if board.view.closed else month_alerts(questionnaire, ws.results, month, now)
     close_moment = period(month, questionnaire.reporting)[1]
     return call.page(
         "office.html.j2",
@@ -57,6 +71,12 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         reports=REPORT_NAMES,
         problem=problem,
         entry_policy=call.ws.entry.policy() if call.ws.entry is not None else None,
+        respondents=respondent_choices(questionnaire),
+        selection_label=selection.label(questionnaire),
+        city_entries=entries,
+        city_entry_shares={e: ratio(n, board.city.total.responses) for e, n in entries.items()},
+        flags_text=flags_text,
+        alerts=alerts,
     )
 
 
@@ -104,6 +124,8 @@ def report_file(call: Call) -> Response[Any]:
     private bucket), else made now from the results."""
     month = month_of(call.params["month"], call.ws.clock(), call.calendar())
     name = call.params["name"]
+    if month is not None and name == "report.docx":
+        return _word_report(call, month)
     if month is None or name not in FILES:
         return message_page(call, 404, "找不到文件", "没有这个文件。")
     content_type = FILES[name][1]
@@ -117,3 +139,19 @@ def report_file(call: Call) -> Response[Any]:
         headers = {**SECURITY_HEADERS, "Content-Security-Policy": REPORT_CSP}
         return Response(200, "text/html; charset=utf-8", data, headers, compress=True)
     return download(data, content_type, f"manyi-{month}-{name}")
+
+
+def _word_report(call: Call, month: str) -> Response[Any]:
+    """The city's Word report, made now from the month's results (its filter too)."""
+    try:
+        from manyi.reports.word import DOCX_TYPE, city_docx
+    except ImportError:  # python-docx is not in the Lambda artifact (see docs/workspace.md)
+        return message_page(call, 503, "暂时无法生成", WORD_UNAVAILABLE)
+    questionnaire = call.ws.questionnaire()
+    selection = selection_param(call, questionnaire)
+    if selection is None:
+        return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
+    view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS, selection)
+    issued = call.calendar().today(call.ws.clock())
+    data = city_docx(questionnaire, view, issued)
+    return download(data, DOCX_TYPE, f"manyi-{month}-report.docx")
