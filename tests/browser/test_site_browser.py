@@ -298,7 +298,7 @@ def test_a_stale_page_keeps_the_answers_and_offers_the_new_one(
 # -- layout and accessibility ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/d/sifaju/", "/", "/d/sifaju/thanks/", "/d/sifaju/visit/"])
+@pytest.mark.parametrize("path", ["/d/sifaju/", "/", "/d/sifaju/thanks/", "/d/sifaju/wechat/"])
 def test_320_px_wide_without_horizontal_scrolling(
     browser: Any, collector: FakeCollector, path: str
 ) -> None:

@@ -107,7 +107,7 @@ def test_with_javascript_back_from_the_cache_says_it_was_sent(
     before = len(stored_rows(served))
     context = bfcache_browser.new_context(locale="zh-CN")
     page = context.new_page()
-    send_from(page, origin, "/d/sifaju/visit/")
+    send_from(page, origin, "/d/sifaju/wechat/")
     page.go_back(wait_until="commit")
     page.wait_for_selector("#sent:visible")
     assert page.is_hidden("#survey")
@@ -116,6 +116,6 @@ def test_with_javascript_back_from_the_cache_says_it_was_sent(
     page.click(f"#sent button:text-is('{PAGE['again']}')")
     answer_required(page)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{origin}/d/sifaju/visit/thanks/")
+    page.wait_for_url(f"{origin}/d/sifaju/wechat/thanks/")
     assert len(stored_rows(served)) == before + 2
     context.close()
