@@ -7,6 +7,7 @@ import http.client
 import json
 import re
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -96,10 +97,14 @@ def test_the_timer_counts_and_closes_on_the_close_day_but_not_a_reopened_month(
     assert summary["read"] == 1
     results = SqliteResultsStore.in_folder(tmp_path)
     assert results.month_close("2026-11") is None
-    assert results.state("sifaju", "2026-11").result.counts == Counts(
+    counted = Counts(
         responses=1, channels={"leaflet": 1}, versions={questionnaire.version: 1},
         answered={"respondent": 1}, options={"respondent": {"person": 1}},
     )  # fmt: skip
+    # The whole, and the same one response as its only segment (channel/respondent type).
+    assert results.state("sifaju", "2026-11").result.counts == replace(
+        counted, segments={"leaflet/person": counted}
+    )
     # On the close day the month closes itself, and says so in the audit log.
     now[0] = datetime(2026, 11, 27, 0, 10, tzinfo=BEIJING)
     assert timer.tick()["closed"] == ["2026-11"]
