@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from manyi.answers import check_answers
+from manyi.errors import ManyiError
 from manyi.model import Channel, Department, Question, Questionnaire
 from manyi.submission import StoredSubmission, utc_timestamp
 from manyi.xlsx_rows import NotXlsx, Value
@@ -56,7 +57,7 @@ class CellProblem(NamedTuple):
         return f"工作表“{self.sheet}”第 {self.row} 行 {self.column} 列：{self.reason}"
 
 
-class ImportRefused(Exception):
+class ImportRefused(ManyiError):
     """The file as a whole cannot be read (not XLSX/CSV, wrong template, wrong version)."""
 
 

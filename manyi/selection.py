@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from manyi.aggregate import RESPONDENT_QUESTION, Counts, MonthlyResult
+from manyi.errors import ManyiError
 from manyi.model import ENTRIES, Entry, Questionnaire
 
 ENTRY_TEXT: dict[Entry, str] = {"self": "自主填写", "staff": "工作人员代录"}
@@ -83,7 +84,7 @@ class Selection:
 EVERYTHING = Selection()
 
 
-class BadSelection(ValueError):
+class BadSelection(ManyiError, ValueError):
     """A filter value the questionnaire does not know; the message says which, in Chinese."""
 
 

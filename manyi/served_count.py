@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from manyi.errors import ManyiError
 from manyi.xlsx_rows import NotXlsx, Value, Workbook
 
 MAX_ROWS = 200_000
@@ -25,7 +26,7 @@ EXCEL_EPOCH = date(1899, 12, 30)
 DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
-class ExportProblem(Exception):
+class ExportProblem(ManyiError):
     """The file or the chosen columns cannot be used; the message says why, in Chinese."""
 
 

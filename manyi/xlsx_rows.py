@@ -20,6 +20,8 @@ import zipfile
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element, ParseError, fromstring, iterparse
 
+from manyi.errors import ManyiError
+
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 CELL_REFERENCE = re.compile(r"([A-Z]+)(\d+)")
@@ -30,7 +32,7 @@ MAX_COLUMNS = 16_384
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 
-class NotXlsx(ValueError):
+class NotXlsx(ManyiError, ValueError):
     """The bytes are not a readable XLSX workbook (or lack the sheet asked for)."""
 
 

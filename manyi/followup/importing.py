@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from manyi.errors import ManyiError
 from manyi.store.cases.base import CASE_KINDS, PROCEDURES, CaseKind, Procedure
 
 # Column headers as departments' exports spell them, each to one field.
@@ -51,7 +52,7 @@ PHONE = re.compile(r"^(?:1\d{10}|0\d{9,11})$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 
 
-class ImportRefused(Exception):
+class ImportRefused(ManyiError):
     """The file is refused whole; `problems` says why, row by row, in Chinese."""
 
     def __init__(self, problems: list[str]) -> None:

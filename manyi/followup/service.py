@@ -17,6 +17,7 @@ from typing import Any
 
 from manyi.answers import check_questions
 from manyi.calendar import DEFAULT_ZONE
+from manyi.errors import ManyiError
 from manyi.followup.config import FollowupConfig
 from manyi.followup.disposition import is_done
 from manyi.followup.importing import CaseFile
@@ -42,7 +43,7 @@ MAX_REPORTED = 1000
 LINK_SECRET_BYTES = 24
 
 
-class FollowupRefused(Exception):
+class FollowupRefused(ManyiError):
     """An operation refused, with what the person should know, in Chinese."""
 
     def __init__(self, chinese: str, status: int = 400) -> None:

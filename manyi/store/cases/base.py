@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from manyi.errors import ManyiError
 from manyi.sealing import SealedRecord
 
 CaseKind = Literal["licensing", "penalty"]
@@ -45,7 +46,7 @@ Disposition = Literal["I", "R", "NC", "UH", "NE"]
 PERSONAL_MARK = "P"
 
 
-class CaseStoreError(Exception):
+class CaseStoreError(ManyiError):
     """Base of the case store's own errors."""
 
 

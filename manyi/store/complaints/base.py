@@ -19,11 +19,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from manyi.complaints.model import Complaint
+from manyi.errors import ManyiError
 
 FILE_NAME = "complaints.sqlite3"
 
 
-class ComplaintStoreError(Exception):
+class ComplaintStoreError(ManyiError):
     """Base of the complaints store's own errors."""
 
 

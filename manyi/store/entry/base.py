@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from manyi.errors import ManyiError
 from manyi.model import AnswerValue
 
 # open: keying pass 1; second: pass 1 finished, waiting for pass 2 by another account;
@@ -35,7 +36,7 @@ BATCH_ID_PATTERN = re.compile(r"^[0-9]{14}-[A-Za-z0-9_-]{6,16}$")
 PASSES = (1, 2)
 
 
-class EntryStoreError(Exception):
+class EntryStoreError(ManyiError):
     """Base of the entry store's own errors."""
 
 
