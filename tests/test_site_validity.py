@@ -61,10 +61,27 @@ def test_pages_and_styles_are_valid(tmp_path: Path, questionnaire: Questionnaire
         check=False,
     )
     messages = json.loads(result.stderr or '{"messages": []}')["messages"]
-    problems = [m for m in messages if m.get("type") != "info" or m.get("subType") == "warning"]
+    newer = [m for m in messages if _newer_css(m.get("message", ""))]
+    problems = [
+        m
+        for m in messages
+        if (m.get("type") != "info" or m.get("subType") == "warning") and m not in newer
+    ]
     report = "\n".join(
         f"{m.get('url', '').rsplit('/', 3)[-3:]}:{m.get('lastLine')}: {m['message']}"
         for m in problems
     )
     assert problems == [], report
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0 or newer, result.stdout + result.stderr
+
+
+# CSS Containment Level 2 (in Chromium and the WebViews since 2020), newer than the Nu
+# checker's CSS profile, which reports them as unknown: the only messages let through.
+NEWER_CSS_PROPERTIES = ("content-visibility", "contain-intrinsic-size")
+
+
+def _newer_css(message: str) -> bool:
+    return any(
+        message == f"CSS: “{name}”: Property “{name}” doesn't exist."
+        for name in NEWER_CSS_PROPERTIES
+    )
