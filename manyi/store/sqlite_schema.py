@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from manyi import __version__
-from manyi.store.errors import DataFolderError
+from manyi.store.errors import DataFolderError, StoreUnavailable
 
 Step = str | Callable[[sqlite3.Connection], None]
 # Copies kept by a failed migration end so, and are never taken for a store's file.
@@ -174,3 +174,31 @@ def _copy_beside(db: sqlite3.Connection, path: Path, version: int) -> Path:
     finally:
         target.close()
     return copy
+
+
+# How long a write waits for another connection's lock before the store answers 503.
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """The one way every store of the data folder opens its file: autocommit (transactions are
+    explicit), shared across threads behind the store's own lock, WAL."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
+    try:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        # FULL: the WAL is fsynced at every commit, so a 2xx survives `kill -9` and power loss.
+        db.execute("PRAGMA synchronous = FULL")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+@contextmanager
+def unavailable_on_error() -> Iterator[None]:
+    """A locked, full or failing database becomes StoreUnavailable (the app answers 503)."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        raise StoreUnavailable(f"SQLite: {error}") from error

@@ -22,11 +22,15 @@ from manyi.store.cases.base import (
     Visitor,
     dumps,
 )
-from manyi.store.sqlite_schema import Schema, immediate_transaction, migrate
-from manyi.store.submissions.sqlite import _unavailable_on_error
+from manyi.store.sqlite_schema import (
+    Schema,
+    connect,
+    immediate_transaction,
+    migrate,
+    unavailable_on_error,
+)
 
 FILE_NAME = "followup.sqlite3"
-BUSY_TIMEOUT_MS = 5000
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS cases (
@@ -79,12 +83,7 @@ class SQLiteCaseStore(CaseStore):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=0
-        )
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")
+        self._db = connect(self.path)
         migrate(self._db, self.path, SCHEMA)
         self._lock = threading.RLock()
 
@@ -94,12 +93,12 @@ class SQLiteCaseStore(CaseStore):
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _unavailable_on_error(), immediate_transaction(self._db) as db:
+        with self._lock, unavailable_on_error(), immediate_transaction(self._db) as db:
             yield db
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _unavailable_on_error():
+        with self._lock, unavailable_on_error():
             yield self._db
 
     def add_cases(self, cases: list[Case]) -> list[str]:

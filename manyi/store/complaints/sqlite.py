@@ -21,11 +21,15 @@ from manyi.store.complaints.base import (
     ComplaintStore,
     WrongCodes,
 )
-from manyi.store.sqlite_schema import Schema, immediate_transaction, migrate
+from manyi.store.sqlite_schema import (
+    Schema,
+    connect,
+    immediate_transaction,
+    migrate,
+    unavailable_on_error,
+)
 from manyi.store.staff.base import dumps
-from manyi.store.submissions.sqlite import _unavailable_on_error
 
-BUSY_TIMEOUT_MS = 5000
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS complaints (
     number TEXT PRIMARY KEY,
@@ -54,13 +58,8 @@ class SQLiteComplaintStore(ComplaintStore):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=0
-        )
+        self._db = connect(self.path)
         try:
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
             migrate(self._db, self.path, SCHEMA)
         except BaseException:
             self._db.close()
@@ -73,12 +72,12 @@ class SQLiteComplaintStore(ComplaintStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _unavailable_on_error(), immediate_transaction(self._db) as db:
+        with self._lock, unavailable_on_error(), immediate_transaction(self._db) as db:
             yield db
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _unavailable_on_error():
+        with self._lock, unavailable_on_error():
             yield self._db
 
     def add(self, complaint: Complaint) -> tuple[Complaint, bool]:

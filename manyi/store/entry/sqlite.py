@@ -20,8 +20,13 @@ from manyi.store.entry.base import (
     entries_pk,
     in_order,
 )
-from manyi.store.sqlite_schema import Schema, immediate_transaction, migrate
-from manyi.store.submissions.sqlite import _connect, _unavailable_on_error
+from manyi.store.sqlite_schema import (
+    Schema,
+    connect,
+    immediate_transaction,
+    migrate,
+    unavailable_on_error,
+)
 
 FILE_NAME = "entry.sqlite3"
 SCHEMA_V1 = """
@@ -41,7 +46,7 @@ class SQLiteEntryStore(EntryStore):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = _connect(self.path)  # WAL, synchronous=FULL: a saved paper survives a crash
+        self._db = connect(self.path)  # WAL, synchronous=FULL: a saved paper survives a crash
         migrate(self._db, self.path, SCHEMA)
         self._lock = threading.RLock()
 
@@ -51,11 +56,11 @@ class SQLiteEntryStore(EntryStore):
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _unavailable_on_error(), immediate_transaction(self._db) as db:
+        with self._lock, unavailable_on_error(), immediate_transaction(self._db) as db:
             yield db
 
     def _read(self, sql: str, *values: object) -> list[tuple[str]]:
-        with self._lock, _unavailable_on_error():
+        with self._lock, unavailable_on_error():
             return self._db.execute(sql, values).fetchall()
 
     def _insert(self, pk: str, sk: str, version: int, item: str) -> bool:

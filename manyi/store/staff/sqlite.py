@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 # A locked or failing file becomes StoreUnavailable: the page answers 503, retry later.
-from manyi.store.sqlite_schema import immediate_transaction
+from manyi.store.sqlite_schema import connect, immediate_transaction, unavailable_on_error
 from manyi.store.staff.base import (
     FAILURES_KEPT_SECONDS,
     Account,
@@ -32,10 +32,8 @@ from manyi.store.staff.base import (
     StaffStores,
     dumps,
 )
-from manyi.store.submissions.sqlite import _unavailable_on_error
 
 FILE_NAME = "staff.sqlite3"
-BUSY_TIMEOUT_MS = 5000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -80,12 +78,7 @@ class StaffDatabase:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=0
-        )
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")
+        self._db = connect(self.path)
         self._db.executescript(SCHEMA)
         self._lock = threading.RLock()
 
@@ -95,12 +88,12 @@ class StaffDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _unavailable_on_error(), immediate_transaction(self._db) as db:
+        with self._lock, unavailable_on_error(), immediate_transaction(self._db) as db:
             yield db
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _unavailable_on_error():
+        with self._lock, unavailable_on_error():
             yield self._db
 
     def close(self) -> None:

@@ -16,12 +16,11 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from manyi.model import AnswerValue
 from manyi.store.errors import StoreUnavailable
-from manyi.store.sqlite_schema import Schema, migrate
+from manyi.store.sqlite_schema import Schema, connect, migrate, unavailable_on_error
 from manyi.store.submissions.base import (
     PARTITION_PREFIX,
     SortedSubmission,
@@ -72,7 +71,6 @@ SELECT_AFTER = (
     " FROM responses WHERE pk = ? AND sk > ? ORDER BY sk LIMIT ?"
 )
 # Another process (e.g. `manyi aggregate` reading) may hold a lock for a moment.
-BUSY_TIMEOUT_MS = 5000
 READ_BATCH = 500
 # A request waits at most this long for its commit before it is told to retry (503).
 COMMIT_WAIT_SECONDS = 20.0
@@ -90,13 +88,13 @@ class SQLiteSubmissionStore(SubmissionStore):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.deferred_commit = deferred_commit
-        self._writer_db = _connect(self.path)
+        self._writer_db = connect(self.path)
         try:
             migrate(self._writer_db, self.path, SCHEMA)
         except BaseException:
             self._writer_db.close()
             raise
-        self._reader_db = _connect(self.path)
+        self._reader_db = connect(self.path)
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)
         self._done = threading.Condition(self._lock)
@@ -140,7 +138,7 @@ class SQLiteSubmissionStore(SubmissionStore):
                 self._pending.batch = batch
                 result = first, False
             else:
-                with _unavailable_on_error():
+                with unavailable_on_error():
                     stored = self._read_one(submission.submission_id)
                 if stored is not None:
                     self._pending.batch = 0
@@ -168,7 +166,7 @@ class SQLiteSubmissionStore(SubmissionStore):
             raise StoreUnavailable(f"SQLite commit failed: {failure}")
 
     def get(self, submission_id: str) -> StoredSubmission | None:
-        with self._lock, _unavailable_on_error():
+        with self._lock, unavailable_on_error():
             return self._read_one(submission_id)
 
     def department_month(
@@ -178,7 +176,7 @@ class SQLiteSubmissionStore(SubmissionStore):
         last = after_sk if after_sk is not None else ""
         # In batches, so a long read neither holds the lock nor loads a month into memory.
         while True:
-            with self._lock, _unavailable_on_error():
+            with self._lock, unavailable_on_error():
                 rows = self._reader_db.execute(SELECT_AFTER, (pk, last, READ_BATCH)).fetchall()
             for row in rows:
                 yield SortedSubmission(row[0], _submission(row[1:]))
@@ -190,7 +188,7 @@ class SQLiteSubmissionStore(SubmissionStore):
         found: set[str] = set()
         last = PARTITION_PREFIX
         while True:
-            with self._lock, _unavailable_on_error():
+            with self._lock, unavailable_on_error():
                 row = self._reader_db.execute(SELECT_NEXT_PARTITION, (last,)).fetchone()
             if row is None:
                 return found
@@ -200,7 +198,7 @@ class SQLiteSubmissionStore(SubmissionStore):
             last = row[0]
 
     def count(self) -> int:
-        with self._lock, _unavailable_on_error():
+        with self._lock, unavailable_on_error():
             row = self._reader_db.execute("SELECT count(*) FROM responses").fetchone()
             return int(row[0])
 
@@ -258,24 +256,6 @@ class SQLiteSubmissionStore(SubmissionStore):
                 pass
             return f"{type(error).__name__}: {error}"
         return None
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db.execute("PRAGMA journal_mode = WAL")
-    # FULL: the WAL is fsynced at every commit, so a 2xx survives `kill -9` and power loss.
-    db.execute("PRAGMA synchronous = FULL")
-    return db
-
-
-@contextmanager
-def _unavailable_on_error() -> Iterator[None]:
-    """A locked, full or failing database becomes StoreUnavailable (the app answers 503)."""
-    try:
-        yield
-    except sqlite3.OperationalError as error:
-        raise StoreUnavailable(f"SQLite: {error}") from error
 
 
 def _row(s: StoredSubmission) -> tuple[str, ...]:
