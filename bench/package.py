@@ -36,7 +36,7 @@ from manyi.calendar import OfficeCalendar  # noqa: E402
 from manyi.deploy.artifact import build_artifact, dependencies_folder  # noqa: E402
 from manyi.loader import load_questionnaire  # noqa: E402
 from site_builder.build import build_site  # noqa: E402
-from tests.test_package import RUNTIME_MODULES, http_event, lambda_python  # noqa: E402
+from tests.integration.test_package import RUNTIME_MODULES, http_event, lambda_python  # noqa: E402
 
 VARIANTS = ("floor", "tracing off", "tracing on")
 

@@ -38,6 +38,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+# A test's tier is the folder it lives in (docs/testing.md): the marker follows from it, so
+# `pytest -m "not browser and not slow"` needs no list kept by hand.
+TIERS = ("unit", "integration", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        relative = item.path.resolve().relative_to(tests)
+        if relative.parts[0] in TIERS:
+            item.add_marker(relative.parts[0])
+
+
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

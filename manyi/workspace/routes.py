@@ -1,5 +1,5 @@
 """Every route of the workspace with its access rule: the one table the app and the
-access-matrix test (tests/test_workspace_access.py) are made from.
+access-matrix test (tests/integration/test_workspace_access.py) are made from.
 
 Paths use Powertools' `<name>` for a path segment. A rule scoped to a department reads the
 route's `<department>`, so such a route must have one (checked when the table is made).

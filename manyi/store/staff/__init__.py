@@ -2,6 +2,6 @@
 
 Laid out like every store of manyi, so that later ones (follow-up cases, complaints) follow:
 `base.py` holds the values, the interfaces (abstract classes) and the key layout; `sqlite.py`
-and `dynamodb.py` are the two adapters, and one contract suite (tests/test_store_staff.py)
-runs over both.
+and `dynamodb.py` are the two adapters, and one contract suite
+(tests/integration/test_store_staff.py) runs over both.
 """

@@ -2,7 +2,7 @@
 
 IAM's answers come through botocore's Stubber (checked against the API model): moto keeps no
 real expiry dates for server certificates. The entry point itself runs against moto in
-tests/test_package.py.
+tests/integration/test_package.py.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from manyi.loader import check_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_bad_followup_settings_are_reported_by_line() -> None:

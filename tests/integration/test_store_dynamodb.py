@@ -12,7 +12,7 @@ from moto import mock_aws
 from manyi.store.errors import StoreMisconfigured, StoreUnavailable
 from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore, item_bytes
 from tests.aws import REGION, create_submissions_table
-from tests.test_store_contract import submission
+from tests.integration.test_store_contract import submission
 from tests.throttling import THROTTLED_TABLE, THROTTLED_TRANSACTION, ThrottledClient
 
 

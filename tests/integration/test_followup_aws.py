@@ -21,7 +21,7 @@ from manyi.store.staff.dynamodb import StaffTables, aws_staff_stores
 from manyi.workspace.handler import aws_followup
 from tests.aws import REGION
 from tests.cfn import create_tables, load_template, table_environment
-from tests.test_infra_template import grants, role_statements
+from tests.integration.test_infra_template import grants, role_statements
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BEIJING)
 CSV = (

@@ -15,7 +15,7 @@ from manyi.model import Questionnaire
 from manyi.submission import StoredSubmission
 from tests.responses import stored
 from tests.results_data import with_min_sample
-from tests.test_answers import QUESTIONNAIRE, valid_answers
+from tests.unit.test_answers import QUESTIONNAIRE, valid_answers
 
 SAT = [f"q{n}" for n in range(9, 17)]
 MOMENT = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)

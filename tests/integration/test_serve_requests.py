@@ -16,7 +16,7 @@ from manyi.model import Questionnaire
 from tests.apigw import form_pairs, submission_body
 from tests.cli import run_manyi
 from tests.serving import Served, make_site, serving
-from tests.test_access_log import parse
+from tests.unit.test_access_log import parse
 
 SUBMISSIONS = "/api/submissions"
 

@@ -32,7 +32,7 @@ from tests.complaint_support import (
     complaint_json,
     lookup_form,
 )
-from tests.test_workspace_security import PAYLOADS, assert_inert
+from tests.integration.test_workspace_security import PAYLOADS, assert_inert
 from tests.workspace_support import Client, local_workspace, make_account
 
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=BEIJING)  # a Monday

@@ -16,7 +16,7 @@ from manyi.cli import build_parser
 from manyi.cli.common import EXIT_PROBLEMS
 from manyi.proxy import parse_trusted
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "deploy" / "one-server" / "manyi.service"
 NGINX_SITE = ROOT / "deploy" / "one-server" / "nginx-manyi.conf"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from manyi.model import Questionnaire
 
-NOTICE = Path(__file__).resolve().parents[1] / "docs" / "notice-2020-17.txt"
+NOTICE = Path(__file__).resolve().parents[2] / "docs" / "notice-2020-17.txt"
 # A question line ends with the paper's answer box, full- or half-width: "（    ）" or "(    )".
 QUESTION_LINE = re.compile(r"^(\d+)\.(.+?)[（(] *[)）]\s*$")
 OPTION = re.compile(r"(\d+)\.(\S+)")

@@ -15,7 +15,7 @@ from manyi.deploy.template import loads_template, resources_of_type
 from manyi.model import Questionnaire
 from tests.cfn import TEMPLATE_PATH, Evaluator, create_tables, load_template, table_environment
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STAFF_TABLES = ("AccountsTable", "SessionsTable", "AuditTable", "EntryTable")
 
 
@@ -90,8 +90,9 @@ def test_no_arn_hard_codes_the_partition(template: dict[str, Any]) -> None:
 def test_tables_follow_the_storage_contract(template: dict[str, Any]) -> None:
     tables = resources(template, "AWS::DynamoDB::Table")
     # The workspace's tables (accounts, sessions, audit, entry) have their own test:
-    # tests/test_workspace_lambda.py; the complaints table: tests/test_complaints_aws.py; the
-    # follow-up's cases: tests/test_followup_aws.py.
+    # tests/integration/test_workspace_lambda.py; the complaints table:
+    # tests/integration/test_complaints_aws.py; the follow-up's cases:
+    # tests/integration/test_followup_aws.py.
     personal = ("ComplaintsTable", "CasesTable")
     assert set(tables) == {"SubmissionsTable", "ResultsTable", *personal, *STAFF_TABLES}
     for name, table in tables.items():
@@ -188,7 +189,8 @@ def test_pages_and_api_share_one_origin(template: dict[str, Any]) -> None:
     conditions = template["Conditions"]
     assert conditions["IsChina"] == {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}
     assert "execute-api" in origins["api"]["DomainName"]["Fn::Sub"]
-    # /api/* and the staff workspace (tests/test_workspace_lambda.py) go to the HTTP API.
+    # /api/* and the staff workspace (tests/integration/test_workspace_lambda.py) go to the
+    # HTTP API.
     api, _workspace = config["CacheBehaviors"]
     assert api["PathPattern"] == "/api/*"
     assert api["TargetOriginId"] == "api"
@@ -355,7 +357,7 @@ def _resource_name(resource: Any) -> str:
 
 
 def test_collector_role_stores_submissions_and_nothing_else(template: dict[str, Any]) -> None:
-    # Complaints too (their conditions: tests/test_complaints_aws.py).
+    # Complaints too (their conditions: tests/integration/test_complaints_aws.py).
     assert grants(role_statements(template, "CollectorRole")) == {
         ("dynamodb:PutItem", "SubmissionsTable.Arn"),
         ("dynamodb:GetItem", "SubmissionsTable.Arn"),

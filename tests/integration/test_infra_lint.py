@@ -12,7 +12,7 @@ from tests.cfn import TEMPLATE_PATH, load_template
 # Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("region", ["ap-southeast-1", "us-east-1"])

@@ -475,7 +475,7 @@ def test_the_lambda_entry_point_builds_its_handler_from_the_environment(
     monkeypatch.setenv("SUBMISSIONS_TABLE", SUBMISSIONS_TABLE)
     monkeypatch.setenv("MANYI_QUESTIONNAIRES", str(tmp_path / "q"))
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    path = Path(__file__).resolve().parents[1] / "lambda" / "collector" / "app.py"
+    path = Path(__file__).resolve().parents[2] / "lambda" / "collector" / "app.py"
     spec = importlib.util.spec_from_file_location("collector_app", path)
     assert spec is not None
     assert spec.loader is not None

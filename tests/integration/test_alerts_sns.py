@@ -16,8 +16,8 @@ from manyi.model import Questionnaire
 from manyi.results.schedule import BadEvent, handle
 from manyi.store.results.base import DepartmentMonthState
 from tests.aws import REGION
+from tests.integration.test_alerts import q3
 from tests.results_aws import FakeAws
-from tests.test_alerts import q3
 
 TWENTIETH = datetime(2026, 11, 20, 9, 0, tzinfo=BEIJING)
 ELEVENTH = datetime(2026, 11, 11, 9, 0, tzinfo=BEIJING)

@@ -21,7 +21,7 @@ from tests.results_aws import BUCKET, FakeAws, put_responses
 # Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
 pytestmark = pytest.mark.slow
 
-EVENTS = Path(__file__).with_name("events")
+EVENTS = Path(__file__).parents[1] / "events"
 # 12:00 on 20 November in Beijing: November is open, October has ended.
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 # 00:00 on 27 November in Beijing, when the close schedule fires.

@@ -24,7 +24,7 @@ from site_builder.policy import content_type
 # Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "cn-northwest-1"
 BUCKET = "manyi-site"
 

@@ -26,7 +26,7 @@ from tests.serving import make_site, serving
 # Tens of seconds or more: out of the quick loop (`-m "not browser and not slow"`).
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "data-v0"
 DEPARTMENTS = ("sifaju", "xinfangju", "gonganju", "jiaoyuju")
 

@@ -19,7 +19,7 @@ from manyi.store.submissions.base import SortedSubmission, sort_key, sort_key_bo
 from manyi.store.submissions.memory import MemorySubmissionStore
 from manyi.submission import StoredSubmission, utc_timestamp
 from tests.responses import OFFICE, stored
-from tests.test_answers import QUESTIONNAIRE, valid_answers
+from tests.unit.test_answers import QUESTIONNAIRE, valid_answers
 
 START = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)  # 08:00 on 1 November in Beijing
 MONTH = "2026-11"

@@ -28,12 +28,12 @@ from manyi.workspace.accounts import add_account
 from tests.aws import REGION
 from tests.cfn import create_tables, load_template, table_environment
 from tests.entry_papers import form_fields, mixed_papers
+from tests.integration.test_infra_template import grants, role_statements
+from tests.integration.test_workspace_entry_files import cells_for
 from tests.responses import OFFICE
-from tests.test_infra_template import grants, role_statements
-from tests.test_workspace_entry_files import cells_for
 from tests.workspace_support import PASSWORD, TEST_COST, Client
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STAFF_TABLES = ("AccountsTable", "SessionsTable", "AuditTable", "EntryTable")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from manyi.loader import check_text
 
-QUESTIONNAIRE = Path(__file__).resolve().parents[1] / "questionnaire.yaml"
+QUESTIONNAIRE = Path(__file__).resolve().parents[2] / "questionnaire.yaml"
 
 
 def test_the_shipped_file_sets_the_municipal_defaults() -> None:

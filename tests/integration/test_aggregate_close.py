@@ -20,7 +20,7 @@ from manyi.store.results.sqlite import SqliteResultsStore
 from manyi.store.submissions.memory import MemorySubmissionStore
 from manyi.submission import StoredSubmission
 from tests.responses import OFFICE, stored
-from tests.test_answers import QUESTIONNAIRE
+from tests.unit.test_answers import QUESTIONNAIRE
 
 MONTH = "2026-11"
 CLOSE_DAY = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # 00:00 on the 27th in Beijing

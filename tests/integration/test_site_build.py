@@ -239,7 +239,7 @@ def test_the_base_url_must_be_absolute() -> None:
 
 
 def test_a_channel_may_not_take_a_page_name(tmp_path: Path) -> None:
-    # `manyi check` refuses it (tests/test_loader.py); a model made without the loader too.
+    # `manyi check` refuses it (tests/unit/test_loader.py); a model made without the loader too.
     data = mini_questionnaire().to_dict()
     channels = data["channels"]
     data["channels"] = [{**c, "id": "thanks"} if c["id"] == "phone" else c for c in channels]

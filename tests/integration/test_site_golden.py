@@ -1,7 +1,7 @@
 """Golden files: the built site of a small questionnaire, byte for byte, hashes normalized.
 
 A change to a template shows up here as a readable diff. After checking the diff, accept it with
-`MANYI_UPDATE_GOLDEN=1 python -m pytest tests/test_site_golden.py`.
+`MANYI_UPDATE_GOLDEN=1 python -m pytest tests/integration/test_site_golden.py`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from site_builder.build import build_site
 from site_builder.render import render_form_page
 from tests.site_fixture import BASE_URL, mini_questionnaire
 
-GOLDEN = Path(__file__).parent / "golden" / "site"
+GOLDEN = Path(__file__).parents[1] / "golden" / "site"
 PAGES = (
     "index.html",
     "print/index.html",
@@ -31,7 +31,7 @@ PAGES = (
 )
 ASSET_NAME = re.compile(r"\b(site|print)\.[0-9a-f]{10}\.(css|js)\b")
 # The screen style sheet inline and its hash in the CSP: templates/site.css is not golden, and
-# tests/test_site_render.py checks that the hash allows exactly the text.
+# tests/integration/test_site_render.py checks that the hash allows exactly the text.
 INLINE_STYLE = re.compile(r"<style>[^<]*</style>")
 STYLE_HASH = re.compile(r"&#39;sha256-[A-Za-z0-9+/=]{44}&#39;")
 

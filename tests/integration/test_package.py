@@ -41,7 +41,7 @@ from tests.cfn import Evaluator, create_tables, load_template
 from tests.cli import run_manyi
 from tests.responses import OFFICE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "cn-north-1"
 # The collector judges versions by its own clock, so the history is dated from today.
 TODAY = OFFICE.today(datetime.now(UTC))

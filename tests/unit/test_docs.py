@@ -12,7 +12,7 @@ import pytest
 from manyi import messages
 from manyi.cli import build_parser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README_MAX_LINES = 150
 
 
@@ -62,8 +62,8 @@ def messages_page() -> str:
         "",
         "Every message a person can see comes from `manyi/messages.py` under a stable code; API",
         "clients, pages and tests match on the codes, which never change once published. This",
-        "page is checked against the catalogue by `tests/test_docs.py` (after a change, rewrite it",
-        "with `MANYI_UPDATE_DOCS=1 pytest tests/test_docs.py`).",
+        "page is checked against the catalogue by `tests/unit/test_docs.py` (after a change,",
+        "rewrite it with `MANYI_UPDATE_DOCS=1 pytest tests/unit/test_docs.py`).",
     ]
     for name, audience in CATALOGUES.items():
         catalogue: dict[str, str] = getattr(messages, name)
@@ -86,5 +86,5 @@ def test_every_message_code_is_documented() -> None:
     if os.environ.get("MANYI_UPDATE_DOCS"):
         MESSAGES_DOC.write_text(expected, encoding="utf-8")
     assert MESSAGES_DOC.read_text(encoding="utf-8") == expected, (
-        "docs/messages.md is out of date: MANYI_UPDATE_DOCS=1 pytest tests/test_docs.py"
+        "docs/messages.md is out of date: MANYI_UPDATE_DOCS=1 pytest tests/unit/test_docs.py"
     )

@@ -20,7 +20,7 @@ from manyi.store.submissions.sqlite import SCHEMA as SUBMISSIONS_SCHEMA
 from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from tests.cli import run_manyi
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 RELEASES = sorted(p.name for p in FIXTURES.glob("data-v*"))
 
