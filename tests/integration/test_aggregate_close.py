@@ -46,6 +46,7 @@ def _json(tmp_path: Path) -> dict[str, object]:
     return data
 
 
+@pytest.mark.slow
 def test_a_close_before_the_close_day_is_refused(tmp_path: Path) -> None:
     backend = _backend(tmp_path, MemorySubmissionStore())
     early = CLOSE_DAY - timedelta(minutes=1)
@@ -68,6 +69,7 @@ def test_a_close_before_the_close_day_is_refused(tmp_path: Path) -> None:
     assert (event.action, event.by, event.early) == ("close", "王", False)
 
 
+@pytest.mark.slow
 def test_a_reopen_unfreezes_the_report_and_both_are_on_record(tmp_path: Path) -> None:
     source = MemorySubmissionStore(_responses(CLOSE_DAY - timedelta(days=3), 4, "before"))
     backend = _backend(tmp_path, source)
@@ -144,6 +146,7 @@ def test_a_run_that_read_the_close_before_a_reopen_does_not_split_the_open_month
     assert Aggregator(QUESTIONNAIRE, source, store).verify(MONTH) == []
 
 
+@pytest.mark.slow
 def test_the_command_refuses_an_early_close_and_records_a_forced_one_and_a_reopen(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

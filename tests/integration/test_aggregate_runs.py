@@ -72,6 +72,7 @@ def replay(
 END = START + timedelta(hours=4)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(timeline(), st.lists(st.integers(0, 4 * 3600), max_size=8), st.integers(0, 4 * 3600))
 def test_incremental_equals_full_and_verify_agrees(
@@ -89,6 +90,7 @@ def test_incremental_equals_full_and_verify_agrees(
         assert sum(counted, type(everything)()) == everything
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(timeline(), st.integers(0, 4 * 3600))
 def test_a_rerun_changes_nothing(
@@ -138,6 +140,7 @@ class CrashingSource(MemorySubmissionStore):
             yield item
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(timeline(), st.integers(0, 3), st.integers(0, 30), st.booleans())
 def test_a_crash_half_way_then_a_rerun_gives_the_clean_result(

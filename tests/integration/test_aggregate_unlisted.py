@@ -72,6 +72,7 @@ def test_a_removed_department_is_counted_shown_by_id_and_verified(
     assert "gonganju 2026-11: stored 4 + 0 late, recounted 5" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_in_aws_a_department_counted_once_stays_counted_after_its_removal(
     fake_aws: FakeAws,
     questionnaire: Questionnaire,

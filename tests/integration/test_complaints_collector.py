@@ -261,6 +261,7 @@ def test_a_wrong_code_shows_nothing_and_says_so(
         assert "司法局" not in answer["body"].split("</h1>")[1]
 
 
+@pytest.mark.slow
 def test_twenty_wrong_codes_in_a_row_slow_the_number_down(
     handler: Handler, complaints: ComplaintSources, clock: Clock
 ) -> None:
@@ -294,6 +295,7 @@ def test_the_log_never_holds_the_name_phone_number_or_code(handler: Handler) -> 
         assert secret not in text
 
 
+@pytest.mark.slow
 def test_any_body_gets_a_4xx_or_a_receipt_and_never_half_a_complaint(
     handler: Handler, complaints: ComplaintSources
 ) -> None:

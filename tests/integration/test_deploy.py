@@ -462,6 +462,7 @@ def stubbed(service: str, region: str) -> tuple[Any, Stubber]:
     return client, Stubber(client)
 
 
+@pytest.mark.slow
 def test_deploy_restores_packages_uploads_updates_and_checks_health(
     s3: Any, tmp_path: Path, questionnaire: Questionnaire, capsys: pytest.CaptureFixture[str]
 ) -> None:

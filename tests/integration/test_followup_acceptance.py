@@ -110,6 +110,7 @@ def test_a_bad_file_is_refused_whole_in_chinese_without_personal_data() -> None:
     assert not any(party(n)[0] in text or party(n)[1] in text for n in range(1, 21))
 
 
+@pytest.mark.slow
 def test_the_acceptance_month(ws: Workspace, questionnaire: Questionnaire, tmp_path: Path) -> None:
     fu = fu_of(ws)
     config = questionnaire.followup
@@ -294,6 +295,7 @@ def test_case_ids_are_the_idempotency_key() -> None:
     assert case_id_of(DEPARTMENT, "A-1") != case_id_of("sifaju", "A-1")
 
 
+@pytest.mark.slow
 def test_serves_timer_purges_what_is_due(ws: Workspace, questionnaire: Questionnaire) -> None:
     from manyi.workspace.timer import AggregatorTimer
 

@@ -52,6 +52,7 @@ def test_only_the_workspace_may_seal_and_open_personal_data(template: dict[str, 
     assert on_cases == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}
 
 
+@pytest.mark.slow
 def test_cases_sealed_under_kms_open_for_the_visitor_and_purge(
     questionnaire: Questionnaire, monkeypatch: pytest.MonkeyPatch
 ) -> None:

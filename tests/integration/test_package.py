@@ -130,6 +130,7 @@ def artifact_zip(
     return Path(package(work / "lambda.zip", dist, work / "cache", questionnaire.version).path)
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(
     tmp_path: Path, dist: Path, artifact_zip: Path, questionnaire: Questionnaire
 ) -> None:
@@ -210,6 +211,7 @@ def test_zip_has_fixed_times_bytecode_for_its_python_and_what_the_functions_need
     ]
 
 
+@pytest.mark.slow
 def test_ningxia_gets_an_x86_64_artifact_for_python_3_12(
     tmp_path: Path, dist: Path, questionnaire: Questionnaire
 ) -> None:
@@ -243,6 +245,7 @@ def test_no_built_questionnaire_no_artifact(tmp_path: Path, questionnaire: Quest
     assert not (tmp_path / "unused").exists()
 
 
+@pytest.mark.slow
 def test_cli_reports_the_size(tmp_path: Path, dist: Path) -> None:
     out = tmp_path / "lambda.zip"
     cache = str(tmp_path / "cache")
@@ -437,6 +440,7 @@ def http_event(method: str, path: str, body: str = "", content_type: str = "") -
     }
 
 
+@pytest.mark.slow
 def test_collector_stores_a_submission_in_a_clean_interpreter(
     unpacked: tuple[Path, Path],
     tmp_path: Path,
@@ -503,6 +507,7 @@ def test_collector_stores_a_submission_in_a_clean_interpreter(
     assert "MicroMessenger" not in text
 
 
+@pytest.mark.slow
 def test_aggregator_runs_in_a_clean_interpreter(
     unpacked: tuple[Path, Path], tmp_path: Path, aws: dict[str, str]
 ) -> None:
@@ -523,6 +528,7 @@ def test_aggregator_runs_in_a_clean_interpreter(
     assert set(summary["published"]) <= stored
 
 
+@pytest.mark.slow
 def test_the_template_refers_only_to_handlers_the_artifact_holds(artifact_zip: Path) -> None:
     template = load_template()
     with zipfile.ZipFile(artifact_zip) as archive:
@@ -533,6 +539,7 @@ def test_the_template_refers_only_to_handlers_the_artifact_holds(artifact_zip: P
         assert handler.rsplit(".", 1)[0] + ".py" in names, name
 
 
+@pytest.mark.slow
 def test_certificate_watch_reports_its_metric_in_a_clean_interpreter(
     unpacked: tuple[Path, Path], tmp_path: Path, aws: dict[str, str]
 ) -> None:

@@ -84,6 +84,7 @@ def stored_ids(store: DynamoDBSubmissionStore) -> set[str]:
     }
 
 
+@pytest.mark.slow
 def test_lost_responses_come_back_and_the_recount_agrees(
     aws: Any, questionnaire: Questionnaire, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -185,6 +185,7 @@ def test_served_import_without_a_usable_header(
     assert f"{file}:1: 前 10 行中没有找到表头" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_results_table_csv_and_xlsx(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], questionnaire: Questionnaire
 ) -> None:
@@ -224,6 +225,7 @@ def test_department_really_filters_every_format(
     assert document["city"]["responses"] > document["departments"][0]["responses"]  # the city's
 
 
+@pytest.mark.slow
 def test_report_writes_the_html_and_data_files(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "report"
     assert main(["report", "--month", "2026-11", "--out", str(out), "--data", str(data)]) == 0

@@ -80,6 +80,7 @@ def test_no_csv_cell_starts_a_formula(questionnaire: Questionnaire, payload: str
         assert not [c for c in cells if c.startswith(FORMULA_PREFIXES)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("payload", HOSTILE)
 def test_no_xlsx_cell_is_a_formula(
     questionnaire: Questionnaire, payload: str, tmp_path: Path
@@ -142,6 +143,7 @@ def test_summary_csv_numbers_match_the_json(questionnaire: Questionnaire) -> Non
             assert float(row["测评率(%)"]) == pytest.approx(d["coverage"] * 100, abs=0.01)
 
 
+@pytest.mark.slow
 def test_xlsx_has_a_city_sheet_then_one_per_department(
     questionnaire: Questionnaire, tmp_path: Path
 ) -> None:
@@ -202,6 +204,7 @@ def _labelled_view(questionnaire: Questionnaire) -> MonthView:
     return MonthView("2026-11", None, city_summary(questionnaire, "2026-11", [result], {}))
 
 
+@pytest.mark.slow
 def test_people_read_labels_not_codes(questionnaire: Questionnaire, tmp_path: Path) -> None:
     view = _labelled_view(questionnaire)
     path = tmp_path / "r.xlsx"

@@ -42,6 +42,7 @@ def _mtimes(root: Path) -> dict[str, int]:
     return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow
 def test_a_folder_is_written_only_where_the_figures_changed(
     questionnaire: Questionnaire, tmp_path: Path
 ) -> None:
@@ -71,6 +72,7 @@ def _count_puts(s3: Any) -> list[str]:
     return puts
 
 
+@pytest.mark.slow
 def test_a_bucket_is_put_to_only_where_the_figures_changed(
     questionnaire: Questionnaire, fake_aws: FakeAws
 ) -> None:
@@ -93,6 +95,7 @@ def test_a_bucket_is_put_to_only_where_the_figures_changed(
     assert fake_aws.object(json_key) != first_json
 
 
+@pytest.mark.slow
 def test_an_object_put_before_hashes_were_kept_is_put_once_more(
     questionnaire: Questionnaire, fake_aws: FakeAws
 ) -> None:
@@ -106,6 +109,7 @@ def test_an_object_put_before_hashes_were_kept_is_put_once_more(
     assert puts == [key]
 
 
+@pytest.mark.slow
 def test_the_same_figures_make_the_same_workbook_at_any_time(
     questionnaire: Questionnaire, monkeypatch: pytest.MonkeyPatch
 ) -> None:

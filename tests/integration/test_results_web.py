@@ -109,6 +109,7 @@ def test_the_cookie_is_secure_when_the_pages_are_served_over_https(site: Results
         assert ("; Secure" in cookie) is secure
 
 
+@pytest.mark.slow
 def test_the_month_report_and_its_files(site: ResultsSite) -> None:
     auth = {"Authorization": f"Bearer {office_token(site.data)}"}
     status, headers, body = get(site, "/results/2026-11/", **auth)

@@ -127,6 +127,7 @@ def test_bodies_too_large_to_read_are_refused_without_reading(served: Served) ->
     assert json.loads(body)["error"]["code"] == "too_large"
 
 
+@pytest.mark.slow
 def test_data_survives_a_restart_and_kill_9_right_after_each_2xx(
     tmp_path: Path, questionnaire: Questionnaire
 ) -> None:
@@ -300,6 +301,7 @@ def test_a_lone_surrogate_is_400_and_the_connection_lives_on(
     conn.close()
 
 
+@pytest.mark.slow
 def test_behind_a_trusted_https_proxy_the_office_cookie_is_secure(
     tmp_path: Path, questionnaire: Questionnaire
 ) -> None:

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from manyi.deploy.catalogue import ship_versions
 from manyi.model import Questionnaire, normalized_with_version
 from manyi.versions import publish
@@ -51,6 +53,7 @@ def history(data: Path) -> Any:
     return json.loads((data / "questionnaires" / "versions.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_a_build_while_serving_is_accepted_without_a_restart(tmp_path: Path) -> None:
     source, dist, data = built_mini_site(tmp_path)
     first = mini_questionnaire().version
@@ -86,6 +89,7 @@ def test_a_version_a_build_adds_is_current_at_once_for_the_health_check(tmp_path
         assert health_version(served) == newer.version
 
 
+@pytest.mark.slow
 def test_build_package_serve_starts_with_the_packaged_history(tmp_path: Path) -> None:
     source, dist, data = built_mini_site(tmp_path)
     version = mini_questionnaire().version
@@ -103,6 +107,7 @@ def test_build_package_serve_starts_with_the_packaged_history(tmp_path: Path) ->
         assert submit(served, version, "after-rebuild") == 201
 
 
+@pytest.mark.slow
 def test_a_restart_never_reorders_or_redates_the_history(tmp_path: Path) -> None:
     current = mini_questionnaire()
     old = Questionnaire.from_dict(earlier_or_later(current, "（旧）"))
@@ -128,6 +133,7 @@ def test_a_restart_never_reorders_or_redates_the_history(tmp_path: Path) -> None
         assert history(data) == before
 
 
+@pytest.mark.slow
 def test_a_broken_history_stops_serve_with_the_file_and_what_is_wrong(tmp_path: Path) -> None:
     questionnaire = mini_questionnaire()
     site = make_site(tmp_path / "dist", questionnaire.to_dict())

@@ -142,6 +142,7 @@ def test_an_idle_connection_is_closed_after_the_timeout() -> None:
         conn.close()
 
 
+@pytest.mark.slow
 def test_connections_over_the_cap_wait_until_others_close() -> None:
     with running(hello_app, max_connections=4) as port:
         idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(4)]

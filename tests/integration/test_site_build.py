@@ -260,6 +260,7 @@ def test_cli_a_bad_questionnaire_prints_the_loaders_errors_and_writes_nothing(
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_cli_reports_what_it_wrote_and_refuses_a_foreign_folder(tmp_path: Path) -> None:
     source = write_mini(tmp_path)
     out = tmp_path / "dist"

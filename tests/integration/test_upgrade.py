@@ -78,6 +78,7 @@ def test_an_old_folder_is_migrated_and_keeps_every_response_and_result(old_folde
     assert list(old_folder.glob("*.copy")) == []
 
 
+@pytest.mark.slow
 def test_the_commands_work_on_an_old_folder_and_verify_agrees(old_folder: Path) -> None:
     months = [str(m) for (m,) in rows(old_folder / "results.sqlite3", "SELECT month FROM served")]
     closed = rows(old_folder / "results.sqlite3", "SELECT month FROM month_close")

@@ -188,6 +188,7 @@ def test_a_department_rule_without_a_department_in_the_path_cannot_be_made() -> 
         Route("GET", "/workspace/everything", Access.DEPARTMENT_READ, lambda call: None)  # type: ignore[arg-type,return-value]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("persona", list(PERSONAS))
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_access_matrix(workspace: Workspace, route: Route, persona: str) -> None:

@@ -251,6 +251,7 @@ def test_double_entry_lists_each_difference_and_counts_five_after_resolution(
     assert len(finish.after["resolutions"]) == 2
 
 
+@pytest.mark.slow
 def test_the_office_can_require_double_entry(ws: Workspace) -> None:
     office = signed_in(ws, "office-1")
     office.get("/workspace/office/")

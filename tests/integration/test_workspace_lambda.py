@@ -112,6 +112,7 @@ def test_the_workspace_role_appends_to_the_audit_log_and_cannot_rewrite_it(
 # -- the app in moto ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_app_runs_through_the_lambda_entry_point(
     tmp_path: Path, questionnaire: Questionnaire, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -53,6 +53,7 @@ def text_of(html: str) -> str:
 # -- the department's page ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_department_page_shows_its_pace_to_the_close(ws: Workspace) -> None:
     put_result(
         ws, "sifaju", MONTH, Counts(responses=400, channels={"leaflet": 300, "phone": 100}), 1000
@@ -150,6 +151,7 @@ def test_the_office_sees_silent_departments_first_then_those_behind(
     assert "无问卷、未填报服务对象数" in page
 
 
+@pytest.mark.slow
 def test_a_close_before_the_close_day_needs_a_reason_and_a_reopen_always_does(
     ws: Workspace,
 ) -> None:
@@ -383,6 +385,7 @@ def test_pages_say_when_their_figures_were_counted(ws: Workspace) -> None:
     assert "数据统计截至 2026-11-20 08:00（北京时间）" in office.get("/workspace/office/").text
 
 
+@pytest.mark.slow
 def test_both_dashboards_show_the_self_staff_split_and_filter_by_it(ws: Workspace) -> None:
     start = datetime(2026, 11, 2, 10, 0, tzinfo=BEIJING)
     subs = [
@@ -416,6 +419,7 @@ def docx_text(data: bytes) -> str:
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
+@pytest.mark.slow
 def test_the_office_gets_the_city_word_report_and_a_department_its_own(ws: Workspace) -> None:
     put_result(ws, "sifaju", MONTH, Counts(responses=12, channels={"leaflet": 12}), 20)
     put_result(ws, "xinfangju", MONTH, Counts(responses=99, channels={"phone": 99}), 100)

@@ -109,6 +109,7 @@ def test_every_state_change_of_the_table_is_in_the_csrf_test() -> None:
     }  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", list(STATE_CHANGES))
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
 def test_a_post_without_the_session_token_is_refused_and_changes_nothing(
@@ -184,6 +185,7 @@ def test_a_new_login_replaces_the_session_it_came_with(ws: Workspace) -> None:
     assert stale.get("/workspace/office/").location.startswith("/workspace/login")
 
 
+@pytest.mark.slow
 def test_sessions_end_when_idle_and_at_their_absolute_lifetime(ws: Workspace) -> None:
     clock: Any = ws.clock
     client = signed_in(ws)
@@ -261,6 +263,7 @@ def test_five_failures_lock_a_name_existing_or_not_with_a_growing_wait(ws: Works
     )
 
 
+@pytest.mark.slow
 def test_a_login_storm_from_one_network_is_slowed_and_others_still_get_in(
     ws: Workspace,
 ) -> None:
@@ -321,6 +324,7 @@ def assert_inert(html: str) -> None:
     assert 'href="javascript:' not in lowered
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_stored_xss_through_every_staff_typed_field_is_shown_as_text(
     ws: Workspace, payload: str
@@ -386,6 +390,7 @@ def test_cookies_are_httponly_strict_and_secure_over_https(ws: Workspace) -> Non
     assert all("Secure" in c for c in answer.set_cookies)
 
 
+@pytest.mark.slow
 def test_every_page_carries_a_strict_csp_and_is_never_cached(ws: Workspace) -> None:
     client = signed_in(ws)
     for path in (

@@ -11,6 +11,8 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from manyi.aggregate import Counts
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.model import Questionnaire
@@ -46,6 +48,7 @@ def log_in(port: int, username: str) -> str:
     return session.split(";")[0].split("=", 1)[1]
 
 
+@pytest.mark.slow
 def test_manyi_serve_mounts_the_workspace_and_counts_in_the_background(
     tmp_path: Path, questionnaire: Questionnaire
 ) -> None:
@@ -77,6 +80,7 @@ def test_manyi_serve_mounts_the_workspace_and_counts_in_the_background(
         assert json.loads(month_files.read_text(encoding="utf-8"))["status"] in ("open", "closed")
 
 
+@pytest.mark.slow
 def test_the_timer_counts_and_closes_on_the_close_day_but_not_a_reopened_month(
     tmp_path: Path, questionnaire: Questionnaire
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,6 +42,7 @@ def test_a_line_reads_as_it_should() -> None:
     )
 
 
+@pytest.mark.slow
 @given(path=st.text(max_size=300), method=st.sampled_from(["GET", "POST", "HEAD", "X Y"]))
 def test_any_path_is_parsed_back_exactly_and_the_line_stays_one_line(
     path: str, method: str

@@ -165,6 +165,7 @@ def submissions(draw: st.DrawFn, max_size: int = 12) -> list[StoredSubmission]:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(submissions(), st.data())
 def test_merge_law(subs: list[StoredSubmission], data: st.DataObject) -> None:

@@ -55,6 +55,7 @@ def stored_form(answers: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@pytest.mark.slow
 @settings(UNTIMED, max_examples=300)
 @given(valid_answers())
 def test_every_valid_answer_set_is_accepted(answers: dict[str, Any]) -> None:
@@ -63,6 +64,7 @@ def test_every_valid_answer_set_is_accepted(answers: dict[str, Any]) -> None:
     assert checked.answers == stored_form(answers)
 
 
+@pytest.mark.slow
 @settings(UNTIMED, max_examples=200)
 @given(valid_answers(), st.data())
 def test_answers_to_questions_that_do_not_apply_are_dropped(
@@ -95,6 +97,7 @@ def _mutations(question: Question, answers: dict[str, Any]) -> list[tuple[str, A
     return out
 
 
+@pytest.mark.slow
 @settings(UNTIMED, max_examples=300)
 @given(valid_answers(), st.data())
 def test_every_single_mutation_is_rejected_with_its_code_and_question(
@@ -113,6 +116,7 @@ def test_every_single_mutation_is_rejected_with_its_code_and_question(
     assert question.id not in checked.answers
 
 
+@pytest.mark.slow
 @UNTIMED
 @given(valid_answers(), st.text(min_size=1, max_size=20))
 def test_an_unknown_field_is_rejected(answers: dict[str, Any], key: str) -> None:

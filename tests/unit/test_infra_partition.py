@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from manyi.deploy.partition import for_partition, known_conditions
 from tests.cfn import load_template, loads_template
 
@@ -77,6 +79,7 @@ def names_in(value: Any) -> str:
     return json.dumps(value)
 
 
+@pytest.mark.slow
 def test_the_real_template_names_no_origin_access_control_in_china() -> None:
     template = load_template()
     china = for_partition(template, "aws-cn")
@@ -101,6 +104,7 @@ def test_the_real_template_names_no_origin_access_control_in_china() -> None:
     }
 
 
+@pytest.mark.slow
 def test_the_region_decides_too_when_given() -> None:
     conditions = load_template()["Conditions"]
     assert known_conditions(conditions, "aws-cn", "cn-northwest-1")["InNingxia"] is True

@@ -25,6 +25,7 @@ def test_every_code_has_words_and_every_word_a_code(codes: object, catalogue: ob
     assert all(isinstance(text, str) and text.strip() for text in catalogue.values())
 
 
+@pytest.mark.slow
 def test_a_mistyped_code_fails_mypy(tmp_path: Path) -> None:
     from mypy import api
 

@@ -14,6 +14,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -102,6 +103,7 @@ def readable(headers: Any, body: bytes) -> Any:
     return CSRF.sub("", body.decode("utf-8"))
 
 
+@pytest.mark.slow
 @settings(
     max_examples=8,
     deadline=None,
