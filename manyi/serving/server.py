@@ -120,7 +120,8 @@ class Front:
         """Take the client's address and scheme from a trusted proxy's headers; from anyone
         else those headers are dropped, so no app behind can be fooled by them."""
         peer = str(environ.get("REMOTE_ADDR") or "")
-        if is_trusted(peer, self.trusted_proxies):
+        # Most servers trust no proxy: then no address needs parsing on every request.
+        if self.trusted_proxies and is_trusted(peer, self.trusted_proxies):
             headers = request_headers(environ)
             environ["REMOTE_ADDR"] = client_address(peer, headers, self.trusted_proxies)
             if headers.get("x-forwarded-proto") == "https":
