@@ -24,6 +24,7 @@ function of the connection for what SQL cannot say. Never edit a released step: 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -202,3 +203,35 @@ def unavailable_on_error() -> Iterator[None]:
         yield
     except sqlite3.OperationalError as error:
         raise StoreUnavailable(f"SQLite: {error}") from error
+
+
+class StoreFile:
+    """One store's SQLite file, opened the one way (`connect`) and migrated to its schema: a
+    connection shared by the store's threads behind a re-entrant lock (a writing store method
+    may call a reading one)."""
+
+    def __init__(self, path: Path | str, schema: Schema) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = connect(self.path)
+        try:
+            migrate(self.db, self.path, schema)
+        except BaseException:
+            self.db.close()
+            raise
+        self.lock = threading.RLock()
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """One `BEGIN IMMEDIATE` transaction: committed when the block ends, else rolled back."""
+        with self.lock, unavailable_on_error(), immediate_transaction(self.db) as db:
+            yield db
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        with self.lock, unavailable_on_error():
+            yield self.db
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()

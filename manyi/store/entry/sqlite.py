@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from manyi.store.entry.base import (
@@ -20,13 +16,7 @@ from manyi.store.entry.base import (
     entries_pk,
     in_order,
 )
-from manyi.store.sqlite_schema import (
-    Schema,
-    connect,
-    immediate_transaction,
-    migrate,
-    unavailable_on_error,
-)
+from manyi.store.sqlite_schema import Schema, StoreFile
 
 FILE_NAME = "entry.sqlite3"
 SCHEMA_V1 = """
@@ -44,27 +34,20 @@ POLICY = ("POLICY", "ENTRY")
 
 class SQLiteEntryStore(EntryStore):
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = connect(self.path)  # WAL, synchronous=FULL: a saved paper survives a crash
-        migrate(self._db, self.path, SCHEMA)
-        self._lock = threading.RLock()
+        # WAL, synchronous=FULL: a saved paper survives a crash.
+        self._file = StoreFile(path, SCHEMA)
+        self.path = self._file.path
 
     @classmethod
     def in_folder(cls, data: Path | str) -> SQLiteEntryStore:
         return cls(Path(data) / FILE_NAME)
 
-    @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, unavailable_on_error(), immediate_transaction(self._db) as db:
-            yield db
-
     def _read(self, sql: str, *values: object) -> list[tuple[str]]:
-        with self._lock, unavailable_on_error():
-            return self._db.execute(sql, values).fetchall()
+        with self._file.reading() as db:
+            return db.execute(sql, values).fetchall()
 
     def _insert(self, pk: str, sk: str, version: int, item: str) -> bool:
-        with self._writing() as db:
+        with self._file.writing() as db:
             done = db.execute(
                 "INSERT INTO items (pk, sk, version, item) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (pk, sk) DO NOTHING",
@@ -73,7 +56,7 @@ class SQLiteEntryStore(EntryStore):
         return bool(done)
 
     def _update(self, pk: str, sk: str, version: int, item: str) -> None:
-        with self._writing() as db:
+        with self._file.writing() as db:
             changed = db.execute(
                 "UPDATE items SET version = ?, item = ? WHERE pk = ? AND sk = ? AND version = ?",
                 (version, item, pk, sk, version - 1),
@@ -134,5 +117,4 @@ class SQLiteEntryStore(EntryStore):
         self._update(*POLICY, policy.version, item)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._file.close()
