@@ -199,7 +199,7 @@ class _Checker:
             channel = self.mapping(item, item_line, "a channel", CHANNEL_KEYS)
             if channel is None:
                 continue
-            channel_id = self.ident(channel, "channel", ID_PATTERN, seen)
+            channel_id = self.ident(channel, "channel", seen)
             if channel_id in RESERVED_CHANNEL_IDS:
                 reserved = ", ".join(sorted(RESERVED_CHANNEL_IDS))
                 line = channel.line_of("id")
@@ -290,7 +290,7 @@ class _Checker:
             option = self.mapping(item, item_line, "an option", OPTION_KEYS)
             if option is None:
                 continue
-            option_id = self.ident(option, "option", ID_PATTERN, seen)
+            option_id = self.ident(option, "option", seen)
             valence = self.one_of(option, "valence", VALENCES, "bad_valence", option=option_id)
             score = option.get("score")
             if score is not None:
@@ -325,7 +325,7 @@ class _Checker:
             section = self.mapping(item, item_line, "a section", SECTION_KEYS)
             if section is None:
                 continue
-            section_id = self.ident(section, "section", ID_PATTERN, section_lines)
+            section_id = self.ident(section, "section", section_lines)
             where = f"section {section_id!r}"
             when = self.condition(section, where, every_question, answered_above)
             questions = []
@@ -362,7 +362,7 @@ class _Checker:
         question = self.mapping(value, line, "a question", QUESTION_KEYS)
         if question is None:
             return None
-        question_id = self.ident(question, "question", ID_PATTERN, question_lines)
+        question_id = self.ident(question, "question", question_lines)
         if question_id in RESERVED_FIELDS:
             self.report(question.line_of("id"), "reserved_id", value=question_id)
         kind = self.one_of(
@@ -473,7 +473,7 @@ class _Checker:
             department = self.mapping(item, item_line, "a department", DEPARTMENT_KEYS)
             if department is None:
                 continue
-            department_id = self.ident(department, "department", DEPARTMENT_ID_PATTERN, seen)
+            department_id = self.ident(department, "department", seen, DEPARTMENT_ID_PATTERN)
             kind = self.one_of(
                 department,
                 "kind",
@@ -535,7 +535,11 @@ class _Checker:
         return value.strip()
 
     def ident(
-        self, mapping: LineDict, what: str, pattern: re.Pattern[str], seen: dict[str, int]
+        self,
+        mapping: LineDict,
+        what: str,
+        seen: dict[str, int],
+        pattern: re.Pattern[str] = ID_PATTERN,
     ) -> str:
         value = mapping.get("id")
         line = mapping.line_of("id")

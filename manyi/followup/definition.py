@@ -96,7 +96,7 @@ def check_followup(
     )
     text_id = ""
     if text is not None:
-        text_id = checker.ident(text, "question", _id_pattern(), seen)
+        text_id = checker.ident(text, "question", seen)
     form = {
         "section": {
             "id": FORM_SECTION,
@@ -116,12 +116,6 @@ def check_followup(
         "form": form,
         "version": form_version(form),
     }
-
-
-def _id_pattern() -> Any:
-    from manyi.loader import ID_PATTERN
-
-    return ID_PATTERN
 
 
 def _shares(checker: _Checker, value: Any, line: int) -> dict[str, float]:
