@@ -83,7 +83,9 @@ def test_an_upload_stores_every_case_once_sealed_and_audited(ws: Workspace) -> N
     assert ws.followup is not None
     assert all(c.party is not None for c in ws.followup.store.month(DEPARTMENT, MONTH))
     imports = [e for e in ws.staff.audit.month(MONTH) if e.action == "followup.import"]
-    assert [(e.actor, e.after["added"], e.after["existing"]) for e in imports] == [
+    assert [
+        (e.actor, dict(e.after or {})["added"], dict(e.after or {})["existing"]) for e in imports
+    ] == [
         ("clerk-s", 3, 0),
         ("clerk-s", 0, 3),
     ]
@@ -160,8 +162,8 @@ def test_the_template_downloads_and_a_filled_one_imports(ws: Workspace) -> None:
     assert '"许可,处罚"' in kinds
     assert '"一般程序,简易程序"' in kinds
     # Filled as Excel fills it: a real date cell (a serial number), a phone typed as a number.
-    sheet.append(["平市监许〔2026〕7号", "许可", "简易程序", "郑记七号", 13900000007, "H7", "承办人七",
-                  datetime(2026, 11, 7)])  # fmt: skip
+    filled_row = ["平市监许〔2026〕7号", "许可", "简易程序", "郑记七号", 13900000007, "H7"]
+    sheet.append([*filled_row, "承办人七", datetime(2026, 11, 7)])
     filled = io.BytesIO()
     book.save(filled)
     status, text = upload(client, "模板.xlsx", filled.getvalue())
