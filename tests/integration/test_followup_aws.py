@@ -20,7 +20,7 @@ from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.deploy.template import resources_of_type
 from manyi.followup.importing import read_case_file
 from manyi.followup.schedule import ACTION, ACTOR, BadEvent, handle
-from manyi.followup.service import import_cases, open_party, purge
+from manyi.followup.service import SEAL_KIND, import_cases, open_party, purge
 from manyi.model import Questionnaire
 from manyi.store.staff.dynamodb import StaffTables, aws_staff_stores
 from manyi.workspace.handler import aws_followup
@@ -57,6 +57,35 @@ def test_only_the_workspace_may_seal_and_open_personal_data(template: dict[str, 
         a for a, r in grants(role_statements(template, "WorkspaceRole")) if "CasesTable" in r
     }
     assert on_cases == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}
+
+
+def test_every_use_of_a_key_is_bound_to_that_keys_purpose(template: dict[str, Any]) -> None:
+    """Two keys, one purpose each (docs/followup.md, "Two keys"): every KMS grant of every role
+    names one key and the sealing context of that key's records, so a data key of one purpose
+    never opens under the other's grant."""
+    from manyi.complaints.model import SEALED_KIND as COMPLAINT_KIND
+
+    purpose = {"PersonalDataKey": SEAL_KIND, "ComplaintsKey": COMPLAINT_KIND}
+    keys = resources_of_type(template, "AWS::KMS::Key")
+    assert {"PersonalDataKey", "ComplaintsKey"} <= set(keys)
+    seen = set()
+    for role, resource in resources_of_type(template, "AWS::IAM::Role").items():
+        if "Policies" not in resource["Properties"]:
+            continue
+        for statement in role_statements(template, role):
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            if not any(a.startswith("kms:") for a in actions):
+                continue
+            key = statement["Resource"]["Fn::GetAtt"][0]
+            condition = statement["Condition"]["StringEquals"]
+            assert condition == {"kms:EncryptionContext:kind": purpose[key]}, (role, key)
+            seen.add((role, key))
+    assert seen == {
+        ("CollectorRole", "ComplaintsKey"),
+        ("WorkspaceRole", "ComplaintsKey"),
+        ("WorkspaceRole", "PersonalDataKey"),
+    }
 
 
 def test_cases_sealed_under_kms_open_for_the_visitor_and_purge(
