@@ -25,6 +25,7 @@ from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.followup.figures import figures_of
 from manyi.followup.importing import ImportRefused, read_case_file
 from manyi.followup.sampling import redraw
+from manyi.followup.schedule import handle as scheduled_purge
 from manyi.followup.service import (
     Followup,
     draw_month,
@@ -314,16 +315,18 @@ def test_the_acceptance_month(
         hit = found.search(blob)
         assert hit is None, (where, hit.group(0)[:40] if hit else None)
 
-    # -- the purge: personal fields gone after the retention time, figures unchanged ----------
+    # -- the purge, as the daily schedule runs it: personal fields gone, figures unchanged -----
     ws.clock.advance(days=config.retention_days + 1)  # type: ignore[attr-defined]
-    removed = purge(fu, config, ws.clock(), "system")
+    removed = scheduled_purge({"action": "purge_followup"}, questionnaire, fu, ws.clock())
     done = [c for c in fu.store.month(DEPARTMENT, MONTH) if c.done]
-    assert removed == len(done)
+    assert removed["purged"] == len(done)
     assert all(c.party is None and c.reported is None for c in done)
     assert all(a.note is None for c in done for a in c.attempts)
     after = figures_of(DEPARTMENT, MONTH, fu.store.month(DEPARTMENT, MONTH), config, today)
     assert after == before
     assert purge(fu, config, ws.clock(), "system") == 0
+    printed = capfd.readouterr()
+    assert found.search("\n".join([*logs, printed.out, printed.err]).encode()) is None
 
 
 def _make_link(visitor: Client, case_id: str) -> str:
