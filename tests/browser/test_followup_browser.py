@@ -108,3 +108,26 @@ def test_a_call_then_a_link_answered_by_the_party(
     cases = ws.followup.store.month(DEPARTMENT, "2026-11")  # type: ignore[union-attr]
     assert sorted(c.answered_via for c in cases) == ["call", "link"]
     assert [c.problem is not None for c in cases if c.answered_via == "link"] == [True]
+
+
+def test_the_import_form_and_its_answers_are_accessible_at_320_px(
+    browser: Any, served: tuple[Workspace, str]
+) -> None:
+    ws, origin = served
+    page = new_page(browser, viewport={"width": 320, "height": 640})
+    log_in(page, origin, "office-1")
+    page.goto(f"{origin}/workspace/followup/d/{DEPARTMENT}/?month=2026-11")
+    assert page.locator("form[action$='/import'] input[type=file]").count() == 1
+    assert_accessible(page)
+    bad = CSV.replace(b"13900000002", b"139")
+    page.set_input_files("#cases-file", {"name": "c.csv", "mimeType": "text/csv", "buffer": bad})
+    page.click("form[action$='/import'] button[type=submit]")
+    assert "第 3 行，“联系电话”列" in page.inner_text("[role=alert]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert_accessible(page)
+    page.go_back()
+    page.set_input_files("#cases-file", {"name": "c.csv", "mimeType": "text/csv", "buffer": CSV})
+    page.click("form[action$='/import'] button[type=submit]")
+    assert "新导入 0 件，2 件以前已导入过" in page.inner_text("[role=status]")
+    assert_accessible(page)
+    assert len(ws.followup.store.month(DEPARTMENT, "2026-11")) == 2  # type: ignore[union-attr]

@@ -159,9 +159,19 @@ def test_the_acceptance_month(
     clerk.get(f"{page}?month={MONTH}")
     bad = rows()
     bad[10][4] = "not a phone"
+    bad[60][2] = "普通程序"
+    bad[120][5] = ""
+    bad[199][0] = bad[0][0]
     refused_file = clerk.upload(f"{page}import", {"month": MONTH}, "cases.csv", as_csv(bad))
     assert refused_file.status == 422
-    assert "第 12 行，“联系电话”列" in refused_file.text
+    assert "文件中有 4 处错误，整个文件都没有保存" in refused_file.text
+    for line in (
+        "第 12 行，“联系电话”列",
+        "第 62 行，“适用程序”列",
+        "第 122 行，“承办人执法证号”列",
+        "第 201 行：案件编号与第 2 行重复",
+    ):
+        assert line in refused_file.text
     assert fu.store.month(DEPARTMENT, MONTH) == []
     first = clerk.upload(f"{page}import", {"month": MONTH}, "cases.csv", as_csv(rows()))
     again = clerk.upload(f"{page}import", {"month": MONTH}, "cases.csv", as_csv(rows()))
@@ -191,6 +201,8 @@ def test_the_acceptance_month(
     )
     assert refused.status == 409
     assert "回访人员就是这件案件的承办人" in refused.text
+    refusals = [e for e in ws.staff.audit.month(MONTH) if e.action == "followup.assign_refused"]
+    assert [(e.actor, (e.after or {})["visitor"]) for e in refusals] == [("office-1", "visitor-h")]
     for case in drawn:
         answer = office.post(
             f"{page}assign", {"month": MONTH, "case": case.case_id, "visitor": "visitor-a"}
