@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -27,12 +26,9 @@ from manyi.followup.figures import COLUMNS
 from manyi.followup.sampling import redraw
 from manyi.followup.service import assign
 from manyi.model import Questionnaire
-from manyi.serving.lambda_app import LambdaApp
-from manyi.serving.server import Mounts, create, listening_on
-from manyi.serving.static import StaticSite
 from manyi.store.cases.base import Case
 from manyi.workspace.context import Workspace
-from manyi.workspace.handler import create_handler
+from tests.browser.served_workspace import workspace_origin
 from tests.browser.test_workspace_browser import log_in, new_page
 from tests.integration.test_followup_acceptance import as_csv, party, rows
 from tests.workspace_support import local_workspace, make_account
@@ -61,16 +57,8 @@ def served(tmp_path: Path, questionnaire: Questionnaire) -> Iterator[tuple[Works
         make_account(ws, "clerk-s", "department", [DEPARTMENT])
         make_account(ws, "visitor-a", "department", ["xinfangju"])
         make_account(ws, "visitor-h", "department", [DEPARTMENT])
-        mounts = Mounts(StaticSite(None))
-        mounts.mount("/workspace/", LambdaApp(create_handler(ws)))
-        server = create(mounts, "127.0.0.1", 0)
-        thread = threading.Thread(target=server.run)
-        thread.start()
-        try:
-            yield ws, f"http://127.0.0.1:{listening_on(server)[0][1]}"
-        finally:
-            server.close()
-            thread.join(timeout=10)
+        with workspace_origin(ws) as origin:
+            yield ws, origin
 
 
 def upload(page: Any, origin: str, name: str, data: bytes) -> str:

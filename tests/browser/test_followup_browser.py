@@ -4,7 +4,6 @@ made, answered at 320 px by the party, then refused as used; axe on each page.""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -15,11 +14,8 @@ from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.followup.importing import read_case_file
 from manyi.followup.service import assign, draw_month, import_cases, register_visitor
 from manyi.model import Questionnaire
-from manyi.serving.lambda_app import LambdaApp
-from manyi.serving.server import Mounts, create, listening_on
-from manyi.serving.static import StaticSite
 from manyi.workspace.context import Workspace
-from manyi.workspace.handler import create_handler
+from tests.browser.served_workspace import workspace_origin
 from tests.browser.test_workspace_browser import assert_accessible, log_in, new_page
 from tests.workspace_support import local_workspace, make_account
 
@@ -50,16 +46,8 @@ def served(
         register_visitor(fu, "visitor-a", "V001", NOW, "office-1")
         for case in fu.store.month(DEPARTMENT, "2026-11"):
             assign(fu, case, "visitor-a", NOW, "office-1")
-        mounts = Mounts(StaticSite(None))
-        mounts.mount("/workspace/", LambdaApp(create_handler(ws)))
-        server = create(mounts, "127.0.0.1", 0)
-        thread = threading.Thread(target=server.run)
-        thread.start()
-        try:
-            yield ws, f"http://127.0.0.1:{listening_on(server)[0][1]}"
-        finally:
-            server.close()
-            thread.join(timeout=10)
+        with workspace_origin(ws) as origin:
+            yield ws, origin
 
 
 def test_a_call_then_a_link_answered_by_the_party(

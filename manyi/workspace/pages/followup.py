@@ -33,6 +33,7 @@ from manyi.followup.service import (
     register_visitor,
     today_in_beijing,
 )
+from manyi.model import Department
 from manyi.reports.csv_export import to_csv
 from manyi.reports.files import CSV_TYPE, XLSX_TYPE
 from manyi.store.cases.base import CASE_KINDS, OUTCOMES, PROCEDURES, Case
@@ -186,6 +187,20 @@ def department_page(call: Call, status: int = 200, problem: str = "") -> Respons
     )
 
 
+def _form_month(
+    call: Call,
+) -> tuple[Followup, FollowupConfig, Department, str] | Response[str]:
+    """The department of the path and the month of a department page's form."""
+    setup = _setup(call)
+    if isinstance(setup, Response):
+        return setup
+    department = call.department()
+    month = _month(call, call.request.field("month"))
+    if department is None or month is None:
+        return message_page(call, 404, "找不到", "没有这个部门或月份。")
+    return (*setup, department, month)
+
+
 def template_file(call: Call) -> Response[Any]:
     department = call.department()
     if department is None:
@@ -197,14 +212,10 @@ def template_file(call: Call) -> Response[Any]:
 def import_file(call: Call) -> Response[str]:
     """A month's closed cases from a case system's export, as `manyi followup import` reads
     one: every bad row named and nothing stored, or each case stored once."""
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, _ = setup
-    department = call.department()
-    month = _month(call, call.request.field("month"))
-    if department is None or month is None:
-        return message_page(call, 404, "找不到", "没有这个部门或月份。")
+    found = _form_month(call)
+    if isinstance(found, Response):
+        return found
+    fu, _, department, month = found
     upload = call.request.files.get("file")
     if upload is None or not upload.data:
         return department_page(call, 400, "请选择要上传的案件文件（.xlsx 或 .csv）。")
@@ -229,14 +240,10 @@ def import_file(call: Call) -> Response[str]:
 
 
 def draw(call: Call) -> Response[str]:
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, config = setup
-    department = call.department()
-    month = _month(call, call.request.field("month"))
-    if department is None or month is None:
-        return message_page(call, 404, "找不到", "没有这个部门或月份。")
+    found = _form_month(call)
+    if isinstance(found, Response):
+        return found
+    fu, config, department, month = found
     made = draw_month(fu, config, department.id, month, call.ws.clock(), call.me.username)
     return call.back(
         f"{PREFIX}followup/d/{department.id}/", "drawn", month=month, drawn=str(len(made.drawn))
