@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
+from manyi.cli.results_options import month_type
 
 
 def register(subcommands: Any) -> None:
@@ -41,6 +42,10 @@ def register(subcommands: Any) -> None:
     )
     import_.add_argument("file", help="the export: 案件编号, 案件类别, 适用程序, 当事人, ...")
     import_.add_argument("--department", required=True, help="the department ID")
+    import_.add_argument(
+        "--month", type=month_type, metavar="YYYY-MM",
+        help="refuse the file if a case closed in another month",
+    )  # fmt: skip
     common(import_, key=True)
     import_.set_defaults(run=run_import)
 
@@ -54,7 +59,7 @@ def register(subcommands: Any) -> None:
 
     draw = actions.add_parser("draw", help="draw a department-month's cases at random")
     draw.add_argument("--department", required=True)
-    draw.add_argument("--month", required=True, metavar="YYYY-MM")
+    draw.add_argument("--month", type=month_type, required=True, metavar="YYYY-MM")
     draw.add_argument("--seed", type=int, help="redo a draw with this seed (default: a new one)")
     common(draw, key=False)
     draw.set_defaults(run=run_draw)
@@ -62,7 +67,7 @@ def register(subcommands: Any) -> None:
     figures = actions.add_parser(
         "figures", help="a month's follow-up figures per department, as JSON (no personal data)"
     )
-    figures.add_argument("--month", required=True, metavar="YYYY-MM")
+    figures.add_argument("--month", type=month_type, required=True, metavar="YYYY-MM")
     common(figures, key=False)
     figures.set_defaults(run=run_figures)
 
@@ -125,14 +130,14 @@ def run_import(args: argparse.Namespace) -> int:
         raise CommandError(f"{path}: {error.strerror}") from error
     now = datetime.now(UTC)
     try:
-        case_file = read_case_file(path.name, data, today_in_beijing(now))
+        case_file = read_case_file(path.name, data, today_in_beijing(now), args.month)
+        with _followup(args) as fu:
+            summary = import_cases(fu, args.department, case_file, now, _actor())
     except ImportRefused as refused:
         for problem in refused.problems:
             print(f"{path}: {problem}", file=sys.stderr)
         print(f"{path}: 共 {len(refused.problems)} 处问题，整个文件未导入。", file=sys.stderr)
         return EXIT_PROBLEMS
-    with _followup(args) as fu:
-        summary = import_cases(fu, args.department, case_file, now, _actor())
     print(
         f"{path}: {summary.rows} 件案件，新导入 {summary.added} 件，"
         f"{summary.existing} 件此前已导入（未改动）。"

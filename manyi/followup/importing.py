@@ -2,7 +2,8 @@
 
 Every row is checked before anything is stored; a file with any bad row is refused whole, with
 each problem in Chinese by row and column. A problem never quotes the party's name or phone:
-the message names the row and what is wrong, so it can go to a log or a screen safely.
+the message names the row and what is wrong, so it can go to a log or a screen safely. The
+workspace's upload and `manyi followup import` both read files here.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from manyi.errors import ManyiError
 from manyi.store.cases.base import CASE_KINDS, PROCEDURES, CaseKind, Procedure
+from manyi.xlsx_rows import NotXlsx, Workbook
 
 # Column headers as departments' exports spell them, each to one field.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -50,6 +52,11 @@ MAX_TEXT = 200
 # with or without hyphens and spaces.
 PHONE = re.compile(r"^(?:1\d{10}|0\d{9,11})$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+# A date cell of an XLSX file is a serial day number (1900 system: day 1 is 1900-01-01, with
+# Excel's phantom 1900-02-29, so counting from 1899-12-30 is right from March 1900 on).
+EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_LAST_SERIAL = 2_958_465  # 9999-12-31
+NOT_XLSX = "不是有效的 Excel（.xlsx）文件，请重新导出后再试。"
 
 
 class ImportRefused(ManyiError):
@@ -81,13 +88,26 @@ class CaseFile:
     sha256: str
 
 
-def read_case_file(name: str, data: bytes, today: date) -> CaseFile:
-    """The rows of an XLSX or CSV export; ImportRefused with every problem otherwise."""
-    table = _xlsx_rows(data) if name.lower().endswith(".xlsx") else _csv_rows(data)
-    return CaseFile(check_rows(table, today), hashlib.sha256(data).hexdigest())
+def read_case_file(name: str, data: bytes, today: date, month: str | None = None) -> CaseFile:
+    """The rows of an XLSX or CSV export; ImportRefused with every problem otherwise.
+    `month` (YYYY-MM): every case must have closed in it (an upload on a month's page)."""
+    suffix = name.lower().rpartition(".")[2]
+    if data[:4] == b"PK\x03\x04":
+        table = _xlsx_rows(data)
+    elif suffix == "csv":
+        table = _csv_rows(data)
+    elif suffix == "xlsx":
+        raise ImportRefused([NOT_XLSX])
+    else:
+        raise ImportRefused(
+            ["只能导入 Excel（.xlsx）或 CSV 文件；.xls 文件请用 Excel 另存为 .xlsx。"]
+        )
+    return CaseFile(check_rows(table, today, month), hashlib.sha256(data).hexdigest())
 
 
-def check_rows(table: Sequence[Sequence[Any]], today: date) -> tuple[CaseRow, ...]:
+def check_rows(
+    table: Sequence[Sequence[Any]], today: date, month: str | None = None
+) -> tuple[CaseRow, ...]:
     if not table:
         raise ImportRefused(["文件是空的：第 1 行应为表头（案件编号、案件类别、当事人……）。"])
     header = [_text(cell) for cell in table[0]]
@@ -102,7 +122,7 @@ def check_rows(table: Sequence[Sequence[Any]], today: date) -> tuple[CaseRow, ..
     rows: list[CaseRow] = []
     first_line: dict[str, int] = {}
     for line, row in body:
-        found = _row(line, row, columns, today, problems)
+        found = _row(line, row, columns, today, month, problems)
         if found is None:
             continue
         if found.case_number in first_line:
@@ -131,7 +151,12 @@ def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
 
 
 def _row(
-    line: int, row: Sequence[Any], columns: dict[str, int], today: date, problems: list[str]
+    line: int,
+    row: Sequence[Any],
+    columns: dict[str, int],
+    today: date,
+    month: str | None,
+    problems: list[str],
 ) -> CaseRow | None:
     def cell(name: str) -> Any:
         index = columns[name]
@@ -167,6 +192,12 @@ def _row(
         problem("closed_on", "不是有效的日期（例如 2026-11-05）。")
     elif closed_on > today:
         problem("closed_on", "晚于今天，办结日期不能在将来。")
+    elif month is not None and closed_on.isoformat()[:7] != month:
+        problem(
+            "closed_on",
+            f"{closed_on.isoformat()} 不在 {month}；每次只导入所选月份办结的案件，"
+            "其他月份的案件请在该月份的页面导入。",
+        )
     if len(problems) > before or kind is None or procedure is None or closed_on is None:
         return None
     return CaseRow(
@@ -195,6 +226,10 @@ def _date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    # A number past the serial range is a date typed as digits (20261105): read as text below.
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and 1 <= value <= EXCEL_LAST_SERIAL:
+        return EXCEL_EPOCH + timedelta(days=int(value))
     text = _text(value)
     for pattern in DATE_FORMATS:
         try:
@@ -215,16 +250,68 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 
 def _xlsx_rows(data: bytes) -> list[list[Any]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-
+    """The first sheet's values. An upload is untrusted: this reader refuses zip bombs and
+    resolves no XML entities (manyi/xlsx_rows.py)."""
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError):
-        raise ImportRefused(["不是有效的 Excel（.xlsx）文件，请重新导出后再试。"]) from None
-    sheet = book.worksheets[0]
-    rows: Iterable[Sequence[Any]] = sheet.iter_rows(values_only=True)
-    table = [list(row) for row in rows]
-    book.close()
-    return table
+        return list(Workbook(data).rows())
+    except NotXlsx:
+        raise ImportRefused([NOT_XLSX]) from None
+
+
+# -- the template a department may fill instead of its own export -----------------------------
+
+TEMPLATE_ROWS = 2000
+TEXT_COLUMNS = ("case_number", "party_phone", "handler_id")  # kept as typed: leading zeros
+
+
+def template(department_name: str) -> bytes:
+    """An empty case file with the import's columns (the first sheet, as the reader expects),
+    kind and procedure as drop-downs, and a guide sheet naming every accepted column title."""
+    from openpyxl import Workbook as NewWorkbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = NewWorkbook()
+    sheet = book.active
+    sheet.title = "办结案件"
+    sheet.append(list(FIELD_NAMES.values()))
+    sheet.freeze_panes = "A2"
+    last = TEMPLATE_ROWS + 1
+    choices = {"kind": "许可,处罚", "procedure": "一般程序,简易程序"}
+    for index, name in enumerate(FIELD_NAMES, start=1):
+        letter = get_column_letter(index)
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        sheet.column_dimensions[letter].width = 24 if name in ("case_number", "party_name") else 16
+        if name in choices:
+            rule = DataValidation(type="list", formula1=f'"{choices[name]}"', allow_blank=True)
+            rule.error = "请从下拉列表中选择。"
+            rule.errorTitle = "不在可选范围内"
+            rule.add(f"{letter}2:{letter}{last}")
+            sheet.add_data_validation(rule)
+        # A column's style is what Excel and WPS give each cell typed into it.
+        if name in TEXT_COLUMNS:
+            sheet.column_dimensions[letter].number_format = "@"
+        elif name == "closed_on":
+            sheet.column_dimensions[letter].number_format = "yyyy-mm-dd"
+    guide = book.create_sheet("填写说明")
+    lines = [
+        f"{department_name} · 回访案件导入模板",
+        "",
+        "1. 在“办结案件”工作表中每行填一件本月办结的行政许可或行政处罚案件，从第 2 行开始。",
+        "2. 案件类别选“许可”或“处罚”；适用程序选“一般程序”或“简易程序”。",
+        "3. 联系电话填手机号（11 位）或带区号的座机号；办结日期如 2026-11-05。",
+        "4. 承办人执法证号用于“回访人员和办案人员分离”：承办人不能回访自己办的案件。",
+        "5. 整个文件检查无误才会保存；有错误时系统按行列出原因（不会显示当事人姓名和电话），"
+        "改正后重新上传即可。同一案件编号重复上传不会重复保存。",
+        "6. 也可以直接上传业务系统的导出表（.xlsx 或 UTF-8/GBK 编码的 .csv），列名可以是：",
+    ]
+    lines += [f"   {FIELD_NAMES[name]}：{'、'.join(titles)}" for name, titles in HEADERS.items()]
+    for line in lines:
+        guide.append([line])
+    guide.column_dimensions["A"].width = 110
+    for (cell,) in guide.iter_rows():
+        cell.alignment = Alignment(wrap_text=True)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

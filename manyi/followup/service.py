@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from manyi.answers import check_questions
-from manyi.calendar import DEFAULT_ZONE
+from manyi.calendar import DEFAULT_ZONE, next_month, previous_month
 from manyi.errors import ManyiError
 from manyi.followup.config import FollowupConfig
 from manyi.followup.disposition import is_done
-from manyi.followup.importing import CaseFile
+from manyi.followup.importing import FIELD_NAMES, CaseFile, CaseRow, ImportRefused
 from manyi.followup.sampling import candidates, draw
 from manyi.sealing import Sealer
 from manyi.store.cases.base import (
@@ -31,6 +31,7 @@ from manyi.store.cases.base import (
     Draw,
     Problem,
     Visitor,
+    case_id_of,
 )
 from manyi.store.staff.base import AuditLog
 from manyi.submission import utc_timestamp
@@ -86,11 +87,22 @@ class ImportSummary:
     existing: int
 
 
+# What a re-import must agree on with the stored case. The party's fields are sealed and not
+# compared (that would open every record); the draw and the visit are the follow-up's own.
+COMPARED = ("kind", "procedure", "closed_on", "handler_id", "handler_name")
+
+
 def import_cases(
     fu: Followup, department: str, case_file: CaseFile, now: datetime, actor: str
 ) -> ImportSummary:
-    """Store a checked file's cases; a case number stored already is left untouched."""
+    """Store a checked file's cases. A case number stored already is left untouched; stored
+    with other facts (another handler, date or kind), it refuses the whole file, so that a
+    correction is never dropped without a word (the handler rule depends on those facts)."""
     sealer = fu.need_sealer()
+    stored = _stored_near(fu.store, department, case_file.rows)
+    changed = _differing(department, case_file.rows, stored)
+    if changed:
+        raise ImportRefused(changed)
     at = utc_timestamp(now)
     cases = []
     for row in case_file.rows:
@@ -106,12 +118,15 @@ def import_cases(
             imported_at=at,
             import_file=case_file.sha256,
         )
+        if case.case_id in stored:
+            continue  # there already: no data key made for nothing
         party = sealer.seal(
             case.case_id, {"party_name": row.party_name, "party_phone": row.party_phone}
         )
         cases.append(replace(case, party=party))
     added = fu.store.add_cases(cases)
-    summary = ImportSummary(len(cases), len(added), len(cases) - len(added))
+    rows = len(case_file.rows)
+    summary = ImportSummary(rows, len(added), rows - len(added))
     record(
         fu.audit, now, actor, "followup.import", f"import/{department}/{case_file.sha256[:16]}",
         after={"rows": summary.rows, "added": summary.added, "existing": summary.existing,
@@ -119,6 +134,31 @@ def import_cases(
         departments=(department,),
     )  # fmt: skip
     return summary
+
+
+def _stored_near(store: CaseStore, department: str, rows: tuple[CaseRow, ...]) -> dict[str, Case]:
+    """The department's stored cases of the file's months and the months next to them: a case
+    is kept under the month it closed in, so a corrected date may have moved it."""
+    months = {row.closed_on.isoformat()[:7] for row in rows}
+    near = months | {previous_month(m) for m in months} | {next_month(m) for m in months}
+    return {case.case_id: case for m in sorted(near) for case in store.month(department, m)}
+
+
+def _differing(department: str, rows: tuple[CaseRow, ...], stored: dict[str, Case]) -> list[str]:
+    """Each row whose case number is stored with other facts, in Chinese."""
+    problems = []
+    for row in rows:
+        case = stored.get(case_id_of(department, row.case_number))
+        if case is None:
+            continue
+        given = {name: str(getattr(row, name)) for name in COMPARED}
+        fields = [FIELD_NAMES[name] for name in COMPARED if getattr(case, name) != given[name]]
+        if fields:
+            problems.append(
+                f"第 {row.line} 行：这个案件编号已经导入过，但“{'”“'.join(fields)}”与已导入的不同。"
+                "已导入的案件不会被改动：请核对导出表；如已导入的有误，请联系办公室。"
+            )
+    return problems
 
 
 # -- the draw and the assignment ------------------------------------------------------------

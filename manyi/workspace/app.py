@@ -29,7 +29,9 @@ SEGMENT = re.compile(r"<[a-z_]+>")
 
 
 def build_resolver(ws: Workspace, logger: Logger) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
+    # debug=False: Powertools' debug mode (POWERTOOLS_DEV) prints every event, with its
+    # cookies and uploads, to the log; an environment variable must not switch that on.
+    app = APIGatewayHttpResolver(debug=False)
     for route in ROUTES:
         methods = ["GET", "HEAD"] if route.method == "GET" else [route.method]
         app.route(route.path, method=methods)(_endpoint(app, ws, route, logger))

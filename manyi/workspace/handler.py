@@ -24,7 +24,11 @@ def create_handler(ws: Workspace) -> Handler:
     logger = Logger(service=service)
     app = build_resolver(ws, logger)
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    # Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it carries session cookies,
+    # uploaded case files (parties' names and phones) and self-service links' secrets.
+    @logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
+    )
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return app.resolve(event, context)
 

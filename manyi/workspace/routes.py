@@ -126,11 +126,21 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{P}/complaints/<number>/contact", Access.COMPLAINT_CONTACT, complaints.contact),
     Route("GET", f"{P}/complaint-figures/<month>/", Access.READ_ALL, complaints.figures),
     Route("GET", f"{P}/complaint-figures/<month>/export.csv", Access.READ_ALL, complaints.export),
-    # 回访: figures, visitors, a department's cases (draw, assignment, problem items).
+    # 回访: figures, visitors, a department's cases (import, draw, assignment, problem items).
     Route("GET", f"{P}/followup/", Access.STAFF, followup.home),
     Route("GET", f"{P}/followup/<month>/figures.csv", Access.READ_ALL, followup.figures_export),
     Route("POST", f"{P}/followup/visitors", Access.OFFICE, followup.visitor_add),
     Route("GET", f"{P}/followup/d/<department>/", Access.DEPARTMENT_READ, followup.department_page),
+    # A month's closed cases, by the department's accounts or the office (party data sealed).
+    Route(
+        "GET",
+        f"{P}/followup/d/<department>/template.xlsx",
+        Access.DEPARTMENT_WRITE,
+        followup.template_file,
+    ),
+    Route(
+        "POST", f"{P}/followup/d/<department>/import", Access.DEPARTMENT_WRITE, followup.import_file
+    ),
     Route("POST", f"{P}/followup/d/<department>/draw", Access.OFFICE, followup.draw),
     Route("POST", f"{P}/followup/d/<department>/assign", Access.OFFICE, followup.assign_visitor),
     Route(

@@ -4,7 +4,6 @@ made, answered at 320 px by the party, then refused as used; axe on each page.""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -15,11 +14,8 @@ from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.followup.importing import read_case_file
 from manyi.followup.service import assign, draw_month, import_cases, register_visitor
 from manyi.model import Questionnaire
-from manyi.serving.lambda_app import LambdaApp
-from manyi.serving.server import Mounts, create, listening_on
-from manyi.serving.static import StaticSite
 from manyi.workspace.context import Workspace
-from manyi.workspace.handler import create_handler
+from tests.browser.served_workspace import workspace_origin
 from tests.browser.test_workspace_browser import assert_accessible, log_in, new_page
 from tests.workspace_support import local_workspace, make_account
 
@@ -50,16 +46,8 @@ def served(
         register_visitor(fu, "visitor-a", "V001", NOW, "office-1")
         for case in fu.store.month(DEPARTMENT, "2026-11"):
             assign(fu, case, "visitor-a", NOW, "office-1")
-        mounts = Mounts(StaticSite(None))
-        mounts.mount("/workspace/", LambdaApp(create_handler(ws)))
-        server = create(mounts, "127.0.0.1", 0)
-        thread = threading.Thread(target=server.run)
-        thread.start()
-        try:
-            yield ws, f"http://127.0.0.1:{listening_on(server)[0][1]}"
-        finally:
-            server.close()
-            thread.join(timeout=10)
+        with workspace_origin(ws) as origin:
+            yield ws, origin
 
 
 def test_a_call_then_a_link_answered_by_the_party(
@@ -108,3 +96,26 @@ def test_a_call_then_a_link_answered_by_the_party(
     cases = ws.followup.store.month(DEPARTMENT, "2026-11")  # type: ignore[union-attr]
     assert sorted(c.answered_via for c in cases) == ["call", "link"]
     assert [c.problem is not None for c in cases if c.answered_via == "link"] == [True]
+
+
+def test_the_import_form_and_its_answers_are_accessible_at_320_px(
+    browser: Any, served: tuple[Workspace, str]
+) -> None:
+    ws, origin = served
+    page = new_page(browser, viewport={"width": 320, "height": 640})
+    log_in(page, origin, "office-1")
+    page.goto(f"{origin}/workspace/followup/d/{DEPARTMENT}/?month=2026-11")
+    assert page.locator("form[action$='/import'] input[type=file]").count() == 1
+    assert_accessible(page)
+    bad = CSV.replace(b"13900000002", b"139")
+    page.set_input_files("#cases-file", {"name": "c.csv", "mimeType": "text/csv", "buffer": bad})
+    page.click("form[action$='/import'] button[type=submit]")
+    assert "第 3 行，“联系电话”列" in page.inner_text("[role=alert]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert_accessible(page)
+    page.go_back()
+    page.set_input_files("#cases-file", {"name": "c.csv", "mimeType": "text/csv", "buffer": CSV})
+    page.click("form[action$='/import'] button[type=submit]")
+    assert "新导入 0 件，2 件以前已导入过" in page.inner_text("[role=status]")
+    assert_accessible(page)
+    assert len(ws.followup.store.month(DEPARTMENT, "2026-11")) == 2  # type: ignore[union-attr]

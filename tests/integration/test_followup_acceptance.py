@@ -1,7 +1,10 @@
 """Issue 15's acceptance month, through the workspace as staff and parties use it: 200 cases
-imported (a bad file refused whole first), a seeded draw, one handler = visitor refused, calls
+uploaded (a bad file refused whole first), a seeded draw, one handler = visitor refused, calls
 recorded on the call screen, ten self-service links (one expired, one reused), figures equal to
-hand counts, no party's name or phone in clear anywhere, and a purge that keeps the figures."""
+hand counts, no party's name or phone in clear anywhere (the data folder, the audit log, every
+export and page, and every log line of every step, at DEBUG with the event logging an operator
+might switch on), and a purge that keeps the figures. Chromium runs the same month's screens in
+tests/browser/test_followup_acceptance_browser.py."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.followup.figures import figures_of
 from manyi.followup.importing import ImportRefused, read_case_file
 from manyi.followup.sampling import redraw
+from manyi.followup.schedule import handle as scheduled_purge
 from manyi.followup.service import (
     Followup,
     draw_month,
@@ -33,6 +37,7 @@ from manyi.followup.service import (
 from manyi.model import Questionnaire
 from manyi.store.cases.base import case_id_of
 from manyi.workspace.context import Workspace
+from tests.log_capture import all_logs, encodings
 from tests.workspace_support import Client, local_workspace, make_account
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BEIJING)
@@ -110,23 +115,69 @@ def test_a_bad_file_is_refused_whole_in_chinese_without_personal_data() -> None:
     assert not any(party(n)[0] in text or party(n)[1] in text for n in range(1, 21))
 
 
+# What an operator might switch on while chasing a fault: every Powertools level and event log.
+LOUDEST = {
+    "POWERTOOLS_LOG_LEVEL": "DEBUG",
+    "POWERTOOLS_LOGGER_LOG_EVENT": "true",
+    "POWERTOOLS_DEV": "true",
+    "POWERTOOLS_EVENT_HANDLER_DEBUG": "true",
+}
+
+
+@pytest.fixture
+def logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    for name, value in LOUDEST.items():
+        monkeypatch.setenv(name, value)
+    with all_logs() as lines:
+        yield lines
+
+
+def personal_data() -> re.Pattern[bytes]:
+    """Every party's name and phone, in every form a file or a log line may hold them."""
+    forms = {f for n in range(1, 201) for text in party(n) for f in encodings(text)}
+    return re.compile(b"|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+
+
 @pytest.mark.slow
-def test_the_acceptance_month(ws: Workspace, questionnaire: Questionnaire, tmp_path: Path) -> None:
+@pytest.mark.filterwarnings("ignore:POWERTOOLS_DEV environment variable is enabled")
+def test_the_acceptance_month(
+    ws: Workspace,
+    questionnaire: Questionnaire,
+    tmp_path: Path,
+    logs: list[str],
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     fu = fu_of(ws)
     config = questionnaire.followup
     assert config is not None
     today = today_in_beijing(NOW)
 
-    # -- import: a bad file first, nothing stored; then the good one, twice ---------------
+    # -- import on the department's page: a bad file first, nothing stored; the good one twice
+    clerk = Client(ws)
+    clerk.log_in("clerk-s")
+    page = f"/workspace/followup/d/{DEPARTMENT}/"
+    clerk.get(f"{page}?month={MONTH}")
     bad = rows()
     bad[10][4] = "not a phone"
-    with pytest.raises(ImportRefused):
-        read_case_file("cases.csv", as_csv(bad), today)
+    bad[60][2] = "普通程序"
+    bad[120][5] = ""
+    bad[199][0] = bad[0][0]
+    refused_file = clerk.upload(f"{page}import", {"month": MONTH}, "cases.csv", as_csv(bad))
+    assert refused_file.status == 422
+    assert "文件中有 4 处错误，整个文件都没有保存" in refused_file.text
+    for line in (
+        "第 12 行，“联系电话”列",
+        "第 62 行，“适用程序”列",
+        "第 122 行，“承办人执法证号”列",
+        "第 201 行：案件编号与第 2 行重复",
+    ):
+        assert line in refused_file.text
     assert fu.store.month(DEPARTMENT, MONTH) == []
-    good = read_case_file("cases.csv", as_csv(rows()), today)
-    first = import_cases(fu, DEPARTMENT, good, NOW, "office-1")
-    again = import_cases(fu, DEPARTMENT, good, NOW, "office-1")
-    assert (first.added, again.added, again.existing) == (200, 0, 200)
+    first = clerk.upload(f"{page}import", {"month": MONTH}, "cases.csv", as_csv(rows()))
+    again = clerk.upload(f"{page}import", {"month": MONTH}, "cases.csv", as_csv(rows()))
+    assert "新导入 200 件" in first.text
+    assert "新导入 0 件，200 件以前已导入过" in again.text
+    assert len(fu.store.month(DEPARTMENT, MONTH)) == 200
 
     # -- the draw: seeded, by the shares, reproducible -----------------------------------------
     made = draw_month(fu, config, DEPARTMENT, MONTH, NOW, "office-1", seed=SEED)
@@ -143,7 +194,6 @@ def test_the_acceptance_month(ws: Workspace, questionnaire: Questionnaire, tmp_p
     register_visitor(fu, "visitor-h", "H1", NOW, "office-1")
     office = Client(ws)
     office.log_in("office-1")
-    page = f"/workspace/followup/d/{DEPARTMENT}/"
     office.get(f"{page}?month={MONTH}")
     handled_by_h1 = next(c for c in drawn if c.handler_id == "H1")
     refused = office.post(
@@ -151,6 +201,8 @@ def test_the_acceptance_month(ws: Workspace, questionnaire: Questionnaire, tmp_p
     )
     assert refused.status == 409
     assert "回访人员就是这件案件的承办人" in refused.text
+    refusals = [e for e in ws.staff.audit.month(MONTH) if e.action == "followup.assign_refused"]
+    assert [(e.actor, (e.after or {})["visitor"]) for e in refusals] == [("office-1", "visitor-h")]
     for case in drawn:
         answer = office.post(
             f"{page}assign", {"month": MONTH, "case": case.case_id, "visitor": "visitor-a"}
@@ -238,8 +290,7 @@ def test_the_acceptance_month(ws: Workspace, questionnaire: Questionnaire, tmp_p
     assert figures.problems_open == 7
 
     # The department records what it did about one problem; the office sees one fewer open.
-    clerk = Client(ws)
-    clerk.log_in("clerk-s")
+    clerk.log_in("clerk-s")  # a week later: a new session
     clerk.get(f"{page}?month={MONTH}")
     with_problem = next(c for c in fu.store.month(DEPARTMENT, MONTH) if c.problem is not None)
     closed = clerk.post(
@@ -253,31 +304,41 @@ def test_the_acceptance_month(ws: Workspace, questionnaire: Questionnaire, tmp_p
     before = figures_of(DEPARTMENT, MONTH, fu.store.month(DEPARTMENT, MONTH), config, today)
     assert before.problems_open == 6
 
-    # -- no party's name or phone in clear: data folder, audit log, exports --------------------
-    exported = [
-        export.body,
-        office.get("/workspace/audit/export.xlsx").body,
-        json.dumps([e.to_dict() for e in ws.staff.audit.month(MONTH)], ensure_ascii=False).encode(),
-        office.get(f"{page}?month={MONTH}").body,
-        office.get(f"/workspace/followup/?month={MONTH}").body,
-    ]
-    stored = [p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()]
-    for n in range(1, 201):
-        name, phone = party(n)
-        for blob in (*exported, *stored):
-            assert name.encode() not in blob, n
-            assert phone.encode() not in blob, n
+    # -- no party's name or phone in clear: data folder, audit log, exports, logs --------------
+    exported = {
+        "figures.csv": export.body,
+        "audit.xlsx": office.get("/workspace/audit/export.xlsx").body,
+        "audit": json.dumps([e.to_dict() for e in ws.staff.audit.month(MONTH)]).encode(),
+        "department page": office.get(f"{page}?month={MONTH}").body,
+        "office page": office.get(f"/workspace/followup/?month={MONTH}").body,
+    }
+    stored = {str(p): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
+    printed = capfd.readouterr()
+    logged = {
+        "log records": "\n".join(logs).encode(),
+        "stdout": printed.out.encode(),
+        "stderr": printed.err.encode(),
+    }
+    # Every request was logged at DEBUG (Powertools' route call), uploads and links included.
+    routed = [line for line in logs if line.startswith("Calling API Route Handler")]
+    assert len(routed) > 300
+    found = personal_data()
+    for where, blob in {**exported, **stored, **logged}.items():
+        hit = found.search(blob)
+        assert hit is None, (where, hit.group(0)[:40] if hit else None)
 
-    # -- the purge: personal fields gone after the retention time, figures unchanged ----------
+    # -- the purge, as the daily schedule runs it: personal fields gone, figures unchanged -----
     ws.clock.advance(days=config.retention_days + 1)  # type: ignore[attr-defined]
-    removed = purge(fu, config, ws.clock(), "system")
+    removed = scheduled_purge({"action": "purge_followup"}, questionnaire, fu, ws.clock())
     done = [c for c in fu.store.month(DEPARTMENT, MONTH) if c.done]
-    assert removed == len(done)
+    assert removed["purged"] == len(done)
     assert all(c.party is None and c.reported is None for c in done)
     assert all(a.note is None for c in done for a in c.attempts)
     after = figures_of(DEPARTMENT, MONTH, fu.store.month(DEPARTMENT, MONTH), config, today)
     assert after == before
     assert purge(fu, config, ws.clock(), "system") == 0
+    printed = capfd.readouterr()
+    assert found.search("\n".join([*logs, printed.out, printed.err]).encode()) is None
 
 
 def _make_link(visitor: Client, case_id: str) -> str:

@@ -235,6 +235,7 @@ def test_functions_run_current_runtimes_bounded_and_logged(template: dict[str, A
         "AggregatorFunction",
         "CertificateWatchFunction",
         "WorkspaceFunction",
+        "RetentionFunction",
     }
     sizes = template["Mappings"]["Functions"]
     log_groups = resources(template, "AWS::Logs::LogGroup")
@@ -259,7 +260,8 @@ def test_functions_run_current_runtimes_bounded_and_logged(template: dict[str, A
 
 
 @pytest.mark.parametrize(
-    ("function", "path"), [("Collector", "collector"), ("Aggregator", "aggregator")]
+    ("function", "path"),
+    [("Collector", "collector"), ("Aggregator", "aggregator"), ("Retention", "retention")],
 )
 def test_handlers_are_the_contract_entry_points(
     template: dict[str, Any], function: str, path: str

@@ -87,6 +87,7 @@ SAMPLE_FORMS: dict[str, dict[str, str]] = {
     "POST /workspace/complaints/<number>/contact": {},
     "POST /workspace/followup/visitors": {"username": "clerk-b", "staff_id": "41040009"},
     "POST /workspace/followup/d/<department>/draw": {"month": "2026-11"},
+    "POST /workspace/followup/d/<department>/import": {"month": "2026-11"},
     "POST /workspace/followup/d/<department>/assign": {
         "month": "2026-11",
         "case": PATH_VALUES["case"],

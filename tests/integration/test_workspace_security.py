@@ -51,6 +51,9 @@ def snapshot(ws: Workspace) -> tuple[Any, ...]:
         ws.results.served(MONTH),
         ws.results.month_close(MONTH),
         ws.complaints.store.year(2026) if ws.complaints else None,
+        ws.followup.store.month("sifaju", MONTH) if ws.followup else None,
+        ws.followup.store.draws("sifaju", MONTH) if ws.followup else None,
+        ws.followup.store.visitors() if ws.followup else None,
     )
 
 
@@ -88,6 +91,7 @@ STATE_CHANGES = {
     "/workspace/complaints/2026-sifaju-0001/contact": {},
     "/workspace/followup/visitors": {"username": "clerk-a", "staff_id": "X1"},
     "/workspace/followup/d/sifaju/draw": {"month": MONTH},
+    "/workspace/followup/d/sifaju/import": {"month": MONTH},
     "/workspace/followup/d/sifaju/assign": {"month": MONTH, "case": "c", "visitor": "clerk-a"},
     "/workspace/followup/d/sifaju/problem": {"month": MONTH, "case": "c", "action": "x"},
     # The case segment is a case ID; any value does, the token is checked first.

@@ -1,5 +1,5 @@
-"""The follow-up (回访) pages: the month's cases of a department with the draw, assignments and
-problem items; a visitor's calls; the call screen; the party's self-service page.
+"""The follow-up (回访) pages: the month's cases of a department with their import, the draw,
+assignments and problem items; a visitor's calls; the call screen; the party's self-service page.
 
 The party's name and phone appear on the call screen only, for the assigned visitor and the
 office, and each showing is written to the audit log. Every other page, and every export,
@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler import Response
 from manyi.followup.config import FollowupConfig
 from manyi.followup.disposition import disposition
 from manyi.followup.figures import COLUMNS, export_rows, figures_of, month_figures
+from manyi.followup.importing import ImportRefused, read_case_file, template
 from manyi.followup.service import (
     Followup,
     FollowupRefused,
@@ -24,6 +25,7 @@ from manyi.followup.service import (
     draw_month,
     find_link,
     finish_link,
+    import_cases,
     make_link,
     open_notes,
     open_party,
@@ -31,8 +33,9 @@ from manyi.followup.service import (
     register_visitor,
     today_in_beijing,
 )
+from manyi.model import Department
 from manyi.reports.csv_export import to_csv
-from manyi.reports.files import CSV_TYPE
+from manyi.reports.files import CSV_TYPE, XLSX_TYPE
 from manyi.store.cases.base import CASE_KINDS, OUTCOMES, PROCEDURES, Case
 from manyi.workspace.access import Call, message_page
 from manyi.workspace.context import PREFIX
@@ -47,6 +50,8 @@ DISPOSITION_TEXT = {
     "UH": "未接通或未联系",
     "NE": "号码无效",
 }
+# Problems listed on a refused import's page; the rest are counted.
+MAX_SHOWN = 200
 
 
 def _setup(call: Call) -> tuple[Followup, FollowupConfig] | Response[str]:
@@ -182,15 +187,63 @@ def department_page(call: Call, status: int = 200, problem: str = "") -> Respons
     )
 
 
-def draw(call: Call) -> Response[str]:
+def _form_month(
+    call: Call,
+) -> tuple[Followup, FollowupConfig, Department, str] | Response[str]:
+    """The department of the path and the month of a department page's form."""
     setup = _setup(call)
     if isinstance(setup, Response):
         return setup
-    fu, config = setup
     department = call.department()
     month = _month(call, call.request.field("month"))
     if department is None or month is None:
         return message_page(call, 404, "找不到", "没有这个部门或月份。")
+    return (*setup, department, month)
+
+
+def template_file(call: Call) -> Response[Any]:
+    department = call.department()
+    if department is None:
+        return message_page(call, 404, "找不到部门", "没有这个部门。")
+    data = template(department.name)
+    return download(data, XLSX_TYPE, f"manyi-followup-cases-{department.id}.xlsx")
+
+
+def import_file(call: Call) -> Response[str]:
+    """A month's closed cases from a case system's export, as `manyi followup import` reads
+    one: every bad row named and nothing stored, or each case stored once."""
+    found = _form_month(call)
+    if isinstance(found, Response):
+        return found
+    fu, _, department, month = found
+    upload = call.request.files.get("file")
+    if upload is None or not upload.data:
+        return department_page(call, 400, "请选择要上传的案件文件（.xlsx 或 .csv）。")
+    now = call.ws.clock()
+    try:
+        fu.need_sealer()
+        case_file = read_case_file(upload.filename, upload.data, today_in_beijing(now), month)
+        summary = import_cases(fu, department.id, case_file, now, call.me.username)
+    except FollowupRefused as refused:
+        return message_page(call, refused.status, "未导入", refused.chinese)
+    except ImportRefused as refused:
+        problems = refused.problems
+        return call.page(
+            "followup_import.html.j2", 422, title="未导入", department=department, month=month,
+            problems=problems[:MAX_SHOWN], more=max(0, len(problems) - MAX_SHOWN),
+            total=len(problems), summary=None,
+        )  # fmt: skip
+    return call.page(
+        "followup_import.html.j2", title="导入完成", department=department, month=month,
+        problems=[], more=0, total=0, summary=summary,
+    )  # fmt: skip
+
+
+def draw(call: Call) -> Response[str]:
+    found = _form_month(call)
+    if isinstance(found, Response):
+        return found
+    fu, config, department, month = found
     made = draw_month(fu, config, department.id, month, call.ws.clock(), call.me.username)
     return call.back(
         f"{PREFIX}followup/d/{department.id}/", "drawn", month=month, drawn=str(len(made.drawn))
