@@ -61,7 +61,9 @@ def create_handler(
     make = complaint_intake if complaints is not None else None
     app = Collector(intake, logger, metrics, clock, api_url, addresses, make)
 
-    @logger.inject_lambda_context
+    # Never the whole event, whatever an operator sets (POWERTOOLS_LOGGER_LOG_EVENT): its body
+    # is a complaint's name and phone, or a citizen's answers.
+    @logger.inject_lambda_context(log_event=False)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # What correlation_paths.API_GATEWAY_HTTP names, read directly: a JMESPath query per
         # request cost more than the rest of the logging (measured in manyi serve).

@@ -34,6 +34,7 @@ from tests.complaint_support import (
     lookup_json,
     sources,
 )
+from tests.log_capture import all_logs, encodings
 
 NOW = datetime(2026, 11, 27, 7, 33, 1, tzinfo=UTC)
 
@@ -293,6 +294,29 @@ def test_the_log_never_holds_the_name_phone_number_or_code(handler: Handler) -> 
     assert "complaint refused" in text
     for secret in (NAME, PHONE, receipt["code"], receipt["number"]):
         assert secret not in text
+
+
+@pytest.mark.filterwarnings("ignore:POWERTOOLS_DEV environment variable is enabled")
+def test_no_setting_an_operator_may_switch_on_logs_the_complaint(
+    tmp_path: Path,
+    questionnaire: Questionnaire,
+    complaints: ComplaintSources,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Regression: POWERTOOLS_LOGGER_LOG_EVENT (or POWERTOOLS_DEV) made the collector log each
+    # whole event, a complaint's name and phone with it.
+    for name in ("POWERTOOLS_LOGGER_LOG_EVENT", "POWERTOOLS_DEV"):
+        monkeypatch.setenv(name, "true")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
+    loud = make_handler(tmp_path, questionnaire, complaints, clock)
+    with all_logs() as lines:
+        answer = call(loud, complaint_json({**complaint_fields(), "complaint_id": "w" * 20}))
+    assert answer["statusCode"] == 201
+    assert lines, "the capture saw no log line at all"
+    text = "\n".join(lines).encode()
+    for secret in (NAME, PHONE):
+        assert not any(form in text for form in encodings(secret))
 
 
 @pytest.mark.slow
