@@ -34,12 +34,6 @@ NAMED = 3
 # How many problems the summary names as most reported.
 TOP_PROBLEMS = 3
 SMALL_MARK = "*"
-# Where the Word file cannot be made (python-docx missing, as in the Lambda artifact): what to
-# do instead.
-WORD_UNAVAILABLE = (
-    "这里暂时不能生成 Word 报告，请下载网页报告，"
-    "或在办公室服务器上运行 manyi report --format docx。"
-)
 
 
 @dataclass(frozen=True)

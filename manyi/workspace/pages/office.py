@@ -13,7 +13,6 @@ from manyi.figures import ratio
 from manyi.model import ENTRIES
 from manyi.pace import period
 from manyi.reports.files import FILES, month_file
-from manyi.reports.monthly import WORD_UNAVAILABLE
 from manyi.reports.tables import flags_text
 from manyi.reports.view import TREND_MONTHS, month_view
 from manyi.workspace.access import Call, message_page
@@ -143,10 +142,8 @@ def report_file(call: Call) -> Response[Any]:
 
 def _word_report(call: Call, month: str) -> Response[Any]:
     """The city's Word report, made now from the month's results (its filter too)."""
-    try:
-        from manyi.reports.word import DOCX_TYPE, city_docx
-    except ImportError:  # python-docx is not in the Lambda artifact (see docs/workspace.md)
-        return message_page(call, 503, "暂时无法生成", WORD_UNAVAILABLE)
+    from manyi.reports.word import DOCX_TYPE, city_docx  # python-docx: only when asked for
+
     questionnaire = call.ws.questionnaire()
     selection = selection_param(call, questionnaire)
     if selection is None:
