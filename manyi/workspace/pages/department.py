@@ -25,6 +25,7 @@ from manyi.workspace.dashboard import department_dashboard, department_view
 from manyi.workspace.http import download
 from manyi.workspace.months_param import month_of, recent_months
 from manyi.workspace.render import render
+from manyi.workspace.reports import report_sections
 from manyi.workspace.selection_param import respondent_choices, selection_param
 
 MAX_NOTE = 200
@@ -185,7 +186,8 @@ def _word_report(
     view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS)
     issued = call.calendar().today(call.ws.clock())
     # The department's own copy: nothing in it depends on another department's data.
-    data = department_docx(questionnaire, view, department.id, issued, with_city=False)
+    sections = report_sections(call.ws, questionnaire, complaints=False)
+    data = department_docx(questionnaire, view, department.id, issued, sections, with_city=False)
     return download(data, DOCX_TYPE, f"manyi-{department.id}-{month}-report.docx")
 
 
