@@ -113,7 +113,11 @@ def _departments_table(
     city: ComplaintFigures,
 ) -> ReportTable:
     rows: list[list[Cell]] = []
-    for department in city.by_department:
+    listed = [d.id for d in questionnaire.departments]
+    # The questionnaire's order (the office's), then any department no longer in it.
+    order = [d for d in listed if d in city.by_department]
+    order += [d for d in city.by_department if d not in listed]
+    for department in order:
         own = month_figures(
             [c for c in complaints if c.department == department], month, questionnaire.complaints
         )

@@ -80,15 +80,6 @@ def followup_section(
     silent = len(figures) - len(active)
     if silent:
         paragraphs.append(f"另有{silent}个部门本月没有导入办结案件。")
-    overdue = [f for f in active if f.problems_overdue]
-    if overdue:
-        paragraphs.append(
-            "回访发现的问题逾期未办结的部门："
-            + "、".join(
-                f"{_name(questionnaire, f.department)}（{f.problems_overdue}件）" for f in overdue
-            )
-            + "。"
-        )
     return ReportSection(TITLE, paragraphs, [_city_table(questionnaire, active, total)])
 
 
@@ -125,7 +116,7 @@ def _city_table(
             "应答率 = 完成回访 ÷（完成 + 拒访 + 未联系上 + 尚未完成）（AAPOR RR1）；"
             "满意率 = 满意和基本满意 ÷ 作出评价的次数；未导入办结案件的部门未列入。"
         ],
-        widths=[0.30, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10],
+        widths=[0.28, 0.09, 0.09, 0.09, 0.135, 0.135, 0.09, 0.09],
     )
 
 

@@ -330,6 +330,12 @@ def coverage_ranking_table(
     )
 
 
+def _percent_figure(part: int, whole: int) -> str:
+    """A rate in a table whose unit is %: 23 (not 23%, so that 19 columns fit a page)."""
+    rate = ratio(part, whole)
+    return "—" if rate is None else f"{rate * 100:.0f}"
+
+
 def problem_rate_table(
     questionnaire: Questionnaire, city: CitySummary, unlisted: Collection[str] = ()
 ) -> ReportTable:
@@ -344,26 +350,25 @@ def problem_rate_table(
         cells: list[Cell] = [name, number(d.responses)]
         for column in columns:
             n, answered = _problem_share(d.questions, column)
-            cells.append(percent(ratio(n, answered), 0) if answered else "—")
+            cells.append(_percent_figure(n, answered))
         rows.append(cells)
     total_cells: list[Cell] = ["全市", number(city.total.responses)]
     for column in columns:
-        n, answered = _problem_share(city.questions, column)
-        total_cells.append(percent(ratio(n, answered), 0) if answered else "—")
+        total_cells.append(_percent_figure(*_problem_share(city.questions, column)))
     rows.append(total_cells)
     legend = "；".join(f"{c.short}：{c.label}" for c in columns)
-    width = 0.62 / max(len(columns), 1)
+    width = 0.74 / max(len(columns), 1)
     return ReportTable(
         "各部门问题发生率",
         ["部门", "问卷", *[c.short for c in columns]],
         rows,
         notes=[
-            "问题发生率 = 选该项的人数 ÷ 答该题的人数；“—”为无人答该题。"
+            "单位：%。问题发生率 = 选该项的人数 ÷ 答该题的人数；“—”为无人答该题。"
             f"{SMALL_MARK}有效问卷不足{questionnaire.reporting.min_sample}份，比例仅供参考。"
             "没有收回问卷的部门未列入。",
             "列：" + legend + "。",
         ],
-        widths=[0.28, 0.10, *([width] * len(columns))],
+        widths=[0.20, 0.06, *([width] * len(columns))],
         landscape=True,
         muted_rows=frozenset(muted),
     )
