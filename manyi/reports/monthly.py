@@ -315,7 +315,7 @@ def coverage_ranking_table(
         rows.append([
             _rank_text(r), _name(d, unlisted), number(d.responses), number(d.served),
             percent(d.coverage) + mark, percent(last_coverage),
-            change_points(d.coverage, last_coverage, percent_points=True).replace("个百分点", ""),
+            _points(d.coverage, last_coverage),
         ])  # fmt: skip
     return ReportTable(
         "各部门测评率排名",
@@ -609,7 +609,7 @@ def _department_questions_table(
             rows.append([
                 f"{q.label} 满意率", number(q.answered), percent(q.satisfaction_rate),
                 percent(was_rate),
-                change_points(q.satisfaction_rate, was_rate, percent_points=True),
+                _points(q.satisfaction_rate, was_rate),
             ])  # fmt: skip
         for o in q.problem_rates:
             was_q = before.get(q.id)
@@ -618,12 +618,17 @@ def _department_questions_table(
             rows.append([
                 f"{q.label} {label}", number(q.answered), percent(o.share),
                 percent(was_o.share if was_o else None),
-                change_points(o.share, was_o.share if was_o else None, percent_points=True),
+                _points(o.share, was_o.share if was_o else None),
             ])  # fmt: skip
     return ReportTable(
         "各题满意率和问题发生率",
-        ["题目", "答题人数", "本月", "上月", "环比"],
+        ["题目", "答题人数", "本月", "上月", "环比（百分点）"],
         rows,
         notes=["满意率 = 满意和基本满意 ÷ 作出评价的人数（“不了解”不计）；问题发生率见表注。"],
         widths=[0.44, 0.14, 0.14, 0.14, 0.14],
     )
+
+
+def _points(now: float | None, before: float | None) -> str:
+    """环比 in a column headed （百分点）: +1.2, so that a row keeps to one line."""
+    return change_points(now, before, percent_points=True).removesuffix("个百分点")
