@@ -33,13 +33,40 @@ def put(aws: FakeAws, department: str, month: str, counts: Counts) -> None:
     store.put_state(DepartmentMonthState(result, state.version + 1, "R#x"), state.version)
 
 
-def subscribed_queue(sns: Any, sqs: Any, topic: str, name: str, policy: dict[str, Any]) -> str:
+@pytest.fixture
+def warnings_topic(fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, str]:
+    """SNS and SQS clients, and the warnings topic the schedule publishes to."""
+    sns = boto3.client("sns", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name="warnings")["TopicArn"]
+    monkeypatch.setenv("WARNINGS_TOPIC", topic)
+    return sns, sqs, topic
+
+
+def synthetic_month(aws: FakeAws) -> None:
+    """sifaju: 40% on the 20th and 12 乱收费 of 40 against 1%; gonganju: on pace, 2 of 3; every
+    other department silent."""
+    for month in ("2026-08", "2026-09", "2026-10"):
+        put(aws, "sifaju", month, q3(100, 1))
+        put(aws, "gonganju", month, q3(100, 1))
+    put(aws, "sifaju", "2026-11", q3(40, 12))
+    put(aws, "gonganju", "2026-11", q3(3, 2))
+    aws.backend().results.set_served({("2026-11", "sifaju"): 100, ("2026-11", "gonganju"): 4})
+
+
+def queue(sqs: Any, name: str) -> tuple[str, str]:
+    """An SQS queue standing in for a mailbox: its URL and ARN."""
     url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    return url, arn["QueueArn"]
+
+
+def subscribed_queue(sns: Any, sqs: Any, topic: str, name: str, policy: dict[str, Any]) -> str:
+    url, arn = queue(sqs, name)
     sns.subscribe(
         TopicArn=topic,
         Protocol="sqs",
-        Endpoint=arn["QueueArn"],
+        Endpoint=arn,
         Attributes={"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"},
     )
     return url
@@ -51,22 +78,13 @@ def received(sqs: Any, url: str) -> list[str]:
 
 
 def test_the_schedule_publishes_the_synthetic_cases_to_the_office_and_each_department(
-    fake_aws: FakeAws, questionnaire: Questionnaire, monkeypatch: pytest.MonkeyPatch
+    fake_aws: FakeAws, questionnaire: Questionnaire, warnings_topic: tuple[Any, Any, str]
 ) -> None:
-    sns = boto3.client("sns", region_name=REGION)
-    sqs = boto3.client("sqs", region_name=REGION)
-    topic = sns.create_topic(Name="warnings")["TopicArn"]
-    monkeypatch.setenv("WARNINGS_TOPIC", topic)
+    sns, sqs, topic = warnings_topic
     office = subscribed_queue(sns, sqs, topic, "office", {"audience": ["office"]})
     sifaju = subscribed_queue(sns, sqs, topic, "sifaju", {"department": ["sifaju"]})
     gonganju = subscribed_queue(sns, sqs, topic, "gonganju", {"department": ["gonganju"]})
-    # sifaju: 40% on the 20th and 12 乱收费 of 40 against 1%; gonganju: on pace, 2 of 3.
-    for month in ("2026-08", "2026-09", "2026-10"):
-        put(fake_aws, "sifaju", month, q3(100, 1))
-        put(fake_aws, "gonganju", month, q3(100, 1))
-    put(fake_aws, "sifaju", "2026-11", q3(40, 12))
-    put(fake_aws, "gonganju", "2026-11", q3(3, 2))
-    fake_aws.backend().results.set_served({("2026-11", "sifaju"): 100, ("2026-11", "gonganju"): 4})
+    synthetic_month(fake_aws)
 
     skipped = handle({"action": "alerts"}, questionnaire, fake_aws.backend(), ELEVENTH, sns)
     assert skipped["published"] == 0
@@ -105,25 +123,15 @@ def test_without_a_topic_the_alerts_event_is_refused(
 # -- who receives them: subscriptions with a filter per department ----------------------------
 
 
-def queue(sqs: Any, name: str) -> tuple[str, str]:
-    """An SQS queue standing in for a mailbox: its URL and ARN."""
-    url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
-    return url, arn["QueueArn"]
-
-
 def delivered(sqs: Any, url: str) -> list[str]:
     """The messages a subscription made by manyi received (SNS's envelope opened)."""
     return [json.loads(body)["Message"] for body in received(sqs, url)]
 
 
 def test_each_address_receives_only_the_departments_it_subscribed_to(
-    fake_aws: FakeAws, questionnaire: Questionnaire, monkeypatch: pytest.MonkeyPatch
+    fake_aws: FakeAws, questionnaire: Questionnaire, warnings_topic: tuple[Any, Any, str]
 ) -> None:
-    sns = boto3.client("sns", region_name=REGION)
-    sqs = boto3.client("sqs", region_name=REGION)
-    topic = sns.create_topic(Name="warnings")["TopicArn"]
-    monkeypatch.setenv("WARNINGS_TOPIC", topic)
+    sns, sqs, topic = warnings_topic
     (office, office_arn), (clerk, clerk_arn), (both, both_arn), (police, police_arn) = (
         queue(sqs, name) for name in ("office", "clerk", "both", "police")
     )
@@ -134,13 +142,7 @@ def test_each_address_receives_only_the_departments_it_subscribed_to(
     assert outcome == "changed"
     assert made.departments == ("gonganju", "renfangban")
     subscribe(sns, topic, police_arn, departments=["gonganju"], protocol="sqs")
-    # The synthetic month: sifaju behind and spiking, gonganju on pace, the rest silent.
-    for month in ("2026-08", "2026-09", "2026-10"):
-        put(fake_aws, "sifaju", month, q3(100, 1))
-        put(fake_aws, "gonganju", month, q3(100, 1))
-    put(fake_aws, "sifaju", "2026-11", q3(40, 12))
-    put(fake_aws, "gonganju", "2026-11", q3(3, 2))
-    fake_aws.backend().results.set_served({("2026-11", "sifaju"): 100, ("2026-11", "gonganju"): 4})
+    synthetic_month(fake_aws)
 
     handle({"action": "alerts"}, questionnaire, fake_aws.backend(), TWENTIETH, sns)
     [own] = delivered(sqs, clerk)

@@ -32,6 +32,7 @@ from moto.server import ThreadedMotoServer
 
 from manyi.deploy.artifact import (
     ZIP_TIMESTAMP,
+    Artifact,
     ArtifactError,
     LambdaTarget,
     build_artifact,
@@ -133,6 +134,20 @@ def package(out: Path, dist: Path, cache: Path, version: str) -> Any:
         current_version=version,
         today=TODAY,
         dependencies=dependencies_folder(cache),
+    )
+
+
+def package_for(
+    target: LambdaTarget, work: Path, dist: Path, questionnaire: Questionnaire
+) -> Artifact:
+    """The artifact of another target than the default, built in `work`."""
+    return build_artifact(
+        work / "lambda.zip",
+        dist=dist,
+        current_version=questionnaire.version,
+        today=TODAY,
+        dependencies=dependencies_folder(work / "cache", target=target),
+        target=target,
     )
 
 
@@ -238,14 +253,7 @@ def test_ningxia_gets_an_x86_64_artifact_for_python_3_12(
     tmp_path: Path, dist: Path, questionnaire: Questionnaire
 ) -> None:
     target = LambdaTarget.of_runtime("python3.12", "x86_64")
-    artifact = build_artifact(
-        tmp_path / "lambda.zip",
-        dist=dist,
-        current_version=questionnaire.version,
-        today=TODAY,
-        dependencies=dependencies_folder(tmp_path / "cache", target=target),
-        target=target,
-    )
+    artifact = package_for(target, tmp_path, dist, questionnaire)
     with zipfile.ZipFile(artifact.path) as archive:
         names = archive.namelist()
     assert compiled_libraries(names) == COMPILED
@@ -321,16 +329,7 @@ def host_unpacked(
 ) -> tuple[Path, Path]:
     """The artifact built for this machine's architecture, unpacked: the workspace imports
     compiled libraries (cryptography, lxml) that an arm64 build cannot load on x86_64."""
-    work = tmp_path_factory.mktemp("host-package")
-    target = host_target()
-    built = build_artifact(
-        work / "lambda.zip",
-        dist=dist,
-        current_version=questionnaire.version,
-        today=TODAY,
-        dependencies=dependencies_folder(work / "cache", target=target),
-        target=target,
-    )
+    built = package_for(host_target(), tmp_path_factory.mktemp("host-package"), dist, questionnaire)
     return unpack(tmp_path_factory, built.path)
 
 
