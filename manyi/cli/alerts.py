@@ -19,10 +19,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
-from manyi.results.warning_subscriptions import TOPIC_VARIABLE
-
-if TYPE_CHECKING:
-    from manyi.results.warning_subscriptions import WarningSubscription
 from manyi.cli.results_options import (
     add_backend_options,
     close_store,
@@ -30,6 +26,10 @@ from manyi.cli.results_options import (
     month_type,
     open_results,
 )
+from manyi.results.warning_subscriptions import TOPIC_VARIABLE
+
+if TYPE_CHECKING:
+    from manyi.results.warning_subscriptions import WarningSubscription
 
 
 def register(subcommands: Any) -> None:

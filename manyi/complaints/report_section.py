@@ -23,7 +23,7 @@ from manyi.reports.tables import percent
 from manyi.store.complaints.base import ComplaintStore
 
 TITLE = "投诉举报情况"
-# Statuses in a sentence, in the order a complaint goes through them.
+# The statuses as a sentence names them (the figures list them in the model's order).
 STATUS_WORDS: dict[str, str] = {
     "received": "待受理",
     "accepted": "已受理待办理",
