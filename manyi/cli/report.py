@@ -3,12 +3,20 @@
 `all` (the default): the printable HTML report and its data files (JSON, CSV, XLSX), as the
 aggregator publishes them. `docx`: the Word report the office hands up (report-YYYY-MM.docx)
 and each department's own (departments/<id>-YYYY-MM.docx), or one department's only.
+
+The 回访 and 投诉举报 sections come from the follow-up's cases and the complaints, where they
+are kept: the data folder's followup.sqlite3 and complaints.sqlite3 (when they exist), or with
+--aws the tables --cases-table and --complaints-table name. Without them the sections are
+absent.
 """
 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, closing, contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +34,10 @@ from manyi.cli.results_options import (
 
 if TYPE_CHECKING:
     from manyi.model import Questionnaire
+    from manyi.reports.sections import SectionProviders
     from manyi.reports.view import MonthView
+    from manyi.store.cases.base import CaseStore
+    from manyi.store.complaints.base import ComplaintStore
 
 
 def utc_now() -> datetime:
@@ -51,6 +62,19 @@ def register(subcommands: Any) -> None:
     )
     add_selection_options(parser)
     add_backend_options(parser)
+    sections = parser.add_argument_group("the 回访 and 投诉举报 sections, with --aws")
+    sections.add_argument(
+        "--cases-table",
+        metavar="NAME",
+        default=os.environ.get("CASES_TABLE"),
+        help="the follow-up's cases (default: $CASES_TABLE)",
+    )
+    sections.add_argument(
+        "--complaints-table",
+        metavar="NAME",
+        default=os.environ.get("COMPLAINTS_TABLE"),
+        help="the complaints (default: $COMPLAINTS_TABLE)",
+    )
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
@@ -64,15 +88,18 @@ def run(args: argparse.Namespace) -> int:
     if questionnaire is None:
         return EXIT_PROBLEMS
     store = open_results(args)
+    now = utc_now()
+    today = OfficeCalendar.of(questionnaire.reporting).today(now)
     try:
         view = month_view(
             questionnaire, store, args.month, TREND_MONTHS, selection_of(args, questionnaire)
         )
         folder = OutputFolder(Path(args.out))
-        if args.format == "docx":
-            files = _word_files(questionnaire, view, args.department, utc_now())
-        else:
-            files = month_files(questionnaire, view)
+        with _providers(args, questionnaire, today) as providers:
+            if args.format == "docx":
+                files = _word_files(questionnaire, view, args.department, today, providers)
+            else:
+                files = month_files(questionnaire, view, providers)
         for name, (data, content_type) in files.items():
             folder.write(name, data, content_type)
             print(Path(args.out) / name)
@@ -81,18 +108,57 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _providers(
+    args: argparse.Namespace, questionnaire: Questionnaire, today: date
+) -> Iterator[SectionProviders]:
+    """The 回访 and 投诉举报 sections' providers over the stores that exist; a report never
+    creates a store."""
+    from manyi.reports.providers import report_providers
+
+    with ExitStack() as opened:
+        cases: CaseStore | None = None
+        complaints: ComplaintStore | None = None
+        if args.aws:
+            if args.cases_table:
+                from manyi.store.cases.dynamodb import DynamoDBCaseStore
+
+                cases = DynamoDBCaseStore(args.cases_table)
+            if args.complaints_table:
+                from manyi.store.complaints.dynamodb import DynamoDBComplaintStore
+
+                complaints = DynamoDBComplaintStore(args.complaints_table)
+        else:
+            from manyi.store.cases.sqlite import FILE_NAME as CASES_FILE
+            from manyi.store.cases.sqlite import SQLiteCaseStore
+            from manyi.store.complaints.base import FILE_NAME as COMPLAINTS_FILE
+            from manyi.store.complaints.sqlite import SQLiteComplaintStore
+
+            data = Path(args.data)
+            if (data / CASES_FILE).is_file():
+                cases = opened.enter_context(closing(SQLiteCaseStore.in_folder(data)))
+            if (data / COMPLAINTS_FILE).is_file():
+                complaints = opened.enter_context(closing(SQLiteComplaintStore.in_folder(data)))
+        yield report_providers(questionnaire, cases=cases, complaints=complaints, today=today)
+
+
 def _word_files(
-    questionnaire: Questionnaire, view: MonthView, department: str | None, now: datetime
+    questionnaire: Questionnaire,
+    view: MonthView,
+    department: str | None,
+    issued: date,
+    providers: SectionProviders,
 ) -> dict[str, tuple[bytes, str]]:
+    """The office's copies: the city's report and each department's, with its rank."""
     from manyi.reports.word import DOCX_TYPE, city_docx, department_docx
 
-    issued = OfficeCalendar.of(questionnaire.reporting).today(now)
     if department is not None:
         found = department_option(questionnaire, department)
-        data = department_docx(questionnaire, view, found, issued)
+        data = department_docx(questionnaire, view, found, issued, providers)
         return {f"departments/{found}-{view.month}.docx": (data, DOCX_TYPE)}
-    files = {f"report-{view.month}.docx": (city_docx(questionnaire, view, issued), DOCX_TYPE)}
+    city = city_docx(questionnaire, view, issued, providers)
+    files = {f"report-{view.month}.docx": (city, DOCX_TYPE)}
     for d in view.city.departments:
-        data = department_docx(questionnaire, view, d.department.id, issued)
+        data = department_docx(questionnaire, view, d.department.id, issued, providers)
         files[f"departments/{d.department.id}-{view.month}.docx"] = (data, DOCX_TYPE)
     return files

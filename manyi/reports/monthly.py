@@ -34,12 +34,6 @@ NAMED = 3
 # How many problems the summary names as most reported.
 TOP_PROBLEMS = 3
 SMALL_MARK = "*"
-# Where the Word file cannot be made (python-docx missing, as in the Lambda artifact): what to
-# do instead.
-WORD_UNAVAILABLE = (
-    "这里暂时不能生成 Word 报告，请下载网页报告，"
-    "或在办公室服务器上运行 manyi report --format docx。"
-)
 
 
 @dataclass(frozen=True)
@@ -321,7 +315,7 @@ def coverage_ranking_table(
         rows.append([
             _rank_text(r), _name(d, unlisted), number(d.responses), number(d.served),
             percent(d.coverage) + mark, percent(last_coverage),
-            change_points(d.coverage, last_coverage, percent_points=True).replace("个百分点", ""),
+            _points(d.coverage, last_coverage),
         ])  # fmt: skip
     return ReportTable(
         "各部门测评率排名",
@@ -334,6 +328,12 @@ def coverage_ranking_table(
         widths=[0.09, 0.33, 0.11, 0.12, 0.15, 0.09, 0.11],
         muted_rows=frozenset(i for i, r in enumerate(city.by_coverage) if r.rank is None),
     )
+
+
+def _percent_figure(part: int, whole: int) -> str:
+    """A rate in a table whose unit is %: 23 (not 23%, so that 19 columns fit a page)."""
+    rate = ratio(part, whole)
+    return "—" if rate is None else f"{rate * 100:.0f}"
 
 
 def problem_rate_table(
@@ -350,26 +350,25 @@ def problem_rate_table(
         cells: list[Cell] = [name, number(d.responses)]
         for column in columns:
             n, answered = _problem_share(d.questions, column)
-            cells.append(percent(ratio(n, answered), 0) if answered else "—")
+            cells.append(_percent_figure(n, answered))
         rows.append(cells)
     total_cells: list[Cell] = ["全市", number(city.total.responses)]
     for column in columns:
-        n, answered = _problem_share(city.questions, column)
-        total_cells.append(percent(ratio(n, answered), 0) if answered else "—")
+        total_cells.append(_percent_figure(*_problem_share(city.questions, column)))
     rows.append(total_cells)
     legend = "；".join(f"{c.short}：{c.label}" for c in columns)
-    width = 0.62 / max(len(columns), 1)
+    width = 0.74 / max(len(columns), 1)
     return ReportTable(
         "各部门问题发生率",
         ["部门", "问卷", *[c.short for c in columns]],
         rows,
         notes=[
-            "问题发生率 = 选该项的人数 ÷ 答该题的人数；“—”为无人答该题。"
+            "单位：%。问题发生率 = 选该项的人数 ÷ 答该题的人数；“—”为无人答该题。"
             f"{SMALL_MARK}有效问卷不足{questionnaire.reporting.min_sample}份，比例仅供参考。"
             "没有收回问卷的部门未列入。",
             "列：" + legend + "。",
         ],
-        widths=[0.28, 0.10, *([width] * len(columns))],
+        widths=[0.20, 0.06, *([width] * len(columns))],
         landscape=True,
         muted_rows=frozenset(muted),
     )
@@ -610,7 +609,7 @@ def _department_questions_table(
             rows.append([
                 f"{q.label} 满意率", number(q.answered), percent(q.satisfaction_rate),
                 percent(was_rate),
-                change_points(q.satisfaction_rate, was_rate, percent_points=True),
+                _points(q.satisfaction_rate, was_rate),
             ])  # fmt: skip
         for o in q.problem_rates:
             was_q = before.get(q.id)
@@ -619,12 +618,17 @@ def _department_questions_table(
             rows.append([
                 f"{q.label} {label}", number(q.answered), percent(o.share),
                 percent(was_o.share if was_o else None),
-                change_points(o.share, was_o.share if was_o else None, percent_points=True),
+                _points(o.share, was_o.share if was_o else None),
             ])  # fmt: skip
     return ReportTable(
         "各题满意率和问题发生率",
-        ["题目", "答题人数", "本月", "上月", "环比"],
+        ["题目", "答题人数", "本月", "上月", "环比（百分点）"],
         rows,
         notes=["满意率 = 满意和基本满意 ÷ 作出评价的人数（“不了解”不计）；问题发生率见表注。"],
         widths=[0.44, 0.14, 0.14, 0.14, 0.14],
     )
+
+
+def _points(now: float | None, before: float | None) -> str:
+    """环比 in a column headed （百分点）: +1.2, so that a row keeps to one line."""
+    return change_points(now, before, percent_points=True).removesuffix("个百分点")

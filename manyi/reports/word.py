@@ -209,6 +209,11 @@ def _table(document: Any, label: str, table: ReportTable) -> None:
     section = document.sections[-1]
     usable = section.page_width - section.left_margin - section.right_margin
     widths = list(table.widths) or [1 / len(table.columns)] * len(table.columns)
+    # The grid's own column widths too: LibreOffice lays a table out by its grid (tblGrid),
+    # not by the cells' widths, and python-docx makes the grid's columns all equal.
+    grid.autofit = False
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = int(usable * width)
     _row(grid.rows[0], table.columns, widths, usable, header=True, muted=False)
     for i, cells in enumerate(table.rows):
         row = grid.add_row()

@@ -27,7 +27,8 @@ from manyi.errors import ManyiError
 from manyi.model import Questionnaire
 from manyi.results.backends import Backend
 from manyi.results.service import Action, Request, run_aggregator
-from manyi.results.warnings import TOPIC_VARIABLE, publish_warnings, topic_from_environment
+from manyi.results.warning_subscriptions import TOPIC_VARIABLE
+from manyi.results.warnings import publish_warnings, topic_from_environment
 
 ACTIONS: tuple[Action, ...] = ("aggregate", "close", "verify")
 # Who the close events of the schedule name.

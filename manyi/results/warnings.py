@@ -2,10 +2,11 @@
 
 One message per department with warnings (message attribute `department` = its ID, `audience`
 = department) and one digest for the office (`audience` = office), so that e-mail
-subscriptions filter what they receive: the office's on {"audience": ["office"]}, a
-department's on {"department": ["<id>"]} (docs/aws.md). The schedule asks daily; warnings go
-out on the office's alert days (`reporting.alert_days`) only, or whenever the event says
-`"force": true` (on demand). A message holds figures and department names, nothing personal.
+subscriptions filter what they receive: the office's on {"audience": ["office"]}, a clerk's on
+its departments' IDs (`manyi alerts subscribe`, manyi.results.warning_subscriptions). The
+schedule asks daily; warnings go out on the office's alert days (`reporting.alert_days`) only,
+or whenever the event says `"force": true` (on demand). A message holds figures and department
+names, nothing personal.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 from manyi.alerts import Alert, is_alert_day, month_alerts
 from manyi.calendar import OfficeCalendar
 from manyi.model import Questionnaire
+from manyi.results.warning_subscriptions import TOPIC_VARIABLE
 from manyi.store.results.base import ResultsStore
 
-TOPIC_VARIABLE = "WARNINGS_TOPIC"
 # SNS takes subjects of at most 100 characters.
 SUBJECT_LIMIT = 100
 

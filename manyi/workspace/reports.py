@@ -1,4 +1,5 @@
-"""Reading the published report files back: from the data folder, or the private S3 bucket.
+"""Reading the published report files back (the data folder or the private S3 bucket), and
+the report sections the workspace's own stores fill.
 
 The aggregator writes a month's files under `reports/<YYYY-MM>/` (manyi.results.outputs); the
 office downloads them through the workspace, never from a public address. When they were last
@@ -9,9 +10,31 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from manyi.results.outputs import PREFIX
+
+if TYPE_CHECKING:
+    from manyi.model import Questionnaire
+    from manyi.reports.sections import SectionProviders
+    from manyi.workspace.context import Workspace
+
+
+def report_sections(
+    ws: Workspace, questionnaire: Questionnaire, *, complaints: bool
+) -> SectionProviders:
+    """The 回访 and 投诉举报 sections' providers over the stores set up here. `complaints`:
+    False for a department's own copy, since complaint figures are the office's and viewers'
+    (the workspace's complaint-figures page has the same rule)."""
+    from manyi.followup.service import today_in_beijing
+    from manyi.reports.providers import report_providers
+
+    return report_providers(
+        questionnaire,
+        cases=ws.followup.store if ws.followup is not None else None,
+        complaints=ws.complaints.store if complaints and ws.complaints is not None else None,
+        today=today_in_beijing(ws.clock()),
+    )
 
 
 class ReportFiles(Protocol):

@@ -34,6 +34,7 @@ from tests.acceptance_data import (
     acceptance_store,
 )
 from tests.office_pdf import libreoffice_pages, pdf_pages
+from tests.report_sections_data import busy_providers
 
 ISSUED = date(2026, 11, 28)
 
@@ -161,14 +162,20 @@ def test_the_word_file_has_the_title_issuer_sections_and_captioned_tables(
 
 @pytest.mark.slow
 def test_printed_the_city_report_fits_12_pages_and_each_department_3(
-    tmp_path: Path, report: MonthlyReport, view: MonthView, questionnaire: Questionnaire
+    tmp_path: Path, view: MonthView, questionnaire: Questionnaire
 ) -> None:
+    # At its longest: every department with follow-ups, complaints in every category.
+    providers = busy_providers(questionnaire, MONTH)
+    report = city_report(questionnaire, view, ISSUED, providers)
+    assert [s.title for s in report.sections][3:5] == ["回访情况", "投诉举报情况"]
     city = tmp_path / "city.docx"
     city.write_bytes(render_docx(report))
     files = [city]
     for d in questionnaire.departments:
         path = tmp_path / f"{d.id}.docx"
-        path.write_bytes(render_docx(department_report(questionnaire, view, d.id, ISSUED)))
+        own = department_report(questionnaire, view, d.id, ISSUED, providers)
+        assert "回访情况" in [s.title for s in own.sections]
+        path.write_bytes(render_docx(own))
         files.append(path)
     pages = libreoffice_pages(files)
     city_pages = pages.pop("city.docx")
@@ -207,7 +214,8 @@ def test_printed_the_html_report_fits_12_a4_pages(
     view: MonthView, questionnaire: Questionnaire, browser: Any
 ) -> None:
     page = browser.new_page()
-    page.set_content(render_report(questionnaire, view))
+    page.set_content(render_report(questionnaire, view, busy_providers(questionnaire, MONTH)))
+    assert page.get_by_role("heading", name="五、投诉举报情况").count() == 1
     pages = pdf_pages(page.pdf(format="A4", prefer_css_page_size=True))
     page.close()
     print(f"HTML report: {pages} A4 pages")

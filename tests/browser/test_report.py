@@ -114,7 +114,8 @@ def test_the_report_names_problem_answers_in_words(questionnaire: Questionnaire)
     row = re.search(r'<th scope="row">平顶山市司法局\*</th>(.*?)</tr>', html)
     assert row is not None
     cells = re.findall(r"<td>(.*?)</td>", row.group(1))
-    assert cells[:3] == ["7", "0%", "14%"]  # 问卷, 1①, 1②
+    assert cells[:3] == ["7", "0", "14"]  # 问卷, 1①, 1② (the table's unit is %)
+    assert "注：单位：%。问题发生率" in html
 
 
 def test_hostile_text_stays_text_in_the_markup(questionnaire: Questionnaire) -> None:

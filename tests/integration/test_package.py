@@ -10,8 +10,11 @@ server through AWS_ENDPOINT_URL.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -24,10 +27,12 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
+from docx import Document
 from moto.server import ThreadedMotoServer
 
 from manyi.deploy.artifact import (
     ZIP_TIMESTAMP,
+    Artifact,
     ArtifactError,
     LambdaTarget,
     build_artifact,
@@ -36,6 +41,9 @@ from manyi.deploy.artifact import (
 )
 from manyi.deploy.template import resources_of_type
 from manyi.model import Questionnaire, normalized_with_version
+from manyi.reports.word import DOCX_TYPE
+from manyi.store.staff.base import Account, Session, session_key_hash
+from manyi.store.staff.dynamodb import StaffTables, aws_staff_stores
 from manyi.versions import publish
 from tests.cfn import Evaluator, create_tables, load_template
 from tests.cli import run_manyi
@@ -79,6 +87,25 @@ with open(out_file, "w", encoding="utf-8") as f:
 """
 
 
+# The dependencies with compiled code (cryptography's one abi3 library serves every Python;
+# cffi's backend, markupsafe's speedups and lxml's modules are built per Python and machine).
+COMPILED = {"_cffi_backend", "cryptography", "lxml", "markupsafe"}
+
+
+def compiled_libraries(names: list[str]) -> set[str]:
+    """The top-level packages (or modules) of the artifact that hold compiled libraries."""
+    return {n.split("/")[0].split(".")[0] for n in names if n.endswith(".so")}
+
+
+def compiled_builds(names: list[str]) -> set[str]:
+    """What the compiled libraries were built for: cpython-313-aarch64-linux-gnu, abi3."""
+    return {
+        n.rsplit("/", 1)[-1].split(".", 1)[1].removesuffix(".so")
+        for n in names
+        if n.endswith(".so")
+    }
+
+
 def lambda_python() -> str:
     """The runtime's Python (3.13) if this machine has it, else the one running the tests."""
     return find_python("3.13") or sys.executable
@@ -107,6 +134,20 @@ def package(out: Path, dist: Path, cache: Path, version: str) -> Any:
         current_version=version,
         today=TODAY,
         dependencies=dependencies_folder(cache),
+    )
+
+
+def package_for(
+    target: LambdaTarget, work: Path, dist: Path, questionnaire: Questionnaire
+) -> Artifact:
+    """The artifact of another target than the default, built in `work`."""
+    return build_artifact(
+        work / "lambda.zip",
+        dist=dist,
+        current_version=questionnaire.version,
+        today=TODAY,
+        dependencies=dependencies_folder(work / "cache", target=target),
+        target=target,
     )
 
 
@@ -197,18 +238,16 @@ def test_zip_has_fixed_times_bytecode_for_its_python_and_what_the_functions_need
         "openpyxl/__init__.py",
         "cryptography/__init__.py",
         "chinese_calendar/__init__.py",
+        "docx/__init__.py",
+        "docx/templates/default.docx",
+        "lxml/__init__.py",
     ]
     assert not [n for n in needed if n not in names]
     # No X-Ray SDK: the collector does not trace from inside (nor could it in China).
     assert not [n for n in names if n.startswith(("aws_xray_sdk/", "wrapt/"))]
     # The compiled dependencies are the arm64 builds for the runtime's Python.
-    compiled = sorted(n for n in names if n.endswith(".so"))
-    # (cryptography's one abi3 library serves every Python; cffi's backend is per Python.)
-    assert compiled == [
-        "_cffi_backend.cpython-313-aarch64-linux-gnu.so",
-        "cryptography/hazmat/bindings/_rust.abi3.so",
-        "markupsafe/_speedups.cpython-313-aarch64-linux-gnu.so",
-    ]
+    assert compiled_libraries(names) == COMPILED
+    assert compiled_builds(names) == {"cpython-313-aarch64-linux-gnu", "abi3"}
 
 
 @pytest.mark.slow
@@ -216,21 +255,11 @@ def test_ningxia_gets_an_x86_64_artifact_for_python_3_12(
     tmp_path: Path, dist: Path, questionnaire: Questionnaire
 ) -> None:
     target = LambdaTarget.of_runtime("python3.12", "x86_64")
-    artifact = build_artifact(
-        tmp_path / "lambda.zip",
-        dist=dist,
-        current_version=questionnaire.version,
-        today=TODAY,
-        dependencies=dependencies_folder(tmp_path / "cache", target=target),
-        target=target,
-    )
+    artifact = package_for(target, tmp_path, dist, questionnaire)
     with zipfile.ZipFile(artifact.path) as archive:
-        compiled = sorted(n for n in archive.namelist() if n.endswith(".so"))
-    assert compiled == [
-        "_cffi_backend.cpython-312-x86_64-linux-gnu.so",
-        "cryptography/hazmat/bindings/_rust.abi3.so",
-        "markupsafe/_speedups.cpython-312-x86_64-linux-gnu.so",
-    ]
+        names = archive.namelist()
+    assert compiled_libraries(names) == COMPILED
+    assert compiled_builds(names) == {"cpython-312-x86_64-linux-gnu", "abi3"}
     assert "python3.12 on x86_64" in artifact.summary()
 
 
@@ -278,9 +307,39 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def unpacked(tmp_path_factory: pytest.TempPathFactory, artifact_zip: Path) -> tuple[Path, Path]:
+    return unpack(tmp_path_factory, artifact_zip)
+
+
+def host_target() -> LambdaTarget:
+    """A Lambda target this machine can run compiled code of: its own architecture, with the
+    Python the clean interpreter runs (the runtime's, 3.13, when at hand)."""
+    python = subprocess.run(
+        [lambda_python(), "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    architecture = {"x86_64": "x86_64", "aarch64": "arm64"}.get(platform.machine(), "")
+    try:
+        return LambdaTarget.of_runtime(f"python{python}", architecture)
+    except ArtifactError as error:
+        pytest.skip(f"this machine runs no Lambda target: {error}")
+
+
+@pytest.fixture(scope="module")
+def host_unpacked(
+    tmp_path_factory: pytest.TempPathFactory, dist: Path, questionnaire: Questionnaire
+) -> tuple[Path, Path]:
+    """The artifact built for this machine's architecture, unpacked: the workspace imports
+    compiled libraries (cryptography, lxml) that an arm64 build cannot load on x86_64."""
+    built = package_for(host_target(), tmp_path_factory.mktemp("host-package"), dist, questionnaire)
+    return unpack(tmp_path_factory, built.path)
+
+
+def unpack(tmp_path_factory: pytest.TempPathFactory, artifact: Path) -> tuple[Path, Path]:
     """The artifact in an empty /var/task, and a /var/runtime with only boto3 and its kin."""
     task = tmp_path_factory.mktemp("task")
-    with zipfile.ZipFile(artifact_zip) as archive:
+    with zipfile.ZipFile(artifact) as archive:
         archive.extractall(task)
     runtime = tmp_path_factory.mktemp("runtime")
     for name in RUNTIME_MODULES:
@@ -485,6 +544,9 @@ def test_collector_stores_a_submission_in_a_clean_interpreter(
     for package_name in ("jinja2", "aws_lambda_powertools", "tzdata"):
         assert any(f.startswith(f"{task}/{package_name}/") for f in answer["files"]), package_name
     assert not [f for f in answer["files"] if "xray" in f]
+    # The Word report's libraries stay off the collector's cold start (and its requests).
+    heavy = ("docx", "lxml", "openpyxl")
+    assert not [f for f in answer["files"] if f.startswith(tuple(f"{task}/{h}/" for h in heavy))]
     assert current["statusCode"] == 201, current
     assert old["statusCode"] == 201, old
     assert 400 <= unknown["statusCode"] < 500, unknown
@@ -556,3 +618,58 @@ def test_certificate_watch_reports_its_metric_in_a_clean_interpreter(
     (result,) = answer["result"]
     assert result["certificate"] == uploaded["ServerCertificateId"]
     assert isinstance(result["days_left"], int)
+
+
+def signed_in(stores: Any, username: str, role: str, departments: tuple[str, ...]) -> str:
+    """A live session of a new account in the staff tables: the cookie value that names it."""
+    now = datetime.now(UTC).timestamp()
+    stores.accounts.add(
+        Account(username, role, departments, "scrypt$unused", must_change_password=False)  # type: ignore[arg-type]
+    )
+    session_id = f"package-test-session-{username}"
+    stores.sessions.create(
+        Session(session_key_hash(session_id), username, 0, "csrf-" + username, now, now)
+    )
+    return session_id
+
+
+@pytest.mark.slow
+def test_workspace_word_reports_download_in_a_clean_interpreter(
+    host_unpacked: tuple[Path, Path],
+    tmp_path: Path,
+    aws: dict[str, str],
+    questionnaire: Questionnaire,
+) -> None:
+    env = function_environment("WorkspaceFunction", aws, host_unpacked[0])
+    stores = aws_staff_stores(StaffTables.from_environment(env), moto_client("dynamodb", aws))
+    department = questionnaire.departments[0]
+    office = signed_in(stores, "pkg-office", "office", ())
+    clerk = signed_in(stores, "pkg-clerk", "department", (department.id,))
+    month = OFFICE.month(datetime.now(UTC))
+
+    def get(path: str, session_id: str) -> dict[str, Any]:
+        event = http_event("GET", path)
+        event["routeKey"] = "ANY /workspace/{proxy+}"
+        event["pathParameters"] = {"proxy": path.removeprefix("/workspace/")}
+        event["cookies"] = [f"manyi_session={session_id}"]
+        return event
+
+    events = [
+        get(f"/workspace/office/{month}/reports/report.docx", office),
+        get(f"/workspace/d/{department.id}/{month}/report.docx", clerk),
+    ]
+    answer = invoke(host_unpacked, tmp_path, "WorkspaceFunction", events, env)
+    task = str(host_unpacked[0])
+    # python-docx and its lxml came from the artifact, built for the runtime's Python.
+    for package_name in ("docx", "lxml"):
+        assert any(f.startswith(f"{task}/{package_name}/") for f in answer["files"]), package_name
+    city, own = answer["result"]
+    for result, title in (
+        (city, "全市行政执法满意度测评情况通报"),
+        (own, f"{department.name}{int(month[:4])}年{int(month[5:7])}月"),
+    ):
+        assert result["statusCode"] == 200, result
+        assert result["headers"]["Content-Type"] == DOCX_TYPE
+        data = base64.b64decode(result["body"]) if result["isBase64Encoded"] else b""
+        text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+        assert title in text

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -438,14 +437,3 @@ def test_the_office_gets_the_city_word_report_and_a_department_its_own(ws: Works
     assert "信访局" not in mine
     assert clerk.get("/workspace/d/xinfangju/2026-11/report.docx").status == 403
     assert clerk.get("/workspace/office/2026-11/reports/report.docx").status == 403
-
-
-def test_without_python_docx_the_word_report_says_what_to_do_instead(
-    ws: Workspace, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "manyi.reports.word", None)  # as in the Lambda artifact
-    answer = signed_in(ws).get("/workspace/office/2026-11/reports/report.docx")
-    assert answer.status == 503
-    assert "请下载网页报告" in answer.text
-    own = signed_in(ws, "clerk-a").get("/workspace/d/sifaju/2026-11/report.docx")
-    assert own.status == 503

@@ -15,7 +15,6 @@ from manyi.model import Department, Questionnaire
 from manyi.reports.csv_export import options_csv, to_csv
 from manyi.reports.files import CSV_TYPE, HTML_TYPE, XLSX_TYPE
 from manyi.reports.json_export import department_json
-from manyi.reports.monthly import WORD_UNAVAILABLE
 from manyi.reports.tables import summary_columns, summary_rows
 from manyi.reports.view import TREND_MONTHS, MonthView, month_view
 from manyi.results.served_file import MAX_SERVED
@@ -26,6 +25,7 @@ from manyi.workspace.dashboard import department_dashboard, department_view
 from manyi.workspace.http import download
 from manyi.workspace.months_param import month_of, recent_months
 from manyi.workspace.render import render
+from manyi.workspace.reports import report_sections
 from manyi.workspace.selection_param import respondent_choices, selection_param
 
 MAX_NOTE = 200
@@ -181,15 +181,13 @@ def _word_report(
 ) -> Response[Any]:
     """The department's own Word report: its figures against its last month, nothing that
     depends on another department's data (no city column, no rank)."""
-    try:
-        from manyi.reports.word import DOCX_TYPE, department_docx
-    except ImportError:  # python-docx is not in the Lambda artifact (see docs/workspace.md)
-        return message_page(call, 503, "暂时无法生成", WORD_UNAVAILABLE)
+    from manyi.reports.word import DOCX_TYPE, department_docx  # python-docx: only when asked for
 
     view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS)
     issued = call.calendar().today(call.ws.clock())
     # The department's own copy: nothing in it depends on another department's data.
-    data = department_docx(questionnaire, view, department.id, issued, with_city=False)
+    sections = report_sections(call.ws, questionnaire, complaints=False)
+    data = department_docx(questionnaire, view, department.id, issued, sections, with_city=False)
     return download(data, DOCX_TYPE, f"manyi-{department.id}-{month}-report.docx")
 
 

@@ -13,7 +13,7 @@ from manyi.figures import ratio
 from manyi.model import ENTRIES
 from manyi.pace import period
 from manyi.reports.files import FILES, month_file
-from manyi.reports.monthly import WORD_UNAVAILABLE
+from manyi.reports.sections import SectionProviders
 from manyi.reports.tables import flags_text
 from manyi.reports.view import TREND_MONTHS, month_view
 from manyi.workspace.access import Call, message_page
@@ -23,7 +23,7 @@ from manyi.workspace.dashboard import office_dashboard
 from manyi.workspace.http import SECURITY_HEADERS, download
 from manyi.workspace.months import MonthActionRefused, close_month, reopen_month
 from manyi.workspace.months_param import month_of, recent_months
-from manyi.workspace.reports import report_key
+from manyi.workspace.reports import report_key, report_sections
 from manyi.workspace.selection_param import respondent_choices, selection_param
 
 REPORT_NAMES = {
@@ -121,20 +121,26 @@ def _month_action(
 
 def report_file(call: Call) -> Response[Any]:
     """A month's report or data file: as the aggregator published it (the data folder or the
-    private bucket), else made now from the results."""
+    private bucket), else made now from the results. The HTML report is made now wherever
+    the 回访 or 投诉举报 sections can be filled here: the published one has the survey's only."""
     month = month_of(call.params["month"], call.ws.clock(), call.calendar())
     name = call.params["name"]
     if month is not None and name == "report.docx":
         return _word_report(call, month)
     if month is None or name not in FILES:
         return message_page(call, 404, "找不到文件", "没有这个文件。")
+    questionnaire = call.ws.questionnaire()
+    providers: SectionProviders = {}
+    if name == "report.html":
+        providers = report_sections(call.ws, questionnaire, complaints=True)
     content_type = FILES[name][1]
     reports = call.ws.reports
-    data = reports.read(report_key(month, name)) if reports is not None else None
+    data = None
+    if reports is not None and not providers:
+        data = reports.read(report_key(month, name))
     if data is None:
-        questionnaire = call.ws.questionnaire()
         view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS)
-        data, content_type = month_file(questionnaire, view, name)
+        data, content_type = month_file(questionnaire, view, name, providers)
     if name == "report.html":
         headers = {**SECURITY_HEADERS, "Content-Security-Policy": REPORT_CSP}
         return Response(200, "text/html; charset=utf-8", data, headers, compress=True)
@@ -143,15 +149,15 @@ def report_file(call: Call) -> Response[Any]:
 
 def _word_report(call: Call, month: str) -> Response[Any]:
     """The city's Word report, made now from the month's results (its filter too)."""
-    try:
-        from manyi.reports.word import DOCX_TYPE, city_docx
-    except ImportError:  # python-docx is not in the Lambda artifact (see docs/workspace.md)
-        return message_page(call, 503, "暂时无法生成", WORD_UNAVAILABLE)
+    from manyi.reports.word import DOCX_TYPE, city_docx  # python-docx: only when asked for
+
     questionnaire = call.ws.questionnaire()
     selection = selection_param(call, questionnaire)
     if selection is None:
         return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
     view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS, selection)
     issued = call.calendar().today(call.ws.clock())
-    data = city_docx(questionnaire, view, issued)
+    data = city_docx(
+        questionnaire, view, issued, report_sections(call.ws, questionnaire, complaints=True)
+    )
     return download(data, DOCX_TYPE, f"manyi-{month}-report.docx")
