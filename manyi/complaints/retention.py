@@ -12,8 +12,10 @@ short is finished by the next. Complaints still open are never purged: they are 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from manyi.calendar import OfficeCalendar
 from manyi.model import Questionnaire
@@ -77,3 +79,16 @@ def purge(
     if purged:
         store.scrub()
     return PurgeResult(due, tuple(purged), tuple(skipped))
+
+
+def aws_purge(now: datetime, dynamodb: Any | None = None) -> PurgeResult:
+    """The scheduled purge in AWS: the tables the deployment names (COMPLAINTS_TABLE,
+    AUDIT_TABLE) and the current questionnaire the artifact bundles."""
+    from manyi.store.complaints.dynamodb import DynamoDBComplaintStore
+    from manyi.store.staff.dynamodb import DynamoDBAuditLog
+    from manyi.versions import Catalogue, bundled_folder
+
+    questionnaire = Catalogue.open(bundled_folder()).current
+    store = DynamoDBComplaintStore(os.environ["COMPLAINTS_TABLE"], dynamodb)
+    audit = DynamoDBAuditLog(os.environ["AUDIT_TABLE"], dynamodb)
+    return purge(store, audit, questionnaire, now, "system")

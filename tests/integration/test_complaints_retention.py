@@ -196,3 +196,21 @@ def test_serves_timer_purges_what_is_due(
     assert purged[fresh.number] is False
     assert store_of(ws).year(2019)[0].purged_at
     assert timer.tick()["complaints_purged"] == 0
+
+
+def test_the_purge_never_loads_the_cipher() -> None:
+    """It drops sealed fields unopened: the function's cold start loads no cipher code (and
+    could not open a field if it tried: its role has no key)."""
+    import subprocess
+    import sys
+
+    from tests.cli import ROOT
+
+    code = (
+        "import runpy, sys; runpy.run_path('lambda/complaints_purge/app.py');"
+        "print('cryptography' in sys.modules)"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "False"

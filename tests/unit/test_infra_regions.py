@@ -223,6 +223,7 @@ def test_the_china_certificate_is_watched_before_it_ends(china: Deployment) -> N
         "CollectorFunction",
         "AggregatorFunction",
         "WorkspaceFunction",
+        "ComplaintsPurgeFunction",
     }
     assert watch == "CertificateWatchFunction"
     alarm = china.live("AWS::CloudWatch::Alarm")["CertificateExpiryAlarm"]["Properties"]
