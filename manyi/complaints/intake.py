@@ -38,10 +38,12 @@ from manyi.complaints.model import (
     PHONE_PATTERN,
     STATUS_TEXT,
     Complaint,
+    ConductHandlers,
     code_hash,
     code_matches,
     key_hash,
     receipt_code,
+    routed_handler,
     shown_code,
 )
 from manyi.messages import (
@@ -209,19 +211,24 @@ class ComplaintIntake:
             # need it. The record is bound to this complaint and no other.
             sealed = self.sealer.seal(hashed, contact)
         category = values["category"]
+        about = questionnaire.complaints.about(category)
+        # Conduct complaints go straight to the department's standing handler, if the office
+        # named one (one read of a small item); the office sees every complaint either way.
+        handlers = self.store.handlers() if about == "conduct" else ConductHandlers()
         return Complaint(
             number="",
             key_hash=hashed,
             code_hash=code_hash(hashed, receipt_code(complaint_id)),
             department=values["department"],
             category=category,
-            about=questionnaire.complaints.about(category),
+            about=about,
             subject=values.get("subject", ""),
             account=values["account"],
             happened_on=values["happened_on"],
             received_at=utc_timestamp(now),
             received_on=today.isoformat(),
             contact=sealed,
+            handler=routed_handler(about, values["department"], handlers),
         )
 
     # -- status lookup ---------------------------------------------------------------------

@@ -51,6 +51,7 @@ def snapshot(ws: Workspace) -> tuple[Any, ...]:
         ws.results.served(MONTH),
         ws.results.month_close(MONTH),
         ws.complaints.store.year(2026) if ws.complaints else None,
+        ws.complaints.store.handlers() if ws.complaints else None,
     )
 
 
@@ -86,6 +87,7 @@ STATE_CHANGES = {
     "/workspace/complaints/2026-sifaju-0001/status": {"status": "accepted"},
     "/workspace/complaints/2026-sifaju-0001/assign": {"handler": "office-1"},
     "/workspace/complaints/2026-sifaju-0001/contact": {},
+    "/workspace/complaint-handlers/": {"version": "0", "handler-sifaju": "office-1"},
     "/workspace/followup/visitors": {"username": "clerk-a", "staff_id": "X1"},
     "/workspace/followup/d/sifaju/draw": {"month": MONTH},
     "/workspace/followup/d/sifaju/assign": {"month": MONTH, "case": "c", "visitor": "clerk-a"},
