@@ -5,8 +5,11 @@ each step, the stored-XSS corpus through every field, and no name or phone anywh
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import logging
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -354,3 +357,73 @@ def test_no_name_or_phone_in_the_data_folder_logs_or_exports(
         assert not any(secret.encode() in blob for blob in written), secret
     assert (tmp_path / "data" / "complaints.sqlite3").exists()
     assert exported.startswith("\ufeff受理编号".encode())
+
+
+@contextmanager
+def every_log() -> Iterator[io.StringIO]:
+    """What the collector's and the workspace's Powertools loggers and the root logger (the
+    timer, the purge) would write, as one text."""
+    lines = io.StringIO()
+    capture = logging.StreamHandler(lines)
+    capture.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(n) for n in ("manyi-collector", "manyi-workspace", "")]
+    for logger in loggers:
+        logger.addHandler(capture)
+    root_level = logging.getLogger().level
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        logging.getLogger().setLevel(root_level)
+        for logger in loggers:
+            logger.removeHandler(capture)
+
+
+def test_a_complaints_whole_life_leaves_no_name_or_phone_in_clear_anywhere(
+    tmp_path: Path, questionnaire: Questionnaire
+) -> None:
+    """Taken, its contact opened, handled, the month closed with its reports written, every
+    export downloaded, then purged: a grep of the data folder, every log line, every export
+    and every report file finds neither the name nor the phone."""
+    from manyi.complaints.retention import purge
+
+    data = tmp_path / "data"
+    with local_workspace(data, questionnaire, NOW) as ws, ExitStack() as logging_from_here:
+        make_account(ws, "office-1", "office")
+        publish(tmp_path / "questionnaires", questionnaire, NOW.date())
+        collector = create_handler(
+            SQLiteSubmissionStore(data / "submissions.sqlite3"),
+            Catalogue.open(tmp_path / "questionnaires"),
+            rate_limit=RateLimit(),
+            clock=lambda: ws.clock(),
+            complaints=ws.complaints,
+        )
+        office = signed_in(ws)
+        # Powertools sets its loggers up when a handler is made: capture from here on.
+        log = logging_from_here.enter_context(every_log())
+        number = send(collector)["number"]
+        refused = complaint_json(complaint_fields(phone="bad " + PHONE))
+        assert collector(refused, LambdaContext())["statusCode"] == 422
+        opened = office.post(f"/workspace/complaints/{number}/contact")
+        assert NAME in opened.text  # opened for the office, on this answer only
+        act(office, number, "accepted")
+        act(office, number, "concluded", f"已电话答复投诉人（{NAME[0]}先生）。")
+        office.get("/workspace/office/")
+        closed = office.post("/workspace/office/2026-11/close", {"reason": "验收：提前关账"})
+        assert closed.status == 303
+        downloads = [
+            office.get("/workspace/complaint-figures/2026-11/export.csv").body,
+            office.get("/workspace/audit/export.xlsx").body,
+            office.get("/workspace/audit/").body,
+            office.get("/workspace/office/2026-11/").body,
+        ]
+        assert ws.complaints is not None
+        purge(ws.complaints.store, ws.staff.audit, questionnaire, ws.clock(), "system")
+        files = [p for p in data.rglob("*") if p.is_file()]
+        reports = [p for p in files if "report" in p.name or p.suffix in (".docx", ".xlsx")]
+        assert reports, sorted(p.name for p in files)
+        written = [p.read_bytes() for p in files] + downloads + [log.getvalue().encode()]
+        assert "complaint refused" in log.getvalue()
+    for secret in (NAME, PHONE):
+        found = [i for i, blob in enumerate(written) if secret.encode() in blob]
+        assert found == [], (secret, found)
