@@ -13,15 +13,12 @@ from pathlib import Path
 import pytest
 
 from manyi.calendar import DEFAULT_ZONE as BEIJING
-from manyi.collector.handler import Handler, create_handler
-from manyi.collector.ratelimit import RateLimit
+from manyi.collector.handler import Handler
 from manyi.complaints.model import ConductHandlers
 from manyi.model import Questionnaire
-from manyi.store.submissions.sqlite import SQLiteSubmissionStore
-from manyi.versions import Catalogue, publish
 from manyi.workspace.context import Workspace
 from tests.apigw import LambdaContext
-from tests.complaint_support import complaint_fields, complaint_json
+from tests.complaint_support import collector_of, complaint_fields, complaint_json
 from tests.integration.test_complaints_workspace import signed_in
 from tests.workspace_support import local_workspace, make_account
 
@@ -42,14 +39,7 @@ def ws(tmp_path: Path, questionnaire: Questionnaire) -> Iterator[Workspace]:
 
 @pytest.fixture
 def collector(tmp_path: Path, questionnaire: Questionnaire, ws: Workspace) -> Handler:
-    publish(tmp_path / "questionnaires", questionnaire, NOW.date())
-    return create_handler(
-        SQLiteSubmissionStore(tmp_path / "data" / "submissions.sqlite3"),
-        Catalogue.open(tmp_path / "questionnaires"),
-        rate_limit=RateLimit(),
-        clock=lambda: ws.clock(),
-        complaints=ws.complaints,
-    )
+    return collector_of(ws, tmp_path, questionnaire)
 
 
 def send(collector: Handler, complaint_id: str, **fields: str) -> str:

@@ -18,20 +18,18 @@ from typing import Any
 import pytest
 
 from manyi.calendar import DEFAULT_ZONE as BEIJING
-from manyi.collector.handler import Handler, create_handler
-from manyi.collector.ratelimit import RateLimit
+from manyi.collector.handler import Handler
 from manyi.complaints.deadlines import deadlines, urgency
 from manyi.complaints.figures import month_figures
 from manyi.complaints.model import Complaint, ComplaintSettings, Step
 from manyi.model import Questionnaire
-from manyi.store.submissions.sqlite import SQLiteSubmissionStore
-from manyi.versions import Catalogue, publish
 from manyi.workspace.context import Workspace
 from tests.apigw import LambdaContext, collector_log
 from tests.complaint_support import (
     NAME,
     PHONE,
     add_sample_complaint,
+    collector_of,
     complaint_fields,
     complaint_json,
     lookup_form,
@@ -55,16 +53,7 @@ def ws(tmp_path: Path, questionnaire: Questionnaire) -> Iterator[Workspace]:
 
 @pytest.fixture
 def collector(tmp_path: Path, questionnaire: Questionnaire, ws: Workspace) -> Handler:
-    publish(tmp_path / "questionnaires", questionnaire, NOW.date())
-    catalogue = Catalogue.open(tmp_path / "questionnaires")
-    submissions = SQLiteSubmissionStore(tmp_path / "data" / "submissions.sqlite3")
-    return create_handler(
-        submissions,
-        catalogue,
-        rate_limit=RateLimit(),
-        clock=lambda: ws.clock(),
-        complaints=ws.complaints,
-    )
+    return collector_of(ws, tmp_path, questionnaire)
 
 
 def signed_in(ws: Workspace, username: str = "office-1") -> Client:
@@ -390,14 +379,7 @@ def test_a_complaints_whole_life_leaves_no_name_or_phone_in_clear_anywhere(
     data = tmp_path / "data"
     with local_workspace(data, questionnaire, NOW) as ws, ExitStack() as logging_from_here:
         make_account(ws, "office-1", "office")
-        publish(tmp_path / "questionnaires", questionnaire, NOW.date())
-        collector = create_handler(
-            SQLiteSubmissionStore(data / "submissions.sqlite3"),
-            Catalogue.open(tmp_path / "questionnaires"),
-            rate_limit=RateLimit(),
-            clock=lambda: ws.clock(),
-            complaints=ws.complaints,
-        )
+        collector = collector_of(ws, tmp_path, questionnaire)
         office = signed_in(ws)
         # Powertools sets its loggers up when a handler is made: capture from here on.
         log = logging_from_here.enter_context(every_log())
