@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from manyi.complaints.settings import CATEGORIES, ComplaintSettings
+from manyi.complaints.settings import CATEGORIES, MAX_RETENTION_YEARS, ComplaintSettings
 from manyi.errors import ManyiError
 from manyi.messages import DefinitionCode, definition_message
 from manyi.model import (
@@ -78,6 +78,7 @@ COMPLAINT_KEYS = {
     "extension_days": False,
     "near_due_days": False,
     "conduct_categories": False,
+    "retention_years": False,
 }
 DEPARTMENT_KEYS = {"id": True, "name": True, "kind": True, "complaint_phone": False}
 
@@ -268,6 +269,12 @@ class _Checker:
             else:
                 categories.append(item)
         settings["conduct_categories"] = categories
+        years = complaints.get("retention_years", settings["retention_years"])
+        if not _is_whole(years) or not 1 <= years <= MAX_RETENTION_YEARS:
+            line = complaints.line_of("retention_years")
+            self.report(line, "bad_retention_years", value=years, most=MAX_RETENTION_YEARS)
+        else:
+            settings["retention_years"] = years
         return settings
 
     # -- options ------------------------------------------------------------------------

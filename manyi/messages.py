@@ -58,6 +58,7 @@ DefinitionCode = Literal[
     "empty_list",
     "bad_working_days",
     "unknown_complaint_category",
+    "bad_retention_years",
     "bad_share",
     "bad_whole",
     "followup_unknown_department",
@@ -141,6 +142,9 @@ DEFINITION: Final[dict[DefinitionCode, str]] = {
     ),
     "unknown_complaint_category": (
         "complaints.conduct_categories lists {value!r}, which is not a category; use: {known}"
+    ),
+    "bad_retention_years": (
+        "complaints.retention_years {value!r} must be a whole number of years, 1 to {most}"
     ),
     "bad_share": "share {key} is {value!r}; a share is a fraction from 0 to 1 (1: every case)",
     "bad_whole": "`{key}` is {value!r}; it must be a whole number from {low} to {high}",

@@ -8,6 +8,9 @@ record and the field, so a sealed value copied onto another record or field does
 
 With KMS, the collector only ever asks for new data keys (it seals what a complainant types) and
 cannot open anything it sealed; only the workspace function may decrypt.
+
+The cipher library is imported where a key is used, not with this module: what only carries
+sealed records (the stores, the retention purge, which drops them unopened) never loads it.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING, Any, Protocol
 
 from manyi.errors import ManyiError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -46,6 +49,18 @@ class KeyWrapper(Protocol):
         ...
 
 
+def _cipher(key: bytes) -> AESGCM:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
+
+
+def _new_key() -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+
+
 def _context_bytes(context: dict[str, str]) -> bytes:
     return "\x1f".join(f"{key}={context[key]}" for key in sorted(context)).encode()
 
@@ -56,14 +71,16 @@ class KeyFileWrapper:
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) != KEY_BYTES:
             raise SealingError("the key file must hold a 256-bit key")
-        self._master = AESGCM(master_key)
+        self._master = _cipher(master_key)
 
     def new_data_key(self, context: dict[str, str]) -> tuple[bytes, bytes]:
-        data_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+        data_key = _new_key()
         nonce = os.urandom(NONCE_BYTES)
         return data_key, nonce + self._master.encrypt(nonce, data_key, _context_bytes(context))
 
     def unwrap(self, wrapped: bytes, context: dict[str, str]) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
         try:
             return self._master.decrypt(
                 wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _context_bytes(context)
@@ -117,7 +134,7 @@ class Sealer:
     def seal(self, record_id: str, fields: dict[str, str]) -> SealedRecord:
         """Every field sealed under one new data key bound to this record."""
         data_key, wrapped = self._wrapper.new_data_key(self._context(record_id))
-        cipher = AESGCM(data_key)
+        cipher = _cipher(data_key)
         sealed = {}
         for name, value in fields.items():
             nonce = os.urandom(NONCE_BYTES)
@@ -127,8 +144,10 @@ class Sealer:
 
     def open(self, record_id: str, record: SealedRecord) -> dict[str, str]:
         """The plaintext fields; SealingError if any was tampered with or moved."""
+        from cryptography.exceptions import InvalidTag
+
         data_key = self._wrapper.unwrap(_unb64(record.wrapped_key), self._context(record_id))
-        cipher = AESGCM(data_key)
+        cipher = _cipher(data_key)
         opened = {}
         for name, value in record.fields.items():
             if not value.startswith(SEALED_PREFIX):

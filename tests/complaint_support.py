@@ -7,13 +7,19 @@ import base64
 import copy
 import json
 import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from manyi.collector.handler import Handler, create_handler
+from manyi.collector.ratelimit import RateLimit
 from manyi.complaints.model import SEALED_KIND, Complaint, code_hash, key_hash, receipt_code
 from manyi.complaints.sources import ComplaintSources
+from manyi.model import Questionnaire
 from manyi.sealing import KeyFileWrapper, Sealer
 from manyi.store.complaints.base import ComplaintStore
+from manyi.store.submissions.sqlite import SQLiteSubmissionStore
+from manyi.versions import Catalogue, publish
 from manyi.workspace.context import Workspace
 from tests.apigw import fixture
 
@@ -107,3 +113,16 @@ def add_sample_complaint(
     )
     stored, _ = ws.complaints.store.add(complaint)
     return stored
+
+
+def collector_of(ws: Workspace, folder: Path, questionnaire: Questionnaire) -> Handler:
+    """A collector beside the workspace: its questionnaire published in `folder`, the
+    workspace's data folder and complaints, the workspace's clock."""
+    publish(folder / "questionnaires", questionnaire, ws.clock().date())
+    return create_handler(
+        SQLiteSubmissionStore(folder / "data" / "submissions.sqlite3"),
+        Catalogue.open(folder / "questionnaires"),
+        rate_limit=RateLimit(),
+        clock=lambda: ws.clock(),
+        complaints=ws.complaints,
+    )

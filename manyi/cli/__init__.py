@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backup",
     "account",
     "followup",
+    "complaints",
     "package",
     "publish",
     "deploy",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from pathlib import Path
@@ -50,3 +51,11 @@ def load_or_report(given: str | None) -> Questionnaire | None:
     if questionnaire is None:
         print(f"{path}: {len(problems)} problem(s); nothing was done", file=sys.stderr)
     return questionnaire
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a write from the command line: cli:<operating-system user>."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:{os.getuid()}" if hasattr(os, "getuid") else "cli:unknown"

@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
         every = timedelta(minutes=args.aggregate_every)
         timer = AggregatorTimer(
             data, lambda: catalogue.current, store, workspace.staff.audit, every,
-            followup=workspace.followup,
+            followup=workspace.followup, complaints=complaints.store,
         )  # fmt: skip
         timer.start()
     urls = [f"http://{_url_host(h)}:{p}/" for h, p in listening_on(server)]

@@ -253,7 +253,8 @@ class Collector:
         if self._openapi is None or self._openapi[0] != key:
             from manyi.collector.openapi import openapi_document
 
-            document = openapi_document(catalogue.current, versions)
+            complaints = self._make_complaints is not None
+            document = openapi_document(catalogue.current, versions, complaints)
             self._openapi = (key, json.dumps(document, ensure_ascii=False, indent=1))
         headers = {"Cache-Control": "public, max-age=300"}
         return Response(200, JSON_TYPE, self._openapi[1], headers)

@@ -4,15 +4,31 @@ Each question becomes a property of `answers`: an enum of its option IDs for a s
 non-empty array of distinct option IDs for a multiple choice. The rules JSON Schema can say are
 said: required questions, conditions (`if` the answers that make a question apply, `then` it is
 required; answers to questions that do not apply are accepted and dropped), and exclusive
-options (`if` the array contains one, `then` it holds nothing else). Built on first request
-and cached, never on the cold path.
+options (`if` the array contains one, `then` it holds nothing else). Where the collector takes
+complaints (投诉举报), their two routes are in it too, with the departments and categories of
+the current questionnaire. Built on first request and cached, never on the cold path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from manyi.complaints.intake import (
+    FREE_WRONG_CODES,
+    MAX_COMPLAINT_BYTES,
+    MAX_LOOKUP_BYTES,
+    OLDEST_YEARS,
+)
+from manyi.complaints.model import (
+    CATEGORIES,
+    COMPLAINT_ID_PATTERN,
+    MAX_ACCOUNT,
+    MAX_NAME,
+    MAX_SUBJECT,
+    NUMBER_PATTERN,
+    STATUS_TEXT,
+)
 from manyi.model import Condition, Question, Questionnaire
 from manyi.submission import MAX_BODY_BYTES, SUBMISSION_ID_PATTERN
 from manyi.versions import VERSION_PATTERN_TEXT
@@ -20,7 +36,10 @@ from manyi.versions import VERSION_PATTERN_TEXT
 Schema = dict[str, Any]
 
 
-def openapi_document(current: Questionnaire, versions: Sequence[str]) -> Schema:
+def openapi_document(
+    current: Questionnaire, versions: Sequence[str], complaints: bool = False
+) -> Schema:
+    """`complaints`: the collector takes complaints (it has a complaints store)."""
     error = {"$ref": "#/components/schemas/Error"}
     retry_after = {
         "Retry-After": {
@@ -38,7 +57,7 @@ def openapi_document(current: Questionnaire, versions: Sequence[str]) -> Schema:
             answer["headers"] = headers
         return answer
 
-    return {
+    document: Schema = {
         "openapi": "3.1.0",
         "info": {
             "title": f"manyi collector: {current.title}",
@@ -145,6 +164,220 @@ def openapi_document(current: Questionnaire, versions: Sequence[str]) -> Schema:
                     "properties": {"status": {"const": "ok"}, "version": {"type": "string"}},
                 },
             }
+        },
+    }
+    if complaints:
+        document["paths"].update(complaint_paths(reply, error, retry_after))
+        document["components"]["schemas"].update(complaint_schemas(current))
+    return document
+
+
+def complaint_paths(
+    reply: Callable[..., Schema], error: Schema, retry_after: Schema
+) -> dict[str, Schema]:
+    """POST /api/complaints and POST /api/complaints/status (manyi.complaints.intake)."""
+    ref = "#/components/schemas/"
+    receipt = {"$ref": f"{ref}ComplaintReceipt"}
+    busy = reply("Storage busy: nothing stored, send again", error, retry_after)
+    misconfigured = reply(
+        "Storage misconfigured (an operator must act, e.g. no sealing key for a name or "
+        "phone): nothing stored, send again later",
+        error,
+    )
+    return {
+        "/api/complaints": {
+            "post": {
+                "operationId": "complain",
+                "summary": "Take one complaint; answer its 受理编号 and receipt code (shown once)",
+                "description": (
+                    "Stored once per complaint_id: the same complaint_id sent again stores "
+                    "nothing and answers the same number and code (200). A plain HTML form may "
+                    "post the same fields as application/x-www-form-urlencoded without "
+                    "complaint_id (the server makes one and remembers the form in the "
+                    "manyi_complaint cookie); it is answered with an HTML page, never a "
+                    "redirect, so that the code travels in no URL. Dates may also be written "
+                    "2026/11/20 or 2026年11月20日. A name or phone is sealed before it is "
+                    "stored and is never answered back."
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": f"{ref}Complaint"}}},
+                },
+                "responses": {
+                    "201": reply("Stored: its number and receipt code", receipt),
+                    "200": reply(
+                        "Stored before under this complaint_id: the same number and code",
+                        receipt,
+                    ),
+                    "400": reply("The body is not a JSON object of strings", error),
+                    "413": reply(f"Body over {MAX_COMPLAINT_BYTES} bytes", error),
+                    "415": reply("Neither JSON nor a form", error),
+                    "422": reply(
+                        "Fields break the rules (each problem under `errors`, in Chinese; "
+                        "e.g. happened_on in the future or more than "
+                        f"{OLDEST_YEARS} years back)",
+                        error,
+                    ),
+                    "429": reply("Too many complaints from one address", error, retry_after),
+                    "500": misconfigured,
+                    "503": busy,
+                },
+            }
+        },
+        "/api/complaints/status": {
+            "post": {
+                "operationId": "complaintStatus",
+                "summary": "A complaint's progress by its number and receipt code",
+                "description": (
+                    "The status, the dates and the office's notes (reasons, the reply); never "
+                    "the complainant's name, phone or account of events. A wrong code and an "
+                    "unknown number get the same 404. After "
+                    f"{FREE_WRONG_CODES} wrong codes in a row for a number (or from one "
+                    "address) each further try waits 30 s, doubling, at most an hour (429). "
+                    "A form post is answered with the status page (HTML)."
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": f"{ref}ComplaintLookup"}}},
+                },
+                "responses": {
+                    "200": reply("The complaint's progress", {"$ref": f"{ref}ComplaintStatus"}),
+                    "400": reply(
+                        f"Not a JSON object or a form, or over {MAX_LOOKUP_BYTES} bytes", error
+                    ),
+                    "404": reply("No complaint with this number and code", error),
+                    "429": reply("Too many wrong codes: wait", error, retry_after),
+                    "500": misconfigured,
+                    "503": busy,
+                },
+            }
+        },
+    }
+
+
+def complaint_schemas(q: Questionnaire) -> dict[str, Schema]:
+    optional_text = {"type": ["string", "null"]}
+    statuses = list(STATUS_TEXT)
+    categories = "; ".join(f"{key}: {text}" for key, text in CATEGORIES.items())
+    return {
+        "Complaint": {
+            "type": "object",
+            "required": ["complaint_id", "department", "category", "account", "happened_on"],
+            "properties": {
+                "complaint_id": {
+                    "type": "string",
+                    "pattern": COMPLAINT_ID_PATTERN.pattern,
+                    "description": "Made by the client at random; the same one for a retry.",
+                },
+                "department": {
+                    "type": "string",
+                    "enum": [d.id for d in q.departments],
+                    "description": "The department complained about.",
+                },
+                "category": {
+                    "type": "string",
+                    "enum": list(CATEGORIES),
+                    "description": f"What it is about ({categories}).",
+                },
+                "subject": {
+                    **optional_text,
+                    "maxLength": MAX_SUBJECT,
+                    "description": "The officer or the place, if known.",
+                },
+                "account": {
+                    "type": "string",
+                    "maxLength": MAX_ACCOUNT,
+                    # Something besides blanks and control characters (removed on arrival).
+                    "pattern": r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85]",
+                    "description": "What happened: stored as text, shown escaped.",
+                },
+                "happened_on": {
+                    "type": "string",
+                    "format": "date",
+                    "description": (
+                        "When it happened (YYYY-MM-DD, Beijing time): not after today, at most "
+                        f"{OLDEST_YEARS} years back."
+                    ),
+                },
+                "name": {
+                    **optional_text,
+                    "maxLength": MAX_NAME,
+                    "description": "For a reply; leave out to complain anonymously.",
+                },
+                "phone": {
+                    **optional_text,
+                    # The collector's own pattern, with no blank at the end (trimmed away).
+                    "pattern": r"^$|^\+?[0-9][0-9 \-]{4,18}[0-9\-]$",
+                    "description": "For a reply; leave out to complain anonymously.",
+                },
+                "website": {
+                    "type": ["string", "null"],
+                    "maxLength": 0,
+                    "description": "Leave empty: people never see this field.",
+                },
+            },
+        },
+        "ComplaintReceipt": {
+            "type": "object",
+            "required": ["number", "code", "status", "message"],
+            "properties": {
+                "number": {
+                    "type": "string",
+                    "pattern": NUMBER_PATTERN.pattern,
+                    "description": "受理编号: year, department, sequence.",
+                },
+                "code": {
+                    "type": "string",
+                    "pattern": r"^\d{4} \d{4} \d{4}$",
+                    "description": "The receipt code (查询码), shown this once; keep it.",
+                },
+                "status": {"type": "string", "enum": statuses},
+                "message": {"type": "string"},
+            },
+        },
+        "ComplaintLookup": {
+            "type": "object",
+            "required": ["number", "code"],
+            "properties": {
+                "number": {"type": "string", "description": "受理编号, e.g. 2026-sifaju-0007."},
+                "code": {
+                    "type": "string",
+                    "description": "The 12-digit receipt code; blanks and hyphens are ignored.",
+                },
+            },
+        },
+        "ComplaintStatus": {
+            "type": "object",
+            "required": ["number", "department", "category", "received_on", "status", "steps"],
+            "properties": {
+                "number": {"type": "string"},
+                "department": {"type": "string", "description": "Its name."},
+                "category": {"type": "string", "description": "Its category, in words."},
+                "received_on": {"type": "string", "format": "date"},
+                "status": {"type": "string", "enum": statuses},
+                "status_text": {"type": "string"},
+                "due": {
+                    "type": ["string", "null"],
+                    "description": "The next deadline (working days), null when final or unknown.",
+                },
+                "due_for": {"type": "string", "enum": ["accept", "conclude", ""]},
+                "steps": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["day", "status", "note"],
+                        "properties": {
+                            "day": {"type": "string", "format": "date"},
+                            "status": {"type": "string", "enum": statuses},
+                            "status_text": {"type": "string"},
+                            "note": {
+                                "type": "string",
+                                "description": 'A reason or the reply ("" for none).',
+                            },
+                        },
+                    },
+                },
+            },
         },
     }
 

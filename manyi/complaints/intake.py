@@ -38,10 +38,12 @@ from manyi.complaints.model import (
     PHONE_PATTERN,
     STATUS_TEXT,
     Complaint,
+    ConductHandlers,
     code_hash,
     code_matches,
     key_hash,
     receipt_code,
+    routed_handler,
     shown_code,
 )
 from manyi.messages import (
@@ -62,6 +64,7 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 # 2,000 characters of Chinese are 18 KB once URL-encoded; the rest of the form is small.
 MAX_COMPLAINT_BYTES = 32 * 1024
+MAX_LOOKUP_BYTES = 4096
 # Wrong codes in a row before lookups of a number (or from an address) are slowed down.
 FREE_WRONG_CODES = 20
 MAX_WAIT_SECONDS = 3600
@@ -209,19 +212,24 @@ class ComplaintIntake:
             # need it. The record is bound to this complaint and no other.
             sealed = self.sealer.seal(hashed, contact)
         category = values["category"]
+        about = questionnaire.complaints.about(category)
+        # Conduct complaints go straight to the department's standing handler, if the office
+        # named one (one read of a small item); the office sees every complaint either way.
+        handlers = self.store.handlers() if about == "conduct" else ConductHandlers()
         return Complaint(
             number="",
             key_hash=hashed,
             code_hash=code_hash(hashed, receipt_code(complaint_id)),
             department=values["department"],
             category=category,
-            about=questionnaire.complaints.about(category),
+            about=about,
             subject=values.get("subject", ""),
             account=values["account"],
             happened_on=values["happened_on"],
             received_at=utc_timestamp(now),
             received_on=today.isoformat(),
             contact=sealed,
+            handler=routed_handler(about, values["department"], handlers),
         )
 
     # -- status lookup ---------------------------------------------------------------------
@@ -229,7 +237,7 @@ class ComplaintIntake:
     def lookup(self, content_type: str, body: bytes, address: str, now: datetime) -> LookupOutcome:
         media = content_type.split(";", 1)[0].strip().lower()
         from_form = media == FORM
-        if len(body) > 4096 or media not in (JSON, FORM):
+        if len(body) > MAX_LOOKUP_BYTES or media not in (JSON, FORM):
             return _lookup_failure(400, "malformed", from_form)
         try:
             given = _lookup_fields(body, from_form)
@@ -381,7 +389,9 @@ def parse_json(body: bytes) -> ComplaintForm:
     complaint_id = data.get("complaint_id")
     if complaint_id is not None and not isinstance(complaint_id, str):
         raise ValueError("complaint_id must be a string")
-    honeypot = data.get("website", "")
+    # null is an empty honeypot, as for a submission (manyi.submission); any other non-text
+    # value is a bot's.
+    honeypot = data.get("website") or ""
     return ComplaintForm(
         values=values,
         complaint_id=complaint_id,
@@ -472,7 +482,7 @@ def _lookup_failure(
         message = submission_message("malformed")
     else:
         message = complaint_message(code, **values)  # type: ignore[arg-type]
-    body = {"error": {"code": code, "message": message}}
+    body = {"error": {"code": code, "message": message}, "errors": []}
     return LookupOutcome(status, code, body, from_form, retry_after)
 
 

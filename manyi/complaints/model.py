@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
 from manyi.complaints.settings import CATEGORIES, About, ComplaintSettings
@@ -95,6 +95,7 @@ class Complaint:
     handler: str = ""  # the assigned staff account
     steps: tuple[Step, ...] = ()
     version: int = 1
+    purged_at: str = ""  # when the retention purge removed its personal fields ("" : not yet)
 
     @property
     def year(self) -> int:
@@ -132,6 +133,28 @@ class Complaint:
         notes = [s.note for s in self.steps if s.note]
         return notes[-1] if notes else ""
 
+    @property
+    def holds_personal(self) -> bool:
+        """It still holds what the purge removes (it always does until then: the account of
+        events is required)."""
+        return not self.purged_at
+
+    def purged(self, at: str) -> Complaint:
+        """Without anything about a person: the name and phone, the officer or place, the
+        account of events and its date, the notes to the complainant. What the figures count
+        stays (department, category, routing, statuses and their days, the handler), and so do
+        the number and the receipt code's hash: the status page still shows the progress."""
+        return replace(
+            self,
+            subject="",
+            account="",
+            happened_on="",
+            contact=None,
+            steps=tuple(step._replace(note="") for step in self.steps),
+            purged_at=at,
+            version=self.version + 1,
+        )
+
     def moved(self, step: Step) -> Complaint:
         return replace(
             self, status=step.status, steps=(*self.steps, step), version=self.version + 1
@@ -159,6 +182,7 @@ class Complaint:
             "handler": self.handler,
             "steps": [s.to_dict() for s in self.steps],
             "version": self.version,
+            "purged_at": self.purged_at,
         }
 
     @classmethod
@@ -183,7 +207,37 @@ class Complaint:
             handler=data.get("handler", ""),
             steps=tuple(Step(**s) for s in data.get("steps", ())),
             version=int(data["version"]),
+            purged_at=data.get("purged_at", ""),
         )
+
+
+@dataclass(frozen=True)
+class ConductHandlers:
+    """Who handles complaints about an officer's conduct, per department: the office's choice
+    in the workspace (/workspace/complaint-handlers/), read by the collector when a complaint
+    arrives. Department ID -> staff username; a department left out has no standing handler,
+    and the office assigns each of its conduct complaints by hand. `version` counts the
+    office's changes (a change names the version it read)."""
+
+    by_department: Mapping[str, str] = field(default_factory=dict)
+    version: int = 0
+
+    def of(self, department: str) -> str:
+        return self.by_department.get(department, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by_department": dict(sorted(self.by_department.items())), "version": self.version}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ConductHandlers:
+        return cls(dict(data["by_department"]), int(data["version"]))
+
+
+def routed_handler(about: About, department: str, handlers: ConductHandlers) -> str:
+    """The handler a new complaint is given: the department's standing handler for an
+    officer's conduct; none for a department's action, which the office (法制机构) handles.
+    The office sees and may reassign every complaint either way."""
+    return handlers.of(department) if about == "conduct" else ""
 
 
 def tracking_number(year: int, department: str, sequence: int) -> str:

@@ -22,17 +22,26 @@ CATEGORIES: dict[str, str] = {
 DEFAULT_CONDUCT_CATEGORIES = ("certificate", "abuse", "bribe")
 
 About = Literal["action", "conduct"]
+DEFAULT_RETENTION_YEARS = 2
+MAX_RETENTION_YEARS = 30
 
 
 @dataclass(frozen=True)
 class ComplaintSettings:
-    """`complaints:` in questionnaire.yaml: deadlines in working days and the routing."""
+    """`complaints:` in questionnaire.yaml: deadlines in working days, the routing, and how
+    long personal fields are kept."""
 
     accept_days: int = 5
     conclude_days: int = 30
     extension_days: int = 20
     near_due_days: int = 2  # working days left before a deadline counts as near
     conduct_categories: tuple[str, ...] = DEFAULT_CONDUCT_CATEGORIES
+    # Whole years after a complaint is concluded (or refused) that its personal fields are kept;
+    # then `manyi complaints purge` removes them and keeps what the figures count. Two: a
+    # complainant's review or lawsuit ends within six months, and the year's 法治政府 assessment
+    # (early the next year) may read how a complaint was handled; beyond that nothing needs a
+    # name or an account of events (个人信息保护法 第十九条: the shortest time necessary).
+    retention_years: int = DEFAULT_RETENTION_YEARS
 
     def about(self, category: str) -> About:
         return "conduct" if category in self.conduct_categories else "action"
@@ -44,6 +53,7 @@ class ComplaintSettings:
             "extension_days": self.extension_days,
             "near_due_days": self.near_due_days,
             "conduct_categories": list(self.conduct_categories),
+            "retention_years": self.retention_years,
         }
 
     @classmethod
@@ -56,4 +66,6 @@ class ComplaintSettings:
             extension_days=int(data["extension_days"]),
             near_due_days=int(data["near_due_days"]),
             conduct_categories=tuple(data["conduct_categories"]),
+            # Version files written before the retention setting existed take the default.
+            retention_years=int(data.get("retention_years", DEFAULT_RETENTION_YEARS)),
         )

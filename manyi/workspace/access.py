@@ -36,6 +36,7 @@ NOTICES = {
     "imported": "导入完成。",
     "complaint_status": "投诉办理状态已保存。",
     "complaint_assigned": "已分派办理人。",
+    "complaint_handlers": "投诉办理人已保存：之后收到的个人行为投诉直接分派给所选账号。",
     "visitor": "回访人员已登记。",
     "drawn": "已随机抽取，种子已记录。",
     "assigned": "已分配回访人员。",

@@ -39,6 +39,8 @@ ACTIONS = {
     "complaint.status": "投诉办理",
     "complaint.assign": "分派投诉",
     "complaint.contact": "查看投诉人联系方式",
+    "complaint.purge": "删除到期投诉的个人信息",
+    "complaint.handlers": "设置投诉办理人",
     "followup.import": "导入回访案件",
     "followup.draw": "抽取回访案件",
     "followup.visitor": "登记回访人员",

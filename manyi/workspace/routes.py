@@ -124,6 +124,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{P}/complaints/<number>/status", Access.COMPLAINT_HANDLE, complaints.status),
     Route("POST", f"{P}/complaints/<number>/assign", Access.OFFICE, complaints.assign),
     Route("POST", f"{P}/complaints/<number>/contact", Access.COMPLAINT_CONTACT, complaints.contact),
+    # Who handles each department's conduct complaints as they arrive (the office's setting).
+    Route("GET", f"{P}/complaint-handlers/", Access.READ_ALL, complaints.handlers_page),
+    Route("POST", f"{P}/complaint-handlers/", Access.OFFICE, complaints.handlers_set),
     Route("GET", f"{P}/complaint-figures/<month>/", Access.READ_ALL, complaints.figures),
     Route("GET", f"{P}/complaint-figures/<month>/export.csv", Access.READ_ALL, complaints.export),
     # 回访: figures, visitors, a department's cases (import, draw, assignment, problem items).

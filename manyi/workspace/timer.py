@@ -4,7 +4,9 @@ What the AWS schedules do (hourly, and at 00:00 on the close day), on one machin
 that wakes every `every` minutes and calls the same service function as the scheduled Lambda
 (`manyi.results.schedule.handle`). On or after the close day it closes the month, and last
 month if it never closed, unless the office reopened it: a reopened month stays open until the
-office closes it again. A failed run is logged and tried again at the next tick.
+office closes it again. Each tick also runs the retention purges of follow-up cases and of
+complaints (ComplaintsPurgeFunction's daily job in AWS). A failed run is logged and tried again
+at the next tick.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from manyi.calendar import OfficeCalendar, previous_month
+from manyi.complaints.retention import purge as purge_complaints
 from manyi.followup.service import Followup, purge
 from manyi.model import Questionnaire
 from manyi.results.backends import Backend
 from manyi.results.outputs import OutputFolder
 from manyi.results.schedule import handle
+from manyi.store.complaints.base import ComplaintStore
 from manyi.store.staff.base import AuditLog
 from manyi.store.submissions.base import SubmissionStore
 from manyi.workspace.audit import month_target, record
@@ -78,10 +82,12 @@ class AggregatorTimer:
         every: timedelta = DEFAULT_EVERY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         followup: Followup | None = None,
+        complaints: ComplaintStore | None = None,
     ) -> None:
         self.data = data
-        # Its purge runs at every tick too: cheap (an index read) when nothing is due.
+        # Their purges run at every tick too: cheap (an index read) when nothing is due.
         self.followup = followup
+        self.complaints = complaints
         self.questionnaire = questionnaire
         self.submissions = submissions
         self.audit = audit
@@ -111,6 +117,11 @@ class AggregatorTimer:
                 summary["purged"] = purge(
                     self.followup, questionnaire.followup, self.clock(), "system"
                 )
+            if self.complaints is not None:
+                purged = purge_complaints(
+                    self.complaints, self.audit, questionnaire, self.clock(), "system"
+                )
+                summary["complaints_purged"] = len(purged.purged)
             return summary
         finally:
             close = getattr(backend.results, "close", None)

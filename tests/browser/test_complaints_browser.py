@@ -1,7 +1,8 @@
-"""投诉举报 in Chromium, end to end through `manyi serve`'s HTTP adapter: a complaint sent with
-JavaScript off and one with it on both get a number and a receipt code; the status page shows
-the office's progress after it accepts and concludes; a wrong code shows nothing and says so;
-20 wrong codes in a row are slowed down. axe on the citizen's pages; 320 px without sideways
+"""投诉举报 in Chromium, end to end through `manyi serve`'s HTTP adapter: the office names the
+department's standing handler; a complaint sent with JavaScript off and one with it on both get
+a number and a receipt code and go to that handler; the status page shows the progress after
+the handler accepts and concludes; a wrong code shows nothing and says so; 20 wrong codes in a
+row are slowed down. axe on the citizen's pages and the handlers page; 320 px without sideways
 scrolling.
 """
 
@@ -43,6 +44,7 @@ def served(
         folder / "data", questionnaire, NOW, publish=False, login_limit=None
     ) as ws:
         make_account(ws, "office-1", "office")
+        make_account(ws, "jijian-a", "department", ["sifaju"])
         assert ws.submissions is not None
         collector = create_collector(
             ws.submissions,
@@ -101,12 +103,36 @@ def look_up(page: Any, origin: str, number: str, code: str) -> None:
     page.wait_for_selector("#found, #problem")
 
 
-def office_acts(browser: Any, origin: str, number: str, status: str, note: str = "") -> None:
-    page = new_page(browser)
+def signed_in(browser: Any, origin: str, username: str, **options: Any) -> Any:
+    page = new_page(browser, **options)
     page.goto(f"{origin}/workspace/")
-    page.fill("#username", "office-1")
+    page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(f"{origin}/workspace/**")
+    return page
+
+
+def office_names_the_handler(browser: Any, origin: str) -> None:
+    """With JavaScript off (a plain form), then read back at 320 px and checked with axe."""
+    page = signed_in(browser, origin, "office-1", java_script_enabled=False)
+    page.goto(f"{origin}/workspace/complaint-handlers/")
+    page.select_option("#handler-sifaju", "jijian-a")
+    page.click("form[action$='/complaint-handlers/'] button[type=submit]")
+    page.wait_for_selector("p.notice")
+    page.context.close()
+    narrow = signed_in(browser, origin, "office-1", viewport={"width": 320, "height": 640})
+    narrow.goto(f"{origin}/workspace/complaint-handlers/")
+    assert narrow.eval_on_selector("#handler-sifaju", "e => e.value") == "jijian-a"
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= 320
+    assert_accessible(narrow)
+    narrow.context.close()
+
+
+def handler_acts(
+    browser: Any, origin: str, number: str, status: str, note: str = "", who: str = "jijian-a"
+) -> None:
+    page = signed_in(browser, origin, who)
     page.goto(f"{origin}/workspace/complaints/{number}")
     page.check(f"input[name=status][value={status}]")
     page.fill("#note", note)
@@ -119,6 +145,7 @@ def test_with_javascript_off_and_on_both_get_a_number_and_code_and_follow_progre
     browser: Any, served: tuple[Workspace, str]
 ) -> None:
     ws, origin = served
+    office_names_the_handler(browser, origin)
     off = new_page(browser, java_script_enabled=False, viewport={"width": 320, "height": 640})
     off.goto(f"{origin}/complaints/d/sifaju/")
     assert off.evaluate("document.documentElement.scrollWidth") <= 320
@@ -137,15 +164,18 @@ def test_with_javascript_off_and_on_both_get_a_number_and_code_and_follow_progre
     assert_accessible(on)
     assert number_on != number_off
     assert ws.complaints is not None
-    assert len(ws.complaints.store.year(2026)) == 2
+    stored = ws.complaints.store.year(2026)
+    assert len(stored) == 2
+    # About an officer's conduct: straight to 司法局's standing handler on arrival.
+    assert {c.handler for c in stored} == {"jijian-a"}
 
     look_up(on, origin, number_on, code_on)
     assert "已收到" in on.inner_text("#status-text")
-    office_acts(browser, origin, number_off, "accepted")
+    handler_acts(browser, origin, number_off, "accepted")
     look_up(off, origin, number_off, code_off)
     assert "已受理" in off.inner_text("#status-text")
     reply = "经核查属实，已对当事执法人员批评教育并调离窗口岗位。"
-    office_acts(browser, origin, number_off, "concluded", reply)
+    handler_acts(browser, origin, number_off, "concluded", reply)
     look_up(on, origin, number_off, code_off)
     assert "已办结" in on.inner_text("#status-text")
     assert reply in on.inner_text("#found")
@@ -183,3 +213,73 @@ def test_the_survey_thanks_page_and_leaflet_link_to_the_complaint_page(
     page.wait_for_url(f"{origin}/complaints/d/sifaju/")
     page.goto(f"{origin}/d/sifaju/print/")
     assert "/complaints/d/sifaju/" in page.content()
+
+
+XSS = [
+    "<script>window.pwned = 1</script>",
+    '"><img src=x onerror="window.pwned = 2">',
+    '\'><svg onload="window.pwned = 3">',
+    "</textarea><script>window.pwned = 4</script>",
+]
+
+
+def test_the_xss_corpus_through_every_complaint_field_executes_nothing_in_the_workspace(
+    browser: Any, served: tuple[Workspace, str]
+) -> None:
+    """Every field a complainant types (officer or place, account, name) and the notes a
+    handler types, each payload of the corpus, then every workspace page that shows them, with
+    JavaScript on: no dialog, no `window.pwned`, and the payload visible as text."""
+    import json
+    import urllib.request
+
+    _, origin = served
+    numbers = []
+    for n, payload in enumerate(XSS):
+        sent = {
+            "complaint_id": f"browser-xss-{n:08d}",
+            "department": "sifaju",
+            "category": "delay",  # the office's own: the office handles it in this test
+            "subject": payload[:100],
+            "account": payload,
+            "happened_on": "2026-11-10",
+            "name": payload[:40],
+            "phone": "13800000000",
+        }
+        request = urllib.request.Request(
+            f"{origin}/api/complaints",
+            json.dumps(sent).encode(),
+            {"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request) as answer:
+            receipt = json.loads(answer.read())
+        numbers.append(receipt["number"])
+    page = signed_in(browser, origin, "office-1")
+    dialogs: list[str] = []
+
+    def opened(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", opened)
+
+    def inert(url: str | None = None) -> None:
+        if url is not None:
+            page.goto(url)
+        assert page.evaluate("window.pwned") is None, page.url
+        assert dialogs == [], page.url
+
+    for number, payload in zip(numbers, XSS, strict=True):
+        page.goto(f"{origin}/workspace/complaints/{number}")
+        page.check("input[name=status][value=refused]")
+        page.fill("#note", payload)
+        page.click("form[action$='/status'] button[type=submit]")
+        page.wait_for_selector("p.notice")
+        inert()
+        assert payload in page.inner_text("main")  # shown as text
+        page.click("form[action$='/contact'] button[type=submit]")
+        page.wait_for_selector("#contact-name")
+        inert()
+        assert page.inner_text("#contact-name") == payload[:40]
+    for path in ("complaints/", "complaint-figures/2026-11/", "audit/", "complaint-handlers/"):
+        inert(f"{origin}/workspace/{path}")
+    page.context.close()

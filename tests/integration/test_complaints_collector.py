@@ -218,6 +218,17 @@ def test_wrong_media_type_and_the_honeypot(handler: Handler, complaints: Complai
     assert complaints.store.year(2026) == []
 
 
+def test_a_null_honeypot_is_an_empty_one_and_the_complaint_is_kept(
+    handler: Handler, complaints: ComplaintSources
+) -> None:
+    """Found by fuzzing the OpenAPI document: `"website": null` (which it allows, as for a
+    submission) was taken for a bot, answered 201 and silently dropped."""
+    sent = {**complaint_fields(), "website": None, "complaint_id": "null-honeypot-000001"}
+    answer = call(handler, complaint_json(sent))
+    assert answer["statusCode"] == 201
+    assert [c.number for c in complaints.store.year(2026)] == [body(answer)["number"]]
+
+
 def test_contact_details_without_a_key_are_refused_and_nothing_is_stored(
     tmp_path: Path, questionnaire: Questionnaire, clock: Clock
 ) -> None:
@@ -345,3 +356,93 @@ def test_any_body_gets_a_4xx_or_a_receipt_and_never_half_a_complaint(
         assert stored == (1 if status == 201 else 0) or (status == 201 and stored == 0)
 
     check()
+
+
+# -- the OpenAPI document ------------------------------------------------------------------
+
+
+def _document(handler: Handler) -> Any:
+    from tests.apigw import fixture
+
+    answer = call(handler, fixture("get_openapi"))
+    assert answer["statusCode"] == 200
+    return body(answer)
+
+
+def _conforms(document: Any, path: str, answer: dict[str, Any]) -> None:
+    """The answer's status is one the document lists for `path`, its body that schema's."""
+    import jsonschema
+
+    responses = document["paths"][path]["post"]["responses"]
+    status = str(answer["statusCode"])
+    assert status in responses, (path, status)
+    schema = responses[status]["content"]["application/json"]["schema"]
+    validator = jsonschema.Draft202012Validator({**schema, "components": document["components"]})
+    validator.validate(body(answer))
+    if "headers" in responses[status]:
+        assert int(answer["headers"]["Retry-After"]) >= 1
+
+
+def test_the_document_lists_both_routes_and_every_answer_conforms(
+    handler: Handler, complaints: ComplaintSources, clock: Clock
+) -> None:
+    import jsonschema
+
+    document = _document(handler)
+    complaint = {"$ref": "#/components/schemas/Complaint", "components": document["components"]}
+    request = jsonschema.Draft202012Validator(complaint)
+    sent = {**complaint_fields(), "complaint_id": "openapi-conform-0001"}
+    request.validate(sent)
+    assert not request.is_valid({**sent, "category": "gossip"})
+    # A trailing blank: the document asks for none (the collector would trim it).
+    assert not request.is_valid({**sent, "phone": "13800000000 "})
+    assert set(
+        document["components"]["schemas"]["Complaint"]["properties"]["department"]["enum"]
+    ) >= {"sifaju", "xinfangju"}
+    stored = call(handler, complaint_json(sent))
+    replayed = call(handler, complaint_json(sent))
+    assert (stored["statusCode"], replayed["statusCode"]) == (201, 200)
+    number, code = body(stored)["number"], body(stored)["code"]
+    unsupported = complaint_json(sent)
+    unsupported["headers"]["content-type"] = "text/plain"
+    answers = {
+        "/api/complaints": [
+            stored,
+            replayed,
+            call(handler, complaint_json({**sent, "happened_on": "2030-01-01"})),
+            call(handler, complaint_json({"account": "长" * 12000})),
+            call(handler, {**complaint_json({}), "body": "bm90IGpzb24=", "isBase64Encoded": True}),
+            call(handler, unsupported),
+        ],
+        "/api/complaints/status": [
+            call(handler, lookup_json(number, code)),
+            call(handler, lookup_json(number, "000000000000")),
+            call(handler, {**lookup_json(number, code), "body": "bm90IGpzb24="}),
+        ],
+    }
+    for attempt in range(20):
+        call(handler, lookup_json(number, f"{attempt:012d}"))
+    answers["/api/complaints/status"].append(call(handler, lookup_json(number, code)))
+    seen = {p: sorted(a["statusCode"] for a in found) for p, found in answers.items()}
+    assert seen == {
+        "/api/complaints": [200, 201, 400, 413, 415, 422],
+        "/api/complaints/status": [200, 400, 404, 429],
+    }
+    for path, found in answers.items():
+        for answer in found:
+            _conforms(document, path, answer)
+
+
+def test_a_collector_without_complaints_lists_no_complaint_routes(
+    tmp_path: Path, questionnaire: Questionnaire, clock: Clock
+) -> None:
+    publish(tmp_path / "questionnaires", questionnaire, NOW.date())
+    plain = create_handler(
+        SQLiteSubmissionStore(tmp_path / "submissions.sqlite3"),
+        Catalogue.open(tmp_path / "questionnaires"),
+        clock=clock,
+    )
+    document = _document(plain)
+    assert set(document["paths"]) == {"/api/submissions", "/api/health"}
+    assert "Complaint" not in document["components"]["schemas"]
+    assert call(plain, complaint_json({}))["statusCode"] == 404

@@ -4,8 +4,12 @@ each step, the stored-XSS corpus through every field, and no name or phone anywh
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import logging
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -14,20 +18,18 @@ from typing import Any
 import pytest
 
 from manyi.calendar import DEFAULT_ZONE as BEIJING
-from manyi.collector.handler import Handler, create_handler
-from manyi.collector.ratelimit import RateLimit
+from manyi.collector.handler import Handler
 from manyi.complaints.deadlines import deadlines, urgency
 from manyi.complaints.figures import month_figures
 from manyi.complaints.model import Complaint, ComplaintSettings, Step
 from manyi.model import Questionnaire
-from manyi.store.submissions.sqlite import SQLiteSubmissionStore
-from manyi.versions import Catalogue, publish
 from manyi.workspace.context import Workspace
 from tests.apigw import LambdaContext, collector_log
 from tests.complaint_support import (
     NAME,
     PHONE,
     add_sample_complaint,
+    collector_of,
     complaint_fields,
     complaint_json,
     lookup_form,
@@ -51,16 +53,7 @@ def ws(tmp_path: Path, questionnaire: Questionnaire) -> Iterator[Workspace]:
 
 @pytest.fixture
 def collector(tmp_path: Path, questionnaire: Questionnaire, ws: Workspace) -> Handler:
-    publish(tmp_path / "questionnaires", questionnaire, NOW.date())
-    catalogue = Catalogue.open(tmp_path / "questionnaires")
-    submissions = SQLiteSubmissionStore(tmp_path / "data" / "submissions.sqlite3")
-    return create_handler(
-        submissions,
-        catalogue,
-        rate_limit=RateLimit(),
-        clock=lambda: ws.clock(),
-        complaints=ws.complaints,
-    )
+    return collector_of(ws, tmp_path, questionnaire)
 
 
 def signed_in(ws: Workspace, username: str = "office-1") -> Client:
@@ -170,7 +163,13 @@ def test_accept_extend_conclude_shows_on_the_status_page(ws: Workspace, collecto
         assert hidden not in page
     history = ws.staff.audit.history(f"complaint/{number}")
     assert [e.action for e in history] == ["complaint.status"] * 3
-    assert history[-1].after == {"status": "concluded", "note": reply}
+    # The reply itself stays with the complaint (and goes with the retention purge); the
+    # audit log, kept for good, proves it by length and hash.
+    assert history[-1].after == {
+        "status": "concluded",
+        "note_chars": len(reply),
+        "note_sha256": hashlib.sha256(reply.encode()).hexdigest(),
+    }
 
 
 def test_the_contact_is_opened_only_on_its_post_and_every_view_is_audited(
@@ -347,3 +346,66 @@ def test_no_name_or_phone_in_the_data_folder_logs_or_exports(
         assert not any(secret.encode() in blob for blob in written), secret
     assert (tmp_path / "data" / "complaints.sqlite3").exists()
     assert exported.startswith("\ufeff受理编号".encode())
+
+
+@contextmanager
+def every_log() -> Iterator[io.StringIO]:
+    """What the collector's and the workspace's Powertools loggers and the root logger (the
+    timer, the purge) would write, as one text."""
+    lines = io.StringIO()
+    capture = logging.StreamHandler(lines)
+    capture.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(n) for n in ("manyi-collector", "manyi-workspace", "")]
+    for logger in loggers:
+        logger.addHandler(capture)
+    root_level = logging.getLogger().level
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        logging.getLogger().setLevel(root_level)
+        for logger in loggers:
+            logger.removeHandler(capture)
+
+
+def test_a_complaints_whole_life_leaves_no_name_or_phone_in_clear_anywhere(
+    tmp_path: Path, questionnaire: Questionnaire
+) -> None:
+    """Taken, its contact opened, handled, the month closed with its reports written, every
+    export downloaded, then purged: a grep of the data folder, every log line, every export
+    and every report file finds neither the name nor the phone."""
+    from manyi.complaints.retention import purge
+
+    data = tmp_path / "data"
+    with local_workspace(data, questionnaire, NOW) as ws, ExitStack() as logging_from_here:
+        make_account(ws, "office-1", "office")
+        collector = collector_of(ws, tmp_path, questionnaire)
+        office = signed_in(ws)
+        # Powertools sets its loggers up when a handler is made: capture from here on.
+        log = logging_from_here.enter_context(every_log())
+        number = send(collector)["number"]
+        refused = complaint_json(complaint_fields(phone="bad " + PHONE))
+        assert collector(refused, LambdaContext())["statusCode"] == 422
+        opened = office.post(f"/workspace/complaints/{number}/contact")
+        assert NAME in opened.text  # opened for the office, on this answer only
+        act(office, number, "accepted")
+        act(office, number, "concluded", f"已电话答复投诉人（{NAME[0]}先生）。")
+        office.get("/workspace/office/")
+        closed = office.post("/workspace/office/2026-11/close", {"reason": "验收：提前关账"})
+        assert closed.status == 303
+        downloads = [
+            office.get("/workspace/complaint-figures/2026-11/export.csv").body,
+            office.get("/workspace/audit/export.xlsx").body,
+            office.get("/workspace/audit/").body,
+            office.get("/workspace/office/2026-11/").body,
+        ]
+        assert ws.complaints is not None
+        purge(ws.complaints.store, ws.staff.audit, questionnaire, ws.clock(), "system")
+        files = [p for p in data.rglob("*") if p.is_file()]
+        reports = [p for p in files if "report" in p.name or p.suffix in (".docx", ".xlsx")]
+        assert reports, sorted(p.name for p in files)
+        written = [p.read_bytes() for p in files] + downloads + [log.getvalue().encode()]
+        assert "complaint refused" in log.getvalue()
+    for secret in (NAME, PHONE):
+        found = [i for i, blob in enumerate(written) if secret.encode() in blob]
+        assert found == [], (secret, found)

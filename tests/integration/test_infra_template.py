@@ -236,6 +236,7 @@ def test_functions_run_current_runtimes_bounded_and_logged(template: dict[str, A
         "CertificateWatchFunction",
         "WorkspaceFunction",
         "RetentionFunction",
+        "ComplaintsPurgeFunction",
     }
     sizes = template["Mappings"]["Functions"]
     log_groups = resources(template, "AWS::Logs::LogGroup")

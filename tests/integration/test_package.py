@@ -673,3 +673,27 @@ def test_workspace_word_reports_download_in_a_clean_interpreter(
         data = base64.b64decode(result["body"]) if result["isBase64Encoded"] else b""
         text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
         assert title in text
+
+
+@pytest.mark.slow
+def test_the_complaints_purge_runs_in_a_clean_interpreter(
+    unpacked: tuple[Path, Path], tmp_path: Path, aws: dict[str, str]
+) -> None:
+    from dataclasses import replace
+
+    from manyi.complaints.model import Step
+    from manyi.store.complaints.dynamodb import DynamoDBComplaintStore
+    from tests.integration.test_store_complaints import draft
+
+    store = DynamoDBComplaintStore(aws["ComplaintsTable"], moto_client("dynamodb", aws))
+    old = draft("package-purge-00000001", received_on="2020-03-02", received_at="2020-03-02T01:00Z")
+    stored, _ = store.add(old)
+    store.replace(stored.moved(Step("2020-03-03T01:00Z", "2020-03-03", "refused", "o", "不受理")))
+    env = function_environment("ComplaintsPurgeFunction", aws, unpacked[0])
+    answer = invoke(unpacked, tmp_path, "ComplaintsPurgeFunction", [{}, {}], env)
+    first, second = answer["result"]
+    assert (first["purged"], second["purged"]) == (1, 0)
+    purged = store.get(stored.number)
+    assert purged is not None
+    assert purged == replace(purged, contact=None, account="", subject="", happened_on="")
+    assert purged.purged_at

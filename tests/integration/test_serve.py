@@ -84,9 +84,15 @@ def test_health_and_openapi_through_the_handler(
     assert json.loads(body)["version"] == questionnaire.version
     status, _, body = served.request("GET", "/api/openapi.json")
     assert status == 200
-    assert json.loads(body)["components"]["schemas"]["Submission"]["properties"]["version"][
-        "enum"
-    ] == [questionnaire.version]
+    document = json.loads(body)
+    assert document["components"]["schemas"]["Submission"]["properties"]["version"]["enum"] == [
+        questionnaire.version
+    ]
+    # `manyi serve` takes complaints: their routes are in the document, with their errors.
+    complaint = document["paths"]["/api/complaints"]["post"]["responses"]
+    assert {"200", "201", "400", "413", "415", "422", "429", "500", "503"} <= set(complaint)
+    lookup = document["paths"]["/api/complaints/status"]["post"]["responses"]
+    assert {"200", "400", "404", "429"} <= set(lookup)
 
 
 def test_json_submissions_replayed_are_stored_once(

@@ -3,6 +3,7 @@ the template) pass the same tests."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,9 +13,22 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from manyi.complaints.model import Complaint, Step, code_hash, key_hash, receipt_code
+from manyi.complaints.model import (
+    Complaint,
+    ConductHandlers,
+    Status,
+    Step,
+    code_hash,
+    key_hash,
+    receipt_code,
+)
 from manyi.sealing import SealedRecord
-from manyi.store.complaints.base import ComplaintConflict, ComplaintStore, WrongCodes
+from manyi.store.complaints.base import (
+    ComplaintConflict,
+    ComplaintStore,
+    HandlersConflict,
+    WrongCodes,
+)
 from manyi.store.complaints.dynamodb import DynamoDBComplaintStore
 from manyi.store.complaints.sqlite import SQLiteComplaintStore
 from tests.aws import REGION
@@ -123,6 +137,50 @@ def test_wrong_codes_count_up_and_clear(store: ComplaintStore) -> None:
     assert store.wrong_codes("2026-sifaju-0001") == WrongCodes()
 
 
+def _closed(store: ComplaintStore, complaint_id: str, day: str, status: Status) -> Complaint:
+    stored, _ = store.add(draft(complaint_id))
+    accepted = stored.moved(Step(f"{day}T01:00:00.000000Z", day, "accepted", "office-1"))
+    store.replace(accepted)
+    final = accepted.moved(Step(f"{day}T02:00:00.000000Z", day, status, "office-1", "答复"))
+    store.replace(final)
+    return final
+
+
+def test_final_complaints_holding_personal_fields_are_found_by_the_day_they_closed(
+    store: ComplaintStore,
+) -> None:
+    open_one, _ = store.add(draft("complaint-id-open-000"))
+    early = _closed(store, "complaint-id-early-00", "2026-11-23", "concluded")
+    late = _closed(store, "complaint-id-late-000", "2026-12-01", "concluded")
+    assert store.closed_with_personal("2026-11-22") == []
+    assert store.closed_with_personal("2026-11-23") == [early]
+    assert store.closed_with_personal("2026-12-31") == [early, late]
+    # Purged: out of the index, still in its year with every count.
+    purged = early.purged("2028-11-24T00:00:00.000000Z")
+    store.replace(purged)
+    assert store.closed_with_personal("2026-12-31") == [late]
+    assert store.get(early.number) == purged
+    assert [c.number for c in store.year(2026)] == [open_one.number, early.number, late.number]
+
+
+def test_the_conduct_handlers_are_one_setting_changed_under_its_version(
+    store: ComplaintStore,
+) -> None:
+    assert store.handlers() == ConductHandlers()
+    first = ConductHandlers({"sifaju": "clerk-a"}, 1)
+    store.set_handlers(first)
+    assert store.handlers() == first
+    with pytest.raises(HandlersConflict):
+        store.set_handlers(ConductHandlers({"sifaju": "clerk-z"}, 1))  # also read version 0
+    second = ConductHandlers({"sifaju": "clerk-b", "xinfangju": "clerk-c"}, 2)
+    store.set_handlers(second)
+    with pytest.raises(HandlersConflict):
+        store.set_handlers(ConductHandlers({}, 2))
+    assert store.handlers() == second
+    assert store.handlers().of("xinfangju") == "clerk-c"
+    assert store.handlers().of("gonganju") == ""
+
+
 def test_a_dynamodb_replay_under_a_race_answers_with_the_first() -> None:
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
@@ -154,3 +212,30 @@ def test_the_table_item_holds_no_clear_contact() -> None:
         text = str(items)
         assert "complaint-id-000000001" not in text  # only its hash
         assert receipt_code("complaint-id-000000001") not in text
+
+
+def test_a_first_release_file_is_migrated_and_its_closed_complaints_indexed(
+    tmp_path: Path,
+) -> None:
+    from manyi.store.complaints.sqlite import SCHEMA_V1
+    from manyi.store.sqlite_schema import statements
+    from manyi.store.staff.base import dumps
+
+    stored = replace(draft(), number="2026-sifaju-0001")
+    step = Step("2026-11-23T01:00:00Z", "2026-11-23", "refused", "office-1", "不属于受理范围")
+    refused = stored.moved(step)
+    path = tmp_path / "complaints.sqlite3"
+    with sqlite3.connect(path) as db:
+        for statement in statements(SCHEMA_V1):
+            db.execute(statement)
+        db.execute(
+            "INSERT INTO complaints VALUES (?, 2026, ?, ?, ?)",
+            (refused.number, refused.key_hash, refused.version, dumps(refused.to_dict())),
+        )
+        db.execute("PRAGMA user_version = 1")
+    store = SQLiteComplaintStore(path)
+    try:
+        assert store.closed_with_personal("2026-11-23") == [refused]
+        assert store.handlers() == ConductHandlers()
+    finally:
+        store.close()

@@ -85,6 +85,7 @@ SAMPLE_FORMS: dict[str, dict[str, str]] = {
     "POST /workspace/complaints/<number>/status": {"status": "accepted", "note": ""},
     "POST /workspace/complaints/<number>/assign": {"handler": "clerk-a"},
     "POST /workspace/complaints/<number>/contact": {},
+    "POST /workspace/complaint-handlers/": {"version": "0", "handler-sifaju": "clerk-a"},
     "POST /workspace/followup/visitors": {"username": "clerk-b", "staff_id": "41040009"},
     "POST /workspace/followup/d/<department>/draw": {"month": "2026-11"},
     "POST /workspace/followup/d/<department>/import": {"month": "2026-11"},

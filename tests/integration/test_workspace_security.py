@@ -54,6 +54,7 @@ def snapshot(ws: Workspace) -> tuple[Any, ...]:
         ws.followup.store.month("sifaju", MONTH) if ws.followup else None,
         ws.followup.store.draws("sifaju", MONTH) if ws.followup else None,
         ws.followup.store.visitors() if ws.followup else None,
+        ws.complaints.store.handlers() if ws.complaints else None,
     )
 
 
@@ -89,6 +90,7 @@ STATE_CHANGES = {
     "/workspace/complaints/2026-sifaju-0001/status": {"status": "accepted"},
     "/workspace/complaints/2026-sifaju-0001/assign": {"handler": "office-1"},
     "/workspace/complaints/2026-sifaju-0001/contact": {},
+    "/workspace/complaint-handlers/": {"version": "0", "handler-sifaju": "office-1"},
     "/workspace/followup/visitors": {"username": "clerk-a", "staff_id": "X1"},
     "/workspace/followup/d/sifaju/draw": {"month": MONTH},
     "/workspace/followup/d/sifaju/import": {"month": MONTH},

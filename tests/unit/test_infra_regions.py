@@ -224,6 +224,7 @@ def test_the_china_certificate_is_watched_before_it_ends(china: Deployment) -> N
         "AggregatorFunction",
         "WorkspaceFunction",
         "RetentionFunction",
+        "ComplaintsPurgeFunction",
     }
     assert watch == "CertificateWatchFunction"
     alarm = china.live("AWS::CloudWatch::Alarm")["CertificateExpiryAlarm"]["Properties"]

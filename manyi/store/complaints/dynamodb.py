@@ -2,7 +2,9 @@
 
 A new complaint is numbered by an atomic counter, then written with its exactly-once item in
 one transaction (complaints are few: the transaction's double write cost does not matter).
-A replay finds the exactly-once item and answers with the complaint stored first.
+A replay finds the exactly-once item and answers with the complaint stored first. Final
+complaints that still hold personal fields carry the sparse index `personal_closed`, which the
+retention purge queries.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from manyi.complaints.model import Complaint, tracking_number
+from manyi.complaints.model import Complaint, ConductHandlers, tracking_number
 from manyi.store.aws_errors import error_code, store_error
 from manyi.store.complaints.base import (
+    HANDLERS_PK,
+    PERSONAL_MARK,
     ComplaintConflict,
     ComplaintStore,
+    HandlersConflict,
     WrongCodes,
     key_pk,
+    purge_index,
     sequence_pk,
     wrong_pk,
     year_pk,
@@ -30,6 +36,7 @@ from manyi.store.staff.base import dumps
 from manyi.store.submissions.dynamodb import default_client
 
 Item = dict[str, Any]
+PERSONAL_INDEX = "personal_closed"
 
 
 def _key(pk: str, sk: str) -> Item:
@@ -124,11 +131,22 @@ class DynamoDBComplaintStore(ComplaintStore):
         return None if item is None else _complaint(item)
 
     def year(self, year: int) -> list[Complaint]:
-        query: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": year_pk(year)}},
-            "ConsistentRead": True,
-        }
+        return self._query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": year_pk(year)}},
+            ConsistentRead=True,
+        )
+
+    def closed_with_personal(self, on_or_before: str) -> list[Complaint]:
+        # A global index reads eventually: a complaint concluded a moment ago may be missing,
+        # which only leaves it for the next run (nothing is due that young).
+        return self._query(
+            IndexName=PERSONAL_INDEX,
+            KeyConditionExpression="personal = :mark AND closed_on <= :day",
+            ExpressionAttributeValues={":mark": {"S": PERSONAL_MARK}, ":day": {"S": on_or_before}},
+        )
+
+    def _query(self, **query: Any) -> list[Complaint]:
         found = []
         while True:
             page = self._call("query", **query)
@@ -170,6 +188,31 @@ class DynamoDBComplaintStore(ComplaintStore):
     def clear_wrong_codes(self, number: str) -> None:
         self._call("delete_item", Key=_key(wrong_pk(number), "W"))
 
+    def handlers(self) -> ConductHandlers:
+        item = self._get(HANDLERS_PK, "H")
+        if item is None:
+            return ConductHandlers()
+        return ConductHandlers.from_dict(json.loads(item["handlers"]["S"]))
+
+    def set_handlers(self, handlers: ConductHandlers) -> None:
+        if handlers.version == 1:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {
+                "ConditionExpression": "#version = :read",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":read": {"N": str(handlers.version - 1)}},
+            }
+        item = {
+            **_key(HANDLERS_PK, "H"),
+            "version": {"N": str(handlers.version)},
+            "handlers": {"S": dumps(handlers.to_dict())},
+        }
+        try:
+            self._call("put_item", Item=item, **condition)
+        except ClientError:
+            raise HandlersConflict(HANDLERS_PK) from None
+
 
 def _refused_by_condition(error: ClientError) -> bool:
     code = error_code(error)
@@ -182,11 +225,16 @@ def _refused_by_condition(error: ClientError) -> bool:
 
 
 def _complaint_item(complaint: Complaint) -> Item:
-    return {
+    item: Item = {
         **_key(year_pk(complaint.year), complaint.number),
         "version": {"N": str(complaint.version)},
         "complaint": {"S": dumps(complaint.to_dict())},
     }
+    personal, closed_on = purge_index(complaint)
+    if personal:
+        item["personal"] = {"S": personal}
+        item["closed_on"] = {"S": closed_on}
+    return item
 
 
 def _complaint(item: Item) -> Complaint:

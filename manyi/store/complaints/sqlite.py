@@ -14,12 +14,15 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from manyi.complaints.model import Complaint, tracking_number
+from manyi.complaints.model import Complaint, ConductHandlers, tracking_number
 from manyi.store.complaints.base import (
     FILE_NAME,
+    PERSONAL_MARK,
     ComplaintConflict,
     ComplaintStore,
+    HandlersConflict,
     WrongCodes,
+    purge_index,
 )
 from manyi.store.sqlite_schema import (
     Schema,
@@ -51,7 +54,34 @@ CREATE TABLE IF NOT EXISTS wrong_codes (
     last_at REAL NOT NULL
 ) WITHOUT ROWID;
 """
-SCHEMA = Schema("complaints", (SCHEMA_V1,))
+# The retention purge's index (a final complaint still holding personal fields) and the
+# office's settings (the standing handlers of conduct complaints).
+SCHEMA_V2 = """
+ALTER TABLE complaints ADD COLUMN personal TEXT NOT NULL DEFAULT '';
+ALTER TABLE complaints ADD COLUMN closed_on TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS complaints_personal ON complaints (personal, closed_on);
+CREATE TABLE IF NOT EXISTS settings (
+    name TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+def _index_final_complaints(db: sqlite3.Connection) -> None:
+    """Complaints concluded or refused before the index existed go into it."""
+    rows = db.execute("SELECT number, complaint FROM complaints").fetchall()
+    for number, body in rows:
+        personal, closed_on = purge_index(Complaint.from_dict(json.loads(body)))
+        if personal:
+            db.execute(
+                "UPDATE complaints SET personal = ?, closed_on = ? WHERE number = ?",
+                (personal, closed_on, number),
+            )
+
+
+SCHEMA = Schema("complaints", (SCHEMA_V1, SCHEMA_V2, _index_final_complaints))
+HANDLERS = "conduct_handlers"
 
 
 class SQLiteComplaintStore(ComplaintStore):
@@ -60,6 +90,8 @@ class SQLiteComplaintStore(ComplaintStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = connect(self.path)
         try:
+            # Text removed by the retention purge is overwritten, not left in free space.
+            self._db.execute("PRAGMA secure_delete = ON")
             migrate(self._db, self.path, SCHEMA)
         except BaseException:
             self._db.close()
@@ -116,18 +148,58 @@ class SQLiteComplaintStore(ComplaintStore):
         return [Complaint.from_dict(json.loads(row[0])) for row in rows]
 
     def replace(self, complaint: Complaint) -> None:
+        personal, closed_on = purge_index(complaint)
         with self._transaction() as db:
             changed = db.execute(
-                "UPDATE complaints SET version = ?, complaint = ? WHERE number = ? AND version = ?",
+                "UPDATE complaints SET version = ?, complaint = ?, personal = ?, closed_on = ?"
+                " WHERE number = ? AND version = ?",
                 (
                     complaint.version,
                     dumps(complaint.to_dict()),
+                    personal,
+                    closed_on,
                     complaint.number,
                     complaint.version - 1,
                 ),
             ).rowcount
         if changed != 1:
             raise ComplaintConflict(complaint.number)
+
+    def closed_with_personal(self, on_or_before: str) -> list[Complaint]:
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT complaint FROM complaints WHERE personal = ? AND closed_on <= ?"
+                " ORDER BY closed_on, number",
+                (PERSONAL_MARK, on_or_before),
+            ).fetchall()
+        return [Complaint.from_dict(json.loads(row[0])) for row in rows]
+
+    def handlers(self) -> ConductHandlers:
+        with self._reading() as db:
+            row = db.execute("SELECT value FROM settings WHERE name = ?", (HANDLERS,)).fetchone()
+        return ConductHandlers() if row is None else ConductHandlers.from_dict(json.loads(row[0]))
+
+    def set_handlers(self, handlers: ConductHandlers) -> None:
+        with self._transaction() as db:
+            if handlers.version == 1:
+                changed = db.execute(
+                    "INSERT INTO settings (name, version, value) VALUES (?, 1, ?)"
+                    " ON CONFLICT (name) DO NOTHING",
+                    (HANDLERS, dumps(handlers.to_dict())),
+                ).rowcount
+            else:
+                changed = db.execute(
+                    "UPDATE settings SET version = ?, value = ? WHERE name = ? AND version = ?",
+                    (handlers.version, dumps(handlers.to_dict()), HANDLERS, handlers.version - 1),
+                ).rowcount
+        if changed != 1:
+            raise HandlersConflict(HANDLERS)
+
+    def scrub(self) -> None:
+        # secure_delete (set on opening) zeroes what a purge frees in the file; the log still
+        # holds older copies of the pages until it is checkpointed and emptied.
+        with self._lock, unavailable_on_error():
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def wrong_codes(self, number: str) -> WrongCodes:
         with self._reading() as db:

@@ -1,5 +1,11 @@
 """投诉举报 in the workspace: the list (overdue and near-due first), one complaint, its handling
-(status with reason or reply, assignment), its contact details and the month's figures.
+(status with reason or reply, assignment), its contact details, the month's figures, and the
+standing handler of each department's conduct complaints.
+
+The standing handlers are a workspace setting, not questionnaire.yaml: they name accounts, which
+exist only in the workspace and change as staff change; the office sets them here (checked
+against the accounts that exist, audited) and the collector reads them from the complaints
+store when a complaint arrives, with no deployment in between.
 
 Who sees what is the route table's business (manyi.workspace.routes, access.py); this module
 adds what a list needs: an office or viewer sees every complaint, a department account only
@@ -9,6 +15,7 @@ time, and each opening is written to the audit log before the page is made.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -25,12 +32,15 @@ from manyi.complaints.model import (
     NEXT,
     STATUS_TEXT,
     Complaint,
+    ConductHandlers,
     Status,
     Step,
 )
 from manyi.complaints.sources import ComplaintSources
+from manyi.model import Department
 from manyi.sealing import SealingError
-from manyi.store.complaints.base import ComplaintConflict
+from manyi.store.complaints.base import ComplaintConflict, HandlersConflict
+from manyi.store.staff.base import Account
 from manyi.submission import utc_timestamp
 from manyi.workspace.access import Access, Call, message_page
 from manyi.workspace.audit import complaint_target, record
@@ -45,6 +55,7 @@ URGENCY_TEXT: dict[Urgency, str] = {
     "unknown": "期限无法计算",
     "": "",
 }
+STALE = "办理人设置刚被别人修改过，下面是最新设置，请核对后再保存。"
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,23 @@ class Row:
     urgency: Urgency
     due: date | None
     due_for: str
+    # Assigned to an account that is disabled or gone (a standing handler may have left since
+    # the office named it): the office must reassign it.
+    handler_inactive: bool = False
+
+
+@dataclass(frozen=True)
+class HandlerRow:
+    """One department on the handlers page: its standing handler and who may be one."""
+
+    department: Department
+    current: str
+    eligible: list[Account]
+    problem: str = ""
+
+    @property
+    def inactive(self) -> bool:
+        return bool(self.current) and self.current not in {a.username for a in self.eligible}
 
 
 def listing(call: Call) -> Response[str]:
@@ -66,8 +94,9 @@ def listing(call: Call) -> Response[str]:
     complaints = sources.store.recent(today.year)
     if me.role == "department":
         complaints = [c for c in complaints if c.handler == me.username]
+    active = _active_usernames(call)
     rows = sorted(
-        (_row(call, c, today) for c in complaints),
+        (_row(call, c, today, active) for c in complaints),
         key=lambda r: (URGENCY_ORDER[r.urgency], r.due or date.max, r.complaint.number),
     )
     urgent = [r for r in rows if r.urgency in ("overdue", "near")]
@@ -95,7 +124,7 @@ def detail(
         return message_page(call, 404, "找不到投诉", "没有这个受理编号的投诉。")
     me = call.me
     today = call.calendar().today(call.ws.clock())
-    row = _row(call, complaint, today)
+    row = _row(call, complaint, today, _active_usernames(call))
     params = {**call.params}
     may_handle = Access.COMPLAINT_HANDLE.allows(me, params)
     return call.page(
@@ -113,6 +142,7 @@ def detail(
         may_assign=me.role == "office",
         handlers=_eligible_handlers(call, complaint) if me.role == "office" else [],
         may_see_contact=Access.COMPLAINT_CONTACT.allows(me, params) and not complaint.anonymous,
+        retention_years=call.ws.questionnaire().complaints.retention_years,
         contact=contact,
         problem=problem,
         max_note=MAX_NOTE,
@@ -179,7 +209,7 @@ def status(call: Call) -> Response[str]:
         "complaint.status",
         complaint_target(complaint.number),
         before={"status": complaint.status},
-        after={"status": new_status, "note": note},
+        after={"status": new_status, **note_fingerprint(note)},
     )
     return call.back(f"{PREFIX}complaints/{complaint.number}", "complaint_status")
 
@@ -242,7 +272,94 @@ def export(call: Call) -> Response[Any]:
     return download(data, "text/csv; charset=utf-8", f"manyi-complaints-{month}.csv")
 
 
+# -- standing handlers of conduct complaints ------------------------------------------------
+
+
+def handlers_page(
+    call: Call,
+    status: int = 200,
+    problem: str = "",
+    chosen: dict[str, str] | None = None,
+    problems: dict[str, str] | None = None,
+) -> Response[str]:
+    sources = _sources(call)
+    if sources is None:
+        return _not_set_up(call)
+    stored = sources.store.handlers()
+    accounts = call.ws.staff.accounts.all()
+    current = stored.by_department if chosen is None else chosen
+    rows = [
+        HandlerRow(
+            d,
+            current.get(d.id, ""),
+            conduct_handlers(accounts, d.id),
+            (problems or {}).get(d.id, ""),
+        )
+        for d in call.ws.questionnaire().departments
+    ]
+    conduct = call.ws.questionnaire().complaints.conduct_categories
+    return call.page(
+        "complaint_handlers.html.j2",
+        status,
+        title="投诉办理人",
+        rows=rows,
+        version=stored.version,
+        may_change=call.me.role == "office",
+        conduct=[CATEGORIES[c] for c in conduct if c in CATEGORIES],
+        problem=problem,
+    )
+
+
+def handlers_set(call: Call) -> Response[str]:
+    """The office names (or clears) each department's standing handler, all or nothing."""
+    sources = _sources(call)
+    if sources is None:
+        return _not_set_up(call)
+    stored = sources.store.handlers()
+    if call.request.field("version", 12) != str(stored.version):
+        return handlers_page(call, 409, STALE)
+    accounts = call.ws.staff.accounts.all()
+    chosen: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for department in call.ws.questionnaire().departments:
+        username = call.request.field(f"handler-{department.id}", 40)
+        if not username:
+            continue
+        chosen[department.id] = username
+        if username not in {a.username for a in conduct_handlers(accounts, department.id)}:
+            problems[department.id] = (
+                f"{department.name}：{username} 不能办理（账号不存在、已停用，或不是本部门或"
+                "办公室的账号）。请另选，或选“由办公室分派”。"
+            )
+    if problems:
+        message = f"有 {len(problems)} 个部门的办理人不能保存，见下方标出处；全部未保存。"
+        return handlers_page(call, 422, message, chosen, problems)
+    before = stored.by_department
+    changed = sorted(d for d in {*before, *chosen} if before.get(d, "") != chosen.get(d, ""))
+    if changed:
+        try:
+            sources.store.set_handlers(ConductHandlers(chosen, stored.version + 1))
+        except HandlersConflict:
+            return handlers_page(call, 409, STALE)
+        record(
+            call.ws.staff.audit, call.ws.clock(), call.me.username, "complaint.handlers",
+            "complaint-handlers",
+            before={d: before.get(d, "") for d in changed},
+            after={d: chosen.get(d, "") for d in changed},
+        )  # fmt: skip
+    return call.back(f"{PREFIX}complaint-handlers/", "complaint_handlers")
+
+
 # -- helpers -------------------------------------------------------------------------------
+
+
+def note_fingerprint(note: str) -> dict[str, object]:
+    """What the audit log keeps of a note to the complainant: its length and SHA-256, which
+    prove what was written against the complaint's own record, not the text. The audit log is
+    kept for good; the note may name people and goes with the retention purge."""
+    if not note:
+        return {}
+    return {"note_chars": len(note), "note_sha256": hashlib.sha256(note.encode()).hexdigest()}
 
 
 def _sources(call: Call) -> ComplaintSources | None:
@@ -271,7 +388,7 @@ def _deadlines(call: Call, complaint: Complaint) -> Deadlines:
     return deadlines(complaint, call.ws.questionnaire().complaints)
 
 
-def _row(call: Call, complaint: Complaint, today: date) -> Row:
+def _row(call: Call, complaint: Complaint, today: date, active: set[str]) -> Row:
     questionnaire = call.ws.questionnaire()
     department = questionnaire.department(complaint.department)
     step, due = _deadlines(call, complaint).pending(complaint)
@@ -282,15 +399,26 @@ def _row(call: Call, complaint: Complaint, today: date) -> Row:
         urgency=urgency(complaint, questionnaire.complaints, today),
         due=due,
         due_for=step,
+        handler_inactive=bool(complaint.handler) and complaint.handler not in active,
     )
 
 
-def _eligible_handlers(call: Call, complaint: Complaint) -> list[Any]:
+def _eligible_handlers(call: Call, complaint: Complaint) -> list[Account]:
     """Routing: an office account for a department's action; for an officer's conduct, an
     office account or one of that department's own accounts."""
-    accounts = [a for a in call.ws.staff.accounts.all() if not a.disabled]
-    office = [a for a in accounts if a.role == "office"]
+    accounts = call.ws.staff.accounts.all()
     if complaint.about == "action":
-        return office
-    own = [a for a in accounts if a.role == "department" and complaint.department in a.departments]
-    return own + office
+        return [a for a in accounts if a.role == "office" and not a.disabled]
+    return conduct_handlers(accounts, complaint.department)
+
+
+def conduct_handlers(accounts: list[Account], department: str) -> list[Account]:
+    """Who may handle complaints about the conduct of `department`'s officers: its own active
+    department accounts, then the office's."""
+    active = [a for a in accounts if not a.disabled]
+    own = [a for a in active if a.role == "department" and department in a.departments]
+    return own + [a for a in active if a.role == "office"]
+
+
+def _active_usernames(call: Call) -> set[str]:
+    return {a.username for a in call.ws.staff.accounts.all() if not a.disabled}
