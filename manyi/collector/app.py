@@ -30,6 +30,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from manyi.collector import repeat
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
 from manyi.collector.ratelimit import AddressSource
+from manyi.collector.response import HTML_TYPE, JSON_TYPE, NO_STORE, Response, json_response
 from manyi.messages import SubmissionCode
 from manyi.store.errors import StoreMisconfigured, StoreUnavailable
 from manyi.versions import NoQuestionnaire
@@ -39,9 +40,6 @@ if TYPE_CHECKING:  # complaints import the crypto and the holiday calendar: not 
 
 Clock = Callable[[], datetime]
 Event = dict[str, Any]
-JSON_TYPE = "application/json; charset=utf-8"
-HTML_TYPE = "text/html; charset=utf-8"
-NO_STORE = {"Cache-Control": "no-store"}
 # What CloudFront's response headers policy adds in the global partition. The China regions
 # have no such policy, so the collector sends them itself on every answer, in every partition.
 SECURITY_HEADERS = {
@@ -93,27 +91,6 @@ class Request(NamedTuple):
     @property
     def from_form(self) -> bool:
         return FORM in self.headers.get("content-type", "")
-
-
-class Response(NamedTuple):
-    status_code: int
-    content_type: str
-    body: str
-    headers: dict[str, str]
-    cookies: tuple[str, ...] = ()  # Set-Cookie values
-
-    def result(self, extra_headers: Mapping[str, str]) -> dict[str, Any]:
-        """The handler's result in the shape API Gateway (payload 2.0) expects."""
-        headers = {"Content-Type": self.content_type, **extra_headers, **self.headers}
-        result: dict[str, Any] = {
-            "statusCode": self.status_code,
-            "headers": headers,
-            "body": self.body,
-            "isBase64Encoded": False,
-        }
-        if self.cookies:
-            result["cookies"] = list(self.cookies)
-        return result
 
 
 class Collector:
@@ -241,7 +218,7 @@ class Collector:
     def health(self) -> Response:
         catalogue = self.intake.catalogue
         catalogue.follow_site(self.intake.calendar().today(self.clock()))
-        return _json(200, {"status": "ok", "version": catalogue.current.version})
+        return json_response(200, {"status": "ok", "version": catalogue.current.version})
 
     def openapi(self) -> Response:
         catalogue = self.intake.catalogue
@@ -269,7 +246,7 @@ def respond(outcome: Outcome, api_url: str = "/api", secure: bool = False) -> Re
     if outcome.retry_after is not None:
         headers["Retry-After"] = str(outcome.retry_after)
     if not outcome.from_form:
-        return _json(outcome.status, outcome.body, headers)
+        return json_response(outcome.status, outcome.body, headers)
     cookie_path = f"{urlsplit(api_url).path}/submissions"
     if outcome.accepted:
         headers["Location"] = outcome.thanks or f"/d/{outcome.department}/thanks/"
@@ -293,13 +270,8 @@ def _body(event: Mapping[str, Any]) -> bytes | None:
         return None
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return Response(status, JSON_TYPE, text, headers or dict(NO_STORE))
-
-
 def _error(status: int, code: SubmissionCode, seconds: int | None = None) -> Response:
-    return _json(status, error_body(code, seconds=seconds))
+    return json_response(status, error_body(code, seconds=seconds))
 
 
 def _unavailable(retry_after: int, from_form: bool) -> Response:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from manyi.collector import repeat
-from manyi.collector.app import HTML_TYPE, NO_STORE, Response, _json
-from manyi.collector.pages import _document
+from manyi.collector.pages import short_document
+from manyi.collector.response import HTML_TYPE, NO_STORE, Response, json_response
 from manyi.complaints.intake import COOKIE, ComplaintIntake, ComplaintOutcome, LookupOutcome
 
 
@@ -23,7 +23,7 @@ def complaint_response(
     if outcome.retry_after is not None:
         headers["Retry-After"] = str(outcome.retry_after)
     if not outcome.from_form:
-        return _json(outcome.status, outcome.body, headers)
+        return json_response(outcome.status, outcome.body, headers)
     from site_builder import complaints as pages
 
     questionnaire = intake.catalogue.current
@@ -53,7 +53,7 @@ def lookup_response(intake: ComplaintIntake, found: LookupOutcome, api_url: str)
     if found.retry_after is not None:
         headers["Retry-After"] = str(found.retry_after)
     if not found.from_form:
-        return _json(found.status, found.body, headers)
+        return json_response(found.status, found.body, headers)
     from site_builder.complaints import render_status_page
 
     questionnaire = intake.catalogue.current
@@ -71,7 +71,7 @@ def _short_page(message: str) -> str:
     from html import escape
 
     title = "投诉没有提交成功"
-    return _document(
+    return short_document(
         title,
         f'<h1>{escape(title)}</h1>\n<p role="alert">{escape(message)}</p>\n'
         '<p><a href="/complaints/">返回投诉页面</a></p>',

@@ -26,7 +26,7 @@ def error_page(outcome: Outcome, api_url: str = API_URL) -> str:
     message = str(outcome.body["error"]["message"])
     back = f"/d/{outcome.department}/" if outcome.department else "/"
     title = page_message("not_submitted")
-    return _document(
+    return short_document(
         title,
         f'<h1>{escape(title)}</h1>\n<p role="alert">{escape(message)}</p>\n'
         f'<p><a href="{escape(back)}">{escape(page_message("back_to_form"))}</a></p>',
@@ -63,7 +63,7 @@ STYLE = (
 )
 
 
-def _document(title: str, body: str) -> str:
+def short_document(title: str, body: str) -> str:
     return (
         '<!doctype html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
