@@ -210,11 +210,13 @@ class StoreFile:
     connection shared by the store's threads behind a re-entrant lock (a writing store method
     may call a reading one)."""
 
-    def __init__(self, path: Path | str, schema: Schema) -> None:
+    def __init__(self, path: Path | str, schema: Schema, *pragmas: str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = connect(self.path)
         try:
+            for pragma in pragmas:  # a store's own, e.g. secure_delete
+                self.db.execute(f"PRAGMA {pragma}")
             migrate(self.db, self.path, schema)
         except BaseException:
             self.db.close()

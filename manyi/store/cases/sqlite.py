@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from manyi.store.cases.base import (
@@ -22,13 +20,7 @@ from manyi.store.cases.base import (
     Visitor,
     dumps,
 )
-from manyi.store.sqlite_schema import (
-    Schema,
-    connect,
-    immediate_transaction,
-    migrate,
-    unavailable_on_error,
-)
+from manyi.store.sqlite_schema import Schema, StoreFile
 
 FILE_NAME = "followup.sqlite3"
 
@@ -81,25 +73,18 @@ def _columns(case: Case) -> tuple[str, str, str, int, str, str, str, str]:
 
 class SQLiteCaseStore(CaseStore):
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = connect(self.path)
-        migrate(self._db, self.path, SCHEMA)
-        self._lock = threading.RLock()
+        self._file = StoreFile(path, SCHEMA)
+        self.path = self._file.path
 
     @classmethod
     def in_folder(cls, data: Path | str) -> SQLiteCaseStore:
         return cls(Path(data) / FILE_NAME)
 
-    @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, unavailable_on_error(), immediate_transaction(self._db) as db:
-            yield db
+    def _writing(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.writing()
 
-    @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, unavailable_on_error():
-            yield self._db
+    def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.reading()
 
     def add_cases(self, cases: list[Case]) -> list[str]:
         added = []
@@ -190,5 +175,4 @@ class SQLiteCaseStore(CaseStore):
         return [Visitor.from_dict(json.loads(row[0])) for row in rows]
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._file.close()

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,13 +22,7 @@ from manyi.store.complaints.base import (
     WrongCodes,
     purge_index,
 )
-from manyi.store.sqlite_schema import (
-    Schema,
-    connect,
-    immediate_transaction,
-    migrate,
-    unavailable_on_error,
-)
+from manyi.store.sqlite_schema import Schema, StoreFile
 from manyi.store.staff.base import dumps
 
 SCHEMA_V1 = """
@@ -86,31 +78,19 @@ HANDLERS = "conduct_handlers"
 
 class SQLiteComplaintStore(ComplaintStore):
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = connect(self.path)
-        try:
-            # Text removed by the retention purge is overwritten, not left in free space.
-            self._db.execute("PRAGMA secure_delete = ON")
-            migrate(self._db, self.path, SCHEMA)
-        except BaseException:
-            self._db.close()
-            raise
-        self._lock = threading.RLock()
+        # Text removed by the retention purge is overwritten, not left in free space.
+        self._file = StoreFile(path, SCHEMA, "secure_delete = ON")
+        self.path = self._file.path
 
     @classmethod
     def in_folder(cls, data: Path | str) -> SQLiteComplaintStore:
         return cls(Path(data) / FILE_NAME)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, unavailable_on_error(), immediate_transaction(self._db) as db:
-            yield db
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.writing()
 
-    @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, unavailable_on_error():
-            yield self._db
+    def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.reading()
 
     def add(self, complaint: Complaint) -> tuple[Complaint, bool]:
         with self._transaction() as db:
@@ -198,8 +178,8 @@ class SQLiteComplaintStore(ComplaintStore):
     def scrub(self) -> None:
         # secure_delete (set on opening) zeroes what a purge frees in the file; the log still
         # holds older copies of the pages until it is checkpointed and emptied.
-        with self._lock, unavailable_on_error():
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with self._file.reading() as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def wrong_codes(self, number: str) -> WrongCodes:
         with self._reading() as db:
@@ -223,5 +203,4 @@ class SQLiteComplaintStore(ComplaintStore):
             db.execute("DELETE FROM wrong_codes WHERE number = ?", (number,))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._file.close()
