@@ -4,18 +4,22 @@ Only counts are kept, never rates: counts add up exactly, so the result of A ∪
 the results of A and B, whatever way the responses were split (increments, versions, crashes
 and re-runs). Rates, the satisfaction index and coverage are derived from counts when rendered
 (`manyi.figures`). Counting does not consult the questionnaire: answers are counted by their
-stable question and option IDs, so responses of every questionnaire version combine.
+stable question and option IDs, so responses of every questionnaire version combine. The one
+exception is what the integrity signals count beside the answers (`Counts.traits`,
+manyi.traits): which questions are the satisfaction scale, which channels are staff-entered.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from manyi.model import AnswerValue
 from manyi.submission import StoredSubmission
+from manyi.traits import NO_TRAITS, SPEED_EDGES, RawTrait, TraitCounter, Traits
 
 # The added screening question whose answer is the respondent type (个人, 民营企业, …).
 RESPONDENT_QUESTION = "respondent"
@@ -54,6 +58,8 @@ class Counts:
     options: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     # segment key → the counts of that segment alone (which have no segments themselves).
     segments: Mapping[str, Counts] = field(default_factory=dict)
+    # What the integrity signals read (manyi.traits); of the whole only, never of a segment.
+    traits: Traits = NO_TRAITS
 
     def __add__(self, other: Counts) -> Counts:
         segments = {
@@ -73,6 +79,7 @@ class Counts:
                 }
             ),
             segments={key: counts for key, counts in segments.items() if counts.responses},
+            traits=self.traits + other.traits,
         )
 
     def only(self, keep: Callable[[str, str], bool]) -> Counts:
@@ -98,6 +105,7 @@ class Counts:
                 if self.segments
                 else {}
             ),
+            **({"traits": self.traits.to_dict()} if self.traits else {}),
         }
 
     @classmethod
@@ -115,6 +123,8 @@ class Counts:
             ),
             # Counted before segments were kept: none (the totals alone).
             segments={k: cls.from_dict(c) for k, c in data.get("segments", {}).items()},
+            # Counted before the integrity traits were kept: none.
+            traits=Traits.from_dict(data["traits"]) if "traits" in data else NO_TRAITS,
         )
 
 
@@ -141,20 +151,38 @@ def without_segments(result: MonthlyResult) -> MonthlyResult:
     )
 
 
+def counted_before_traits(result: MonthlyResult) -> bool:
+    """Responses counted by a release that kept no integrity traits (every response counts
+    its office day among them)."""
+    return any(c.responses and not c.traits for c in (result.counts, result.late))
+
+
+def without_traits(result: MonthlyResult) -> MonthlyResult:
+    return MonthlyResult(
+        result.department,
+        result.month,
+        replace(result.counts, traits=NO_TRAITS),
+        replace(result.late, traits=NO_TRAITS),
+    )
+
+
 class Tally:
     """Adds responses one at a time, cheaply: the aggregator streams a million through it.
 
     Each response costs one C-level count of its (question, answer) pairs — the loop behind
     `Counter.update`, called directly to skip its per-call Python overhead — and one increment
     for its channel and version; option counts are expanded from the distinct answer values
-    only at the end.
+    only at the end. With a `TraitCounter` (the aggregator's), each also costs one increment of
+    its raw traits (manyi.traits.RawTrait), summed up at the end in the same way.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, traits: TraitCounter | None = None) -> None:
         self.responses = 0
         # Per segment key: (question, answer) → responses; (channel, version) → responses.
         self._answers: dict[str, dict[tuple[str, AnswerValue], int]] = {}
         self._meta: dict[str, dict[tuple[str, str], int]] = {}
+        self._trait_counter = traits
+        self._raw_traits: dict[RawTrait, int] = {}
 
     def add(self, submission: StoredSubmission) -> None:
         # One item under a bound above every sort key: added, whatever its key.
@@ -169,6 +197,9 @@ class Tally:
         aggregator's hot loop: `add`'s body inlined, as it runs once per response.
         """
         answers_of, meta_of = self._answers, self._meta
+        counter, raw = self._trait_counter, self._raw_traits
+        if counter is not None:
+            scale, shape_of, shapes = counter.scale, counter.shape, counter.shapes
         added = 0
         stopped = None
         for item in items:
@@ -188,6 +219,18 @@ class Tally:
             meta = meta_of[segment]
             key = (submission.channel, submission.version)
             meta[key] = meta.get(key, 0) + 1
+            if counter is not None:
+                on_scale = tuple(map(given.get, scale))
+                shape = shapes.get(on_scale)
+                seconds = submission.seconds
+                trait = (
+                    submission.received_at[:13],
+                    submission.channel,
+                    submission.network[:1],
+                    -1 if seconds is None else bisect_right(SPEED_EDGES, seconds) - 1,
+                    shape_of(on_scale) if shape is None else shape,
+                )
+                raw[trait] = raw.get(trait, 0) + 1
             added += 1
         self.responses += added
         return stopped
@@ -203,9 +246,11 @@ class Tally:
             for key in sorted(self._answers)
         }
         total = sum(segments.values(), EMPTY)
+        counter = self._trait_counter
+        traits = counter.traits(self._raw_traits) if counter is not None else NO_TRAITS
         return Counts(
             total.responses, total.channels, total.versions, total.answered, total.options,
-            segments,
+            segments, traits,
         )  # fmt: skip
 
 
