@@ -303,6 +303,29 @@ COMPLAINT: Final[dict[ComplaintCode, str]] = {
 }
 
 
+# -- the pressure question after the thanks page (manyi.collector.pressure) --------------------
+
+PressureCode = Literal[
+    "question", "yes", "no", "declined", "send", "choose", "recorded", "recorded_detail", "back"
+]
+
+PRESSURE: Final[dict[PressureCode, str]] = {
+    "question": "是否有工作人员要求您给好评，或替您填写问卷？",
+    "yes": "有",
+    "no": "没有",
+    "declined": "不愿回答",
+    "send": "提交",
+    "choose": "请选择一项后再提交。",
+    "recorded": "已收到，谢谢您。",
+    "recorded_detail": "这个回答与您的问卷分开保存，不会和您的答卷对应起来。",
+    "back": "返回问卷",
+}
+
+
+def pressure_message(code: PressureCode) -> str:
+    return PRESSURE[code]
+
+
 def complaint_field_message(code: ComplaintFieldCode, **values: object) -> str:
     return COMPLAINT_FIELD[code].format(**values)
 
