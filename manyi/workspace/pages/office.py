@@ -23,6 +23,7 @@ from manyi.workspace.dashboard import office_dashboard
 from manyi.workspace.http import SECURITY_HEADERS, download
 from manyi.workspace.months import MonthActionRefused, close_month, reopen_month
 from manyi.workspace.months_param import month_of, recent_months
+from manyi.workspace.pages.flags import flag_context, month_flags
 from manyi.workspace.reports import report_key
 from manyi.workspace.selection_param import respondent_choices, selection_param
 
@@ -77,6 +78,10 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         city_entry_shares={e: ratio(n, board.city.total.responses) for e, n in entries.items()},
         flags_text=flags_text,
         alerts=alerts,
+        **flag_context(
+            month_flags(questionnaire, ws.results, ws.pressure, ws.staff.audit, month),
+            show_city=True,
+        ),
     )
 
 
