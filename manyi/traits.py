@@ -71,7 +71,7 @@ class Traits:
         cells = dict(self.cells)
         for key, cell in other.cells.items():
             mine = cells.get(key)
-            cells[key] = cell if mine is None else tuple(a + b for a, b in zip(mine, cell))
+            cells[key] = cell if mine is None else tuple(map(sum, zip(mine, cell, strict=True)))
         return Traits(
             shapes=_frozen(Counter(self.shapes) + Counter(other.shapes)),
             speeds=_frozen(Counter(self.speeds) + Counter(other.speeds)),

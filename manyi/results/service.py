@@ -10,9 +10,10 @@ A request names an action, and optionally the months:
   their files are rewritten until the next close;
 - `verify`: count the months again from scratch and compare, changing nothing.
 Who closed or reopened a month, when and why, is kept beside its close (`CloseEvent`) and
-shown in its report. Every run but `verify` also deletes the collector's network keys of the
-past days of closed months (docs/integrity.md). A department that questionnaire.yaml no longer lists is still counted,
-verified and shown (by its ID); `Summary.unlisted` names it, for a warning.
+shown in its report. A department that questionnaire.yaml no longer lists is still counted,
+verified and shown (by its ID); `Summary.unlisted` names it, for a warning. Every run but
+`verify` also deletes the collector's network keys of the past days of closed months
+(docs/integrity.md).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+from manyi.store.network_keys.base import NetworkKeyError, NetworkKeys, month_of, new_key
 from manyi.store.sqlite_schema import (
     BUSY_TIMEOUT_MS,
     Schema,
@@ -18,7 +19,6 @@ from manyi.store.sqlite_schema import (
     migrate,
     unavailable_on_error,
 )
-from manyi.store.network_keys.base import NetworkKeyError, NetworkKeys, month_of, new_key
 
 FILE_NAME = "network_keys.sqlite3"
 SCHEMA_V1 = """

@@ -5,19 +5,19 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from manyi.store.sqlite_schema import (
-    Schema,
-    connect,
-    immediate_transaction,
-    migrate,
-    unavailable_on_error,
-)
 from manyi.store.pressure.base import (
     MonthCounts,
     PressureAnswer,
     PressureStore,
     answer_key,
     month_key,
+)
+from manyi.store.sqlite_schema import (
+    Schema,
+    connect,
+    immediate_transaction,
+    migrate,
+    unavailable_on_error,
 )
 
 FILE_NAME = "pressure.sqlite3"

@@ -92,7 +92,7 @@ def close(call: Call) -> Response[str]:
         close_month(
             ws.questionnaire(), ws.results, ws.submissions, ws.outputs, ws.staff.audit,
             actor=call.me.username, month=month, reason=reason, now=ws.clock(),
-            lag_seconds=ws.settings.close_lag.total_seconds(),
+            lag_seconds=ws.settings.close_lag.total_seconds(), pressure=ws.pressure,
         )  # fmt: skip
 
     return _month_action(call, act, "closed")
@@ -105,6 +105,7 @@ def reopen(call: Call) -> Response[str]:
         reopen_month(
             ws.questionnaire(), ws.results, ws.submissions, ws.outputs, ws.staff.audit,
             actor=call.me.username, month=month, reason=reason, now=ws.clock(),
+            pressure=ws.pressure,
         )  # fmt: skip
 
     return _month_action(call, act, "reopened")
