@@ -43,8 +43,8 @@ MIN_RESPONSES = 30
 # test), so that a small department's chance swing does not fire it.
 RATE_P = 1e-3
 # Bursts: responses of one group (one network bucket, or staff entry) within this many
-# two-hour slots of one office day (six hours: an evening)...
-BURST_SLOTS = 3
+# three-hour slots of one office day (six hours: an evening)...
+BURST_SLOTS = 2
 BURST_MIN = 15
 # ...whose all-满意 count is this improbable given the department's other responses, once
 # multiplied by the number of day-groups that had as many responses (so that a large

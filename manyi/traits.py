@@ -3,7 +3,7 @@
 `TraitCounter` classifies each response as `Tally` counts it, and sums what it found into
 `Traits`, a part of `Counts` that merges exactly like the rest (so `--verify` checks it). Its
 size is bounded whatever the number of responses: every key comes from a fixed set (channels,
-speed buckets, office days, two-hour slots, four network buckets), and no network hash is
+speed buckets, office days, three-hour slots, four network buckets), and no network hash is
 kept, only which of four buckets its first hex digit falls in. The rest the signals need (the
 staff-entered share, how favourable staff-entered answers are) is read off the counts by
 channel that `Counts.segments` already keeps.
@@ -24,7 +24,7 @@ from manyi.model import AnswerValue, Questionnaire
 # The traits' resolution: fixed, so that their size is bounded.
 # Speed buckets (seconds): a response counts in the bucket of the last edge at or below it.
 SPEED_EDGES = (0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1800)
-SLOT_HOURS = 2
+SLOT_HOURS = 3
 # Network hashes are spread over this many buckets by their first hex digit: enough to keep a
 # flood from one network apart from most of a large department's other responses, few enough
 # to keep the counts small. A bucket's responses are never set beside one network's.
@@ -56,7 +56,7 @@ class Traits:
     speeds: Mapping[str, int] = field(default_factory=dict)
     # "<DD>" → responses that arrived on that office day.
     days: Mapping[str, int] = field(default_factory=dict)
-    # "<DD><SS>" (office day, two-hour slot) → per group (network buckets 0-3, then staff
+    # "<DD><SS>" (office day, three-hour slot) → per group (network buckets 0-3, then staff
     # entry): responses and how many of them all 满意, flattened (n0, top0, n1, top1, …).
     cells: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
@@ -175,7 +175,7 @@ class TraitCounter:
         )
 
     def _office_slot(self, hour: str) -> tuple[str, str]:
-        """(day, two-hour slot) on the office's clock of a UTC hour ("2026-11-27T13"); zones
+        """(day, three-hour slot) on the office's clock of a UTC hour ("2026-11-27T13"); zones
         off UTC by whole hours, like Beijing's, keep the hour's minutes in the same hour."""
         found = self._slots.get(hour)
         if found is None:
