@@ -19,7 +19,18 @@ from typing import Any
 
 from manyi.model import AnswerValue
 from manyi.submission import StoredSubmission
-from manyi.traits import NO_TRAITS, SPEED_EDGES, RawTrait, TraitCounter, Traits
+from manyi.traits import (
+    BUCKET_OF_DIGIT,
+    NO_GROUP,
+    NO_TRAITS,
+    SPEED_EDGES,
+    STAFF_GROUP,
+    TOP,
+    ArrivalKey,
+    MannerKey,
+    TraitCounter,
+    Traits,
+)
 
 # The added screening question whose answer is the respondent type (个人, 民营企业, …).
 RESPONDENT_QUESTION = "respondent"
@@ -172,17 +183,19 @@ class Tally:
     Each response costs one C-level count of its (question, answer) pairs — the loop behind
     `Counter.update`, called directly to skip its per-call Python overhead — and one increment
     for its channel and version; option counts are expanded from the distinct answer values
-    only at the end. With a `TraitCounter` (the aggregator's), each also costs one increment of
-    its raw traits (manyi.traits.RawTrait), summed up at the end in the same way.
+    only at the end. With a `TraitCounter` (the aggregator's), each also costs a look at its
+    answers to the satisfaction scale and one more increment (manyi.traits.ArrivalKey), summed
+    up at the end the same way.
     """
 
     def __init__(self, traits: TraitCounter | None = None) -> None:
         self.responses = 0
-        # Per segment key: (question, answer) → responses; (channel, version) → responses.
+        # Per segment key: (question, answer) → responses; (channel, version) → responses, or
+        # with a TraitCounter, (channel, version, speed edge's index, shape) → responses.
         self._answers: dict[str, dict[tuple[str, AnswerValue], int]] = {}
-        self._meta: dict[str, dict[tuple[str, str], int]] = {}
+        self._meta: dict[str, dict[tuple[Any, ...], int]] = {}
         self._trait_counter = traits
-        self._raw_traits: dict[RawTrait, int] = {}
+        self._arrivals: dict[ArrivalKey, int] = {}
 
     def add(self, submission: StoredSubmission) -> None:
         # One item under a bound above every sort key: added, whatever its key.
@@ -197,9 +210,9 @@ class Tally:
         aggregator's hot loop: `add`'s body inlined, as it runs once per response.
         """
         answers_of, meta_of = self._answers, self._meta
-        counter, raw = self._trait_counter, self._raw_traits
+        counter, arrivals = self._trait_counter, self._arrivals
         if counter is not None:
-            scale, shape_of, shapes = counter.scale, counter.shape, counter.shapes
+            on_scale, shapes, staff = counter.scale_answers, counter.shapes, counter.staff_channels
         added = 0
         stopped = None
         for item in items:
@@ -210,27 +223,37 @@ class Tally:
             given = submission.answers
             respondent = given.get(RESPONDENT_QUESTION, "")
             chosen = respondent if isinstance(respondent, str) else ""
-            segment = f"{submission.channel}{SEGMENT_SEPARATOR}{chosen}"
+            channel = submission.channel
+            segment = f"{channel}{SEGMENT_SEPARATOR}{chosen}"
             answers = answers_of.get(segment)
             if answers is None:
                 answers = answers_of[segment] = {}
                 meta_of[segment] = {}
             _count_elements(answers, given.items())
             meta = meta_of[segment]
-            key = (submission.channel, submission.version)
-            meta[key] = meta.get(key, 0) + 1
-            if counter is not None:
-                on_scale = tuple(map(given.get, scale))
-                shape = shapes.get(on_scale)
+            key: tuple[Any, ...]
+            if counter is None:
+                key = (channel, submission.version)
+            else:
+                # The traits: how it was filled in rides on the meta key, when and where on
+                # one more count (see manyi.traits).
+                try:
+                    kind = shapes.get(on_scale(given))
+                except KeyError:  # a question of the scale not answered
+                    kind = None
+                if kind is None:
+                    kind = counter.shape_of(given)
                 seconds = submission.seconds
-                trait = (
-                    submission.received_at[:13],
-                    submission.channel,
-                    submission.network[:1],
-                    -1 if seconds is None else bisect_right(SPEED_EDGES, seconds) - 1,
-                    shape_of(on_scale) if shape is None else shape,
-                )
-                raw[trait] = raw.get(trait, 0) + 1
+                speed = -1 if seconds is None else bisect_right(SPEED_EDGES, seconds) - 1
+                key = (channel, submission.version, speed, kind)
+                network = submission.network
+                if network:
+                    group = BUCKET_OF_DIGIT.get(network[0], STAFF_GROUP - 1)
+                else:
+                    group = STAFF_GROUP if channel in staff else NO_GROUP
+                arrival = (submission.received_at[:13], group, kind == TOP)
+                arrivals[arrival] = arrivals.get(arrival, 0) + 1
+            meta[key] = meta.get(key, 0) + 1
             added += 1
         self.responses += added
         return stopped
@@ -246,8 +269,13 @@ class Tally:
             for key in sorted(self._answers)
         }
         total = sum(segments.values(), EMPTY)
-        counter = self._trait_counter
-        traits = counter.traits(self._raw_traits) if counter is not None else NO_TRAITS
+        traits = NO_TRAITS
+        if self._trait_counter is not None:
+            manners: Counter[MannerKey] = Counter()
+            for meta in self._meta.values():
+                for (channel, _, speed, kind), n in meta.items():
+                    manners[(channel, speed, kind)] += n
+            traits = self._trait_counter.traits(self._arrivals, manners)
         return Counts(
             total.responses, total.channels, total.versions, total.answered, total.options,
             segments, traits,
@@ -255,13 +283,13 @@ class Tally:
 
 
 def _segment_counts(
-    answers: Mapping[tuple[str, AnswerValue], int], meta: Mapping[tuple[str, str], int]
+    answers: Mapping[tuple[str, AnswerValue], int], meta: Mapping[tuple[Any, ...], int]
 ) -> Counts:
     channels: Counter[str] = Counter()
     versions: Counter[str] = Counter()
-    for (channel, version), n in meta.items():
-        channels[channel] += n
-        versions[version] += n
+    for key, n in meta.items():
+        channels[key[0]] += n
+        versions[key[1]] += n
     answered: Counter[str] = Counter()
     options: dict[str, Counter[str]] = {}
     for (question, value), n in answers.items():

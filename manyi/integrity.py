@@ -75,12 +75,19 @@ FAST_FRACTION = 1 / 3
 # ...and a department with this many such responses, this share above the city's.
 FAST_MIN = 10
 FAST_ABOVE_CITY = 0.25
-# End of month: the share of the month's responses in the last days up to the close day...
+# End of month: the share of the month's self-completed responses in the last days up to the
+# close day (staff-entered papers are keyed in batches, often days after they were collected:
+# their timing says when a clerk sat down, not when people answered), each network bucket's
+# three hours counting this many at most (a meeting on the venue's Wi-Fi is one event, not 30
+# people choosing to answer late)...
 RUSH_DAYS = 3
+RUSH_CELL_CAP = 5
 RUSH_ABOVE_CITY = 0.06
 RUSH_ALONE = 0.5  # fires on its own at this share
-# ...with coverage landing just above the target (within this margin).
+# ...with coverage landing just above the target (within this margin). That is a second cue,
+# so the share then needs to be clearly above the city only at this level, not at RATE_P.
 COVERAGE_MARGIN = 0.05
+RUSH_P_JUST_OVER = 0.01
 
 # -- the signals ------------------------------------------------------------------------------
 
@@ -228,6 +235,7 @@ class _Profile:
     flat: int = 0  # of those, one answer to every question (all 满意 included)
     top: int = 0  # of those, all 满意
     speeds: dict[str, dict[int, int]] = field(default_factory=dict)  # channel → bucket → n
+    # Self-completed responses per day, each network bucket's three hours counted up to a cap.
     days: dict[int, int] = field(default_factory=dict)
     # (day, group) → slot → (responses, all 满意)
     groups: dict[tuple[int, int], dict[int, tuple[int, int]]] = field(default_factory=dict)
@@ -255,13 +263,20 @@ class _Profile:
         for key, n in traits.speeds.items():
             channel, _, bucket = key.rpartition(":")
             p.speeds.setdefault(channel, {})[int(bucket)] = n
-        p.days = {int(day): n for day, n in traits.days.items()}
+        not_self: dict[int, int] = {}  # staff-entered, and self-completed beyond a cell's cap
         for key, cell in traits.cells.items():
             day, slot = int(key[:2]), int(key[2:])
+            beyond = sum(max(0, cell[2 * g] - RUSH_CELL_CAP) for g in range(STAFF_GROUP))
+            not_self[day] = not_self.get(day, 0) + cell[2 * STAFF_GROUP] + beyond
             for group in range(GROUPS):
                 if cell[2 * group]:
                     slots = p.groups.setdefault((day, group), {})
                     slots[slot] = (cell[2 * group], cell[2 * group + 1])
+        p.days = {
+            int(day): n - not_self.get(int(day), 0)
+            for day, n in traits.days.items()
+            if n > not_self.get(int(day), 0)
+        }
         return p
 
     @property
@@ -376,11 +391,12 @@ def _clearly_above(k: int, n: int, p: float, cut: float = RATE_P) -> bool:
 
 def _burst(p: _Profile) -> Signal:
     """The cluster (one group, one office day, up to six hours) least likely to be honest."""
-    worst: tuple[float, int, int, int, str] | None = None  # (tail, responses, all-top, day, …)
-    tested = 0
+    worst: tuple[float, int, int, int, bool] | None = None  # (p, responses, all-top, day, staff)
+    tested = {False: 0, True: 0}  # day-groups with a large enough cluster, by kind
+    clusters = []
     for (day, group), slots in p.groups.items():
         staff = group == STAFF_GROUP
-        found = False
+        best: tuple[float, int, int] | None = None
         for start in sorted(slots):
             n = top = 0
             for slot in range(start, start + BURST_SLOTS):
@@ -388,26 +404,32 @@ def _burst(p: _Profile) -> Signal:
                 top += slots.get(slot, (0, 0))[1]
             if n < BURST_MIN:
                 continue
-            found = True
             others, others_top = p.responses - n, p.top - top
             base = (others_top + 1) / (others + 2)  # the rest of the department, smoothed
             if staff:
                 base = min(base + BURST_STAFF_LIFT, BURST_STAFF_CAP)
             tail = binomial_tail(top, n, min(base, BURST_STAFF_CAP if staff else BURST_P_CAP))
-            if worst is None or tail < worst[0]:
-                worst = (tail, n, top, day, "staff" if staff else "network")
-        tested += found
+            if best is None or tail < best[0]:
+                best = (tail, n, top)
+        if best is not None:
+            tested[staff] += 1
+            clusters.append((*best, day, staff))
+    for tail, n, top, day, staff in clusters:
+        # Each kind (networks, staff batches) is its own family of tests: the more day-groups
+        # were large enough to test, the less one improbable cluster says.
+        adjusted = min(1.0, tail * tested[staff])
+        if worst is None or adjusted < worst[0]:
+            worst = (adjusted, n, top, day, staff)
     if worst is None:
         return Signal("burst", False, None, None, None, {"largest": 0})
-    tail, n, top, day, kind = worst
-    adjusted = min(1.0, tail * tested)
+    adjusted, n, top, day, staff = worst
     # Reported on a log scale, so that "by" says how many orders of magnitude past the cut.
     value = -math.log10(max(adjusted, 1e-300))
     detail = {
         "responses": n,
         "all_top": top,
         "day": day,
-        "group": kind,
+        "group": "staff" if staff else "network",
         "p": float(f"{adjusted:.3g}"),
     }
     return Signal("burst", adjusted <= BURST_P, value, None, -math.log10(BURST_P), detail)
@@ -485,9 +507,10 @@ def _month_end_rush(context: MonthContext, p: _Profile, city: _City) -> Signal:
         and context.coverage_target <= coverage < context.coverage_target + COVERAGE_MARGIN
     )
     total = sum(n for day, n in p.days.items() if day <= context.close_day)
-    clearly = _clearly_above(round(share * total), total, city.rush_share + RUSH_ABOVE_CITY / 2)
-    enough = p.responses >= MIN_RESPONSES and clearly
-    fired = enough and share >= threshold and (just_over or share >= RUSH_ALONE)
+    last, usual = round(share * total), city.rush_share + RUSH_ABOVE_CITY / 2
+    with_coverage = just_over and _clearly_above(last, total, usual, RUSH_P_JUST_OVER)
+    alone = share >= RUSH_ALONE and _clearly_above(last, total, usual)
+    fired = p.responses >= MIN_RESPONSES and share >= threshold and (with_coverage or alone)
     detail = {"coverage": None if coverage is None else round(coverage, 4), "just_over": just_over}
     return Signal("month_end_rush", fired, share, city.rush_share, threshold, detail)
 

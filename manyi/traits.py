@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -98,10 +99,13 @@ class Traits:
 
 
 NO_TRAITS = Traits()
-# What `Tally` keeps per response before `TraitCounter.traits` sums it up: the UTC hour of
-# arrival ("2026-11-27T13"), channel, the network hash's first digit ("" without one), the
-# speed edge's index (-1 without a time), and the shape ("" when not rated).
-RawTrait = tuple[str, str, str, int, str]
+NO_GROUP = -1  # a self-completed response without a network (the key store was down)
+# What `Tally` keeps per response before `TraitCounter.traits` sums it up, in two small keys
+# (so that the sums stay few): when and where, (UTC hour of arrival "2026-11-27T13", group or
+# NO_GROUP, all 满意), and how, (channel, speed edge's index or -1 without a time, shape or ""
+# when not rated), the second riding on the segment's (channel, version) count.
+ArrivalKey = tuple[str, int, bool]
+MannerKey = tuple[str, int, str]
 
 
 class TraitCounter:
@@ -119,9 +123,18 @@ class TraitCounter:
         self.scores = scores
         self.top = max((s for q in scores.values() for s in q.values()), default=100)
         self.staff_channels = frozenset(c.id for c in questionnaire.channels if c.entry == "staff")
-        # Answers to the scale → shape: a few hundred distinct ones in practice.
+        # The answers to the scale as a tuple, in one C call; KeyError when one is missing.
+        pick = itemgetter(*self.scale) if self.scale else (lambda answers: ())
+        self.scale_answers: Callable[[Mapping[str, AnswerValue]], Any] = (
+            (lambda answers: (pick(answers),)) if len(self.scale) == 1 else pick
+        )
+        # Answers to the scale → shape: a few thousand distinct ones in practice.
         self.shapes: dict[tuple[AnswerValue | None, ...], str] = {}
         self._slots: dict[str, tuple[str, str]] = {}
+
+    def shape_of(self, answers: Mapping[str, AnswerValue]) -> str:
+        """The shape of a response whose answers to the scale are not all there."""
+        return self.shape(tuple(map(answers.get, self.scale)))
 
     def shape(self, answers: tuple[AnswerValue | None, ...]) -> str:
         """The shape of a response's answers to the scale (in `self.scale`'s order)."""
@@ -145,28 +158,27 @@ class TraitCounter:
             self.shapes[answers] = found
         return found
 
-    def traits(self, raw: Mapping[RawTrait, int]) -> Traits:
-        """What `Tally` kept per response (RawTrait → responses), summed up."""
+    def traits(
+        self, arrivals: Mapping[ArrivalKey, int], manners: Mapping[MannerKey, int]
+    ) -> Traits:
+        """What `Tally` kept per response, summed up."""
         shapes: Counter[str] = Counter()
         speeds: Counter[str] = Counter()
-        days: Counter[str] = Counter()
-        cells: dict[str, list[int]] = {}
-        for (hour, channel, digit, speed, shape), n in raw.items():
-            day, slot = self._office_slot(hour)
-            days[day] += n
+        for (channel, speed, shape), n in manners.items():
             if shape:
                 shapes[f"{channel}:{shape}"] += n
             if speed >= 0:
                 speeds[f"{channel}:{SPEED_EDGES[speed]}"] += n
-            if digit:
-                group = BUCKET_OF_DIGIT.get(digit, NETWORK_BUCKETS - 1)
-            elif channel in self.staff_channels:
-                group = STAFF_GROUP
-            else:
-                continue  # a self-completed response without a network (key store down)
+        days: Counter[str] = Counter()
+        cells: dict[str, list[int]] = {}
+        for (hour, group, top), n in arrivals.items():
+            day, slot = self._office_slot(hour)
+            days[day] += n
+            if group == NO_GROUP:
+                continue
             cell = cells.setdefault(day + slot, [0] * (2 * GROUPS))
             cell[2 * group] += n
-            cell[2 * group + 1] += n if shape == TOP else 0
+            cell[2 * group + 1] += n if top else 0
         return Traits(
             shapes=_frozen(shapes),
             speeds=_frozen(speeds),
