@@ -46,7 +46,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from manyi.aggregate import Tally  # noqa: E402
-from manyi.integrity import DepartmentInput, month_context, month_signals  # noqa: E402
+from manyi.integrity import (  # noqa: E402
+    DepartmentInput,
+    SignalName,
+    month_context,
+    month_signals,
+)
 from manyi.loader import load_questionnaire  # noqa: E402
 from manyi.model import Questionnaire  # noqa: E402
 from manyi.submission import StoredSubmission, utc_timestamp  # noqa: E402
@@ -290,6 +295,10 @@ SCENARIOS: dict[str, Callable[[Department], None]] = {
     "month-end rush to just over 90%": month_end_rush,
     "staff answers 20 points above self": staff_twenty,
 }
+# The signal each scenario is meant to fire (what --explain shows of a miss).
+GOALS: dict[str, SignalName] = dict(
+    zip(SCENARIOS, ("burst", "burst", "month_end_rush", "staff_favourable"), strict=True)
+)
 
 
 # -- a trial ----------------------------------------------------------------------------------
@@ -300,6 +309,8 @@ def city_month(
     rng: random.Random,
     departments: int,
     scenario: Callable[[Department], None] | None,
+    explain: bool = False,
+    explain_goal: SignalName | None = None,
 ) -> tuple[dict[str, tuple[str, ...]], str | None, dict[str, Department]]:
     """Which signals fired for each department of one simulated city-month; the gamed one."""
     close_day = questionnaire.reporting.close_day
@@ -322,7 +333,22 @@ def city_month(
     fired: dict[str, tuple[str, ...]] = {
         k: tuple(s.name for s in v.fired) for k, v in signals.items()
     }
+    if explain:
+        for d in drawn:
+            found = signals[d.id]
+            if d.id == gamed and not found.flagged and explain_goal:
+                print(f"  missed: {_about(d)} {found.signal(explain_goal).to_dict()}")
+            elif d.id != gamed and found.flagged:
+                for s in found.fired:
+                    print(f"  honest flagged: {_about(d)} {s.name} {s.to_dict()}")
     return fired, gamed, {d.id: d for d in drawn}
+
+
+def _about(d: Department) -> str:
+    return (
+        f"served {d.served}, coverage {d.coverage:.3f}, all-满意 {d.all_top:.2f}, "
+        f"staff {d.staff_share:.2f} (+{d.staff_lift:.2f}), push {d.rush}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -332,6 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument(
         "--only", help="run only the scenarios whose name contains this (and no honest city)"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="print each miss and each flagged honest month"
     )
     args = parser.parse_args(argv)
     questionnaire = load_questionnaire(ROOT / "questionnaire.yaml")
@@ -348,7 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         detected = 0
         by: Counter[str] = Counter()
         for _ in range(args.trials):
-            fired, gamed, drawn = city_month(questionnaire, rng, args.departments, scenario)
+            fired, gamed, drawn = city_month(
+                questionnaire, rng, args.departments, scenario, args.explain, GOALS.get(name)
+            )
             for department, names in fired.items():
                 if department == gamed:
                     detected += bool(names)

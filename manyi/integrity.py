@@ -453,8 +453,11 @@ def _staff_favourable(p: _Profile, city: _City) -> Signal:
     threshold = usual + STAFF_GAP_POINTS
     if gap is None or staff.responses < STAFF_GAP_MIN_EACH or own.responses < STAFF_GAP_MIN_EACH:
         return Signal("staff_favourable", False, gap, city.staff_gap, threshold)
-    # Answers within one response move together: the error is counted in responses.
-    error = math.sqrt(staff.variance / staff.responses + own.variance / own.responses)
+    # A two-proportion test: the variance of the two groups' pooled share (not each group's
+    # own: a small staff group at 95% would look certain). Answers within one response move
+    # together, so the error is counted in responses.
+    pooled = _EntryScores(staff.top + own.top, staff.answers + own.answers)
+    error = math.sqrt(pooled.variance / staff.responses + pooled.variance / own.responses)
     z = (gap - usual) / error if error else math.inf
     detail = {
         "staff_top_share": round(staff.top_share or 0, 2),
