@@ -17,22 +17,16 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from manyi.aggregate import Counts, segment_parts
+from manyi.messages import SignalCode
 from manyi.model import Questionnaire
 from manyi.traits import FLAT, GROUPS, SPEED_EDGES, STAFF_GROUP, TOP, TraitCounter
 
-SignalName = Literal[
-    "burst",
-    "staff_share",
-    "staff_favourable",
-    "straight_lining",
-    "speed",
-    "month_end_rush",
-    "served_changed",
-]
-SIGNALS: tuple[SignalName, ...] = get_args(SignalName)
+# Their names (and words, manyi.messages.SIGNAL).
+SignalName = SignalCode
+SIGNALS: tuple[SignalName, ...] = get_args(SignalCode)
 
 # -- thresholds (docs/integrity.md says why each is what it is; bench/integrity.py calibrates) --
 

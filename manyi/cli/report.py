@@ -20,6 +20,7 @@ from manyi.cli.results_options import (
     close_store,
     department_option,
     month_type,
+    open_pressure,
     open_results,
     selection_of,
 )
@@ -64,9 +65,15 @@ def run(args: argparse.Namespace) -> int:
     if questionnaire is None:
         return EXIT_PROBLEMS
     store = open_results(args)
+    pressure = open_pressure(args)
     try:
         view = month_view(
-            questionnaire, store, args.month, TREND_MONTHS, selection_of(args, questionnaire)
+            questionnaire,
+            store,
+            args.month,
+            TREND_MONTHS,
+            selection_of(args, questionnaire),
+            pressure,
         )
         folder = OutputFolder(Path(args.out))
         if args.format == "docx":
@@ -78,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
             print(Path(args.out) / name)
     finally:
         close_store(store)
+        close_store(pressure)
     return 0
 
 

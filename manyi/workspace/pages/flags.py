@@ -15,7 +15,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from manyi.integrity import DepartmentSignals, Signal, SignalName
+from manyi.integrity import DepartmentSignals, Signal
+from manyi.messages import SIGNAL
 from manyi.model import Questionnaire
 from manyi.reports.view import month_view
 from manyi.store.pressure.base import PressureStore
@@ -27,15 +28,6 @@ from manyi.workspace.context import PREFIX
 from manyi.workspace.months_param import month_of
 
 MAX_TEXT = 1000
-SIGNAL_TEXT: dict[SignalName, str] = {
-    "burst": "同一网络或同一批录入短时间内集中提交，且几乎全部“满意”",
-    "staff_share": "工作人员代为录入的答卷比例远高于全市",
-    "staff_favourable": "代为录入的答卷明显比群众自填的更满意",
-    "straight_lining": "所有满意度题答案完全相同的答卷比例过高",
-    "speed": "填写用时远短于全市同一渠道",
-    "month_end_rush": "答卷集中在关账前几天，测评率刚过目标",
-    "served_changed": "服务对象数在20日后或关账后修改",
-}
 
 
 @dataclass(frozen=True)
@@ -89,7 +81,7 @@ def flag_context(flags: list[Flag], *, show_city: bool) -> dict[str, Any]:
     a department sees its own figure and the line it crossed)."""
     return {
         "flags": flags,
-        "signal_text": SIGNAL_TEXT,
+        "signal_text": SIGNAL,
         "max_flag_text": MAX_TEXT,
         "flags_show_city": show_city,
     }

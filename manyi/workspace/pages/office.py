@@ -139,7 +139,9 @@ def report_file(call: Call) -> Response[Any]:
     data = reports.read(report_key(month, name)) if reports is not None else None
     if data is None:
         questionnaire = call.ws.questionnaire()
-        view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS)
+        view = month_view(
+            questionnaire, call.ws.results, month, TREND_MONTHS, pressure=call.ws.pressure
+        )
         data, content_type = month_file(questionnaire, view, name)
     if name == "report.html":
         headers = {**SECURITY_HEADERS, "Content-Security-Policy": REPORT_CSP}
@@ -157,7 +159,9 @@ def _word_report(call: Call, month: str) -> Response[Any]:
     selection = selection_param(call, questionnaire)
     if selection is None:
         return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
-    view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS, selection)
+    view = month_view(
+        questionnaire, call.ws.results, month, TREND_MONTHS, selection, call.ws.pressure
+    )
     issued = call.calendar().today(call.ws.clock())
     data = city_docx(questionnaire, view, issued)
     return download(data, DOCX_TYPE, f"manyi-{month}-report.docx")
