@@ -91,34 +91,12 @@ def phase_count(root: Path, n: int, rounds: int) -> dict[str, Any]:
 
 def largest_state(root: Path) -> int:
     """The bytes of the largest state a department-month can have (counts and late alike)."""
-    from manyi.aggregate import Counts, MonthlyResult
     from manyi.loader import load_questionnaire
     from manyi.store.results.dynamodb import _dumps
-    from manyi.traits import GROUPS, SHAPES, SLOT_HOURS, SPEED_EDGES, Traits
+    from tests.integrity_months import largest_state as largest
 
-    q = load_questionnaire(root / "questionnaire.yaml")
-    huge = 9_999_999
-    channels = [c.id for c in q.channels]
-    respondent = q.question("respondent")
-    types = [o.id for o in respondent.options] if respondent else []
-    options = {question.id: {o.id: huge for o in question.options} for question in q.questions}
-    answered = dict.fromkeys(options, huge)
-    segment = Counts(huge, {}, {q.version: huge}, answered, options)
-    traits = Traits(
-        shapes={f"{c}:{s}": huge for c in channels for s in SHAPES},
-        speeds={f"{c}:{edge}": huge for c in channels for edge in SPEED_EDGES},
-        days={f"{day:02d}": huge for day in range(1, 32)},
-        cells={
-            f"{day:02d}{slot:02d}": (huge,) * (2 * GROUPS)
-            for day in range(1, 32)
-            for slot in range(24 // SLOT_HOURS)
-        },
-    )
-    segments = {f"{c}/{t}": segment for c in channels for t in ("", *types)}
-    largest = Counts(
-        huge, dict.fromkeys(channels, huge), {q.version: huge}, answered, options, segments, traits
-    )
-    return len(_dumps(MonthlyResult("sifaju", MONTH, largest, largest).to_dict()).encode())
+    state = largest(load_questionnaire(root / "questionnaire.yaml"))
+    return len(_dumps(state.to_dict()).encode())
 
 
 def run_phase(root: Path, n: int, rounds: int) -> dict[str, Any]:

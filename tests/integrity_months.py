@@ -7,11 +7,11 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from manyi.aggregate import Counts, Tally
+from manyi.aggregate import Counts, MonthlyResult, Tally
 from manyi.integrity import DepartmentInput, DepartmentSignals, month_context, month_signals
 from manyi.model import Questionnaire
 from manyi.submission import StoredSubmission, utc_timestamp
-from manyi.traits import TraitCounter
+from manyi.traits import GROUPS, SHAPES, SLOT_HOURS, SPEED_EDGES, TraitCounter, Traits
 
 MONTH = "2026-11"
 SCALE = [f"q{n}" for n in range(9, 17)]
@@ -104,6 +104,39 @@ class Month:
             self.served if self.served_at_close is not None else None,
             self.served_changed_late,
         )
+
+
+def largest_state(questionnaire: Questionnaire) -> MonthlyResult:
+    """The largest state a department-month can have, however many responses it counts (they
+    add digits, not keys): every key the counts can hold, every count at 9,999,999 (a month of
+    ten million responses), in the report and late parts alike."""
+    huge = 9_999_999
+    channels = [c.id for c in questionnaire.channels]
+    respondent = questionnaire.question("respondent")
+    types = [o.id for o in respondent.options] if respondent is not None else []
+    options = {q.id: {o.id: huge for o in q.options} for q in questionnaire.questions}
+    answered = dict.fromkeys(options, huge)
+    segment = Counts(huge, {}, {questionnaire.version: huge}, answered, options)
+    traits = Traits(
+        shapes={f"{c}:{s}": huge for c in channels for s in SHAPES},
+        speeds={f"{c}:{edge}": huge for c in channels for edge in SPEED_EDGES},
+        days={f"{day:02d}": huge for day in range(1, 32)},
+        cells={
+            f"{day:02d}{slot:02d}": (huge,) * (2 * GROUPS)
+            for day in range(1, 32)
+            for slot in range(24 // SLOT_HOURS)
+        },
+    )
+    largest = Counts(
+        huge,
+        dict.fromkeys(channels, huge),
+        {questionnaire.version: huge},
+        answered,
+        options,
+        {f"{c}/{t}": segment for c in channels for t in ("", *types)},
+        traits,
+    )
+    return MonthlyResult("sifaju", MONTH, largest, largest)
 
 
 def city_with(questionnaire: Questionnaire, target: Month) -> dict[str, DepartmentSignals]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from manyi.aggregate import Counts, MonthlyResult, Tally
+from manyi.aggregate import Counts, Tally
 from manyi.integrity import (
     SIGNALS,
     DepartmentInput,
@@ -19,7 +19,7 @@ from manyi.integrity import (
 from manyi.model import Questionnaire
 from manyi.store.results.dynamodb import _dumps
 from manyi.submission import StoredSubmission, utc_timestamp
-from manyi.traits import GROUPS, SHAPES, SLOT_HOURS, SPEED_EDGES, TraitCounter, Traits, speed_bucket
+from manyi.traits import SLOT_HOURS, TraitCounter, Traits, speed_bucket
 from tests.integrity_months import (
     BEIJING,
     CRAFTED,
@@ -30,6 +30,7 @@ from tests.integrity_months import (
     city_with,
     clerk_batch,
     honest_twin,
+    largest_state,
 )
 
 # The largest a department-month's state item may be: 40% of DynamoDB's 400 KB item limit,
@@ -148,39 +149,13 @@ def test_signals_without_data_are_silent(questionnaire: Questionnaire) -> None:
 
 
 def test_a_department_months_state_stays_under_its_bound(questionnaire: Questionnaire) -> None:
-    """Every key the counts can hold, every count in the tens of millions: the largest state a
-    department-month can have, however many responses it counts (they add digits, not keys)."""
-    huge = 9_999_999
-    channels = [c.id for c in questionnaire.channels]
-    respondent = questionnaire.question("respondent")
-    assert respondent is not None
-    options = {
-        q.id: dict.fromkeys((o.id for o in q.options), huge) for q in questionnaire.questions
-    }
-    answered = dict.fromkeys(options, huge)
-    segment = Counts(huge, {}, {questionnaire.version: huge}, answered, options)
-    traits = Traits(
-        shapes={f"{c}:{s}": huge for c in channels for s in SHAPES},
-        speeds={f"{c}:{edge}": huge for c in channels for edge in SPEED_EDGES},
-        days={f"{day:02d}": huge for day in range(1, 32)},
-        cells={
-            f"{day:02d}{slot:02d}": (huge,) * (2 * GROUPS)
-            for day in range(1, 32)
-            for slot in range(24 // SLOT_HOURS)
-        },
-    )
-    largest = Counts(
-        huge,
-        dict.fromkeys(channels, huge),
-        {questionnaire.version: huge},
-        answered,
-        options,
-        {f"{c}/{o.id}": segment for c in channels for o in (*respondent.options, None) if o}
-        | {f"{c}/": segment for c in channels},
-        traits,
-    )
-    size = len(_dumps(MonthlyResult("sifaju", MONTH, largest, largest).to_dict()).encode())
+    """The largest state there can be (tests.integrity_months.largest_state), as the DynamoDB
+    results store writes it, stays under the bound."""
+    largest = largest_state(questionnaire)
+    size = len(_dumps(largest.to_dict()).encode())
     assert size < STATE_BOUND_BYTES, size
+    traits = largest.counts.traits
+    channels = [c.id for c in questionnaire.channels]
     # And what a real count holds is within those keys: a month of responses in every slot of
     # every day, from every network bucket and every channel.
     counter = TraitCounter(questionnaire)

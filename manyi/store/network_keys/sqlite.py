@@ -1,7 +1,8 @@
 """Daily network keys in their own SQLite file (`<data>/network_keys.sqlite3`).
 
-Apart from the submissions on purpose: a backup or copy of the responses carries no key, and
-deleting a key is a row gone from a small file (VACUUM after deletes, so the bytes go too).
+Apart from the submissions on purpose: a backup or copy of the responses carries no key (and
+`manyi backup` leaves this file out), and deleting a key is a row gone from a small file whose
+deleted bytes are overwritten (see `_connect`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from manyi.store.sqlite_schema import (
     BUSY_TIMEOUT_MS,
     Schema,
     immediate_transaction,
-    migrate,
+    open_migrated,
     unavailable_on_error,
 )
 
@@ -36,22 +37,25 @@ SELECT_DAYS = "SELECT sk FROM network_keys WHERE pk = ? ORDER BY sk"
 DELETE = "DELETE FROM network_keys WHERE pk = ? AND sk = ?"
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    """Not sqlite_schema.connect(): no WAL, whose file would keep a deleted key's page until a
+    checkpoint, and secure_delete, so that a deleted key's bytes are overwritten rather than
+    left in a free page."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA secure_delete = ON")
+        db.execute("PRAGMA journal_mode = DELETE")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 class SQLiteNetworkKeys(NetworkKeys):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Not sqlite_schema.connect(): no WAL, whose file would keep a deleted key's page until
-        # a checkpoint, and secure_delete, so that a deleted key's bytes are overwritten rather
-        # than left in a free page.
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        try:
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA secure_delete = ON")
-            self._db.execute("PRAGMA journal_mode = DELETE")
-            migrate(self._db, self.path, SCHEMA)
-        except BaseException:
-            self._db.close()
-            raise
+        self._db = open_migrated(self.path, SCHEMA, _connect)
         self._lock = threading.Lock()
 
     @classmethod

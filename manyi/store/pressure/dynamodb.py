@@ -9,9 +9,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from manyi.store.aws_errors import store_error
 from manyi.store.pressure.base import (
     MonthCounts,
     PressureAnswer,
@@ -19,45 +16,29 @@ from manyi.store.pressure.base import (
     answer_key,
     month_key,
 )
+from manyi.store.staff.dynamodb import _key, _Table
 
 
 class DynamoDBPressureStore(PressureStore):
     def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table_name = table_name or os.environ["PRESSURE_TABLE"]
-        if client is None:
-            from manyi.store.submissions.dynamodb import default_client
-
-            client = default_client()
-        self._client = client
-        self.resource = f"DynamoDB table {self.table_name!r}"
+        self.table = _Table(table_name or os.environ["PRESSURE_TABLE"], client)
 
     def add(self, month: str, department: str, answer: PressureAnswer) -> None:
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key={"pk": {"S": month_key(month)}, "sk": {"S": answer_key(department, answer)}},
-                UpdateExpression="ADD #count :one",
-                ExpressionAttributeNames={"#count": "count"},
-                ExpressionAttributeValues={":one": {"N": "1"}},
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise store_error(error, self.resource) from error
+        self.table.call(
+            "update_item",
+            Key=_key(month_key(month), answer_key(department, answer)),
+            UpdateExpression="ADD #count :one",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
 
     def month_counts(self, month: str) -> MonthCounts:
-        query: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": month_key(month)}},
-        }
         counts: MonthCounts = {}
-        while True:
-            try:
-                page = self._client.query(**query)
-            except (ClientError, BotoCoreError) as error:
-                raise store_error(error, self.resource) from error
-            for item in page.get("Items", []):
-                department, _, answer = item["sk"]["S"].rpartition("#")
-                counts.setdefault(department, {})[answer] = int(item["count"]["N"])
-            if "LastEvaluatedKey" not in page:
-                return counts
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = self.table.query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": month_key(month)}},
+        )
+        for item in items:
+            department, _, answer = item["sk"]["S"].rpartition("#")
+            counts.setdefault(department, {})[answer] = int(item["count"]["N"])
+        return counts

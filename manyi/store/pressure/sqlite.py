@@ -14,9 +14,8 @@ from manyi.store.pressure.base import (
 )
 from manyi.store.sqlite_schema import (
     Schema,
-    connect,
     immediate_transaction,
-    migrate,
+    open_migrated,
     unavailable_on_error,
 )
 
@@ -40,13 +39,7 @@ SELECT_MONTH = "SELECT sk, count FROM pressure WHERE pk = ?"
 class SQLitePressureStore(PressureStore):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = connect(self.path)
-        try:
-            migrate(self._db, self.path, SCHEMA)
-        except BaseException:
-            self._db.close()
-            raise
+        self._db = open_migrated(self.path, SCHEMA)
         self._lock = threading.Lock()
 
     @classmethod
