@@ -72,10 +72,12 @@ FAST_ABOVE_CITY = 0.25
 # End of month: the share of the month's self-completed responses in the last days up to the
 # close day (staff-entered papers are keyed in batches, often days after they were collected:
 # their timing says when a clerk sat down, not when people answered), each network bucket's
-# three hours counting this many at most (a meeting on the venue's Wi-Fi is one event, not 30
-# people choosing to answer late)...
+# three hours counting at most this many, or this many times the department's usual count
+# there if more (a meeting on the venue's Wi-Fi is one event, not 30 people choosing to answer
+# late; a large department's busy hours are not)...
 RUSH_DAYS = 3
 RUSH_CELL_CAP = 5
+RUSH_CELL_TIMES = 4
 RUSH_ABOVE_CITY = 0.06
 RUSH_ALONE = 0.5  # fires on its own at this share
 # ...with coverage landing just above the target (within this margin). That is a second cue,
@@ -257,11 +259,14 @@ class _Profile:
         for key, n in traits.speeds.items():
             channel, _, bucket = key.rpartition(":")
             p.speeds.setdefault(channel, {})[int(bucket)] = n
+        networked = [n for c in traits.cells.values() for n in c[: 2 * STAFF_GROUP : 2] if n]
+        usual = sum(networked) / len(networked) if networked else 0.0
+        cap = max(RUSH_CELL_CAP, RUSH_CELL_TIMES * usual)
         not_self: dict[int, int] = {}  # staff-entered, and self-completed beyond a cell's cap
         for key, cell in traits.cells.items():
             day, slot = int(key[:2]), int(key[2:])
-            beyond = sum(max(0, cell[2 * g] - RUSH_CELL_CAP) for g in range(STAFF_GROUP))
-            not_self[day] = not_self.get(day, 0) + cell[2 * STAFF_GROUP] + beyond
+            beyond = sum(max(0, cell[2 * g] - cap) for g in range(STAFF_GROUP))
+            not_self[day] = not_self.get(day, 0) + cell[2 * STAFF_GROUP] + round(beyond)
             for group in range(GROUPS):
                 if cell[2 * group]:
                     slots = p.groups.setdefault((day, group), {})

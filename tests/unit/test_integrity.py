@@ -81,6 +81,23 @@ def test_a_clerks_batch_of_perfect_papers_is_a_burst_and_an_honest_batch_is_not(
     assert not city_with(questionnaire, honest)["target"].signal("burst").fired
 
 
+def test_a_meeting_or_a_clerks_batch_just_before_the_close_is_not_a_rush(
+    questionnaire: Questionnaire,
+) -> None:
+    """A small department whose meeting on the venue's Wi-Fi, or whose papers keyed at once,
+    fall in the last days: one event each, not people choosing to answer late."""
+    for late in ("meeting", "batch"):
+        target = Month("target", 99).honest(60)
+        target.served = 100  # coverage about 90%: just over the target
+        for i in range(30):
+            if late == "meeting":
+                target.add(day=26, hour=15, minute=i, network="cd" * 8, channel="leaflet")
+            else:
+                target.add(day=26, hour=10, minute=5, channel="paper")
+        rush = city_with(questionnaire, target)["target"].signal("month_end_rush")
+        assert not rush.fired, (late, rush.to_dict())
+
+
 def test_a_served_count_changed_after_the_20th_is_a_signal(questionnaire: Questionnaire) -> None:
     target = Month("target", 99).honest()
     target.served_changed_late = True
