@@ -16,9 +16,9 @@ Honest department-months:
   each satisfaction question 满意 / 基本满意 / 不满意 / 不了解 with department-level weights;
 - channels: a staff-entered share of 5-45% (phone, meeting, visit, paper), with staff answers
   up to 8 points more often fully satisfied than self-completed ones (the interviewer effect).
-  Staff-entered papers are keyed in the workspace in batches of 5-40, each stored at once when
-  finished, on a working day within three days of being collected; they have no network and
-  no filling time;
+  Staff-entered papers are keyed in the workspace in batches of 5-40 of one channel, each
+  stored at once when finished, on a working day within three days of being collected; they
+  have no network and no filling time;
 - arrivals: working days weigh three times weekends, 8:00-22:00, a third of departments with an
   honest push in the last week (half again as many per day);
 - networks: most phones on one of 40 carrier prefixes per day shared by the whole city (CGNAT
@@ -133,12 +133,15 @@ class Department:
         self.key_papers()
 
     def key_papers(self) -> None:
-        """The clerks key the collected papers in batches, a few days later, on working days."""
+        """The clerks key the collected papers in batches of one channel (as the workspace's
+        batches are), a few days later, on working days."""
         rng = self.rng
-        self.papers.sort(key=lambda p: p[0])
+        self.papers.sort(key=lambda p: (p[1], p[0]))
         while self.papers:
             size = rng.randint(5, 40)
-            batch, self.papers = self.papers[:size], self.papers[size:]
+            channel = self.papers[0][1]
+            same = [p for p in self.papers[:size] if p[1] == channel]
+            batch, self.papers = same, self.papers[len(same) :]
             day = batch[-1][0] + rng.randint(0, 3)
             while day <= DAYS_IN_MONTH and not weekday(day):
                 day += 1
