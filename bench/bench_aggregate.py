@@ -63,6 +63,9 @@ def write_submissions(path: Path, n: int, *, first: int, start: datetime, span: 
     pool = answer_pool(q, rnd)
     departments = [d.id for d in q.departments]
     channels = [c.id for c in q.channels]
+    # Self-completed responses carry a network hash and a filling time (the integrity
+    # signals'); staff-entered ones, keyed in the workspace, neither.
+    keyed = {c.id for c in q.channels if c.entry == "staff"}
     db = sqlite3.connect(path, isolation_level=None)
     migrate(db, path, submission_sqlite.SCHEMA)
     db.isolation_level = "DEFERRED"  # back to implicit transactions for the batches below
@@ -87,6 +90,7 @@ def write_submissions(path: Path, n: int, *, first: int, start: datetime, span: 
     for i in range(first, first + n):
         received = start + step * (i - first)
         answers = pool[rnd.randrange(len(pool))]
+        channel = channels[rnd.randrange(len(channels))]
         batch.append(
             StoredSubmission(
                 submission_id=f"bench-{i:09d}",
@@ -94,8 +98,10 @@ def write_submissions(path: Path, n: int, *, first: int, start: datetime, span: 
                 month=calendar.month(received),
                 received_at=utc_timestamp(received),
                 version=q.version,
-                channel=channels[rnd.randrange(len(channels))],
+                channel=channel,
                 answers=answers,  # type: ignore[arg-type]
+                network="" if channel in keyed else f"{rnd.getrandbits(64):016x}",
+                seconds=None if channel in keyed else rnd.randint(20, 900),
             )
         )
         if len(batch) == 10_000:

@@ -4,18 +4,33 @@ Only counts are kept, never rates: counts add up exactly, so the result of A ∪
 the results of A and B, whatever way the responses were split (increments, versions, crashes
 and re-runs). Rates, the satisfaction index and coverage are derived from counts when rendered
 (`manyi.figures`). Counting does not consult the questionnaire: answers are counted by their
-stable question and option IDs, so responses of every questionnaire version combine.
+stable question and option IDs, so responses of every questionnaire version combine. The one
+exception is what the integrity signals count beside the answers (`Counts.traits`,
+manyi.traits): which questions are the satisfaction scale, which channels are staff-entered.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from manyi.model import AnswerValue
 from manyi.submission import StoredSubmission
+from manyi.traits import (
+    BUCKET_OF_DIGIT,
+    NO_GROUP,
+    NO_TRAITS,
+    SPEED_EDGES,
+    STAFF_GROUP,
+    TOP,
+    ArrivalKey,
+    MannerKey,
+    TraitCounter,
+    Traits,
+)
 
 # The added screening question whose answer is the respondent type (个人, 民营企业, …).
 RESPONDENT_QUESTION = "respondent"
@@ -54,6 +69,8 @@ class Counts:
     options: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     # segment key → the counts of that segment alone (which have no segments themselves).
     segments: Mapping[str, Counts] = field(default_factory=dict)
+    # What the integrity signals read (manyi.traits); of the whole only, never of a segment.
+    traits: Traits = NO_TRAITS
 
     def __add__(self, other: Counts) -> Counts:
         segments = {
@@ -73,6 +90,7 @@ class Counts:
                 }
             ),
             segments={key: counts for key, counts in segments.items() if counts.responses},
+            traits=self.traits + other.traits,
         )
 
     def only(self, keep: Callable[[str, str], bool]) -> Counts:
@@ -98,6 +116,7 @@ class Counts:
                 if self.segments
                 else {}
             ),
+            **({"traits": self.traits.to_dict()} if self.traits else {}),
         }
 
     @classmethod
@@ -115,6 +134,8 @@ class Counts:
             ),
             # Counted before segments were kept: none (the totals alone).
             segments={k: cls.from_dict(c) for k, c in data.get("segments", {}).items()},
+            # Counted before the integrity traits were kept: none.
+            traits=Traits.from_dict(data["traits"]) if "traits" in data else NO_TRAITS,
         )
 
 
@@ -141,20 +162,40 @@ def without_segments(result: MonthlyResult) -> MonthlyResult:
     )
 
 
+def counted_before_traits(result: MonthlyResult) -> bool:
+    """Responses counted by a release that kept no integrity traits (every response counts
+    its office day among them)."""
+    return any(c.responses and not c.traits for c in (result.counts, result.late))
+
+
+def without_traits(result: MonthlyResult) -> MonthlyResult:
+    return MonthlyResult(
+        result.department,
+        result.month,
+        replace(result.counts, traits=NO_TRAITS),
+        replace(result.late, traits=NO_TRAITS),
+    )
+
+
 class Tally:
     """Adds responses one at a time, cheaply: the aggregator streams a million through it.
 
     Each response costs one C-level count of its (question, answer) pairs — the loop behind
     `Counter.update`, called directly to skip its per-call Python overhead — and one increment
     for its channel and version; option counts are expanded from the distinct answer values
-    only at the end.
+    only at the end. With a `TraitCounter` (the aggregator's), each also costs a look at its
+    answers to the satisfaction scale and one more increment (manyi.traits.ArrivalKey), summed
+    up at the end the same way.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, traits: TraitCounter | None = None) -> None:
         self.responses = 0
-        # Per segment key: (question, answer) → responses; (channel, version) → responses.
+        # Per segment key: (question, answer) → responses; (channel, version) → responses, or
+        # with a TraitCounter, (channel, version, speed edge's index, shape) → responses.
         self._answers: dict[str, dict[tuple[str, AnswerValue], int]] = {}
-        self._meta: dict[str, dict[tuple[str, str], int]] = {}
+        self._meta: dict[str, dict[tuple[Any, ...], int]] = {}
+        self._trait_counter = traits
+        self._arrivals: dict[ArrivalKey, int] = {}
 
     def add(self, submission: StoredSubmission) -> None:
         # One item under a bound above every sort key: added, whatever its key.
@@ -169,6 +210,9 @@ class Tally:
         aggregator's hot loop: `add`'s body inlined, as it runs once per response.
         """
         answers_of, meta_of = self._answers, self._meta
+        counter, arrivals = self._trait_counter, self._arrivals
+        if counter is not None:
+            on_scale, shapes, staff = counter.scale_answers, counter.shapes, counter.staff_channels
         added = 0
         stopped = None
         for item in items:
@@ -179,14 +223,36 @@ class Tally:
             given = submission.answers
             respondent = given.get(RESPONDENT_QUESTION, "")
             chosen = respondent if isinstance(respondent, str) else ""
-            segment = f"{submission.channel}{SEGMENT_SEPARATOR}{chosen}"
+            channel = submission.channel
+            segment = f"{channel}{SEGMENT_SEPARATOR}{chosen}"
             answers = answers_of.get(segment)
             if answers is None:
                 answers = answers_of[segment] = {}
                 meta_of[segment] = {}
             _count_elements(answers, given.items())
             meta = meta_of[segment]
-            key = (submission.channel, submission.version)
+            key: tuple[Any, ...]
+            if counter is None:
+                key = (channel, submission.version)
+            else:
+                # The traits: how it was filled in rides on the meta key, when and where on
+                # one more count (see manyi.traits).
+                try:
+                    kind = shapes.get(on_scale(given))
+                except KeyError:  # a question of the scale not answered
+                    kind = None
+                if kind is None:
+                    kind = counter.shape_of(given)
+                seconds = submission.seconds
+                speed = -1 if seconds is None else bisect_right(SPEED_EDGES, seconds) - 1
+                key = (channel, submission.version, speed, kind)
+                network = submission.network
+                if network:
+                    group = BUCKET_OF_DIGIT.get(network[0], STAFF_GROUP - 1)
+                else:
+                    group = STAFF_GROUP if channel in staff else NO_GROUP
+                arrival = (submission.received_at[:13], group, kind == TOP)
+                arrivals[arrival] = arrivals.get(arrival, 0) + 1
             meta[key] = meta.get(key, 0) + 1
             added += 1
         self.responses += added
@@ -203,20 +269,27 @@ class Tally:
             for key in sorted(self._answers)
         }
         total = sum(segments.values(), EMPTY)
+        traits = NO_TRAITS
+        if self._trait_counter is not None:
+            manners: Counter[MannerKey] = Counter()
+            for meta in self._meta.values():
+                for (channel, _, speed, kind), n in meta.items():
+                    manners[(channel, speed, kind)] += n
+            traits = self._trait_counter.traits(self._arrivals, manners)
         return Counts(
             total.responses, total.channels, total.versions, total.answered, total.options,
-            segments,
+            segments, traits,
         )  # fmt: skip
 
 
 def _segment_counts(
-    answers: Mapping[tuple[str, AnswerValue], int], meta: Mapping[tuple[str, str], int]
+    answers: Mapping[tuple[str, AnswerValue], int], meta: Mapping[tuple[Any, ...], int]
 ) -> Counts:
     channels: Counter[str] = Counter()
     versions: Counter[str] = Counter()
-    for (channel, version), n in meta.items():
-        channels[channel] += n
-        versions[version] += n
+    for key, n in meta.items():
+        channels[key[0]] += n
+        versions[key[1]] += n
     answered: Counter[str] = Counter()
     options: dict[str, Counter[str]] = {}
     for (question, value), n in answers.items():

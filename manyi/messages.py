@@ -307,6 +307,56 @@ COMPLAINT: Final[dict[ComplaintCode, str]] = {
 }
 
 
+# -- the pressure question after the thanks page (manyi.collector.pressure) --------------------
+
+PressureCode = Literal[
+    "question", "yes", "no", "declined", "send", "choose", "recorded", "recorded_detail", "back"
+]
+
+PRESSURE: Final[dict[PressureCode, str]] = {
+    "question": "是否有工作人员要求您给好评，或替您填写问卷？",
+    "yes": "有",
+    "no": "没有",
+    "declined": "不愿回答",
+    "send": "提交",
+    "choose": "请选择一项后再提交。",
+    "recorded": "已收到，谢谢您。",
+    "recorded_detail": "这个回答与您的问卷分开保存，不会和您的答卷对应起来。",
+    "back": "返回问卷",
+}
+
+
+def pressure_message(code: PressureCode) -> str:
+    return PRESSURE[code]
+
+
+# -- the integrity signals, as the workspace and the monthly report name them (manyi.integrity) --
+
+SignalCode = Literal[
+    "burst",
+    "staff_share",
+    "staff_favourable",
+    "straight_lining",
+    "speed",
+    "month_end_rush",
+    "served_changed",
+]
+
+SIGNAL: Final[dict[SignalCode, str]] = {
+    "burst": "同一网络或同一批录入短时间内集中提交，且几乎全部“满意”",
+    "staff_share": "工作人员代为录入的答卷比例远高于全市",
+    "staff_favourable": "代为录入的答卷明显比群众自填的更满意",
+    "straight_lining": "所有满意度题答案完全相同的答卷比例过高",
+    "speed": "填写用时远短于全市同一渠道",
+    "month_end_rush": "答卷集中在关账前几天，测评率刚过目标",
+    "served_changed": "服务对象数在20日后或关账后修改",
+}
+
+
+def signal_message(code: SignalCode) -> str:
+    return SIGNAL[code]
+
+
 def complaint_field_message(code: ComplaintFieldCode, **values: object) -> str:
     return COMPLAINT_FIELD[code].format(**values)
 

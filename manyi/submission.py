@@ -6,11 +6,14 @@ parses it here, checks the answers with `manyi.answers`, and stores a `StoredSub
 Request, `POST /api/submissions`:
 - `application/json`: {"submission_id": "<8-64 of A-Z a-z 0-9 _ ->", "department": "<id>",
   "version": "<questionnaire version>", "channel": "<channel id>", "website": "",
+  "seconds": <whole seconds from the first answer to 提交, optional>,
   "answers": {"<question id>": "<option id>" | ["<option id>", ...]}}
 - `application/x-www-form-urlencoded`: the same meta fields by name (`submission_id` may be
   absent: the server then makes one), and each question ID as a field whose value is an option
   ID, repeated for a multiple choice.
-`website` is a honeypot: people never see it, so a filled one marks a bot.
+`website` is a honeypot: people never see it, so a filled one marks a bot. `seconds` comes
+from the page's script (a plain form sends none): the integrity signals compare how fast
+responses were filled in (manyi.integrity).
 
 Answers (the collector):
 - stored, new or a replay of the same submission ID: 201 with {"submission_id", "month",
@@ -35,7 +38,9 @@ from urllib.parse import parse_qsl
 from manyi.errors import ManyiError
 from manyi.model import AnswerValue
 
-META_FIELDS = ("submission_id", "department", "version", "channel", "website")
+META_FIELDS = ("submission_id", "department", "version", "channel", "website", "seconds")
+# More than a day from the first answer to 提交 is a page left open, not a filling time.
+MAX_SECONDS = 86_400
 SUBMISSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_BODY_BYTES = 16 * 1024
 
@@ -66,6 +71,7 @@ class SubmissionRequest(NamedTuple):
     answers: Mapping[str, object]
     honeypot: str = ""
     from_form: bool = False
+    seconds: int | None = None
 
 
 class StoredSubmission(NamedTuple):
@@ -78,6 +84,12 @@ class StoredSubmission(NamedTuple):
     version: str
     channel: str
     answers: Mapping[str, AnswerValue] = MappingProxyType({})
+    # A keyed hash of the sender's network prefix under the day's key (manyi.collector.network):
+    # groups responses from one network within a day, never names an address; "" when unknown
+    # (a staff-entered response has none: it is keyed in the workspace).
+    network: str = ""
+    # Seconds from the first answer to 提交 as the page's script measured them; None without it.
+    seconds: int | None = None
 
 
 def parse_json(body: bytes) -> SubmissionRequest:
@@ -108,6 +120,7 @@ def parse_json(body: bytes) -> SubmissionRequest:
         channel=_text(data, "channel"),
         answers=answers,
         honeypot=_optional_text(data, "website") or "",
+        seconds=_seconds(data.get("seconds")),
     )
 
 
@@ -138,6 +151,16 @@ def parse_form(body: bytes) -> SubmissionRequest:
 
 def utc_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _seconds(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 12.0 is a whole number in JSON (and in the OpenAPI document)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SECONDS:
+        raise MalformedSubmission(f"`seconds` must be a whole number from 0 to {MAX_SECONDS}")
+    return value
 
 
 def _is_text(data: object) -> bool:

@@ -14,8 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from manyi.messages import page_message, submission_message
+from manyi.messages import PRESSURE, page_message, pressure_message, submission_message
 from manyi.model import DEPARTMENT_KINDS, Channel, Department, Questionnaire
+from manyi.store.pressure.base import PRESSURE_ANSWERS
 from site_builder import paths
 from site_builder.assets import TEMPLATES, Assets, load_assets
 from site_builder.policy import content_security_policy
@@ -120,6 +121,9 @@ def render_thanks_page(
         form_url=paths.channel_path(questionnaire, department, channel),
         again=page_message("again"),
         again_hint=page_message("again_hint"),
+        pressure_url=paths.normalized_api_url(api_url) + "/pressure",
+        pressure={code: pressure_message(code) for code in PRESSURE},
+        pressure_answers=PRESSURE_ANSWERS,
     )
 
 

@@ -7,6 +7,8 @@ const PAGE = /*PAGE_MESSAGES*/{};
 
 const LARGE_KEY = "manyi:large";
 const MAX_DELAY_MS = 60000;
+// The collector takes at most a day (manyi.submission.MAX_SECONDS): beyond, the page sat open.
+const MAX_SECONDS = 86400;
 // Kept in the form page's own history entry once its answers are stored: Back to that entry
 // (from the browser's cache or reloaded) then says so and offers 再填一份, instead of the filled
 // form ready for a second, accidental send. A new visit of the page is a new entry: blank.
@@ -99,6 +101,9 @@ class Survey {
     });
     this.draftKey = "manyi:draft:" + this.meta.department + ":" + this.meta.channel;
     this.submissionId = null;
+    // When the first answer was given: the office sees how fast a department's responses were
+    // filled in (a page without this script sends no time at all).
+    this.startedAt = null;
     this.sending = false;
     this.wake = null;
     this.wired = false;
@@ -169,6 +174,7 @@ class Survey {
       // A browser that refuses keeps the mark; the form is blank all the same.
     }
     this.submissionId = null;
+    this.startedAt = null;
     this.clear();
     panel.hidden = true;
     this.form.hidden = false;
@@ -220,6 +226,7 @@ class Survey {
   changed(input) {
     const fieldset = input.closest("fieldset[data-question]");
     if (!fieldset) return;
+    if (this.startedAt === null) this.startedAt = Date.now();
     if (input.type === "checkbox" && input.checked) {
       // An exclusive option (不存在以上情况) and the others cannot be chosen together.
       this.inputs(fieldset).forEach((other) => {
@@ -313,8 +320,15 @@ class Survey {
       version: this.meta.version,
       channel: this.meta.channel,
       website: this.form.elements.website.value,
+      seconds: this.seconds(),
       answers: result.answers,
     });
+  }
+
+  seconds() {
+    if (this.startedAt === null) return null;
+    const seconds = Math.round((Date.now() - this.startedAt) / 1000);
+    return seconds >= 0 && seconds <= MAX_SECONDS ? seconds : null;
   }
 
   saveDraft(answers, pending) {
@@ -464,7 +478,41 @@ class Survey {
   }
 }
 
+// The pressure question after the thanks page: sent by fetch and answered in place. Without
+// this script the plain form posts and the collector answers with a short page; if the fetch
+// fails, the plain form is posted instead, so an answer is never lost to the script.
+function enablePressureQuestion() {
+  const question = document.querySelector("form[data-pressure]");
+  if (!question || !window.fetch) return;
+  const status = question.querySelector(".pressure-status");
+  const button = question.querySelector("button[type=submit]");
+  question.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = question.querySelector("input[name=answer]:checked");
+    if (!chosen) {
+      status.textContent = question.getAttribute("data-choose");
+      return;
+    }
+    button.disabled = true;
+    fetch(question.action, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ department: question.elements.department.value, answer: chosen.value }),
+      credentials: "same-origin",
+    }).then((response) => {
+      if (!response.ok) throw new Error(String(response.status));
+      question.querySelector("fieldset").hidden = true;
+      button.hidden = true;
+      status.textContent = question.getAttribute("data-recorded");
+    }).catch(() => {
+      button.disabled = false;
+      question.submit();
+    });
+  });
+}
+
 rememberLargeText();
 enableDirectoryFilter();
+enablePressureQuestion();
 const form = document.getElementById("survey");
 if (form && window.fetch && window.Promise && Array.from) new Survey(form).start();

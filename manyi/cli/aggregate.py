@@ -119,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
         backend.close()
     if summary.unlisted:
         print(unlisted_warning(summary.unlisted), file=sys.stderr)
+    if summary.keys_destroyed:
+        days = summary.keys_destroyed
+        print(f"destroyed the network keys of {len(days)} day(s) of closed months", file=sys.stderr)
     if action == "verify":
         return _report_verify(summary)
     for month in summary.months if action == "reopen" else ():

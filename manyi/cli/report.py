@@ -28,6 +28,7 @@ from manyi.cli.results_options import (
     close_store,
     department_option,
     month_type,
+    open_pressure,
     open_results,
     selection_of,
 )
@@ -90,9 +91,15 @@ def run(args: argparse.Namespace) -> int:
     store = open_results(args)
     now = utc_now()
     today = OfficeCalendar.of(questionnaire.reporting).today(now)
+    pressure = open_pressure(args)
     try:
         view = month_view(
-            questionnaire, store, args.month, TREND_MONTHS, selection_of(args, questionnaire)
+            questionnaire,
+            store,
+            args.month,
+            TREND_MONTHS,
+            selection_of(args, questionnaire),
+            pressure,
         )
         folder = OutputFolder(Path(args.out))
         with _providers(args, questionnaire, today) as providers:
@@ -105,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             print(Path(args.out) / name)
     finally:
         close_store(store)
+        close_store(pressure)
     return 0
 
 

@@ -15,6 +15,7 @@ from manyi.cli.results_options import (
     close_store,
     department_option,
     month_type,
+    open_pressure,
     open_results,
     selection_of,
 )
@@ -52,12 +53,18 @@ def run(args: argparse.Namespace) -> int:
         print("manyi results: --format xlsx needs --out FILE", file=sys.stderr)
         return EXIT_PROBLEMS
     store = open_results(args)
+    pressure = open_pressure(args)
     try:
         view = month_view(
-            questionnaire, store, args.month, selection=selection_of(args, questionnaire)
+            questionnaire,
+            store,
+            args.month,
+            selection=selection_of(args, questionnaire),
+            pressure=pressure,
         )
     finally:
         close_store(store)
+        close_store(pressure)
     department = None
     if args.department:
         department = args.department if args.department in view.unlisted else None

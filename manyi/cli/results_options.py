@@ -14,11 +14,14 @@ from manyi.results.backends import (
     AwsNames,
     Backend,
     aws_backend,
+    aws_pressure,
     aws_results,
     local_backend,
+    local_pressure,
     local_results,
 )
 from manyi.selection import BadSelection, Selection, parse_selection
+from manyi.store.pressure.base import PressureStore
 from manyi.store.results.base import ResultsStore
 
 
@@ -115,6 +118,10 @@ def _aws_names(args: argparse.Namespace, *, submissions: bool) -> AwsNames:
         results_table=args.results_table,
         reports_bucket=args.reports_bucket,
         region=args.region,
+        # Tables of the integrity signals (docs/integrity.md), as the Lambda's environment names
+        # them: without them the keys are not deleted here, nor the pressure counts shown.
+        network_keys_table=os.environ.get("NETWORK_KEYS_TABLE") or None,
+        pressure_table=os.environ.get("PRESSURE_TABLE") or None,
     )
 
 
@@ -130,6 +137,13 @@ def open_results(args: argparse.Namespace) -> ResultsStore:
     if not args.aws:
         return local_results(Path(args.data))
     return aws_results(_aws_names(args, submissions=False))
+
+
+def open_pressure(args: argparse.Namespace) -> PressureStore | None:
+    """The pressure question's counts: the data folder's, or `$PRESSURE_TABLE` with --aws."""
+    if not args.aws:
+        return local_pressure(Path(args.data))
+    return aws_pressure(_aws_names(args, submissions=False))
 
 
 def close_store(store: object) -> None:

@@ -133,14 +133,30 @@ def run(args: argparse.Namespace) -> int:
             f"(manyi key create --key-file PATH --data {data})",
             file=sys.stderr,
         )
-    collector = create_handler(store, catalogue, rate_limit=limit, complaints=complaints)
+    from manyi.store.network_keys.sqlite import SQLiteNetworkKeys
+    from manyi.store.pressure.sqlite import SQLitePressureStore
+
+    keys = SQLiteNetworkKeys.in_folder(data)
+    pressure = SQLitePressureStore.in_folder(data)
+    collector = create_handler(
+        store,
+        catalogue,
+        rate_limit=limit,
+        complaints=complaints,
+        network_keys=keys,
+        pressure=pressure,
+    )
     mounts.mount("/api/", LambdaApp(collector, after=answer_after_commit(store.wait_durable)))
     mounts.mount("/results/", ResultsSite(data, catalogue.current))  # behind `manyi token`
     key_file = Path(args.key_file) if args.key_file else None
     try:
-        workspace = local_workspace(data, lambda: catalogue.current, store, complaints, key_file)
+        workspace = local_workspace(
+            data, lambda: catalogue.current, store, complaints, key_file, pressure
+        )
     except SealingError as refused:  # a missing or damaged key file: said once, not served
         print(f"manyi serve: --key-file: {refused}", file=sys.stderr)
+        keys.close()
+        pressure.close()
         store.close()
         return EXIT_PROBLEMS
     mounts.mount("/workspace/", LambdaApp(create_workspace_handler(workspace)))
@@ -154,6 +170,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"manyi serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         workspace.staff.close()
+        keys.close()
+        pressure.close()
         store.close()
         return EXIT_PROBLEMS
     timer = None
@@ -182,6 +200,8 @@ def run(args: argparse.Namespace) -> int:
         workspace.staff.close()
         if workspace.entry is not None:
             workspace.entry.close()
+        keys.close()
+        pressure.close()
         store.close()
     return 0
 

@@ -37,6 +37,7 @@ from manyi.versions import NoQuestionnaire
 
 if TYPE_CHECKING:  # complaints import the crypto and the holiday calendar: not at cold start
     from manyi.complaints.intake import ComplaintIntake
+    from manyi.store.pressure.base import PressureStore
 
 Clock = Callable[[], datetime]
 Event = dict[str, Any]
@@ -51,6 +52,7 @@ ROUTES = {
     "/api/submissions": "POST",
     "/api/complaints": "POST",
     "/api/complaints/status": "POST",
+    "/api/pressure": "POST",
     "/api/health": "GET, HEAD",
     "/api/openapi.json": "GET, HEAD",
 }
@@ -58,6 +60,7 @@ METRIC_OF_OUTCOME = {
     "stored": "SubmissionStored",
     "replayed": "SubmissionReplayed",
     "dropped": "SubmissionDropped",
+    "recorded": "PressureRecorded",
 }
 
 
@@ -105,8 +108,11 @@ class Collector:
         api_url: str = "/api",
         addresses: AddressSource | None = None,
         complaints: Callable[[], ComplaintIntake] | None = None,
+        pressure: PressureStore | None = None,
     ) -> None:
         self.intake = intake
+        # The pressure question's counts (manyi.collector.pressure); None: not asked here.
+        self.pressure = pressure
         # Made on the first complaint: the crypto and the holiday calendar stay off the cold
         # start of the survey's route.
         self._make_complaints = complaints
@@ -154,6 +160,8 @@ class Collector:
             return self.submit(request)
         if request.path.startswith("/api/complaints"):
             return self.complaint(request)
+        if request.path == "/api/pressure":
+            return self.answer_pressure(request)
         if request.path == "/api/health":
             return self.health()
         return self.openapi()
@@ -214,6 +222,31 @@ class Collector:
                 },
             )
         return complaint_response(intake, outcome, self.api_url, secure)
+
+    def answer_pressure(self, request: Request) -> Response:
+        """The pressure question's answer: counted apart from every response."""
+        if self.pressure is None:
+            return _error(404, "not_found")
+        from manyi.collector.pressure import record_pressure, thanks_page
+
+        content_type = request.headers.get("content-type", "")
+        if request.body is None:
+            outcome = failure(400, "malformed", "form" in content_type, detail="bad base64 body")
+        else:
+            address = self.addresses.address(request.source_ip, request.headers)
+            outcome = record_pressure(
+                self.intake.catalogue,
+                self.pressure,
+                self.intake.limiter,
+                content_type,
+                request.body,
+                address,
+                self.clock(),
+            )
+        self._count(METRIC_OF_OUTCOME.get(outcome.code, "PressureRejected"))
+        if outcome.accepted and outcome.from_form:
+            return Response(200, HTML_TYPE, thanks_page(outcome.department), dict(NO_STORE))
+        return respond(outcome, self.api_url)
 
     def health(self) -> Response:
         catalogue = self.intake.catalogue

@@ -16,7 +16,10 @@ from aws_lambda_powertools import Logger, Metrics
 
 from manyi.collector.app import Clock, Collector, utc_now
 from manyi.collector.intake import Intake
+from manyi.collector.network import NetworkHasher
 from manyi.collector.ratelimit import AddressSource, RateLimit, RateLimiter
+from manyi.store.network_keys.base import NetworkKeys
+from manyi.store.pressure.base import PressureStore
 from manyi.store.submissions.base import SubmissionStore
 from manyi.versions import Catalogue, bundled_folder
 
@@ -41,6 +44,8 @@ def create_handler(
     api_url: str = "/api",
     addresses: AddressSource | None = None,
     complaints: ComplaintSources | Callable[[], ComplaintSources] | None = None,
+    network_keys: NetworkKeys | None = None,
+    pressure: PressureStore | None = None,
 ) -> Handler:
     service = os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE)
     logger = Logger(service=service)
@@ -48,7 +53,8 @@ def create_handler(
     # where they are disabled (`manyi serve`), none are made.
     metrics = None if _metrics_disabled() else Metrics(namespace=_namespace())
     limiter = RateLimiter(rate_limit) if rate_limit is not None else None
-    intake = Intake(catalogue, store, limiter)
+    networks = NetworkHasher(network_keys) if network_keys is not None else None
+    intake = Intake(catalogue, store, limiter, networks)
 
     def complaint_intake() -> ComplaintIntake:
         from manyi.complaints.intake import ComplaintIntake
@@ -59,7 +65,7 @@ def create_handler(
         return ComplaintIntake(catalogue, sources.store, sources.sealer, limiter)
 
     make = complaint_intake if complaints is not None else None
-    app = Collector(intake, logger, metrics, clock, api_url, addresses, make)
+    app = Collector(intake, logger, metrics, clock, api_url, addresses, make, pressure)
 
     # Never the whole event, whatever an operator sets (POWERTOOLS_LOGGER_LOG_EVENT): its body
     # is a complaint's name and phone, or a citizen's answers.
@@ -81,8 +87,12 @@ def create_handler(
 def create_lambda_handler() -> Handler:
     """The handler of the AWS function: DynamoDB, the questionnaires bundled with the code."""
     from manyi.complaints.sources import aws_complaint_sources
+    from manyi.store.network_keys.dynamodb import DynamoDBNetworkKeys
+    from manyi.store.pressure.dynamodb import DynamoDBPressureStore
     from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
 
+    keys_table = os.environ.get("NETWORK_KEYS_TABLE", "")
+    pressure_table = os.environ.get("PRESSURE_TABLE", "")
     return create_handler(
         DynamoDBSubmissionStore(),
         Catalogue.open(bundled_folder()),
@@ -92,6 +102,8 @@ def create_lambda_handler() -> Handler:
         addresses=AddressSource.from_environment(),
         # Where the stack has a complaints table; its store and key are made on first use.
         complaints=aws_complaint_sources if os.environ.get("COMPLAINTS_TABLE") else None,
+        network_keys=DynamoDBNetworkKeys(keys_table) if keys_table else None,
+        pressure=DynamoDBPressureStore(pressure_table) if pressure_table else None,
     )
 
 

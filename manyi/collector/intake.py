@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from manyi.answers import check_answers
 from manyi.calendar import OfficeCalendar
 from manyi.collector import repeat
+from manyi.collector.network import NetworkHasher
 from manyi.collector.ratelimit import RateLimiter
 from manyi.collector.shape import check_shape
 from manyi.messages import (
@@ -74,11 +75,17 @@ class Outcome(NamedTuple):
 
 class Intake:
     def __init__(
-        self, catalogue: Catalogue, store: SubmissionStore, limiter: RateLimiter | None = None
+        self,
+        catalogue: Catalogue,
+        store: SubmissionStore,
+        limiter: RateLimiter | None = None,
+        networks: NetworkHasher | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.store = store
         self.limiter = limiter
+        # Without it (tests, tools) responses keep no network: the burst signal does not see them.
+        self.networks = networks
 
     def submit(
         self,
@@ -106,7 +113,7 @@ class Intake:
             return failure(400, "malformed", from_form, detail=str(error))
         if request.honeypot:
             return _dropped(request, calendar.month(now), now)
-        return self._checked_and_stored(request, calendar, now, sent)
+        return self._checked_and_stored(request, calendar, now, sent, address)
 
     def calendar(self) -> OfficeCalendar:
         """The office's calendar, as the current questionnaire's `reporting` sets it."""
@@ -118,6 +125,7 @@ class Intake:
         calendar: OfficeCalendar,
         now: datetime,
         sent: str | None,
+        address: str,
     ) -> Outcome:
         form = request.from_form
         version_ok = looks_like_version(request.version)
@@ -165,6 +173,9 @@ class Intake:
             version=questionnaire.version,
             channel=request.channel,
             answers=checked.answers,
+            # The address itself goes no further than this call (manyi.collector.network).
+            network=self.networks.hash(address, today) if self.networks else "",
+            seconds=request.seconds,
         )
         stored, new = self.store.put(submission)
         outcome = accepted(stored, "stored" if new else "replayed", form)

@@ -30,7 +30,7 @@ from manyi.complaints.model import (
     STATUS_TEXT,
 )
 from manyi.model import Condition, Question, Questionnaire
-from manyi.submission import MAX_BODY_BYTES, SUBMISSION_ID_PATTERN
+from manyi.submission import MAX_BODY_BYTES, MAX_SECONDS, SUBMISSION_ID_PATTERN
 from manyi.versions import VERSION_PATTERN_TEXT
 
 Schema = dict[str, Any]
@@ -410,6 +410,12 @@ def submission_schema(q: Questionnaire, versions: Sequence[str]) -> Schema:
                 "type": ["string", "null"],
                 "maxLength": 0,
                 "description": "Leave empty: people never see this field.",
+            },
+            "seconds": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": MAX_SECONDS,
+                "description": "Seconds from the first answer to submit, as the page measured.",
             },
             "answers": {"$ref": "#/components/schemas/Answers"},
         },

@@ -6,15 +6,29 @@ null, never 0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from manyi.aggregate import Counts
 from manyi.figures import CitySummary, DepartmentFigures, RankedDepartment
+from manyi.integrity import DepartmentSignals
 from manyi.reports.tables import departments_shown, rounded
 from manyi.reports.view import MonthView
+from manyi.store.pressure.base import PRESSURE_ANSWERS
 
 
-def department_json(figures: DepartmentFigures, status: str, listed: bool = True) -> dict[str, Any]:
+def published_counts(counts: Counts) -> dict[str, Any]:
+    """Counts as published: the integrity traits behind the signals stay inside."""
+    return {k: v for k, v in counts.to_dict().items() if k != "traits"}
+
+
+def department_json(
+    figures: DepartmentFigures,
+    status: str,
+    listed: bool = True,
+    signals: DepartmentSignals | None = None,
+    pressure: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
     counts = figures.counts
     return {
         "department": figures.department.id,
@@ -49,7 +63,16 @@ def department_json(figures: DepartmentFigures, status: str, listed: bool = True
             for q in figures.questions
             if q.problem_rates
         },
-        "late": figures.late.to_dict(),
+        "late": published_counts(figures.late),
+        # Null in a department's own download: its signals compare it with the city.
+        "signals": signals.to_dict() if signals is not None else None,
+        # The pressure question's answers, counted apart from the responses (有/没有/不愿回答);
+        # null where they were not read.
+        "pressure": (
+            None
+            if pressure is None
+            else {answer: pressure.get(answer, 0) for answer in PRESSURE_ANSWERS}
+        ),
     }
 
 
@@ -105,7 +128,13 @@ def month_json(view: MonthView, department: str | None = None) -> dict[str, Any]
             "coverage": ranking(city.by_coverage),
         },
         "departments": [
-            department_json(d, view.status, d.department.id not in view.unlisted)
+            department_json(
+                d,
+                view.status,
+                d.department.id not in view.unlisted,
+                view.signals.get(d.department.id),
+                None if view.pressure is None else view.pressure.get(d.department.id, {}),
+            )
             for d in departments_shown(view, department)
         ],
     }

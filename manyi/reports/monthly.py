@@ -17,6 +17,7 @@ from datetime import date
 from manyi.calendar import previous_month
 from manyi.figures import CitySummary, DepartmentFigures, QuestionFigures, RankedDepartment, ratio
 from manyi.model import Questionnaire
+from manyi.reports.integrity_section import integrity_section
 from manyi.reports.sections import (
     Cell,
     ReportSection,
@@ -402,6 +403,7 @@ def city_report(
             [problem_rate_table(questionnaire, city, view.unlisted)],
         ),
         *provided_sections(providers or {}, view.month, None),
+        *([flagged] if (flagged := integrity_section(view)) else []),
         ReportSection("工作要求", _requests(questionnaire, city)),
     ]
     return MonthlyReport(

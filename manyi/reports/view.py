@@ -2,19 +2,23 @@
 
 Read from the aggregator's state (through the `ResultsStore` interface); every output renders
 one. A closed month uses the served counts recorded at its close, so the frozen report keeps
-the coverage it was published with.
+the coverage it was published with. Beside the figures: each department's integrity signals
+(always of all its responses, whatever the selection) and the pressure question's counts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from manyi.aggregate import MonthlyResult
 from manyi.calendar import OfficeCalendar, previous_month
 from manyi.figures import CitySummary, city_summary
+from manyi.integrity import DepartmentInput, DepartmentSignals, month_context, month_signals
 from manyi.model import Questionnaire
 from manyi.selection import EVERYTHING, Selection
+from manyi.store.pressure.base import MonthCounts, PressureStore
 from manyi.store.results.base import CloseEvent, MonthClose, ResultsStore
 
 # Months shown in the report's trend charts, this one included.
@@ -37,6 +41,11 @@ class MonthView:
     unlisted: tuple[str, ...] = ()
     # Which responses the figures count (every one, unless a filter says otherwise).
     selection: Selection = EVERYTHING
+    # Department ID → its integrity signals this month (manyi.integrity).
+    signals: Mapping[str, DepartmentSignals] = field(default_factory=dict)
+    # Department ID → answer → count of the pressure question (manyi.collector.pressure);
+    # None where they were not read (a department's own downloads, a store without them).
+    pressure: MonthCounts | None = None
 
     @property
     def closed(self) -> bool:
@@ -93,9 +102,11 @@ def month_view(
     month: str,
     trend_months: int = 0,
     selection: Selection = EVERYTHING,
+    pressure: PressureStore | None = None,
 ) -> MonthView:
     close = store.month_close(month)
     city = month_city(questionnaire, store, month, selection)
+    whole = city if selection.everything else month_city(questionnaire, store, month)
     trend: list[CitySummary] = []
     earlier = month
     for _ in range(max(trend_months - 1, 0)):
@@ -110,5 +121,37 @@ def month_view(
         if questionnaire.department(d.department.id) is None
     )
     return MonthView(
-        month, close, city, (*trend, city) if trend_months else (), events, unlisted, selection
+        month,
+        close,
+        city,
+        (*trend, city) if trend_months else (),
+        events,
+        unlisted,
+        selection,
+        city_signals(questionnaire, whole, close, store.served(month) if close else None),
+        pressure.month_counts(month) if pressure is not None else None,
+    )
+
+
+def city_signals(
+    questionnaire: Questionnaire,
+    city: CitySummary,
+    close: MonthClose | None,
+    served_now: Mapping[str, int] | None,
+) -> dict[str, DepartmentSignals]:
+    """Every department's signals for the month; `served_now`: the served counts as they are
+    now, for a closed month (whose figures use those recorded at its close)."""
+    return month_signals(
+        month_context(questionnaire, city.month),
+        [
+            DepartmentInput(
+                department=d.department.id,
+                counts=d.counts,
+                coverage=d.coverage,
+                served_at_close=close.served.get(d.department.id) if close else None,
+                served_now=served_now.get(d.department.id) if served_now is not None else None,
+                served_changed_late=d.served_changed_late,
+            )
+            for d in city.departments
+        ],
     )

@@ -2,7 +2,9 @@
 
 Local: the submission store of `manyi serve` and the results state in the same data folder
 (`data/` by default), outputs under `<data>/reports/`. AWS: the two DynamoDB tables and the
-private reports bucket, named by options or by the Lambda's environment variables.
+private reports bucket, named by options or by the Lambda's environment variables. Beside them,
+for the integrity signals (docs/integrity.md): the collector's daily network keys, which the
+aggregator deletes once their month is closed, and the pressure question's counts.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 from manyi.results.outputs import OutputFolder, Outputs, S3Outputs
 from manyi.store.errors import StoreMisconfigured
+from manyi.store.network_keys.base import NetworkKeys
+from manyi.store.pressure.base import PressureStore
 from manyi.store.results.base import ResultsStore
 from manyi.store.submissions.base import SubmissionStore
 
@@ -28,9 +32,13 @@ class Backend:
     results: ResultsStore
     outputs: Outputs | None  # None: nothing is published (no reports bucket configured)
     where: str
+    # The collector's daily network keys, deleted here once their month is closed.
+    network_keys: NetworkKeys | None = None
+    # The pressure question's counts, shown beside the month's results.
+    pressure: PressureStore | None = None
 
     def close(self) -> None:
-        for part in (self.submissions, self.results):
+        for part in (self.submissions, self.results, self.network_keys, self.pressure):
             closer = getattr(part, "close", None)
             if closer is not None:
                 closer()
@@ -62,6 +70,7 @@ def aws_results(names: AwsNames, dynamodb: Any = None) -> ResultsStore:
 
 
 def local_backend(data: Path) -> Backend:
+    from manyi.store.network_keys.sqlite import SQLiteNetworkKeys
     from manyi.store.results.sqlite import SqliteResultsStore
     from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 
@@ -70,7 +79,16 @@ def local_backend(data: Path) -> Backend:
         results=SqliteResultsStore.in_folder(data),
         outputs=OutputFolder(data),
         where=str(data),
+        network_keys=SQLiteNetworkKeys.in_folder(data),
+        pressure=local_pressure(data),
     )
+
+
+def local_pressure(data: Path) -> PressureStore | None:
+    """The data folder's pressure counts, if the collector ever kept any there."""
+    from manyi.store.pressure.sqlite import FILE_NAME, SQLitePressureStore
+
+    return SQLitePressureStore(data / FILE_NAME) if (data / FILE_NAME).is_file() else None
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,8 @@ class AwsNames:
     results_table: str
     reports_bucket: str | None
     region: str | None = None
+    network_keys_table: str | None = None
+    pressure_table: str | None = None
 
     @classmethod
     def from_environment(cls, env: Any = None) -> AwsNames:
@@ -88,6 +108,8 @@ class AwsNames:
             results_table=env["RESULTS_TABLE"],
             reports_bucket=env.get("REPORTS_BUCKET") or None,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+            network_keys_table=env.get("NETWORK_KEYS_TABLE") or None,
+            pressure_table=env.get("PRESSURE_TABLE") or None,
         )
 
 
@@ -102,9 +124,26 @@ def aws_backend(names: AwsNames, dynamodb: Any = None, s3: Any = None) -> Backen
     if s3 is None and names.reports_bucket:
         s3 = aws_client("s3", names.region)
     outputs = S3Outputs(names.reports_bucket, s3) if names.reports_bucket else None
+    keys = None
+    if names.network_keys_table:
+        from manyi.store.network_keys.dynamodb import DynamoDBNetworkKeys
+
+        keys = DynamoDBNetworkKeys(names.network_keys_table, dynamodb)
     return Backend(
         submissions=DynamoDBSubmissionStore(names.submissions_table, dynamodb),
         results=DynamoDBResultsStore(names.results_table, dynamodb),
         outputs=outputs,
         where=f"DynamoDB {names.submissions_table} / {names.results_table}",
+        network_keys=keys,
+        pressure=aws_pressure(names, dynamodb),
     )
+
+
+def aws_pressure(names: AwsNames, dynamodb: Any = None) -> PressureStore | None:
+    if not names.pressure_table:
+        return None
+    from manyi.store.pressure.dynamodb import DynamoDBPressureStore
+
+    if dynamodb is None:
+        dynamodb = aws_client("dynamodb", names.region)
+    return DynamoDBPressureStore(names.pressure_table, dynamodb)

@@ -18,7 +18,9 @@ from typing import Any, Protocol
 
 from manyi.model import Questionnaire
 from manyi.reports.files import JSON_TYPE, json_bytes, month_files
+from manyi.reports.json_export import published_counts
 from manyi.reports.view import TREND_MONTHS, month_view
+from manyi.store.pressure.base import PressureStore
 from manyi.store.results.base import ResultsStore
 
 PREFIX = "reports"
@@ -98,11 +100,15 @@ class S3Outputs:
 
 
 def publish_month(
-    questionnaire: Questionnaire, store: ResultsStore, month: str, outputs: Outputs
+    questionnaire: Questionnaire,
+    store: ResultsStore,
+    month: str,
+    outputs: Outputs,
+    pressure: PressureStore | None = None,
 ) -> list[str]:
     """Write the month's files as the rules above say; the keys written (those that changed)."""
     close = store.month_close(month)
-    view = month_view(questionnaire, store, month, TREND_MONTHS)
+    view = month_view(questionnaire, store, month, TREND_MONTHS, pressure=pressure)
     base = f"{PREFIX}/{month}"
     if close is not None and close.published:
         late = {
@@ -110,7 +116,7 @@ def publish_month(
             "closed_at": close.closed_at,
             "late_responses": view.city.late.responses,
             "departments": [
-                {"department": d.department.id, **d.late.to_dict()}
+                {"department": d.department.id, **published_counts(d.late)}
                 for d in view.city.departments
                 if d.late.responses
             ],

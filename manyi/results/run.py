@@ -25,7 +25,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from manyi.aggregate import MonthlyResult, Tally, counted_before_segments, without_segments
+from manyi.aggregate import (
+    MonthlyResult,
+    Tally,
+    counted_before_segments,
+    counted_before_traits,
+    without_segments,
+    without_traits,
+)
 from manyi.calendar import OfficeCalendar, previous_month
 from manyi.model import Questionnaire
 from manyi.store.results.base import (
@@ -37,6 +44,7 @@ from manyi.store.results.base import (
 )
 from manyi.store.submissions.base import SubmissionStore, sort_key_bound
 from manyi.submission import utc_timestamp
+from manyi.traits import TraitCounter
 
 DEFAULT_LAG = timedelta(minutes=2)
 # Attempts at one department-month when other runs keep writing it first.
@@ -92,6 +100,7 @@ class Aggregator:
         self.lag = lag
         self.progress = progress
         self.calendar = OfficeCalendar.of(questionnaire.reporting)
+        self.traits = TraitCounter(questionnaire)
 
     @property
     def department_ids(self) -> list[str]:
@@ -199,9 +208,10 @@ class Aggregator:
                 return 0, 0
             # Read after the state, so that a reopen cannot slip in between (see `reopen`).
             close = self.store.month_close(month)
-            # Counted before segments were kept: counted again from scratch, once, so that
-            # its segments add up to its totals (see manyi.aggregate).
-            again = counted_before_segments(state.result)
+            # Counted before segments (or the integrity traits) were kept: counted again from
+            # scratch, once, so that its segments add up to its totals (see manyi.aggregate)
+            # and its signals see every response.
+            again = counted_before_segments(state.result) or counted_before_traits(state.result)
             increment, read = self._count(
                 department,
                 month,
@@ -225,7 +235,7 @@ class Aggregator:
         self, department: str, month: str, after: str, until: str, split: str | None
     ) -> tuple[MonthlyResult, int]:
         """Counts of the submissions with after < sort key < until, split at the close."""
-        report, late = Tally(), Tally()
+        report, late = Tally(self.traits), Tally(self.traits)
         items = iter(self.submissions.department_month(department, month, after_sk=after or None))
         # Sorted by key: the report's part first, up to the split, then the late part.
         first_late = report.add_until(items, until if split is None else min(split, until))
@@ -249,6 +259,8 @@ class Aggregator:
             )
             if counted_before_segments(state.result):
                 recomputed = without_segments(recomputed)  # a frozen month of an older release
+            if counted_before_traits(state.result):
+                recomputed = without_traits(recomputed)
             if recomputed != state.result:
                 disagreements.append(Disagreement(department, month, state.result, recomputed))
         if self.progress:

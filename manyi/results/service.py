@@ -11,7 +11,9 @@ A request names an action, and optionally the months:
 - `verify`: count the months again from scratch and compare, changing nothing.
 Who closed or reopened a month, when and why, is kept beside its close (`CloseEvent`) and
 shown in its report. A department that questionnaire.yaml no longer lists is still counted,
-verified and shown (by its ID); `Summary.unlisted` names it, for a warning.
+verified and shown (by its ID); `Summary.unlisted` names it, for a warning. Every run but
+`verify` also deletes the collector's network keys of the past days of closed months
+(docs/integrity.md).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from manyi.model import Questionnaire
 from manyi.results.backends import Backend
 from manyi.results.outputs import publish_month
 from manyi.results.run import DEFAULT_LAG, Aggregator, Disagreement, Progress, default_months
+from manyi.store.network_keys.base import NetworkKeys
 
 Action = Literal["aggregate", "close", "reopen", "verify"]
 ACTIONS: tuple[Action, ...] = ("aggregate", "close", "reopen", "verify")
@@ -59,6 +62,21 @@ class Summary:
     checked: int = 0  # department-months verified
     # Departments counted that questionnaire.yaml no longer lists (shown by their ID).
     unlisted: list[str] = field(default_factory=list)
+    keys_destroyed: list[str] = field(default_factory=list)  # days whose network key went
+
+
+def destroy_closed_keys(aggregator: Aggregator, keys: NetworkKeys, now: datetime) -> list[str]:
+    """Delete the network keys of every past day of a closed month (this one or the last two):
+    grouping a closed month's responses by network is done, so nothing may link them to an
+    address any more. Today's key stays until the day is over (the collector uses it)."""
+    current = aggregator.calendar.month(now)
+    today = aggregator.calendar.today(now)
+    earlier = previous_month(current)
+    destroyed: list[str] = []
+    for month in (previous_month(earlier), earlier, current):
+        if aggregator.store.month_close(month) is not None:
+            destroyed += keys.destroy_before(month, today)
+    return destroyed
 
 
 def months_to_close(aggregator: Aggregator, now: datetime) -> list[str]:
@@ -114,10 +132,12 @@ def run_aggregator(
     summary.months = list(report.months)
     summary.read, summary.written, summary.closed = report.read, report.written, report.closed
     summary.unlisted = report.unlisted
+    if backend.network_keys is not None:
+        summary.keys_destroyed = destroy_closed_keys(aggregator, backend.network_keys, now)
     if backend.outputs is not None:
         for month in report.months:
             summary.published += publish_month(
-                questionnaire, backend.results, month, backend.outputs
+                questionnaire, backend.results, month, backend.outputs, backend.pressure
             )
     return summary
 

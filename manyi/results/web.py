@@ -23,6 +23,7 @@ from markupsafe import escape
 from manyi.model import Questionnaire
 from manyi.reports.files import FILES, month_file
 from manyi.reports.view import TREND_MONTHS, month_view
+from manyi.results.backends import local_pressure
 from manyi.results.office_token import token_matches
 from manyi.selection import BadSelection, Selection, parse_selection
 from manyi.serving.wsgi import (
@@ -196,10 +197,13 @@ class ResultsSite:
     def _month(self, month: str, name: str, selection: Selection) -> Response:
         """A month's file; `?respondent=…&entry=self|staff` filters every one of them."""
         store = self.open_store()
+        pressure = local_pressure(self.data)
         try:
-            view = month_view(self.questionnaire, store, month, TREND_MONTHS, selection)
+            view = month_view(self.questionnaire, store, month, TREND_MONTHS, selection, pressure)
         finally:
             store.close()
+            if pressure is not None:
+                pressure.close()
         content, content_type = month_file(self.questionnaire, view, name)
         headers = {"Content-Type": content_type}
         if name != "report.html":

@@ -19,7 +19,9 @@ The archive is a gzipped tar: `manifest.json` first, then the folder under `data
   the office's pages nor the sealed personal fields. Keys are kept apart (see
   docs/operations.md) and put back by hand.
 - Left out as well: SQLite's `-wal`/`-shm`/`-journal` (their pages are in the copy), the
-  `.copy` of a failed migration, and the `.partial`/`.tmp` files of writes in flight.
+  `.copy` of a failed migration, the `.partial`/`.tmp` files of writes in flight, and the
+  collector's daily network keys (`network_keys.sqlite3`), which must not outlive their
+  deletion after a month's close.
 
 Restore refuses a folder that is not empty, extracts into a hidden folder beside it, checks
 every file against the manifest (size, SHA-256), every database (`quick_check`, a schema
@@ -56,7 +58,17 @@ DATA = "data"
 SQLITE_HEADER = b"SQLite format 3\x00"
 KEY_FILES = ("office-token",)  # the keys manyi makes in the folder; recorded even if absent
 KEY_PATTERNS = ("office-token", "*.key")  # never copied, wherever they are in the folder
-LEFT_OUT = ("*-wal", "*-shm", "*-journal", f"*{COPY_SUFFIX}", "*.partial", "*.tmp")
+LEFT_OUT = (
+    "*-wal",
+    "*-shm",
+    "*-journal",
+    f"*{COPY_SUFFIX}",
+    "*.partial",
+    "*.tmp",
+    # The collector's daily network keys: a copy would outlive their deletion after the month's
+    # close (docs/integrity.md). A restored folder starts with none: the day gets a new one.
+    "network_keys.sqlite3",
+)
 # The copy order (see above): the results first, the submissions after the reports that
 # the results say were published, the questionnaire versions and the rest last.
 FIRST, REPORTS, SUBMISSIONS, LAST = range(4)

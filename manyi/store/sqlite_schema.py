@@ -196,6 +196,21 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def open_migrated(
+    path: Path, schema: Schema, opener: Callable[[Path], sqlite3.Connection] = connect
+) -> sqlite3.Connection:
+    """A store's file opened (by `connect`, unless the store needs its own pragmas) and brought
+    to its schema's version; closed again if that fails. Makes the file's folder if missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = opener(path)
+    try:
+        migrate(db, path, schema)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 @contextmanager
 def unavailable_on_error() -> Iterator[None]:
     """A locked, full or failing database becomes StoreUnavailable (the app answers 503)."""

@@ -42,6 +42,7 @@ NOTICES = {
     "assigned": "已分配回访人员。",
     "attempt": "本次联系已记录。",
     "problem": "整改措施已记录。",
+    "flag_noted": "已记录，并显示在预警旁。",
 }
 
 

@@ -1,8 +1,9 @@
 """Writing the audit log: one event per write, and the words the audit page shows for each.
 
 Targets name what changed, one history per target: `account/<username>`,
-`served/<YYYY-MM>/<department>`, `month/<YYYY-MM>`. Later issues add their own (entries,
-imports, cases) with their own actions.
+`served/<YYYY-MM>/<department>`, `month/<YYYY-MM>`, `flag/<YYYY-MM>/<department>` (an
+integrity flag's review and explanations). Later issues add their own (entries, imports,
+cases) with their own actions.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ ACTIONS = {
     "followup.link_answer": "当事人通过链接完成回访",
     "followup.problem_close": "记录问题整改",
     "followup.purge": "删除到期个人信息",
+    "flag.review": "核查预警",
+    "flag.explain": "说明预警",
 }
 
 
@@ -69,6 +72,10 @@ def batch_target(batch_id: str) -> str:
 
 def month_target(month: str) -> str:
     return f"month/{month}"
+
+
+def flag_target(month: str, department: str) -> str:
+    return f"flag/{month}/{department}"
 
 
 def complaint_target(number: str) -> str:

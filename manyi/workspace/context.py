@@ -19,6 +19,7 @@ from manyi.model import Questionnaire
 from manyi.results.outputs import Outputs
 from manyi.selection import Selection
 from manyi.store.entry.base import EntryStore
+from manyi.store.pressure.base import PressureStore
 from manyi.store.results.base import ResultsStore
 from manyi.store.staff.base import StaffStores
 from manyi.store.submissions.base import SubmissionStore
@@ -85,6 +86,8 @@ class Workspace:
     complaints: ComplaintSources | None = None
     # The follow-up's cases and the sealer of their personal fields; None: not set up here.
     followup: Followup | None = None
+    # The pressure question's counts, shown with the integrity flags (None: not kept here).
+    pressure: PressureStore | None = None
 
     def __post_init__(self) -> None:
         if self.login_limiter is None and self.settings.login_limit is not None:

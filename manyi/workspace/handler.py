@@ -70,6 +70,7 @@ def create_lambda_handler(*, dynamodb: Any = None, s3: Any = None, kms: Any = No
         settings=Settings.from_environment(),
         complaints=aws_complaint_sources(dynamodb) if os.environ.get("COMPLAINTS_TABLE") else None,
         followup=aws_followup(staff.audit, dynamodb, kms),
+        pressure=backend.pressure,
     )
     return create_handler(ws)
 

@@ -11,8 +11,10 @@ from pathlib import Path
 from manyi.complaints.sources import ComplaintSources
 from manyi.followup.service import Followup
 from manyi.model import Questionnaire
+from manyi.results.backends import local_pressure
 from manyi.results.outputs import OutputFolder
 from manyi.store.entry.sqlite import SQLiteEntryStore
+from manyi.store.pressure.base import PressureStore
 from manyi.store.results.sqlite import FILE_NAME, SqliteResultsStore
 from manyi.store.staff.base import AuditLog
 from manyi.store.staff.sqlite import local_staff_stores
@@ -43,9 +45,11 @@ def local_workspace(
     submissions: SubmissionStore,
     complaints: ComplaintSources | None = None,
     key_file: Path | None = None,
+    pressure: PressureStore | None = None,
 ) -> Workspace:
     """`key_file`: the sealing key (`manyi key create`); without it the follow-up's cases are
-    counted but no party's details are stored or shown."""
+    counted but no party's details are stored or shown. `pressure`: the collector's counts of
+    the pressure question (by default the folder's, if it has any)."""
     staff = local_staff_stores(data)
     return Workspace(
         questionnaire=questionnaire,
@@ -59,6 +63,7 @@ def local_workspace(
         intake=submissions,
         complaints=complaints,
         followup=local_followup(data, staff.audit, key_file),
+        pressure=pressure if pressure is not None else local_pressure(data),
     )
 
 

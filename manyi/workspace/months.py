@@ -20,6 +20,7 @@ from manyi.results.backends import Backend
 from manyi.results.outputs import Outputs
 from manyi.results.run import DEFAULT_LAG
 from manyi.results.service import RefusedRequest, Request, run_aggregator
+from manyi.store.pressure.base import PressureStore
 from manyi.store.results.base import MonthClose, ResultsStore
 from manyi.store.staff.base import AuditLog
 from manyi.store.submissions.base import SubmissionStore
@@ -44,6 +45,7 @@ def close_month(
     reason: str,
     now: datetime,
     lag_seconds: float,
+    pressure: PressureStore | None = None,
 ) -> MonthClose:
     reason = _reason(reason)
     if results.month_close(month) is not None:
@@ -57,8 +59,8 @@ def close_month(
             f"还没到关账日（{close_moment.month} 月 {close_moment.day} 日）。提前关账须填写原因。"
         )
     request = Request("close", (month,), by=actor, reason=reason, force=early)
-    _run(questionnaire, Backend(submissions, results, outputs, "workspace"), request, now,
-         timedelta(seconds=lag_seconds))  # fmt: skip
+    backend = Backend(submissions, results, outputs, "workspace", pressure=pressure)
+    _run(questionnaire, backend, request, now, timedelta(seconds=lag_seconds))
     closed = results.month_close(month)
     if closed is None:
         raise MonthActionRefused(f"{month} 未能关账，请稍后再试。")
@@ -90,6 +92,7 @@ def reopen_month(
     month: str,
     reason: str,
     now: datetime,
+    pressure: PressureStore | None = None,
 ) -> None:
     reason = _reason(reason)
     closed = results.month_close(month)
@@ -98,7 +101,8 @@ def reopen_month(
     if not reason:
         raise MonthActionRefused("重新开账须填写原因。")
     request = Request("reopen", (month,), by=actor, reason=reason)
-    _run(questionnaire, Backend(submissions, results, outputs, "workspace"), request, now)
+    _run(questionnaire, Backend(submissions, results, outputs, "workspace", pressure=pressure),
+         request, now)  # fmt: skip
     record(
         audit,
         now,

@@ -21,6 +21,7 @@ from manyi.workspace.pages import (
     department,
     entry,
     entry_files,
+    flags,
     followup,
     office,
     sign_in,
@@ -66,6 +67,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{P}/office/<month>/close", Access.OFFICE, office.close),
     Route("POST", f"{P}/office/<month>/reopen", Access.OFFICE, office.reopen),
     Route("GET", f"{P}/office/<month>/reports/<name>", Access.READ_ALL, office.report_file),
+    # Integrity flags: the office marks one reviewed, the department explains its own.
+    Route("POST", f"{P}/office/<month>/flags/<department>", Access.OFFICE, flags.review),
+    Route("POST", f"{P}/d/<department>/flags/<month>", Access.DEPARTMENT_WRITE, flags.explain),
     # A department's own page, its served count, its downloads.
     Route("GET", f"{P}/d/<department>/", Access.DEPARTMENT_READ, department.dashboard),
     Route("POST", f"{P}/d/<department>/served", Access.DEPARTMENT_WRITE, department.served_set),

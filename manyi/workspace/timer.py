@@ -21,10 +21,11 @@ from manyi.calendar import OfficeCalendar, previous_month
 from manyi.complaints.retention import purge as purge_complaints
 from manyi.followup.service import Followup, purge
 from manyi.model import Questionnaire
-from manyi.results.backends import Backend
+from manyi.results.backends import Backend, local_pressure
 from manyi.results.outputs import OutputFolder
 from manyi.results.schedule import handle
 from manyi.store.complaints.base import ComplaintStore
+from manyi.store.network_keys.sqlite import SQLiteNetworkKeys
 from manyi.store.staff.base import AuditLog
 from manyi.store.submissions.base import SubmissionStore
 from manyi.workspace.audit import month_target, record
@@ -109,6 +110,8 @@ class AggregatorTimer:
             results=SqliteResultsAnyThread(self.data / "results.sqlite3"),
             outputs=OutputFolder(self.data),
             where=str(self.data),
+            network_keys=SQLiteNetworkKeys.in_folder(self.data),
+            pressure=local_pressure(self.data),
         )
         try:
             questionnaire = self.questionnaire()
@@ -124,9 +127,11 @@ class AggregatorTimer:
                 summary["complaints_purged"] = len(purged.purged)
             return summary
         finally:
-            close = getattr(backend.results, "close", None)
-            if close is not None:
-                close()
+            # Not backend.close(): the submission store is the server's, open while it runs.
+            for part in (backend.results, backend.network_keys, backend.pressure):
+                close = getattr(part, "close", None)
+                if close is not None:
+                    close()
 
     def _loop(self) -> None:
         while not self._stop.wait(self.every.total_seconds()):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from manyi.aggregate import MonthlyResult, count
+from manyi.aggregate import MonthlyResult, Tally
 from manyi.answers import check_answers
 from manyi.results.run import DEFAULT_LAG, Aggregator, default_months
 from manyi.store.results.base import CloseEvent, DepartmentMonthState, MonthClose, StateConflict
@@ -18,6 +18,7 @@ from manyi.store.results.sqlite import SqliteResultsStore
 from manyi.store.submissions.base import SortedSubmission, sort_key, sort_key_bound
 from manyi.store.submissions.memory import MemorySubmissionStore
 from manyi.submission import StoredSubmission, utc_timestamp
+from manyi.traits import TraitCounter
 from tests.responses import OFFICE, stored
 from tests.unit.test_answers import QUESTIONNAIRE, valid_answers
 
@@ -85,7 +86,7 @@ def test_incremental_equals_full_and_verify_agrees(
         assert results(incremental) == results(full)
         source = MemorySubmissionStore(e[0] for e in events)
         assert aggregator(source, incremental).verify(MONTH) == []
-        everything = count(e[0] for e in events)
+        everything = Tally(TraitCounter(QUESTIONNAIRE)).add_all(e[0] for e in events).counts()
         counted = [r.counts + r.late for r in results(incremental).values()]
         assert sum(counted, type(everything)()) == everything
 

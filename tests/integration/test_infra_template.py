@@ -94,9 +94,22 @@ def test_tables_follow_the_storage_contract(template: dict[str, Any]) -> None:
     # tests/integration/test_complaints_aws.py; the follow-up's cases:
     # tests/integration/test_followup_aws.py.
     personal = ("ComplaintsTable", "CasesTable")
-    assert set(tables) == {"SubmissionsTable", "ResultsTable", *personal, *STAFF_TABLES}
+    integrity = ("NetworkKeysTable", "PressureTable")
+    assert set(tables) == {
+        "SubmissionsTable",
+        "ResultsTable",
+        *personal,
+        *integrity,
+        *STAFF_TABLES,
+    }
+    keys = tables["NetworkKeysTable"]
+    # Keys must go for good once their month is closed: no retention, no restorable backup.
+    assert keys["DeletionPolicy"] == "Delete"
+    assert "PointInTimeRecoverySpecification" not in keys["Properties"]
+    assert "DeletionProtectionEnabled" not in keys["Properties"]
+    assert keys["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "expires_at"
     for name, table in tables.items():
-        if name in (*STAFF_TABLES, *personal):
+        if name in (*STAFF_TABLES, *personal, "NetworkKeysTable"):
             continue
         assert table["DeletionPolicy"] == "Retain", name
         assert table["UpdateReplacePolicy"] == "Retain", name
@@ -126,6 +139,8 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
             "ResultsTable": "ResultsTable",
             "ComplaintsTable": "ComplaintsTable",
             "CasesTable": "CasesTable",
+            "NetworkKeysTable": "NetworkKeysTable",
+            "PressureTable": "PressureTable",
             **{name: name for name in STAFF_TABLES},
         }
         assert table_environment(names) == {
@@ -137,6 +152,8 @@ def test_moto_tables_come_from_the_template_and_take_the_contract_keys() -> None
             "ENTRY_TABLE": "EntryTable",
             "COMPLAINTS_TABLE": "ComplaintsTable",
             "CASES_TABLE": "CasesTable",
+            "NETWORK_KEYS_TABLE": "NetworkKeysTable",
+            "PRESSURE_TABLE": "PressureTable",
         }
         table = dynamodb.Table("test-submissions")
         table.put_item(Item={"pk": "DM#sifaju#2026-11", "sk": "R#2026-11-27T07:00:00Z#abc"})
@@ -369,6 +386,11 @@ def test_collector_role_stores_submissions_and_nothing_else(template: dict[str, 
         ("dynamodb:UpdateItem", "ComplaintsTable.Arn"),
         ("dynamodb:DeleteItem", "ComplaintsTable.Arn"),
         ("kms:GenerateDataKey", "ComplaintsKey.Arn"),
+        # The day's network key (manyi/collector/network.py): read, or made where missing.
+        ("dynamodb:PutItem", "NetworkKeysTable.Arn"),
+        ("dynamodb:GetItem", "NetworkKeysTable.Arn"),
+        # The pressure question's answer: one count goes up, nothing is read.
+        ("dynamodb:UpdateItem", "PressureTable.Arn"),
         ("logs:CreateLogStream", "CollectorLogGroup.Arn"),
         ("logs:PutLogEvents", "CollectorLogGroup.Arn"),
         ("xray:PutTraceSegments", "*"),
@@ -384,6 +406,10 @@ def test_aggregator_role_reads_submissions_keeps_results_writes_reports(
     assert on_submissions == {"dynamodb:Query", "dynamodb:GetItem"}
     assert ("dynamodb:PutItem", "ResultsTable.Arn") in pairs
     assert ("sqs:SendMessage", "AggregatorFailures.Arn") in pairs
+    on_keys = {action for action, resource in pairs if resource == "NetworkKeysTable.Arn"}
+    assert on_keys == {"dynamodb:Query", "dynamodb:DeleteItem"}  # destroys, never makes keys
+    on_pressure = {action for action, resource in pairs if resource == "PressureTable.Arn"}
+    assert on_pressure == {"dynamodb:Query"}
     # Reports: read (a HEAD, to put only what changed) and written, never deleted.
     on_reports = {(a, r) for a, r in pairs if a.startswith("s3:")}
     assert on_reports == {

@@ -69,6 +69,8 @@ SAMPLE_FORMS: dict[str, dict[str, str]] = {
     },
     "POST /workspace/office/<month>/close": {"reason": "提前关账：测试"},
     "POST /workspace/office/<month>/reopen": {"reason": "测试"},
+    "POST /workspace/office/<month>/flags/<department>": {"text": "已核查：座谈会集中填写"},
+    "POST /workspace/d/<department>/flags/<month>": {"text": "本月在服务大厅集中开展测评"},
     "POST /workspace/d/<department>/served": {"month": "2026-11", "count": "100", "note": ""},
     "POST /workspace/accounts/": {"username": "new-user", "role": "viewer"},
     "POST /workspace/accounts/<username>/disable": {},

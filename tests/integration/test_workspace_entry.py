@@ -100,10 +100,13 @@ def test_a_batch_keyed_without_javascript_counts_only_when_finished(
     )
     assert {r.channel for r in responses} == {"meeting"}
     assert {r.version for r in responses} == {questionnaire.version}
-    # Anonymous: the response has no field for an account, a place or a batch.
+    # Anonymous: the response has no field for an account, a place or a batch; keyed in the
+    # workspace, it has no network and no filling time either (manyi.integrity).
     assert set(responses[0]._fields) == {
-        "submission_id", "department", "month", "received_at", "version", "channel", "answers"
+        "submission_id", "department", "month", "received_at", "version", "channel", "answers",
+        "network", "seconds",
     }  # fmt: skip
+    assert {(r.network, r.seconds) for r in responses} == {("", None)}
     assert "clerk-a" not in repr(responses)
     assert "司法局三楼" not in repr(responses)
     # ... the account that entered them is in the audit log.

@@ -70,6 +70,8 @@ def signed_in(ws: Workspace, username: str = "office-1", address: str = "10.1.1.
 STATE_CHANGES = {
     "/workspace/d/sifaju/served": {"month": MONTH, "count": "500"},
     "/workspace/office/2026-11/close": {"reason": "测试"},
+    "/workspace/office/2026-11/flags/sifaju": {"text": "已核查"},
+    "/workspace/d/sifaju/flags/2026-11": {"text": "说明"},
     "/workspace/accounts/": {"username": "intruder", "role": "office"},
     "/workspace/accounts/clerk-a/disable": {},
     "/workspace/accounts/clerk-a/reset": {},

@@ -20,6 +20,7 @@ from manyi.store.results.sqlite import SqliteResultsStore
 from manyi.store.staff.sqlite import local_staff_stores
 from manyi.store.submissions.sqlite import SQLiteSubmissionStore
 from manyi.submission import StoredSubmission
+from manyi.traits import Traits
 from manyi.workspace.timer import AggregatorTimer
 from tests.responses import OFFICE
 from tests.serving import make_site, serving
@@ -105,9 +106,10 @@ def test_the_timer_counts_and_closes_on_the_close_day_but_not_a_reopened_month(
         responses=1, channels={"leaflet": 1}, versions={questionnaire.version: 1},
         answered={"respondent": 1}, options={"respondent": {"person": 1}},
     )  # fmt: skip
-    # The whole, and the same one response as its only segment (channel/respondent type).
+    # The whole, and the same one response as its only segment (channel/respondent type);
+    # of the integrity traits only the day it arrived (no scale answers, no network, no time).
     assert results.state("sifaju", "2026-11").result.counts == replace(
-        counted, segments={"leaflet/person": counted}
+        counted, segments={"leaflet/person": counted}, traits=Traits(days={"10": 1})
     )
     # On the close day the month closes itself, and says so in the audit log.
     now[0] = datetime(2026, 11, 27, 0, 10, tzinfo=BEIJING)

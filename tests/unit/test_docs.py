@@ -53,6 +53,8 @@ CATALOGUES = {
     "PAGE": "the site's pages (Chinese)",
     "COMPLAINT_FIELD": "the complaint form's field errors (the page and the API; Chinese)",
     "COMPLAINT": "the complaint intake and status answers (Chinese)",
+    "PRESSURE": "the pressure question after the thanks page (Chinese)",
+    "SIGNAL": "the integrity signals' names (the workspace and the monthly report; Chinese)",
 }
 
 

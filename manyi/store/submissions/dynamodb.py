@@ -165,6 +165,10 @@ class DynamoDBSubmissionStore(SubmissionStore):
             "channel": {"S": s.channel},
             "answers": {"M": {k: _answer_value(v) for k, v in s.answers.items()}},
         }
+        if s.network:
+            record["network"] = {"S": s.network}
+        if s.seconds is not None:
+            record["seconds"] = {"N": str(s.seconds)}
         if self.retention_days:
             expires = _epoch(s.received_at) + self.retention_days * DAY_SECONDS
             record["expires_at"] = {"N": str(expires)}
@@ -265,4 +269,6 @@ def _submission(item: Mapping[str, Any]) -> StoredSubmission:
         version=item["version"]["S"],
         channel=item["channel"]["S"],
         answers=answers,
+        network=item.get("network", {}).get("S", ""),
+        seconds=int(item["seconds"]["N"]) if "seconds" in item else None,
     )

@@ -17,6 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from manyi.model import AnswerValue
 from manyi.store.errors import StoreUnavailable
@@ -52,23 +53,30 @@ CREATE TABLE IF NOT EXISTS submission_ids (
     sk TEXT NOT NULL
 ) WITHOUT ROWID;
 """
-SCHEMA = Schema("submissions", (SCHEMA_V1,))
+# Version 2: the integrity signals' facts of a response (manyi.integrity): the keyed hash of
+# its network ("" when unknown) and the seconds the page measured (NULL without its script).
+SCHEMA_V2 = """
+ALTER TABLE responses ADD COLUMN network TEXT NOT NULL DEFAULT '';
+ALTER TABLE responses ADD COLUMN seconds INTEGER;
+"""
+SCHEMA = Schema("submissions", (SCHEMA_V1, SCHEMA_V2))
 # The queries are constants: only values travel as parameters.
 INSERT_ID = "INSERT INTO submission_ids (submission_id, pk, sk) VALUES (?, ?, ?)"
 INSERT_RESPONSE = (
     "INSERT INTO responses (pk, sk, submission_id, department, month, received_at, version,"
-    " channel, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " channel, answers, network, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 SELECT_BY_ID = (
     "SELECT r.submission_id, r.department, r.month, r.received_at, r.version, r.channel,"
-    " r.answers FROM submission_ids AS i JOIN responses AS r ON r.pk = i.pk AND r.sk = i.sk"
+    " r.answers, r.network, r.seconds"
+    " FROM submission_ids AS i JOIN responses AS r ON r.pk = i.pk AND r.sk = i.sk"
     " WHERE i.submission_id = ?"
 )
 # The next partition after a key: one index seek, so listing partitions skips their rows.
 SELECT_NEXT_PARTITION = "SELECT pk FROM responses WHERE pk > ? AND pk < 'DM$' ORDER BY pk LIMIT 1"
 SELECT_AFTER = (
-    "SELECT sk, submission_id, department, month, received_at, version, channel, answers"
-    " FROM responses WHERE pk = ? AND sk > ? ORDER BY sk LIMIT ?"
+    "SELECT sk, submission_id, department, month, received_at, version, channel, answers,"
+    " network, seconds FROM responses WHERE pk = ? AND sk > ? ORDER BY sk LIMIT ?"
 )
 # Another process (e.g. `manyi aggregate` reading) may hold a lock for a moment.
 READ_BATCH = 500
@@ -258,13 +266,23 @@ class SQLiteSubmissionStore(SubmissionStore):
         return None
 
 
-def _row(s: StoredSubmission) -> tuple[str, ...]:
+def _row(s: StoredSubmission) -> tuple[str | int | None, ...]:
     answers = {k: v if isinstance(v, str) else list(v) for k, v in s.answers.items()}
     encoded = json.dumps(answers, ensure_ascii=False, separators=(",", ":"))
-    return (s.submission_id, s.department, s.month, s.received_at, s.version, s.channel, encoded)
+    return (
+        s.submission_id,
+        s.department,
+        s.month,
+        s.received_at,
+        s.version,
+        s.channel,
+        encoded,
+        s.network,
+        s.seconds,
+    )
 
 
-def _submission(row: tuple[str, ...]) -> StoredSubmission:
+def _submission(row: tuple[Any, ...]) -> StoredSubmission:
     raw = json.loads(row[6])
     answers: dict[str, AnswerValue] = {
         k: v if isinstance(v, str) else tuple(v) for k, v in raw.items()
@@ -277,4 +295,6 @@ def _submission(row: tuple[str, ...]) -> StoredSubmission:
         version=row[4],
         channel=row[5],
         answers=answers,
+        network=row[7],
+        seconds=row[8],
     )

@@ -24,6 +24,7 @@ from manyi.workspace.context import PREFIX
 from manyi.workspace.dashboard import department_dashboard, department_view
 from manyi.workspace.http import download
 from manyi.workspace.months_param import month_of, recent_months
+from manyi.workspace.pages.flags import flag_context, month_flags
 from manyi.workspace.render import render
 from manyi.workspace.reports import report_sections
 from manyi.workspace.selection_param import respondent_choices, selection_param
@@ -78,6 +79,17 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         alerts=[]
         if board.view.closed
         else month_alerts(questionnaire, call.ws.results, month, now, department.id),
+        **flag_context(
+            month_flags(
+                questionnaire,
+                call.ws.results,
+                call.ws.pressure,
+                call.ws.staff.audit,
+                month,
+                department.id,
+            ),
+            show_city=False,
+        ),
     )
 
 

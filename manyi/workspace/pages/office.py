@@ -23,6 +23,7 @@ from manyi.workspace.dashboard import office_dashboard
 from manyi.workspace.http import SECURITY_HEADERS, download
 from manyi.workspace.months import MonthActionRefused, close_month, reopen_month
 from manyi.workspace.months_param import month_of, recent_months
+from manyi.workspace.pages.flags import flag_context, month_flags
 from manyi.workspace.reports import report_key, report_sections
 from manyi.workspace.selection_param import respondent_choices, selection_param
 
@@ -77,6 +78,10 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         city_entry_shares={e: ratio(n, board.city.total.responses) for e, n in entries.items()},
         flags_text=flags_text,
         alerts=alerts,
+        **flag_context(
+            month_flags(questionnaire, ws.results, ws.pressure, ws.staff.audit, month),
+            show_city=True,
+        ),
     )
 
 
@@ -87,7 +92,7 @@ def close(call: Call) -> Response[str]:
         close_month(
             ws.questionnaire(), ws.results, ws.submissions, ws.outputs, ws.staff.audit,
             actor=call.me.username, month=month, reason=reason, now=ws.clock(),
-            lag_seconds=ws.settings.close_lag.total_seconds(),
+            lag_seconds=ws.settings.close_lag.total_seconds(), pressure=ws.pressure,
         )  # fmt: skip
 
     return _month_action(call, act, "closed")
@@ -100,6 +105,7 @@ def reopen(call: Call) -> Response[str]:
         reopen_month(
             ws.questionnaire(), ws.results, ws.submissions, ws.outputs, ws.staff.audit,
             actor=call.me.username, month=month, reason=reason, now=ws.clock(),
+            pressure=ws.pressure,
         )  # fmt: skip
 
     return _month_action(call, act, "reopened")
@@ -139,7 +145,9 @@ def report_file(call: Call) -> Response[Any]:
     if reports is not None and not providers:
         data = reports.read(report_key(month, name))
     if data is None:
-        view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS)
+        view = month_view(
+            questionnaire, call.ws.results, month, TREND_MONTHS, pressure=call.ws.pressure
+        )
         data, content_type = month_file(questionnaire, view, name, providers)
     if name == "report.html":
         headers = {**SECURITY_HEADERS, "Content-Security-Policy": REPORT_CSP}
@@ -155,7 +163,9 @@ def _word_report(call: Call, month: str) -> Response[Any]:
     selection = selection_param(call, questionnaire)
     if selection is None:
         return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
-    view = month_view(questionnaire, call.ws.results, month, TREND_MONTHS, selection)
+    view = month_view(
+        questionnaire, call.ws.results, month, TREND_MONTHS, selection, call.ws.pressure
+    )
     issued = call.calendar().today(call.ws.clock())
     data = city_docx(
         questionnaire, view, issued, report_sections(call.ws, questionnaire, complaints=True)

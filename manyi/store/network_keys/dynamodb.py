@@ -1,0 +1,62 @@
+"""Daily network keys in a DynamoDB table of their own (`NETWORK_KEYS_TABLE`).
+
+The collector may only get and put (a put only where no key is yet: the first writer wins and
+everyone reads its key); only the aggregator may query and delete. Each item also carries
+`expires_at`, the table's TTL attribute, some weeks after its day: a backstop that removes a
+key even if no close ever runs, never the normal way (TTL deletion can lag by days).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import suppress
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from manyi.store.network_keys.base import NetworkKeyError, NetworkKeys, new_key
+from manyi.store.staff.dynamodb import _key, _Table
+
+# A day's key outlives its month's close (about a month later) by a margin; see above.
+TTL_DAYS = 70
+
+
+class DynamoDBNetworkKeys(NetworkKeys):
+    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
+        self.table = _Table(table_name or os.environ["NETWORK_KEYS_TABLE"], client)
+
+    def key(self, day: date) -> bytes:
+        pk, sk = _day_key(day.isoformat())
+        expires = datetime.combine(day, time(), UTC) + timedelta(days=TTL_DAYS)
+        # Where another caller made the day's key first, the put fails: read theirs.
+        with suppress(ClientError):
+            self.table.call(
+                "put_item",
+                Item={
+                    **_key(pk, sk),
+                    "key": {"B": new_key()},
+                    "expires_at": {"N": str(int(expires.timestamp()))},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        found = self.table.get(pk, sk)
+        if found is None:
+            raise NetworkKeyError("the day's key is not readable after its put")
+        return bytes(found["key"]["B"])
+
+    def days(self, month: str) -> list[str]:
+        items = self.table.query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"M#{month}"}},
+            ProjectionExpression="sk",
+            ConsistentRead=True,
+        )
+        return sorted(item["sk"]["S"] for item in items)
+
+    def destroy(self, day: str) -> None:
+        self.table.call("delete_item", Key=_key(*_day_key(day)))
+
+
+def _day_key(day: str) -> tuple[str, str]:
+    return f"M#{day[:7]}", day

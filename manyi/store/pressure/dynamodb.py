@@ -1,0 +1,44 @@
+"""The pressure question's counts in a DynamoDB table of their own (`PRESSURE_TABLE`).
+
+One atomic `ADD` per answer (the collector may only UpdateItem); the aggregator and the
+workspace read a month with one Query.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from manyi.store.pressure.base import (
+    MonthCounts,
+    PressureAnswer,
+    PressureStore,
+    answer_key,
+    month_key,
+)
+from manyi.store.staff.dynamodb import _key, _Table
+
+
+class DynamoDBPressureStore(PressureStore):
+    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
+        self.table = _Table(table_name or os.environ["PRESSURE_TABLE"], client)
+
+    def add(self, month: str, department: str, answer: PressureAnswer) -> None:
+        self.table.call(
+            "update_item",
+            Key=_key(month_key(month), answer_key(department, answer)),
+            UpdateExpression="ADD #count :one",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+
+    def month_counts(self, month: str) -> MonthCounts:
+        counts: MonthCounts = {}
+        items = self.table.query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": month_key(month)}},
+        )
+        for item in items:
+            department, _, answer = item["sk"]["S"].rpartition("#")
+            counts.setdefault(department, {})[answer] = int(item["count"]["N"])
+        return counts
