@@ -2,11 +2,13 @@
 
     python bench/bench_traits.py [--n 200000] [--rounds 5] [--against ../main]
 
-Counting: the aggregator's hot loop (`Tally.add_until`) over n synthetic responses of one
-department-month (self-completed ones with a network hash and a filling time, staff-entered
-ones without), CPU time per response, best of the rounds. With `--against`, the same responses
-are counted by another checkout of manyi (e.g. the main branch's worktree, without the traits)
-in alternating rounds, and the ratio is printed.
+Counting, two ways, CPU time per response, best of the rounds: in-process, the aggregator's hot
+loop (`Tally`) over n synthetic responses of one department-month (self-completed ones with a
+network hash and a filling time, staff-entered ones without); end to end, a whole aggregator run
+(`Aggregator.run`) over the same responses stored in the checkout's own SQLite store (reading,
+counting, writing the state). With `--against`, another checkout of manyi (e.g. an export of
+the main branch, without the traits) does the same in alternating rounds, each in a fresh
+interpreter, and the ratios are printed.
 
 State: the bytes of the department-month's state as the DynamoDB results store writes it (one
 item, limit 400 KB): for those n responses, and the largest any department-month can have
@@ -89,6 +91,31 @@ def phase_count(root: Path, n: int, rounds: int) -> dict[str, Any]:
     }
 
 
+def phase_run(root: Path, n: int, rounds: int) -> dict[str, Any]:
+    """A whole aggregator run with `root`'s manyi over its own SQLite store: µs of CPU per
+    response, best of the rounds (each into a new results file)."""
+    import tempfile
+
+    from manyi.loader import load_questionnaire
+    from manyi.results.run import Aggregator
+    from manyi.store.results.sqlite import SqliteResultsStore
+    from manyi.store.submissions.sqlite import SQLiteSubmissionStore
+
+    q = load_questionnaire(root / "questionnaire.yaml")
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as folder:
+        store = SQLiteSubmissionStore(Path(folder) / "submissions.sqlite3")
+        store.put_many(responses(root, n))
+        for round_ in range(rounds):
+            results = SqliteResultsStore(Path(folder) / f"results-{round_}.sqlite3")
+            started = time.process_time()
+            Aggregator(q, store, results).run(START + timedelta(days=31), [MONTH])
+            best = min(best, time.process_time() - started)
+            results.close()
+        store.close()
+    return {"us_per_response": best / n * 1e6}
+
+
 def largest_state(root: Path) -> int:
     """The bytes of the largest state a department-month can have (counts and late alike)."""
     from manyi.loader import load_questionnaire
@@ -99,10 +126,11 @@ def largest_state(root: Path) -> int:
     return len(_dumps(state.to_dict()).encode())
 
 
-def run_phase(root: Path, n: int, rounds: int) -> dict[str, Any]:
-    """`phase_count` in a fresh interpreter that imports manyi from `root`."""
+def run_phase(root: Path, n: int, rounds: int, what: str = "count") -> dict[str, Any]:
+    """`phase_count` (or `phase_run`) in a fresh interpreter that imports manyi from `root`."""
+    command = [sys.executable, __file__, "--phase", str(root), "--n", str(n)]
     done = subprocess.run(
-        [sys.executable, __file__, "--phase", str(root), "--n", str(n), "--rounds", str(rounds)],
+        [*command, "--rounds", str(rounds), "--what", what],
         check=True,
         capture_output=True,
         text=True,
@@ -118,28 +146,34 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="best of this many, per checkout")
     parser.add_argument("--against", type=Path, help="another checkout of manyi to compare with")
     parser.add_argument("--phase", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--what", default="count", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         sys.path.insert(0, str(args.phase))
-        print(json.dumps(phase_count(args.phase, args.n, args.rounds)))
+        phase = phase_count if args.what == "count" else phase_run
+        print(json.dumps(phase(args.phase, args.n, args.rounds)))
         return
     sys.path.insert(0, str(ROOT))
-    ours, theirs = [], []
-    # Alternating, one round each, best kept: the machine is shared.
-    for _ in range(args.rounds):
-        ours.append(run_phase(ROOT, args.n, 1))
-        if args.against:
-            theirs.append(run_phase(args.against.resolve(), args.n, 1))
-    mine = min(ours, key=lambda r: float(r["us_per_response"]))
     print(f"{args.n:,} responses of one department-month, best of {args.rounds} rounds (CPU)")
-    print(f"  this checkout:      {mine['us_per_response']:6.2f} µs/response, "
-          f"state {mine['state_bytes']:,} bytes")  # fmt: skip
-    if theirs:
-        other = min(theirs, key=lambda r: float(r["us_per_response"]))
-        print(f"  {args.against!s:<19} {other['us_per_response']:6.2f} µs/response, "
-              f"state {other['state_bytes']:,} bytes")  # fmt: skip
-        ratio = mine["us_per_response"] / other["us_per_response"]
-        print(f"  counting: {ratio:.2f}x the other checkout's (target <= 1.5x)")
+    for what, label in (("count", "in-process count"), ("run", "aggregator run")):
+        ours, theirs = [], []
+        # Alternating, one round each, best kept: the machine is shared.
+        for _ in range(args.rounds):
+            ours.append(run_phase(ROOT, args.n, 1, what))
+            if args.against:
+                theirs.append(run_phase(args.against.resolve(), args.n, 1, what))
+        mine = min(ours, key=lambda r: float(r["us_per_response"]))
+        line = f"  {label:<17} this checkout {mine['us_per_response']:5.2f} µs/response"
+        if "state_bytes" in mine:
+            line += f", state {mine['state_bytes']:,} bytes"
+        print(line)
+        if theirs:
+            other = min(theirs, key=lambda r: float(r["us_per_response"]))
+            ratio = mine["us_per_response"] / other["us_per_response"]
+            line = f"  {'':<17} {args.against!s} {other['us_per_response']:5.2f} µs/response"
+            if "state_bytes" in other:
+                line += f", state {other['state_bytes']:,} bytes"
+            print(f"{line}: {ratio:.2f}x (target <= 1.5x)")
     print(f"  largest possible state: {largest_state(ROOT):,} bytes (bound 163,840; "
           "DynamoDB's item limit 409,600)")  # fmt: skip
 

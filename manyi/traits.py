@@ -43,6 +43,12 @@ def speed_bucket(seconds: int) -> int:
     return SPEED_EDGES[bisect_right(SPEED_EDGES, seconds) - 1]
 
 
+# Seconds → the speed edge's index + 1, looked up rather than searched in the hot loop; from
+# the last edge on, one index (SPEED_INDEX[SPEED_CAP]).
+SPEED_CAP = SPEED_EDGES[-1]
+SPEED_INDEX = tuple(bisect_right(SPEED_EDGES, seconds) for seconds in range(SPEED_CAP + 1))
+
+
 def _frozen(counts: Mapping[str, int]) -> dict[str, int]:
     return {key: counts[key] for key in sorted(counts) if counts[key]}
 
@@ -101,10 +107,12 @@ class Traits:
 NO_TRAITS = Traits()
 NO_GROUP = -1  # a self-completed response without a network (the key store was down)
 # What `Tally` keeps per response before `TraitCounter.traits` sums it up, in two small keys
-# (so that the sums stay few): when and where, (UTC hour of arrival "2026-11-27T13", group or
-# NO_GROUP, all 满意), and how, (channel, speed edge's index or -1 without a time, shape or ""
-# when not rated), the second riding on the segment's (channel, version) count.
-ArrivalKey = tuple[str, int, bool]
+# (so that the sums stay few), made with as little work as can be in the aggregator's hot loop:
+# where, per UTC hour of arrival ("2026-11-27T13"), (the network bucket of the hash's first hex
+# digit, or the channel without a network, shape), and how, (channel, speed edge's index + 1 or
+# -1 without a time, shape or "" when not rated), the second riding on the segment's (channel,
+# version) count.
+ArrivalKey = tuple[int | str, str]
 MannerKey = tuple[str, int, str]
 
 
@@ -130,6 +138,11 @@ class TraitCounter:
         )
         # Answers to the scale → shape: a few thousand distinct ones in practice.
         self.shapes: dict[tuple[AnswerValue | None, ...], str] = {}
+        # Per question of the scale, in its order: the options with a score, the best ones.
+        self._scales = [frozenset(scores[q]) for q in self.scale]
+        self._tops = [
+            frozenset(o for o, s in scores[q].items() if s == self.top) for q in self.scale
+        ]
         self._slots: dict[str, tuple[str, str]] = {}
 
     def shape_of(self, answers: Mapping[str, AnswerValue]) -> str:
@@ -140,14 +153,15 @@ class TraitCounter:
         """The shape of a response's answers to the scale (in `self.scale`'s order)."""
         found = self.shapes.get(answers)
         if found is None:
+            # Answers with a score (不了解 has none; a multiple choice is not on the scale).
             chosen = [
-                (answer, self.scores[q][answer])
-                for q, answer in zip(self.scale, answers, strict=True)
-                if isinstance(answer, str) and answer in self.scores[q]
+                (answer, answer in top)
+                for scale, top, answer in zip(self._scales, self._tops, answers, strict=True)
+                if answer in scale
             ]
             if len(chosen) < 2:
                 found = ""
-            elif all(score == self.top for _, score in chosen):
+            elif all(best for _, best in chosen):
                 found = TOP
             elif len({answer for answer, _ in chosen}) == 1:
                 found = FLAT
@@ -159,7 +173,9 @@ class TraitCounter:
         return found
 
     def traits(
-        self, arrivals: Mapping[ArrivalKey, int], manners: Mapping[MannerKey, int]
+        self,
+        arrivals: Mapping[str, Mapping[ArrivalKey, int]],
+        manners: Mapping[MannerKey, int],
     ) -> Traits:
         """What `Tally` kept per response, summed up."""
         shapes: Counter[str] = Counter()
@@ -167,24 +183,32 @@ class TraitCounter:
         for (channel, speed, shape), n in manners.items():
             if shape:
                 shapes[f"{channel}:{shape}"] += n
-            if speed >= 0:
-                speeds[f"{channel}:{SPEED_EDGES[speed]}"] += n
+            if speed > 0:
+                speeds[f"{channel}:{SPEED_EDGES[speed - 1]}"] += n
         days: Counter[str] = Counter()
         cells: dict[str, list[int]] = {}
-        for (hour, group, top), n in arrivals.items():
+        for hour, arrived in arrivals.items():
             day, slot = self._office_slot(hour)
-            days[day] += n
-            if group == NO_GROUP:
-                continue
-            cell = cells.setdefault(day + slot, [0] * (2 * GROUPS))
-            cell[2 * group] += n
-            cell[2 * group + 1] += n if top else 0
+            for (where, shape), n in arrived.items():
+                days[day] += n
+                group = self._group(where)
+                if group == NO_GROUP:
+                    continue
+                cell = cells.setdefault(day + slot, [0] * (2 * GROUPS))
+                cell[2 * group] += n
+                cell[2 * group + 1] += n if shape == TOP else 0
         return Traits(
             shapes=_frozen(shapes),
             speeds=_frozen(speeds),
             days=_frozen(days),
             cells={key: tuple(cells[key]) for key in sorted(cells)},
         )
+
+    def _group(self, where: int | str) -> int:
+        """A cell's group: a network bucket, else staff entry by channel (or none at all)."""
+        if isinstance(where, int):
+            return where
+        return STAFF_GROUP if where in self.staff_channels else NO_GROUP
 
     def _office_slot(self, hour: str) -> tuple[str, str]:
         """(day, three-hour slot) on the office's clock of a UTC hour ("2026-11-27T13"); zones
