@@ -150,6 +150,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.phase:
         sys.path.insert(0, str(args.phase))
+        # Only that checkout's modules: an editable install's finder would fill in modules it
+        # lacks (manyi.traits, say) from the installed checkout.
+        sys.meta_path[:] = [
+            f for f in sys.meta_path if "Editable" not in getattr(f, "__name__", "")
+        ]
         phase = phase_count if args.what == "count" else phase_run
         print(json.dumps(phase(args.phase, args.n, args.rounds)))
         return

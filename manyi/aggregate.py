@@ -21,7 +21,7 @@ from manyi.submission import StoredSubmission
 from manyi.traits import (
     BUCKET_OF_DIGIT,
     NO_TRAITS,
-    SPEED_CAP,
+    SLOWEST,
     SPEED_INDEX,
     ArrivalKey,
     MannerKey,
@@ -211,8 +211,10 @@ class Tally:
         counter, by_hour = self._trait_counter, self._arrivals
         if counter is not None:
             on_scale, shapes = counter.scale_answers, counter.shapes
-        hour, arrivals = "", {}  # the hour being counted: items come in time order
-        bucket_of = BUCKET_OF_DIGIT.get
+        # The hour being counted (none yet: no timestamp starts with NUL); items come in time
+        # order, so it changes seldom.
+        hour, arrivals = "\0", {}
+        bucket_of, speed_of = BUCKET_OF_DIGIT.get, SPEED_INDEX.get
         added = 0
         stopped = None
         for item in items:
@@ -242,9 +244,8 @@ class Tally:
                     kind = None
                 if kind is None:
                     kind = counter.shape_of(given)
-                speed = -1 if seconds is None else SPEED_INDEX[min(seconds, SPEED_CAP)]
-                key = (channel, version, speed, kind)
-                if not hour or not received_at.startswith(hour):
+                key = (channel, version, speed_of(seconds, SLOWEST), kind)
+                if not received_at.startswith(hour):
                     hour = received_at[:13]
                     arrivals = by_hour.setdefault(hour, {})
                 arrival = (bucket_of(network[:1], channel), kind)

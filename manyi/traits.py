@@ -43,10 +43,13 @@ def speed_bucket(seconds: int) -> int:
     return SPEED_EDGES[bisect_right(SPEED_EDGES, seconds) - 1]
 
 
-# Seconds → the speed edge's index + 1, looked up rather than searched in the hot loop; from
-# the last edge on, one index (SPEED_INDEX[SPEED_CAP]).
-SPEED_CAP = SPEED_EDGES[-1]
-SPEED_INDEX = tuple(bisect_right(SPEED_EDGES, seconds) for seconds in range(SPEED_CAP + 1))
+# Seconds (None: not timed) → the speed edge's index + 1 (-1), looked up rather than searched
+# in the hot loop; from the last edge on, SLOWEST.
+SPEED_INDEX: dict[int | None, int] = {
+    None: -1,
+    **{seconds: bisect_right(SPEED_EDGES, seconds) for seconds in range(SPEED_EDGES[-1])},
+}
+SLOWEST = len(SPEED_EDGES)
 
 
 def _frozen(counts: Mapping[str, int]) -> dict[str, int]:
