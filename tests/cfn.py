@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol, TypeVar
 
 from manyi.deploy.template import (
     TEMPLATE_PATH,
@@ -199,3 +199,32 @@ class Evaluator:
 
             return re.sub(r"\$\{([^}]+)\}", substitute, text)
         return value
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+S = TypeVar("S", bound=_Closable)
+
+
+def over_both_adapters(
+    adapter: str,
+    local: Callable[[], S],
+    aws: Callable[[Any, dict[str, str]], S],
+) -> Iterator[S]:
+    """A contract suite's store: its SQLite file (`adapter` "sqlite"), or its tables in moto,
+    made from the template (`aws` gets the client and the tables' names by logical ID)."""
+    if adapter == "sqlite":
+        opened = local()
+        yield opened
+        opened.close()
+        return
+    import boto3
+    from moto import mock_aws
+
+    from tests.aws import REGION
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        yield aws(client, create_tables(client))

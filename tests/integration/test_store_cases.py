@@ -7,16 +7,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from manyi.sealing import SealedRecord
 from manyi.store.cases.base import Attempt, Case, CaseConflict, CaseStore, Draw, Visitor
 from manyi.store.cases.dynamodb import DynamoDBCaseStore
 from manyi.store.cases.sqlite import SQLiteCaseStore
-from tests.aws import REGION
-from tests.cfn import create_tables
+from tests.cfn import over_both_adapters
 
 SEALED = SealedRecord("d3JhcHBlZA", {"party_name": "s1.bmFtZQ", "party_phone": "s1.cGhvbmU"})
 
@@ -38,15 +35,11 @@ def case(number: str = "平市监罚〔2026〕1号", **changes: object) -> Case:
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseStore]:
-    if request.param == "sqlite":
-        local = SQLiteCaseStore.in_folder(tmp_path)
-        yield local
-        local.close()
-        return
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        names = create_tables(client)
-        yield DynamoDBCaseStore(names["CasesTable"], client)
+    yield from over_both_adapters(
+        request.param,
+        lambda: SQLiteCaseStore.in_folder(tmp_path),
+        lambda client, names: DynamoDBCaseStore(names["CasesTable"], client),
+    )
 
 
 def test_cases_are_added_once_and_a_reimport_changes_nothing(store: CaseStore) -> None:

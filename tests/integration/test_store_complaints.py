@@ -32,7 +32,7 @@ from manyi.store.complaints.base import (
 from manyi.store.complaints.dynamodb import DynamoDBComplaintStore
 from manyi.store.complaints.sqlite import SQLiteComplaintStore
 from tests.aws import REGION
-from tests.cfn import create_tables
+from tests.cfn import create_tables, over_both_adapters
 
 
 def draft(complaint_id: str = "complaint-id-000000001", **changes: object) -> Complaint:
@@ -55,15 +55,11 @@ def draft(complaint_id: str = "complaint-id-000000001", **changes: object) -> Co
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ComplaintStore]:
-    if request.param == "sqlite":
-        local = SQLiteComplaintStore.in_folder(tmp_path)
-        yield local
-        local.close()
-        return
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        names = create_tables(client)
-        yield DynamoDBComplaintStore(names["ComplaintsTable"], client)
+    yield from over_both_adapters(
+        request.param,
+        lambda: SQLiteComplaintStore.in_folder(tmp_path),
+        lambda client, names: DynamoDBComplaintStore(names["ComplaintsTable"], client),
+    )
 
 
 def test_a_complaint_is_numbered_by_year_department_and_sequence(store: ComplaintStore) -> None:

@@ -7,28 +7,21 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from manyi.store.entry.base import Batch, BatchConflict, Entry, EntryPolicy, EntryStore
 from manyi.store.entry.dynamodb import DynamoDBEntryStore
 from manyi.store.entry.sqlite import SQLiteEntryStore
-from tests.aws import REGION
-from tests.cfn import create_tables
+from tests.cfn import over_both_adapters
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EntryStore]:
-    if request.param == "sqlite":
-        local = SQLiteEntryStore.in_folder(tmp_path)
-        yield local
-        local.close()
-        return
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        names = create_tables(client)
-        yield DynamoDBEntryStore(names["EntryTable"], client)
+    yield from over_both_adapters(
+        request.param,
+        lambda: SQLiteEntryStore.in_folder(tmp_path),
+        lambda client, names: DynamoDBEntryStore(names["EntryTable"], client),
+    )
 
 
 def batch(n: int = 1, department: str = "sifaju") -> Batch:

@@ -30,7 +30,7 @@ from manyi.store.staff.base import (
 from manyi.store.staff.dynamodb import StaffTables, aws_staff_stores
 from manyi.store.staff.sqlite import local_staff_stores
 from tests.aws import REGION
-from tests.cfn import create_tables
+from tests.cfn import create_tables, over_both_adapters
 
 T0 = 1_790_000_000.0  # 2026-09-21, epoch seconds
 
@@ -62,16 +62,14 @@ def event(n: int, at: str = "2026-11-05T02:00:00.000000Z", **changes: object) ->
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StaffStores]:
-    if request.param == "sqlite":
-        local = local_staff_stores(tmp_path)
-        yield local
-        local.close()
-        return
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        names = create_tables(client)
-        tables = StaffTables(names["AccountsTable"], names["SessionsTable"], names["AuditTable"])
-        yield aws_staff_stores(tables, client)
+    def tables(names: dict[str, str]) -> StaffTables:
+        return StaffTables(names["AccountsTable"], names["SessionsTable"], names["AuditTable"])
+
+    yield from over_both_adapters(
+        request.param,
+        lambda: local_staff_stores(tmp_path),
+        lambda client, names: aws_staff_stores(tables(names), client),
+    )
 
 
 # -- accounts -----------------------------------------------------------------------------
