@@ -181,7 +181,7 @@ def _copy_beside(db: sqlite3.Connection, path: Path, version: int) -> Path:
 BUSY_TIMEOUT_MS = 5000
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *pragmas: str) -> sqlite3.Connection:
     """The one way every store of the data folder opens its file: autocommit (transactions are
     explicit), shared across threads behind the store's own lock, WAL."""
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
@@ -190,6 +190,8 @@ def connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode = WAL")
         # FULL: the WAL is fsynced at every commit, so a 2xx survives `kill -9` and power loss.
         db.execute("PRAGMA synchronous = FULL")
+        for pragma in pragmas:  # a store's own, e.g. secure_delete
+            db.execute(f"PRAGMA {pragma}")
     except BaseException:
         db.close()
         raise
@@ -225,17 +227,14 @@ class StoreFile:
     connection shared by the store's threads behind a re-entrant lock (a writing store method
     may call a reading one)."""
 
-    def __init__(self, path: Path | str, schema: Schema, *pragmas: str) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        schema: Schema,
+        opener: Callable[[Path], sqlite3.Connection] = connect,
+    ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = connect(self.path)
-        try:
-            for pragma in pragmas:  # a store's own, e.g. secure_delete
-                self.db.execute(f"PRAGMA {pragma}")
-            migrate(self.db, self.path, schema)
-        except BaseException:
-            self.db.close()
-            raise
+        self.db = open_migrated(self.path, schema, opener)
         self.lock = threading.RLock()
 
     @contextmanager

@@ -22,7 +22,7 @@ from manyi.store.complaints.base import (
     WrongCodes,
     purge_index,
 )
-from manyi.store.sqlite_schema import Schema, StoreFile
+from manyi.store.sqlite_schema import Schema, StoreFile, connect
 from manyi.store.staff.base import dumps
 
 SCHEMA_V1 = """
@@ -79,7 +79,7 @@ HANDLERS = "conduct_handlers"
 class SQLiteComplaintStore(ComplaintStore):
     def __init__(self, path: Path | str) -> None:
         # Text removed by the retention purge is overwritten, not left in free space.
-        self._file = StoreFile(path, SCHEMA, "secure_delete = ON")
+        self._file = StoreFile(path, SCHEMA, lambda file: connect(file, "secure_delete = ON"))
         self.path = self._file.path
 
     @classmethod

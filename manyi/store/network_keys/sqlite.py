@@ -8,7 +8,6 @@ deleted bytes are overwritten (see `_connect`).
 from __future__ import annotations
 
 import sqlite3
-import threading
 from datetime import date
 from pathlib import Path
 
@@ -16,9 +15,8 @@ from manyi.store.network_keys.base import NetworkKeyError, NetworkKeys, month_of
 from manyi.store.sqlite_schema import (
     BUSY_TIMEOUT_MS,
     Schema,
+    StoreFile,
     immediate_transaction,
-    open_migrated,
-    unavailable_on_error,
 )
 
 FILE_NAME = "network_keys.sqlite3"
@@ -54,9 +52,8 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 class SQLiteNetworkKeys(NetworkKeys):
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._db = open_migrated(self.path, SCHEMA, _connect)
-        self._lock = threading.Lock()
+        self._file = StoreFile(path, SCHEMA, _connect)
+        self.path = self._file.path
 
     @classmethod
     def in_folder(cls, data: Path | str) -> SQLiteNetworkKeys:
@@ -65,23 +62,26 @@ class SQLiteNetworkKeys(NetworkKeys):
     def key(self, day: date) -> bytes:
         pk, sk = f"M#{month_of(day)}", day.isoformat()
         try:
-            with self._lock:
-                row = self._db.execute(SELECT, (pk, sk)).fetchone()
+            # Not the file's reading/writing blocks: a failure here is NetworkKeyError (the
+            # response is stored without a network), not the store's 503.
+            with self._file.lock:
+                db = self._file.db
+                row = db.execute(SELECT, (pk, sk)).fetchone()
                 if row is None:
-                    with immediate_transaction(self._db):
-                        self._db.execute(INSERT, (pk, sk, new_key()))
-                    row = self._db.execute(SELECT, (pk, sk)).fetchone()
+                    with immediate_transaction(db):
+                        db.execute(INSERT, (pk, sk, new_key()))
+                    row = db.execute(SELECT, (pk, sk)).fetchone()
         except sqlite3.Error as error:
             raise NetworkKeyError(f"SQLite {self.path}: {error}") from error
         return bytes(row[0])
 
     def days(self, month: str) -> list[str]:
-        with self._lock, unavailable_on_error():
-            return [row[0] for row in self._db.execute(SELECT_DAYS, (f"M#{month}",))]
+        with self._file.reading() as db:
+            return [row[0] for row in db.execute(SELECT_DAYS, (f"M#{month}",))]
 
     def destroy(self, day: str) -> None:
-        with self._lock, unavailable_on_error(), immediate_transaction(self._db):
-            self._db.execute(DELETE, (f"M#{day[:7]}", day))
+        with self._file.writing() as db:
+            db.execute(DELETE, (f"M#{day[:7]}", day))
 
     def close(self) -> None:
-        self._db.close()
+        self._file.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from manyi.store.pressure.base import (
@@ -12,12 +11,7 @@ from manyi.store.pressure.base import (
     answer_key,
     month_key,
 )
-from manyi.store.sqlite_schema import (
-    Schema,
-    immediate_transaction,
-    open_migrated,
-    unavailable_on_error,
-)
+from manyi.store.sqlite_schema import Schema, StoreFile
 
 FILE_NAME = "pressure.sqlite3"
 SCHEMA_V1 = """
@@ -38,26 +32,25 @@ SELECT_MONTH = "SELECT sk, count FROM pressure WHERE pk = ?"
 
 class SQLitePressureStore(PressureStore):
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._db = open_migrated(self.path, SCHEMA)
-        self._lock = threading.Lock()
+        self._file = StoreFile(path, SCHEMA)
+        self.path = self._file.path
 
     @classmethod
     def in_folder(cls, data: Path | str) -> SQLitePressureStore:
         return cls(Path(data) / FILE_NAME)
 
     def add(self, month: str, department: str, answer: PressureAnswer) -> None:
-        with self._lock, unavailable_on_error(), immediate_transaction(self._db):
-            self._db.execute(ADD, (month_key(month), answer_key(department, answer)))
+        with self._file.writing() as db:
+            db.execute(ADD, (month_key(month), answer_key(department, answer)))
 
     def month_counts(self, month: str) -> MonthCounts:
         counts: MonthCounts = {}
-        with self._lock, unavailable_on_error():
-            rows = self._db.execute(SELECT_MONTH, (month_key(month),)).fetchall()
+        with self._file.reading() as db:
+            rows = db.execute(SELECT_MONTH, (month_key(month),)).fetchall()
         for sk, count in rows:
             department, _, answer = str(sk).rpartition("#")
             counts.setdefault(department, {})[answer] = int(count)
         return counts
 
     def close(self) -> None:
-        self._db.close()
+        self._file.close()
