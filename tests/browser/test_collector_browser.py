@@ -11,8 +11,6 @@ import pytest
 from tests.browser.test_site_browser import answer_required
 from tests.serving import Served, stored_rows
 
-pytestmark = pytest.mark.browser
-
 
 def open_page(browser: Any, **options: Any) -> tuple[Any, Any]:
     context = browser.new_context(locale="zh-CN", **options)

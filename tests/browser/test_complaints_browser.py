@@ -29,8 +29,6 @@ from site_builder.build import build_site
 from tests.complaint_support import NAME, PHONE
 from tests.workspace_support import PASSWORD, local_workspace, make_account
 
-pytestmark = pytest.mark.browser
-
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=BEIJING)
 
 

@@ -24,8 +24,6 @@ from tests.browser.test_workspace_browser import assert_accessible, log_in, new_
 from tests.entry_papers import keys_for, mixed_papers, stored_form
 from tests.workspace_support import local_workspace, make_account
 
-pytestmark = pytest.mark.browser
-
 NOW = datetime(2026, 11, 14, 10, 0, tzinfo=BEIJING)
 # The goal for a typical paper.
 KEYSTROKE_GOAL = 30

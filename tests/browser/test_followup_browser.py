@@ -19,8 +19,6 @@ from tests.browser.served_workspace import workspace_origin
 from tests.browser.test_workspace_browser import assert_accessible, log_in, new_page
 from tests.workspace_support import local_workspace, make_account
 
-pytestmark = pytest.mark.browser
-
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BEIJING)
 DEPARTMENT = "shichangjianguanju"
 CSV = (

@@ -214,7 +214,6 @@ def test_manyi_report_writes_the_word_reports(
     assert "Traceback" not in unknown.stderr
 
 
-@pytest.mark.browser
 def test_printed_the_html_report_fits_12_a4_pages(
     view: MonthView, questionnaire: Questionnaire, browser: Any
 ) -> None:

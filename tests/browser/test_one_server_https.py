@@ -25,7 +25,7 @@ from tests.apigw import submission_body
 from tests.browser.test_site_browser import answer_required
 from tests.serving import Served, exchange, serving, stored_rows
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_SITE = ROOT / "deploy" / "one-server" / "nginx-manyi.conf"

@@ -7,7 +7,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,7 +126,6 @@ def test_hostile_text_stays_text_in_the_markup(questionnaire: Questionnaire) -> 
     assert html.count("&lt;script&gt;") >= 10
 
 
-@pytest.mark.browser
 def test_a_script_payload_does_not_run_when_the_report_is_opened(
     questionnaire: Questionnaire, tmp_path: Path, browser: Any
 ) -> None:

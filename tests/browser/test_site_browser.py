@@ -14,8 +14,6 @@ from site_builder.render import render_form_page
 from tests.browser.conftest import open_context
 from tests.browser.fake_collector import ORIGIN, FakeCollector
 
-pytestmark = pytest.mark.browser
-
 FORM = f"{ORIGIN}/d/sifaju/"
 THANKS = f"{ORIGIN}/d/sifaju/thanks/"
 SINGLE_ANSWERS = {

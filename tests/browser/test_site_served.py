@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from manyi.messages import PAGE, answer_message, submission_message
 from tests.browser.test_site_browser import answer_required
 from tests.serving import Served, stored_rows
-
-pytestmark = pytest.mark.browser
 
 
 def test_the_script_submits_to_the_real_collector(browser: Any, served: Served) -> None:

@@ -28,8 +28,6 @@ from manyi.workspace.context import Workspace
 from manyi.workspace.handler import create_handler
 from tests.workspace_support import PASSWORD, local_workspace, make_account, put_result
 
-pytestmark = pytest.mark.browser
-
 NOW = datetime(2026, 11, 14, 10, 0, tzinfo=BEIJING)
 NEW_PASSWORD = "my own office passphrase"
 
