@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         relative = item.path.resolve().relative_to(tests)
         if relative.parts[0] in TIERS:
             item.add_marker(relative.parts[0])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_botocore_loader() -> Iterator[None]:
+    """Every botocore session reads its JSON service models and endpoints afresh, and moto
+    starts a new default session for each mock: one loader for the whole run makes a test's
+    `boto3.client` take milliseconds instead of a tenth of a second. Within one session botocore
+    already shares its loader between clients, so sharing it further changes nothing else."""
+    import botocore.session
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            botocore.session, "create_loader", functools.cache(botocore.session.create_loader)
+        )
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -179,6 +179,7 @@ def test_the_command_refuses_a_missing_folder_and_a_bad_questionnaire(tmp_path: 
     assert "Traceback" not in refused.stderr
 
 
+@pytest.mark.slow
 def test_serves_timer_purges_what_is_due(
     ws: Workspace, questionnaire: Questionnaire, tmp_path: Path
 ) -> None:

@@ -214,6 +214,7 @@ def test_no_file_or_no_key_stores_nothing(ws: Workspace) -> None:
     assert stored(ws) == []
 
 
+@pytest.mark.slow
 def test_the_cli_imports_with_the_same_reader(tmp_path: Path) -> None:
     data, key = tmp_path / "data", tmp_path / "keys" / "sealing.key"
     assert run_manyi("key", "create", "--key-file", str(key), "--data", str(data)).returncode == 0

@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from manyi.aggregate import MonthlyResult
 from manyi.model import Questionnaire
 from manyi.results.backends import local_backend
@@ -39,6 +41,7 @@ def _aggregate(questionnaire: Questionnaire, data: Path) -> None:
         backend.close()
 
 
+@pytest.mark.slow
 def test_manyi_results_json_gives_each_department_its_signals(
     tmp_path: Path, questionnaire: Questionnaire
 ) -> None:
@@ -68,6 +71,7 @@ def test_manyi_results_json_gives_each_department_its_signals(
     assert filtered["sifaju"]["signals"] == departments["sifaju"]["signals"]
 
 
+@pytest.mark.slow
 def test_a_month_counted_before_the_traits_is_counted_again_once(
     tmp_path: Path, questionnaire: Questionnaire
 ) -> None:

@@ -184,6 +184,7 @@ def test_two_builds_are_byte_identical(
     assert 0 < again.size < again.unzipped_size
 
 
+@pytest.mark.slow
 def test_the_shipped_history_supersedes_the_old_version_on_the_day_it_is_packaged(
     artifact_zip: Path, dist: Path, questionnaire: Questionnaire
 ) -> None:
@@ -203,6 +204,7 @@ def test_the_shipped_history_supersedes_the_old_version_on_the_day_it_is_package
     assert on_disk == history
 
 
+@pytest.mark.slow
 def test_zip_has_fixed_times_bytecode_for_its_python_and_what_the_functions_need(
     artifact_zip: Path, questionnaire: Questionnaire
 ) -> None:

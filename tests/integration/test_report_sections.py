@@ -88,6 +88,7 @@ def fill(ws: Workspace, questionnaire: Questionnaire) -> Followup:
     return fu
 
 
+@pytest.mark.slow
 def test_the_office_and_a_department_get_the_sections_they_may_read(
     ws: Workspace, questionnaire: Questionnaire
 ) -> None:
@@ -135,6 +136,7 @@ def test_the_office_and_a_department_get_the_sections_they_may_read(
         assert not [p for p in personal(questionnaire) if p in text]
 
 
+@pytest.mark.slow
 def test_manyi_report_fills_the_sections_from_the_data_folder(
     ws: Workspace, questionnaire: Questionnaire, tmp_path: Path
 ) -> None:

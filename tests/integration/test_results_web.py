@@ -131,6 +131,7 @@ def test_the_month_report_and_its_files(site: ResultsSite) -> None:
     assert get(site, "/results")[0] == 308
 
 
+@pytest.mark.slow
 def test_every_file_of_a_month_takes_the_respondent_and_channel_group_filter(
     site: ResultsSite,
 ) -> None:

@@ -71,6 +71,7 @@ def staff_resolver_handler() -> Any:
     return app.resolve
 
 
+@pytest.mark.slow
 def test_any_resolver_app_mounts_at_its_prefix_in_one_line(tmp_path: Path) -> None:
     mounts = Mounts(StaticSite(make_site(tmp_path / "dist")))
     mounts.mount("/workspace/", LambdaApp(staff_resolver_handler()))
@@ -118,6 +119,7 @@ def test_the_longest_prefix_wins_and_the_bare_folder_name_belongs_to_the_mount()
             mounts.mount(wrong, api)
 
 
+@pytest.mark.slow
 def test_an_app_that_fails_answers_503_to_retry_never_a_traceback() -> None:
     def broken(environ: Environ, start_response: StartResponse) -> list[bytes]:
         raise RuntimeError("disk on fire")
@@ -132,6 +134,7 @@ def test_an_app_that_fails_answers_503_to_retry_never_a_traceback() -> None:
     assert "请稍后再试" in body.decode()
 
 
+@pytest.mark.slow
 def test_an_idle_connection_is_closed_after_the_timeout() -> None:
     with running(hello_app, idle_timeout=1) as port:
         conn = socket.create_connection(("127.0.0.1", port), timeout=15)
