@@ -77,7 +77,7 @@ def many_departments(questionnaire: Questionnaire, count: int) -> Questionnaire:
 
 def bench_weight(questionnaire: Questionnaire, dist: Path) -> None:
     print("== page weight (gzip -6) ==")
-    for page in ("d/sifaju/index.html", "d/renshiju/phone/index.html", "index.html"):
+    for page in ("d/sifaju/index.html", "d/renshiju/wechat/index.html", "index.html"):
         sizes = page_weight(dist, page)
         total = sum(sizes.values())
         parts = ", ".join(f"{name} {size / 1024:.1f} KB" for name, size in sizes.items())

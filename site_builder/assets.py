@@ -52,8 +52,9 @@ class Asset:
 
 
 @dataclass(frozen=True, slots=True)
-class InlineStyle:
-    """CSS written into a page's <style>, and the CSP source that allows exactly that text."""
+class Inline:
+    """CSS or script written into a page's <style> or <script>, and the CSP source that allows
+    exactly that text."""
 
     text: str
 
@@ -65,9 +66,11 @@ class InlineStyle:
 
 @dataclass(frozen=True, slots=True)
 class Assets:
-    screen_css: InlineStyle
+    screen_css: Inline
     print_css: Asset
     site_js: Asset
+    # Starts site_js once the page has painted (templates/load.js).
+    loader_js: Inline
 
     def all(self) -> tuple[Asset, ...]:
         """The files to write into dist/."""
@@ -87,16 +90,27 @@ def load_assets(templates: Path = TEMPLATES) -> Assets:
         screen_css=_inline_style(templates / "site.css"),
         print_css=_hashed("print", "css", (templates / "print.css").read_bytes()),
         site_js=_hashed("site", "js", script.encode("utf-8")),
+        loader_js=_inline_script(templates / "load.js"),
     )
 
 
-def _inline_style(path: Path) -> InlineStyle:
+def _inline_style(path: Path) -> Inline:
     # Comments and line breaks only cost bytes in every page; the file keeps them for people.
     text = re.sub(r"/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.S)
     text = "".join(line.strip() for line in text.splitlines())
+    return _inline(path, text)
+
+
+def _inline_script(path: Path) -> Inline:
+    # Whole-line comments and indentation go; the line breaks stay (they end statements).
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return _inline(path, "\n".join(line for line in lines if line and not line.startswith("//")))
+
+
+def _inline(path: Path, text: str) -> Inline:
     if "</" in text or "<!--" in text:
-        raise ValueError(f"{path}: `</` or `<!--` would end or confuse the inline <style>")
-    return InlineStyle(text)
+        raise ValueError(f"{path}: `</` or `<!--` would end or confuse the inline element")
+    return Inline(text)
 
 
 def _hashed(stem: str, suffix: str, content: bytes) -> Asset:

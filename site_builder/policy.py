@@ -4,7 +4,8 @@ One policy for the three places that serve dist/: the pages carry the Content-Se
 in a meta tag (site_builder.render); `manyi serve` sends these headers with each file
 (manyi.serving.static); `manyi publish` stores the type and caching with each S3 object, which
 the CDN passes on, and the CDN adds the security headers (infra/template.yaml).
-Styles: the site's own files, and the one inline screen style sheet, by the hash of its text.
+Styles and scripts: the site's own files, and the inline screen style sheet and script loader,
+by the hash of their text.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def content_security_policy(api_url: str) -> str:
     return "; ".join(
         (
             "default-src 'none'",
-            "script-src 'self'",
+            f"script-src 'self' {load_assets().loader_js.csp_source}",
             f"style-src 'self' {load_assets().screen_css.csp_source}",
             # data: only for the empty favicon, so browsers do not ask for /favicon.ico.
             "img-src 'self' data:",

@@ -38,9 +38,10 @@ class PageHead:
     title: str
     style: str | None  # inline CSS (Markup: CSS is not HTML-escaped), allowed by its hash
     css: str | None  # a style sheet's URL
-    script: str | None
+    script: str | None  # site.js's URL, started by the inline loader once the page has painted
     csp: str
     description: str
+    loader: str | None = None  # the inline loader (Markup), allowed by its hash
 
 
 def render_form_page(
@@ -252,6 +253,7 @@ def _head(title: str, api_url: str, description: str) -> PageHead:
         script=assets.site_js.url,
         csp=content_security_policy(api_url),
         description=description,
+        loader=Markup(assets.loader_js.text),  # noqa: S704 (our own script, checked for `</`)
     )
 
 

@@ -516,3 +516,5 @@ enableDirectoryFilter();
 enablePressureQuestion();
 const form = document.getElementById("survey");
 if (form && window.fetch && window.Promise && Array.from) new Survey(form).start();
+// For whoever waits on the page (tests, assistive tools): the enhancements are in place.
+document.documentElement.setAttribute("data-enhanced", "");

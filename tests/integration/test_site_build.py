@@ -94,19 +94,27 @@ def test_each_channel_is_thanked_on_its_own_page_that_leads_back_to_it(
 def test_a_screen_page_paints_with_its_own_style_allowed_by_hash(
     real_site: Path, page: str
 ) -> None:
-    """No render-blocking style sheet before the first paint: the style is in the page, and
-    both the page's CSP and the headers it is served with allow exactly that text."""
+    """No render-blocking style sheet or script before the first paint: the style and the
+    script's loader are in the page, and both the page's CSP and the headers it is served with
+    allow exactly that text."""
     html = (real_site / page).read_text(encoding="utf-8")
     head = html.split("</head>")[0]
     assert 'rel="stylesheet"' not in head
     [style] = re.findall(r"<style>(.*?)</style>", head, re.S)
     assert ".question" in style
-    digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode()
-    source = f"'sha256-{digest}'"
+    # Nor a script before it: the inline loader starts it once the page has painted.
+    [loader] = re.findall(r"<script data-src=[^>]*>(.*?)</script>", head, re.S)
     meta = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', head)
     assert meta is not None
-    assert source in htmllib.unescape(meta.group(1))
-    assert source in security_headers("/" + page)["Content-Security-Policy"]
+    for inline, directive in ((style, "style-src"), (loader, "script-src")):
+        digest = base64.b64encode(hashlib.sha256(inline.encode("utf-8")).digest()).decode()
+        source = f"'sha256-{digest}'"
+        for policy in (
+            htmllib.unescape(meta.group(1)),
+            security_headers("/" + page)["Content-Security-Policy"],
+        ):
+            [allowed] = [d for d in policy.split("; ") if d.startswith(directive + " ")]
+            assert source in allowed.split(), (directive, policy)
     assert not any(
         p.name.endswith(".css") and p.name.startswith("site.")
         for p in (real_site / "assets").iterdir()

@@ -48,7 +48,14 @@ def test_the_form_is_semantic_html_that_posts_without_javascript(
         # `required` only where the browser can enforce it for everyone.
         expect_required = question.kind == "single" and not question.conditions
         assert (" required" in block) == expect_required, question.id
-    assert '<script type="module"' in html  # old browsers skip it and keep the plain form
+    # The loader starts the script as a module once the page has painted: old browsers skip it
+    # and keep the plain form.
+    [(url, loader)] = re.findall(
+        r'<script data-src="(/assets/site\.[0-9a-f]+\.js)">(.*?)</script>', html, re.S
+    )
+    assert url == load_assets().site_js.url
+    assert 'script.type = "module"' in loader
+    assert "first-contentful-paint" in loader
 
 
 def test_texts_name_the_department(questionnaire: Questionnaire) -> None:
