@@ -5,7 +5,8 @@ The browser itself is in tests/conftest.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,48 @@ from manyi.model import Questionnaire
 from site_builder.build import build_site
 from tests.browser.fake_collector import FakeCollector
 from tests.serving import Served, serving
+
+# A page's script starts once the page has painted (templates/load.js), which can be after the
+# load event that Playwright's navigations wait for. A person acts on the page they see; the tests
+# act at once, so with JavaScript on, each navigation also waits until the script has marked
+# <html data-enhanced> (pages without the loader wait for nothing).
+SCRIPT_STARTED = (
+    "() => !document.querySelector('script[data-src]')"
+    " || document.documentElement.hasAttribute('data-enhanced')"
+)
+NAVIGATIONS = ("goto", "reload", "go_back", "go_forward", "wait_for_url", "wait_for_load_state")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def navigations_wait_for_the_script() -> Iterator[None]:
+    from playwright.sync_api import Browser, Page
+
+    def remembering(open_: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(open_)
+        def opened(self: Any, *args: Any, **options: Any) -> Any:
+            made = open_(self, *args, **options)
+            made.manyi_scripts_run = options.get("java_script_enabled") is not False
+            return made
+
+        return opened
+
+    def waiting(navigate: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(navigate)
+        def navigated(page: Any, *args: Any, **options: Any) -> Any:
+            answer = navigate(page, *args, **options)
+            owner = page.context if hasattr(page.context, "manyi_scripts_run") else page
+            if getattr(owner, "manyi_scripts_run", True):
+                page.wait_for_function(SCRIPT_STARTED)
+            return answer
+
+        return navigated
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("new_context", "new_page"):
+            patch.setattr(Browser, name, remembering(getattr(Browser, name)))
+        for name in NAVIGATIONS:
+            patch.setattr(Page, name, waiting(getattr(Page, name)))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -433,12 +433,30 @@ def test_a_leaflet_prints_on_one_sheet_of_its_paper(page: Any, paper: str, path:
     assert abs(float(box.group(1)) / 72 * 25.4 - width_mm) < 1
 
 
+def test_the_script_is_requested_only_after_the_first_paint(page: Any) -> None:
+    """Nothing but the page itself before the first paint: the loader asks for site.js once the
+    page has painted its first text (Lighthouse's first paint against a bare page, bench_site)."""
+    page.goto(FORM)
+    timings = page.evaluate(
+        """() => ({
+            painted: performance.getEntriesByName("first-contentful-paint")[0].startTime,
+            requested: performance.getEntriesByType("resource")
+                .filter(r => /\\/assets\\/site\\.[0-9a-f]+\\.js$/.test(r.name))
+                .map(r => r.startTime),
+        })"""
+    )
+    [requested] = timings["requested"]
+    assert requested >= timings["painted"]
+    assert page.evaluate("document.querySelectorAll('script[type=module]').length") == 1
+
+
 def test_a_browser_that_cannot_run_the_script_keeps_the_plain_form(
     browser: Any, collector: FakeCollector
 ) -> None:
     context = open_context(browser, collector)
     # The script never arrives (an old in-app browser skips a module script the same way).
     context.route(f"{ORIGIN}/assets/*.js", lambda route: route.abort())
+    context.manyi_scripts_run = False  # navigations wait for no script (tests/browser/conftest.py)
     page = context.new_page()
     page.goto(FORM)
     assert page.is_visible("#q-q3")  # nothing hidden: the conditions are in words
