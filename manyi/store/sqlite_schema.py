@@ -26,10 +26,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, ClassVar, Self
 
 from manyi import __version__
 from manyi.store.errors import DataFolderError, StoreUnavailable
@@ -251,3 +252,43 @@ class StoreFile:
     def close(self) -> None:
         with self.lock:
             self.db.close()
+
+
+class SQLiteStore:
+    """What every store kept in a file of its own in the data folder does alike: open its file
+    the one way (`StoreFile`), find it in a data folder, read, write and close. A store names
+    its file, its schema and, for pragmas of its own, its opener where it subclasses this:
+    `class SQLitePressureStore(SQLiteStore, PressureStore, file_name=…, schema=…)`."""
+
+    FILE_NAME: ClassVar[str]
+    SCHEMA: ClassVar[Schema]
+    OPENER: ClassVar[Callable[[Path], sqlite3.Connection]]
+
+    def __init_subclass__(
+        cls,
+        *,
+        file_name: str,
+        schema: Schema,
+        opener: Callable[[Path], sqlite3.Connection] = connect,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.FILE_NAME, cls.SCHEMA, cls.OPENER = file_name, schema, opener
+
+    def __init__(self, path: Path | str) -> None:
+        # Through the class: a function kept on a class would be bound as a method.
+        self._file = StoreFile(path, type(self).SCHEMA, type(self).OPENER)
+        self.path = self._file.path
+
+    @classmethod
+    def in_folder(cls, data: Path | str) -> Self:
+        return cls(Path(data) / cls.FILE_NAME)
+
+    def _writing(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.writing()
+
+    def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.reading()
+
+    def close(self) -> None:
+        self._file.close()

@@ -7,9 +7,6 @@ purge rewrites its rows. WAL and `synchronous=FULL` like the other local stores.
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import AbstractContextManager
-from pathlib import Path
 
 from manyi.store.cases.base import (
     PERSONAL_MARK,
@@ -20,7 +17,7 @@ from manyi.store.cases.base import (
     Visitor,
     dumps,
 )
-from manyi.store.sqlite_schema import Schema, StoreFile
+from manyi.store.sqlite_schema import Schema, SQLiteStore
 
 FILE_NAME = "followup.sqlite3"
 
@@ -71,21 +68,7 @@ def _columns(case: Case) -> tuple[str, str, str, int, str, str, str, str]:
     )
 
 
-class SQLiteCaseStore(CaseStore):
-    def __init__(self, path: Path | str) -> None:
-        self._file = StoreFile(path, SCHEMA)
-        self.path = self._file.path
-
-    @classmethod
-    def in_folder(cls, data: Path | str) -> SQLiteCaseStore:
-        return cls(Path(data) / FILE_NAME)
-
-    def _writing(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._file.writing()
-
-    def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._file.reading()
-
+class SQLiteCaseStore(SQLiteStore, CaseStore, file_name=FILE_NAME, schema=SCHEMA):
     def add_cases(self, cases: list[Case]) -> list[str]:
         added = []
         with self._writing() as db:
@@ -173,6 +156,3 @@ class SQLiteCaseStore(CaseStore):
         with self._reading() as db:
             rows = db.execute("SELECT body FROM visitors ORDER BY username").fetchall()
         return [Visitor.from_dict(json.loads(row[0])) for row in rows]
-
-    def close(self) -> None:
-        self._file.close()

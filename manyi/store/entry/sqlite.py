@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from manyi.store.entry.base import (
     Batch,
@@ -16,7 +15,7 @@ from manyi.store.entry.base import (
     entries_pk,
     in_order,
 )
-from manyi.store.sqlite_schema import Schema, StoreFile
+from manyi.store.sqlite_schema import Schema, SQLiteStore
 
 FILE_NAME = "entry.sqlite3"
 SCHEMA_V1 = """
@@ -32,22 +31,14 @@ SCHEMA = Schema("entry", (SCHEMA_V1,))
 POLICY = ("POLICY", "ENTRY")
 
 
-class SQLiteEntryStore(EntryStore):
-    def __init__(self, path: Path | str) -> None:
-        # WAL, synchronous=FULL: a saved paper survives a crash.
-        self._file = StoreFile(path, SCHEMA)
-        self.path = self._file.path
-
-    @classmethod
-    def in_folder(cls, data: Path | str) -> SQLiteEntryStore:
-        return cls(Path(data) / FILE_NAME)
-
+# WAL, synchronous=FULL (sqlite_schema.connect): a saved paper survives a crash.
+class SQLiteEntryStore(SQLiteStore, EntryStore, file_name=FILE_NAME, schema=SCHEMA):
     def _read(self, sql: str, *values: object) -> list[tuple[str]]:
-        with self._file.reading() as db:
+        with self._reading() as db:
             return db.execute(sql, values).fetchall()
 
     def _insert(self, pk: str, sk: str, version: int, item: str) -> bool:
-        with self._file.writing() as db:
+        with self._writing() as db:
             done = db.execute(
                 "INSERT INTO items (pk, sk, version, item) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (pk, sk) DO NOTHING",
@@ -56,7 +47,7 @@ class SQLiteEntryStore(EntryStore):
         return bool(done)
 
     def _update(self, pk: str, sk: str, version: int, item: str) -> None:
-        with self._file.writing() as db:
+        with self._writing() as db:
             changed = db.execute(
                 "UPDATE items SET version = ?, item = ? WHERE pk = ? AND sk = ? AND version = ?",
                 (version, item, pk, sk, version - 1),
@@ -115,6 +106,3 @@ class SQLiteEntryStore(EntryStore):
                 raise BatchConflict("policy")
             return
         self._update(*POLICY, policy.version, item)
-
-    def close(self) -> None:
-        self._file.close()
