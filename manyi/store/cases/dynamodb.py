@@ -12,8 +12,6 @@ import json
 import os
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from manyi.store.cases.base import (
     PERSONAL_MARK,
     VISITORS_PARTITION,
@@ -26,16 +24,15 @@ from manyi.store.cases.base import (
     draw_pk,
     dumps,
 )
-from manyi.store.staff.dynamodb import _key, _Table
+from manyi.store.dynamodb_table import Item, Table, follows, is_new, primary_key
 
-Item = dict[str, Any]
 VISITOR_INDEX = "by_visitor"
 PERSONAL_INDEX = "personal_done"
 
 
 def _case_item(case: Case) -> Item:
     item: Item = {
-        **_key(case_pk(case.department, case.month), case.case_id),
+        **primary_key(case_pk(case.department, case.month), case.case_id),
         "version": {"N": str(case.version)},
         "body": {"S": dumps(case.to_dict())},
     }
@@ -53,7 +50,7 @@ def _case(item: Item) -> Case:
 
 class DynamoDBCaseStore(CaseStore):
     def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = _Table(table_name or os.environ["CASES_TABLE"], client)
+        self.table = Table(table_name or os.environ["CASES_TABLE"], client)
 
     def add_cases(self, cases: list[Case]) -> list[str]:
         # One conditional put each: a file of any size, and a retry after a crash converges.
@@ -61,15 +58,8 @@ class DynamoDBCaseStore(CaseStore):
         for case in cases:
             if case.version != 1:
                 raise ValueError("a new case has version 1")
-            try:
-                self.table.call(
-                    "put_item",
-                    Item=_case_item(case),
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-            except ClientError:
-                continue
-            added.append(case.case_id)
+            if self.table.put(_case_item(case), is_new()):
+                added.append(case.case_id)
         return added
 
     def get(self, department: str, month: str, case_id: str) -> Case | None:
@@ -85,16 +75,8 @@ class DynamoDBCaseStore(CaseStore):
         return [_case(item) for item in items]
 
     def replace(self, case: Case) -> None:
-        try:
-            self.table.call(
-                "put_item",
-                Item=_case_item(case),
-                ConditionExpression="#version = :read",
-                ExpressionAttributeNames={"#version": "version"},
-                ExpressionAttributeValues={":read": {"N": str(case.version - 1)}},
-            )
-        except ClientError:
-            raise CaseConflict(case.case_id) from None
+        if not self.table.put(_case_item(case), follows(case.version)):
+            raise CaseConflict(case.case_id)
 
     def assigned_to(self, visitor: str) -> list[Case]:
         items = self.table.query(
@@ -120,7 +102,7 @@ class DynamoDBCaseStore(CaseStore):
         self.table.call(
             "put_item",
             Item={
-                **_key(draw_pk(draw.department, draw.month), draw.sort_key),
+                **primary_key(draw_pk(draw.department, draw.month), draw.sort_key),
                 "body": {"S": dumps(draw.to_dict())},
             },
             ConditionExpression="attribute_not_exists(pk)",
@@ -138,7 +120,7 @@ class DynamoDBCaseStore(CaseStore):
         self.table.call(
             "put_item",
             Item={
-                **_key(VISITORS_PARTITION, visitor.username),
+                **primary_key(VISITORS_PARTITION, visitor.username),
                 "body": {"S": dumps(visitor.to_dict())},
             },
         )

@@ -8,8 +8,7 @@ import json
 import os
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from manyi.store.dynamodb_table import Item, Table, follows, is_new, primary_key
 from manyi.store.entry.base import (
     Batch,
     BatchConflict,
@@ -21,38 +20,20 @@ from manyi.store.entry.base import (
     entries_pk,
     in_order,
 )
-from manyi.store.staff.dynamodb import _key, _Table
 
-Item = dict[str, Any]
 POLICY = ("POLICY", "ENTRY")
 
 
 class DynamoDBEntryStore(EntryStore):
     def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = _Table(table_name or os.environ["ENTRY_TABLE"], client)
+        self.table = Table(table_name or os.environ["ENTRY_TABLE"], client)
 
     def _insert(self, pk: str, sk: str, version: int, item: str) -> bool:
-        try:
-            self.table.call(
-                "put_item",
-                Item=_item(pk, sk, version, item),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError:  # only a failed condition reaches here (see _Table.call)
-            return False
-        return True
+        return self.table.put(_item(pk, sk, version, item), is_new())
 
     def _update(self, pk: str, sk: str, version: int, item: str) -> None:
-        try:
-            self.table.call(
-                "put_item",
-                Item=_item(pk, sk, version, item),
-                ConditionExpression="#version = :read",
-                ExpressionAttributeNames={"#version": "version"},
-                ExpressionAttributeValues={":read": {"N": str(version - 1)}},
-            )
-        except ClientError:
-            raise BatchConflict(f"{pk} {sk}") from None
+        if not self.table.put(_item(pk, sk, version, item), follows(version)):
+            raise BatchConflict(f"{pk} {sk}")
 
     def _one(self, pk: str, sk: str) -> dict[str, Any] | None:
         found = self.table.get(pk, sk)
@@ -119,4 +100,4 @@ class DynamoDBEntryStore(EntryStore):
 
 
 def _item(pk: str, sk: str, version: int, item: str) -> Item:
-    return {**_key(pk, sk), "version": {"N": str(version)}, "item": {"S": item}}
+    return {**primary_key(pk, sk), "version": {"N": str(version)}, "item": {"S": item}}

@@ -15,8 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from manyi.store.dynamodb_table import Table, primary_key
 from manyi.store.network_keys.base import NetworkKeyError, NetworkKeys, new_key
-from manyi.store.staff.dynamodb import _key, _Table
 
 # A day's key outlives its month's close (about a month later) by a margin; see above.
 TTL_DAYS = 70
@@ -24,7 +24,7 @@ TTL_DAYS = 70
 
 class DynamoDBNetworkKeys(NetworkKeys):
     def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = _Table(table_name or os.environ["NETWORK_KEYS_TABLE"], client)
+        self.table = Table(table_name or os.environ["NETWORK_KEYS_TABLE"], client)
 
     def key(self, day: date) -> bytes:
         pk, sk = _day_key(day.isoformat())
@@ -34,7 +34,7 @@ class DynamoDBNetworkKeys(NetworkKeys):
             self.table.call(
                 "put_item",
                 Item={
-                    **_key(pk, sk),
+                    **primary_key(pk, sk),
                     "key": {"B": new_key()},
                     "expires_at": {"N": str(int(expires.timestamp()))},
                 },
@@ -55,7 +55,7 @@ class DynamoDBNetworkKeys(NetworkKeys):
         return sorted(item["sk"]["S"] for item in items)
 
     def destroy(self, day: str) -> None:
-        self.table.call("delete_item", Key=_key(*_day_key(day)))
+        self.table.call("delete_item", Key=primary_key(*_day_key(day)))
 
 
 def _day_key(day: str) -> tuple[str, str]:

@@ -1,0 +1,81 @@
+"""One DynamoDB table as the store adapters call it, and the conditions of their writes.
+
+Like every adapter here (Powertools' idiom) a table takes an optional boto3 client and makes
+one only when none is given. A failed condition stays a ClientError for the adapter, which
+knows what it means (a conflict, an item that exists); anything else is StoreUnavailable or
+StoreMisconfigured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from manyi.store.aws_errors import store_error
+from manyi.store.submissions.dynamodb import default_client
+
+Item = dict[str, Any]
+
+
+def primary_key(pk: str, sk: str) -> Item:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def is_new() -> dict[str, Any]:
+    """The condition of a put that may not overwrite an item."""
+    return {"ConditionExpression": "attribute_not_exists(pk)"}
+
+
+def follows(version: int) -> dict[str, Any]:
+    """The condition of a put of `version`: the stored item still has the version read before
+    it, so a change made meanwhile is not overwritten."""
+    return {
+        "ConditionExpression": "#version = :read",
+        "ExpressionAttributeNames": {"#version": "version"},
+        "ExpressionAttributeValues": {":read": {"N": str(version - 1)}},
+    }
+
+
+def condition_failed(error: ClientError) -> bool:
+    return bool(error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+
+
+class Table:
+    """Calls on one table; anything but a failed condition becomes StoreUnavailable."""
+
+    def __init__(self, table_name: str, client: Any | None) -> None:
+        self.table_name = table_name
+        self.client = client if client is not None else default_client()
+
+    def call(self, operation: str, **request: Any) -> Any:
+        try:
+            return getattr(self.client, operation)(TableName=self.table_name, **request)
+        except ClientError as error:
+            if condition_failed(error):
+                raise
+            raise store_error(error, f"DynamoDB table {self.table_name!r}") from error
+        except BotoCoreError as error:
+            raise store_error(error, f"DynamoDB table {self.table_name!r}") from error
+
+    def put(self, item: Item, condition: dict[str, Any]) -> bool:
+        """A conditional put; False where the condition did not hold (nothing was written)."""
+        try:
+            self.call("put_item", Item=item, **condition)
+        except ClientError:  # only a failed condition reaches here (see call)
+            return False
+        return True
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        found = self.call("get_item", Key=primary_key(pk, sk), ConsistentRead=True)
+        item: Item | None = found.get("Item")
+        return item
+
+    def query(self, **query: Any) -> Iterator[Item]:
+        while True:
+            page = self.call("query", **query)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
