@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from manyi.store.aws_errors import store_error
+from manyi.store.aws_errors import error_code, store_error
 from manyi.store.submissions.dynamodb import default_client
 
 Item = dict[str, Any]
@@ -38,12 +38,19 @@ def follows(version: int) -> dict[str, Any]:
     }
 
 
-def condition_failed(error: ClientError) -> bool:
-    return bool(error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+def refused_by_condition(error: ClientError) -> bool:
+    """A write refused because its condition did not hold (in a transaction: one of them)."""
+    code = error_code(error)
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code == "TransactionCanceledException":
+        reasons: list[dict[str, Any]] = error.response.get("CancellationReasons") or []
+        return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+    return False
 
 
 class Table:
-    """Calls on one table; anything but a failed condition becomes StoreUnavailable."""
+    """Calls on one table; anything but a refused condition becomes StoreUnavailable."""
 
     def __init__(self, table_name: str, client: Any | None) -> None:
         self.table_name = table_name
@@ -51,9 +58,11 @@ class Table:
 
     def call(self, operation: str, **request: Any) -> Any:
         try:
+            if operation == "transact_write_items":  # each of its items names its table
+                return self.client.transact_write_items(**request)
             return getattr(self.client, operation)(TableName=self.table_name, **request)
         except ClientError as error:
-            if condition_failed(error):
+            if refused_by_condition(error):
                 raise
             raise store_error(error, f"DynamoDB table {self.table_name!r}") from error
         except BotoCoreError as error:
@@ -66,6 +75,12 @@ class Table:
         except ClientError:  # only a failed condition reaches here (see call)
             return False
         return True
+
+    def put_new_together(self, *items: Item) -> None:
+        """New items in one transaction, all or none: refused (a ClientError) where one of them
+        exists already."""
+        puts = [{"Put": {"TableName": self.table_name, "Item": item, **is_new()}} for item in items]
+        self.call("transact_write_items", TransactItems=puts)
 
     def get(self, pk: str, sk: str) -> Item | None:
         found = self.call("get_item", Key=primary_key(pk, sk), ConsistentRead=True)
