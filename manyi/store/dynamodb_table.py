@@ -87,6 +87,15 @@ class Table:
         item: Item | None = found.get("Item")
         return item
 
+    def partition(self, pk: str, **query: Any) -> Iterator[Item]:
+        """Every item of one partition, in key order, read consistently."""
+        return self.query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ConsistentRead=True,
+            **query,
+        )
+
     def query(self, **query: Any) -> Iterator[Item]:
         while True:
             page = self.call("query", **query)

@@ -67,11 +67,7 @@ class DynamoDBCaseStore(CaseStore):
         return None if item is None else _case(item)
 
     def month(self, department: str, month: str) -> list[Case]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": case_pk(department, month)}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(case_pk(department, month))
         return [_case(item) for item in items]
 
     def replace(self, case: Case) -> None:
@@ -109,11 +105,7 @@ class DynamoDBCaseStore(CaseStore):
         )
 
     def draws(self, department: str, month: str) -> list[Draw]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": draw_pk(department, month)}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(draw_pk(department, month))
         return [Draw.from_dict(json.loads(item["body"]["S"])) for item in items]
 
     def put_visitor(self, visitor: Visitor) -> None:
@@ -126,9 +118,5 @@ class DynamoDBCaseStore(CaseStore):
         )
 
     def visitors(self) -> list[Visitor]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": VISITORS_PARTITION}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(VISITORS_PARTITION)
         return [Visitor.from_dict(json.loads(item["body"]["S"])) for item in items]

@@ -79,11 +79,7 @@ class DynamoDBEntryStore(EntryStore):
         self._update(pk, entry.entry_id, entry.revision, dumps(entry.to_dict()))
 
     def entries(self, batch_id: str, pass_no: int) -> list[Entry]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": entries_pk(batch_id, pass_no)}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(entries_pk(batch_id, pass_no))
         return in_order([Entry.from_dict(json.loads(i["item"]["S"])) for i in items])
 
     def policy(self) -> EntryPolicy:

@@ -46,12 +46,7 @@ class DynamoDBNetworkKeys(NetworkKeys):
         return bytes(found["key"]["B"])
 
     def days(self, month: str) -> list[str]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"M#{month}"}},
-            ProjectionExpression="sk",
-            ConsistentRead=True,
-        )
+        items = self.table.partition(f"M#{month}", ProjectionExpression="sk")
         return sorted(item["sk"]["S"] for item in items)
 
     def destroy(self, day: str) -> None:

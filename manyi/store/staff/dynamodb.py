@@ -58,11 +58,7 @@ class DynamoDBAccountStore(AccountStore):
         return None if item is None else _account(item)
 
     def all(self) -> list[Account]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": ACCOUNTS_PARTITION}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(ACCOUNTS_PARTITION)
         return [_account(item) for item in items]
 
     def replace(self, account: Account) -> None:
@@ -195,11 +191,7 @@ class DynamoDBAuditLog(AuditLog):
             raise AuditEventExists(event.event_id)
 
     def month(self, month: str) -> list[AuditEvent]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": audit_pk(month)}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(audit_pk(month))
         return [_event(item) for item in items]
 
     def history(self, target: str) -> list[AuditEvent]:
