@@ -23,6 +23,7 @@ function of the connection for what SQL cannot say. Never edit a released step: 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -289,6 +290,12 @@ class SQLiteStore:
 
     def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._file.reading()
+
+    def _documents(self, sql: str, *values: object) -> list[Any]:
+        """The JSON documents a query selects (its one column), in its order."""
+        with self._reading() as db:
+            rows = db.execute(sql, values).fetchall()
+        return [json.loads(row[0]) for row in rows]
 
     def close(self) -> None:
         self._file.close()

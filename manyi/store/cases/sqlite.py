@@ -94,12 +94,12 @@ class SQLiteCaseStore(SQLiteStore, CaseStore, file_name=FILE_NAME, schema=SCHEMA
         return None if row is None else Case.from_dict(json.loads(row[0]))
 
     def month(self, department: str, month: str) -> list[Case]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT body FROM cases WHERE department = ? AND month = ? ORDER BY case_id",
-                (department, month),
-            ).fetchall()
-        return [Case.from_dict(json.loads(row[0])) for row in rows]
+        found = self._documents(
+            "SELECT body FROM cases WHERE department = ? AND month = ? ORDER BY case_id",
+            department,
+            month,
+        )
+        return [Case.from_dict(document) for document in found]
 
     def replace(self, case: Case) -> None:
         department, month, case_id, version, visitor, personal, done_at, body = _columns(case)
@@ -114,20 +114,18 @@ class SQLiteCaseStore(SQLiteStore, CaseStore, file_name=FILE_NAME, schema=SCHEMA
             raise CaseConflict(case.case_id)
 
     def assigned_to(self, visitor: str) -> list[Case]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT body FROM cases WHERE visitor = ? ORDER BY month, department, case_id",
-                (visitor,),
-            ).fetchall()
-        return [Case.from_dict(json.loads(row[0])) for row in rows]
+        found = self._documents(
+            "SELECT body FROM cases WHERE visitor = ? ORDER BY month, department, case_id", visitor
+        )
+        return [Case.from_dict(document) for document in found]
 
     def done_with_personal(self, before: str) -> list[Case]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT body FROM cases WHERE personal = ? AND done_at < ? ORDER BY done_at",
-                (PERSONAL_MARK, before),
-            ).fetchall()
-        return [Case.from_dict(json.loads(row[0])) for row in rows]
+        found = self._documents(
+            "SELECT body FROM cases WHERE personal = ? AND done_at < ? ORDER BY done_at",
+            PERSONAL_MARK,
+            before,
+        )
+        return [Case.from_dict(document) for document in found]
 
     def add_draw(self, draw: Draw) -> None:
         with self._writing() as db:
@@ -137,12 +135,12 @@ class SQLiteCaseStore(SQLiteStore, CaseStore, file_name=FILE_NAME, schema=SCHEMA
             )
 
     def draws(self, department: str, month: str) -> list[Draw]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT body FROM draws WHERE department = ? AND month = ? ORDER BY sort_key",
-                (department, month),
-            ).fetchall()
-        return [Draw.from_dict(json.loads(row[0])) for row in rows]
+        found = self._documents(
+            "SELECT body FROM draws WHERE department = ? AND month = ? ORDER BY sort_key",
+            department,
+            month,
+        )
+        return [Draw.from_dict(document) for document in found]
 
     def put_visitor(self, visitor: Visitor) -> None:
         with self._writing() as db:
@@ -153,6 +151,5 @@ class SQLiteCaseStore(SQLiteStore, CaseStore, file_name=FILE_NAME, schema=SCHEMA
             )
 
     def visitors(self) -> list[Visitor]:
-        with self._reading() as db:
-            rows = db.execute("SELECT body FROM visitors ORDER BY username").fetchall()
-        return [Visitor.from_dict(json.loads(row[0])) for row in rows]
+        found = self._documents("SELECT body FROM visitors ORDER BY username")
+        return [Visitor.from_dict(document) for document in found]

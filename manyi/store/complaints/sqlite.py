@@ -112,11 +112,10 @@ class SQLiteComplaintStore(
         return None if row is None else Complaint.from_dict(json.loads(row[0]))
 
     def year(self, year: int) -> list[Complaint]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT complaint FROM complaints WHERE year = ? ORDER BY number", (year,)
-            ).fetchall()
-        return [Complaint.from_dict(json.loads(row[0])) for row in rows]
+        found = self._documents(
+            "SELECT complaint FROM complaints WHERE year = ? ORDER BY number", year
+        )
+        return [Complaint.from_dict(document) for document in found]
 
     def replace(self, complaint: Complaint) -> None:
         personal, closed_on = purge_index(complaint)
@@ -137,13 +136,13 @@ class SQLiteComplaintStore(
             raise ComplaintConflict(complaint.number)
 
     def closed_with_personal(self, on_or_before: str) -> list[Complaint]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT complaint FROM complaints WHERE personal = ? AND closed_on <= ?"
-                " ORDER BY closed_on, number",
-                (PERSONAL_MARK, on_or_before),
-            ).fetchall()
-        return [Complaint.from_dict(json.loads(row[0])) for row in rows]
+        found = self._documents(
+            "SELECT complaint FROM complaints WHERE personal = ? AND closed_on <= ?"
+            " ORDER BY closed_on, number",
+            PERSONAL_MARK,
+            on_or_before,
+        )
+        return [Complaint.from_dict(document) for document in found]
 
     def handlers(self) -> ConductHandlers:
         with self._reading() as db:
