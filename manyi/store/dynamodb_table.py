@@ -8,7 +8,7 @@ StoreMisconfigured.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -97,9 +97,14 @@ class Table:
         )
 
     def query(self, **query: Any) -> Iterator[Item]:
-        while True:
-            page = self.call("query", **query)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return paged(self.call, query)
+
+
+def paged(call: Callable[..., Any], query: dict[str, Any]) -> Iterator[Item]:
+    """The items of a query, page after page (`call` makes one client call)."""
+    while True:
+        page = call("query", **query)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

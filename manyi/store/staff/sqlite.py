@@ -133,23 +133,14 @@ class SQLiteSessionStore(SessionStore):
 
     def get(self, key_hash: str) -> Session | None:
         with self.db.reading() as db:
-            row = db.execute(
-                "SELECT key_hash, username, generation, csrf_token, created_at, last_seen"
-                " FROM sessions WHERE key_hash = ?",
-                (key_hash,),
-            ).fetchone()
-        return None if row is None else Session(*row)
+            return _session(db, key_hash)
 
     def touch(self, key_hash: str, last_seen: float) -> None:
         with self.db.writing() as db:
-            row = db.execute(
-                "SELECT key_hash, username, generation, csrf_token, created_at, last_seen"
-                " FROM sessions WHERE key_hash = ?",
-                (key_hash,),
-            ).fetchone()
-            if row is None:
+            session = _session(db, key_hash)
+            if session is None:
                 return
-            moved = replace(Session(*row), last_seen=last_seen)
+            moved = replace(session, last_seen=last_seen)
             db.execute(
                 "UPDATE sessions SET last_seen = ?, expires_at = ? WHERE key_hash = ?",
                 (last_seen, moved.expires_at, key_hash),
@@ -183,6 +174,15 @@ class SQLiteSessionStore(SessionStore):
     def clear_failures(self, key: str) -> None:
         with self.db.writing() as db:
             db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
+
+
+def _session(db: sqlite3.Connection, key_hash: str) -> Session | None:
+    row = db.execute(
+        "SELECT key_hash, username, generation, csrf_token, created_at, last_seen"
+        " FROM sessions WHERE key_hash = ?",
+        (key_hash,),
+    ).fetchone()
+    return None if row is None else Session(*row)
 
 
 class SQLiteAuditLog(AuditLog):
