@@ -31,12 +31,13 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 from manyi import __version__
 from manyi.store.errors import DataFolderError, StoreUnavailable
 
 Step = str | Callable[[sqlite3.Connection], None]
+T = TypeVar("T")
 # Copies kept by a failed migration end so, and are never taken for a store's file.
 COPY_SUFFIX = ".copy"
 
@@ -250,6 +251,12 @@ class StoreFile:
         with self.lock, unavailable_on_error():
             yield self.db
 
+    def documents(self, parse: Callable[[Any], T], sql: str, *values: object) -> list[T]:
+        """The JSON documents a query selects (its one column), in its order, each parsed."""
+        with self.reading() as db:
+            rows = db.execute(sql, values).fetchall()
+        return [parse(json.loads(row[0])) for row in rows]
+
     def close(self) -> None:
         with self.lock:
             self.db.close()
@@ -290,12 +297,6 @@ class SQLiteStore:
 
     def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._file.reading()
-
-    def _documents(self, sql: str, *values: object) -> list[Any]:
-        """The JSON documents a query selects (its one column), in its order."""
-        with self._reading() as db:
-            rows = db.execute(sql, values).fetchall()
-        return [json.loads(row[0]) for row in rows]
 
     def close(self) -> None:
         self._file.close()

@@ -94,12 +94,12 @@ class SQLiteCaseStore(SQLiteStore, CaseStore, file_name=FILE_NAME, schema=SCHEMA
         return None if row is None else Case.from_dict(json.loads(row[0]))
 
     def month(self, department: str, month: str) -> list[Case]:
-        found = self._documents(
+        return self._file.documents(
+            Case.from_dict,
             "SELECT body FROM cases WHERE department = ? AND month = ? ORDER BY case_id",
             department,
             month,
         )
-        return [Case.from_dict(document) for document in found]
 
     def replace(self, case: Case) -> None:
         department, month, case_id, version, visitor, personal, done_at, body = _columns(case)
@@ -114,18 +114,19 @@ class SQLiteCaseStore(SQLiteStore, CaseStore, file_name=FILE_NAME, schema=SCHEMA
             raise CaseConflict(case.case_id)
 
     def assigned_to(self, visitor: str) -> list[Case]:
-        found = self._documents(
-            "SELECT body FROM cases WHERE visitor = ? ORDER BY month, department, case_id", visitor
+        return self._file.documents(
+            Case.from_dict,
+            "SELECT body FROM cases WHERE visitor = ? ORDER BY month, department, case_id",
+            visitor,
         )
-        return [Case.from_dict(document) for document in found]
 
     def done_with_personal(self, before: str) -> list[Case]:
-        found = self._documents(
+        return self._file.documents(
+            Case.from_dict,
             "SELECT body FROM cases WHERE personal = ? AND done_at < ? ORDER BY done_at",
             PERSONAL_MARK,
             before,
         )
-        return [Case.from_dict(document) for document in found]
 
     def add_draw(self, draw: Draw) -> None:
         with self._writing() as db:
@@ -135,12 +136,12 @@ class SQLiteCaseStore(SQLiteStore, CaseStore, file_name=FILE_NAME, schema=SCHEMA
             )
 
     def draws(self, department: str, month: str) -> list[Draw]:
-        found = self._documents(
+        return self._file.documents(
+            Draw.from_dict,
             "SELECT body FROM draws WHERE department = ? AND month = ? ORDER BY sort_key",
             department,
             month,
         )
-        return [Draw.from_dict(document) for document in found]
 
     def put_visitor(self, visitor: Visitor) -> None:
         with self._writing() as db:
@@ -151,5 +152,6 @@ class SQLiteCaseStore(SQLiteStore, CaseStore, file_name=FILE_NAME, schema=SCHEMA
             )
 
     def visitors(self) -> list[Visitor]:
-        found = self._documents("SELECT body FROM visitors ORDER BY username")
-        return [Visitor.from_dict(document) for document in found]
+        return self._file.documents(
+            Visitor.from_dict, "SELECT body FROM visitors ORDER BY username"
+        )

@@ -112,10 +112,11 @@ class SQLiteComplaintStore(
         return None if row is None else Complaint.from_dict(json.loads(row[0]))
 
     def year(self, year: int) -> list[Complaint]:
-        found = self._documents(
-            "SELECT complaint FROM complaints WHERE year = ? ORDER BY number", year
+        return self._file.documents(
+            Complaint.from_dict,
+            "SELECT complaint FROM complaints WHERE year = ? ORDER BY number",
+            year,
         )
-        return [Complaint.from_dict(document) for document in found]
 
     def replace(self, complaint: Complaint) -> None:
         personal, closed_on = purge_index(complaint)
@@ -136,13 +137,13 @@ class SQLiteComplaintStore(
             raise ComplaintConflict(complaint.number)
 
     def closed_with_personal(self, on_or_before: str) -> list[Complaint]:
-        found = self._documents(
+        return self._file.documents(
+            Complaint.from_dict,
             "SELECT complaint FROM complaints WHERE personal = ? AND closed_on <= ?"
             " ORDER BY closed_on, number",
             PERSONAL_MARK,
             on_or_before,
         )
-        return [Complaint.from_dict(document) for document in found]
 
     def handlers(self) -> ConductHandlers:
         with self._reading() as db:

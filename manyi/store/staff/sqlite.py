@@ -207,18 +207,16 @@ class SQLiteAuditLog(AuditLog):
                 raise AuditEventExists(event.event_id) from None
 
     def month(self, month: str) -> list[AuditEvent]:
-        with self.db.reading() as db:
-            rows = db.execute(
-                "SELECT event FROM audit WHERE month = ? ORDER BY sort_key", (month,)
-            ).fetchall()
-        return [AuditEvent.from_dict(json.loads(row[0])) for row in rows]
+        return self.db.documents(
+            AuditEvent.from_dict, "SELECT event FROM audit WHERE month = ? ORDER BY sort_key", month
+        )
 
     def history(self, target: str) -> list[AuditEvent]:
-        with self.db.reading() as db:
-            rows = db.execute(
-                "SELECT event FROM audit WHERE target = ? ORDER BY sort_key", (target,)
-            ).fetchall()
-        return [AuditEvent.from_dict(json.loads(row[0])) for row in rows]
+        return self.db.documents(
+            AuditEvent.from_dict,
+            "SELECT event FROM audit WHERE target = ? ORDER BY sort_key",
+            target,
+        )
 
 
 def local_staff_stores(data: Path | str) -> StaffStores:
