@@ -275,13 +275,14 @@ class SQLiteStore:
     def __init_subclass__(
         cls,
         *,
-        file_name: str,
-        schema: Schema,
+        file_name: str = "",
+        schema: Schema | None = None,
         opener: Callable[[Path], sqlite3.Connection] = connect,
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
-        cls.FILE_NAME, cls.SCHEMA, cls.OPENER = file_name, schema, opener
+        if schema is not None:  # else a store's own subclass, on its parent's file
+            cls.FILE_NAME, cls.SCHEMA, cls.OPENER = file_name, schema, opener
 
     def __init__(self, path: Path | str) -> None:
         # Through the class: a function kept on a class would be bound as a method.
