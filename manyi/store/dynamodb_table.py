@@ -8,8 +8,9 @@ StoreMisconfigured.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -108,3 +109,19 @@ def paged(call: Callable[..., Any], query: dict[str, Any]) -> Iterator[Item]:
         if "LastEvaluatedKey" not in page:
             return
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class TableStore:
+    """A store kept in one DynamoDB table: the given one, else the one the environment
+    variable the store names holds (infra/template.yaml sets it for each function):
+    `class DynamoDBEntryStore(TableStore, EntryStore, table_variable="ENTRY_TABLE")`."""
+
+    TABLE_VARIABLE: ClassVar[str]
+
+    def __init_subclass__(cls, *, table_variable: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if table_variable:  # else a store's own subclass, on its parent's table
+            cls.TABLE_VARIABLE = table_variable
+
+    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
+        self.table = Table(table_name or os.environ[self.TABLE_VARIABLE], client)

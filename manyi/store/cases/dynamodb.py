@@ -9,8 +9,6 @@ The table's items hold personal fields only sealed; the key that opens them is i
 from __future__ import annotations
 
 import json
-import os
-from typing import Any
 
 from manyi.store.cases.base import (
     PERSONAL_MARK,
@@ -24,7 +22,7 @@ from manyi.store.cases.base import (
     draw_pk,
     dumps,
 )
-from manyi.store.dynamodb_table import Item, Table, follows, is_new, primary_key
+from manyi.store.dynamodb_table import Item, TableStore, follows, is_new, primary_key
 
 VISITOR_INDEX = "by_visitor"
 PERSONAL_INDEX = "personal_done"
@@ -48,10 +46,7 @@ def _case(item: Item) -> Case:
     return Case.from_dict(json.loads(item["body"]["S"]))
 
 
-class DynamoDBCaseStore(CaseStore):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = Table(table_name or os.environ["CASES_TABLE"], client)
-
+class DynamoDBCaseStore(TableStore, CaseStore, table_variable="CASES_TABLE"):
     def add_cases(self, cases: list[Case]) -> list[str]:
         # One conditional put each: a file of any size, and a retry after a crash converges.
         added = []

@@ -10,7 +10,6 @@ retention purge queries.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from typing import Any
 
@@ -30,17 +29,14 @@ from manyi.store.complaints.base import (
     wrong_pk,
     year_pk,
 )
-from manyi.store.dynamodb_table import Item, Table, follows, is_new, primary_key
+from manyi.store.dynamodb_table import Item, TableStore, follows, is_new, primary_key
 from manyi.store.errors import StoreUnavailable
 from manyi.store.staff.base import dumps
 
 PERSONAL_INDEX = "personal_closed"
 
 
-class DynamoDBComplaintStore(ComplaintStore):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = Table(table_name or os.environ["COMPLAINTS_TABLE"], client)
-
+class DynamoDBComplaintStore(TableStore, ComplaintStore, table_variable="COMPLAINTS_TABLE"):
     def add(self, complaint: Complaint) -> tuple[Complaint, bool]:
         first = self._first(complaint.key_hash)
         if first is not None:

@@ -5,10 +5,9 @@ version (batch, policy) or revision (entry) it read. Nothing is ever deleted."""
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
-from manyi.store.dynamodb_table import Item, Table, follows, is_new, primary_key
+from manyi.store.dynamodb_table import Item, TableStore, follows, is_new, primary_key
 from manyi.store.entry.base import (
     Batch,
     BatchConflict,
@@ -20,10 +19,7 @@ from manyi.store.entry.base import (
 )
 
 
-class DynamoDBEntryStore(EntryStore):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = Table(table_name or os.environ["ENTRY_TABLE"], client)
-
+class DynamoDBEntryStore(TableStore, EntryStore, table_variable="ENTRY_TABLE"):
     def _insert(self, pk: str, sk: str, version: int, item: str) -> bool:
         return self.table.put(_item(pk, sk, version, item), is_new())
 

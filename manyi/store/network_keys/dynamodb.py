@@ -8,24 +8,19 @@ key even if no close ever runs, never the normal way (TTL deletion can lag by da
 
 from __future__ import annotations
 
-import os
 from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from botocore.exceptions import ClientError
 
-from manyi.store.dynamodb_table import Table, primary_key
+from manyi.store.dynamodb_table import TableStore, primary_key
 from manyi.store.network_keys.base import NetworkKeyError, NetworkKeys, new_key
 
 # A day's key outlives its month's close (about a month later) by a margin; see above.
 TTL_DAYS = 70
 
 
-class DynamoDBNetworkKeys(NetworkKeys):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = Table(table_name or os.environ["NETWORK_KEYS_TABLE"], client)
-
+class DynamoDBNetworkKeys(TableStore, NetworkKeys, table_variable="NETWORK_KEYS_TABLE"):
     def key(self, day: date) -> bytes:
         pk, sk = _day_key(day.isoformat())
         expires = datetime.combine(day, time(), UTC) + timedelta(days=TTL_DAYS)

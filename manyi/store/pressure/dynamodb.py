@@ -6,10 +6,7 @@ workspace read a month with one Query.
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
-from manyi.store.dynamodb_table import Table, primary_key
+from manyi.store.dynamodb_table import TableStore, primary_key
 from manyi.store.pressure.base import (
     MonthCounts,
     PressureAnswer,
@@ -19,10 +16,7 @@ from manyi.store.pressure.base import (
 )
 
 
-class DynamoDBPressureStore(PressureStore):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = Table(table_name or os.environ["PRESSURE_TABLE"], client)
-
+class DynamoDBPressureStore(TableStore, PressureStore, table_variable="PRESSURE_TABLE"):
     def add(self, month: str, department: str, answer: PressureAnswer) -> None:
         self.table.call(
             "update_item",

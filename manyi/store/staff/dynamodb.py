@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from manyi.store.dynamodb_table import Item, Table, follows, is_new, primary_key
+from manyi.store.dynamodb_table import Item, TableStore, follows, is_new, primary_key
 from manyi.store.staff.base import (
     ACCOUNTS_PARTITION,
     FAILURES_KEPT_SECONDS,
@@ -43,10 +43,7 @@ FAILURES_SK = "FAILURES"
 TARGET_INDEX = "by_target"
 
 
-class DynamoDBAccountStore(AccountStore):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = Table(table_name or os.environ["ACCOUNTS_TABLE"], client)
-
+class DynamoDBAccountStore(TableStore, AccountStore, table_variable="ACCOUNTS_TABLE"):
     def add(self, account: Account) -> None:
         if account.version != 1:
             raise ValueError("a new account has version 1")
@@ -78,11 +75,8 @@ def _account(item: Item) -> Account:
     return Account.from_dict(json.loads(item["account"]["S"]))
 
 
-class DynamoDBSessionStore(SessionStore):
+class DynamoDBSessionStore(TableStore, SessionStore, table_variable="SESSIONS_TABLE"):
     """Sessions and failed-login counters; both expire through the `expires_at` TTL."""
-
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = Table(table_name or os.environ["SESSIONS_TABLE"], client)
 
     def create(self, session: Session) -> None:
         self.table.call(
@@ -177,10 +171,7 @@ class DynamoDBSessionStore(SessionStore):
         self.table.call("delete_item", Key=primary_key(failures_pk(key), FAILURES_SK))
 
 
-class DynamoDBAuditLog(AuditLog):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = Table(table_name or os.environ["AUDIT_TABLE"], client)
-
+class DynamoDBAuditLog(TableStore, AuditLog, table_variable="AUDIT_TABLE"):
     def append(self, event: AuditEvent) -> None:
         item = {
             **primary_key(audit_pk(event.month), event.sort_key),
