@@ -23,18 +23,21 @@ function of the connection for what SQL cannot say. Never edit a released step: 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, ClassVar, Self, TypeVar
 
 from manyi import __version__
 from manyi.store.errors import DataFolderError, StoreUnavailable
 
 Step = str | Callable[[sqlite3.Connection], None]
+T = TypeVar("T")
 # Copies kept by a failed migration end so, and are never taken for a store's file.
 COPY_SUFFIX = ".copy"
 
@@ -248,6 +251,53 @@ class StoreFile:
         with self.lock, unavailable_on_error():
             yield self.db
 
+    def documents(self, parse: Callable[[Any], T], sql: str, *values: object) -> list[T]:
+        """The JSON documents a query selects (its one column), in its order, each parsed."""
+        with self.reading() as db:
+            rows = db.execute(sql, values).fetchall()
+        return [parse(json.loads(row[0])) for row in rows]
+
     def close(self) -> None:
         with self.lock:
             self.db.close()
+
+
+class SQLiteStore:
+    """What every store kept in a file of its own in the data folder does alike: open its file
+    the one way (`StoreFile`), find it in a data folder, read, write and close. A store names
+    its file, its schema and, for pragmas of its own, its opener where it subclasses this:
+    `class SQLitePressureStore(SQLiteStore, PressureStore, file_name=…, schema=…)`."""
+
+    FILE_NAME: ClassVar[str]
+    SCHEMA: ClassVar[Schema]
+    OPENER: ClassVar[Callable[[Path], sqlite3.Connection]]
+
+    def __init_subclass__(
+        cls,
+        *,
+        file_name: str = "",
+        schema: Schema | None = None,
+        opener: Callable[[Path], sqlite3.Connection] = connect,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if schema is not None:  # else a store's own subclass, on its parent's file
+            cls.FILE_NAME, cls.SCHEMA, cls.OPENER = file_name, schema, opener
+
+    def __init__(self, path: Path | str) -> None:
+        # Through the class: a function kept on a class would be bound as a method.
+        self._file = StoreFile(path, type(self).SCHEMA, type(self).OPENER)
+        self.path = self._file.path
+
+    @classmethod
+    def in_folder(cls, data: Path | str) -> Self:
+        return cls(Path(data) / cls.FILE_NAME)
+
+    def _writing(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.writing()
+
+    def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.reading()
+
+    def close(self) -> None:
+        self._file.close()

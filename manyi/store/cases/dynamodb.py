@@ -9,10 +9,6 @@ The table's items hold personal fields only sealed; the key that opens them is i
 from __future__ import annotations
 
 import json
-import os
-from typing import Any
-
-from botocore.exceptions import ClientError
 
 from manyi.store.cases.base import (
     PERSONAL_MARK,
@@ -26,16 +22,15 @@ from manyi.store.cases.base import (
     draw_pk,
     dumps,
 )
-from manyi.store.staff.dynamodb import _key, _Table
+from manyi.store.dynamodb_table import Item, TableStore, follows, is_new, primary_key
 
-Item = dict[str, Any]
 VISITOR_INDEX = "by_visitor"
 PERSONAL_INDEX = "personal_done"
 
 
 def _case_item(case: Case) -> Item:
     item: Item = {
-        **_key(case_pk(case.department, case.month), case.case_id),
+        **primary_key(case_pk(case.department, case.month), case.case_id),
         "version": {"N": str(case.version)},
         "body": {"S": dumps(case.to_dict())},
     }
@@ -51,25 +46,15 @@ def _case(item: Item) -> Case:
     return Case.from_dict(json.loads(item["body"]["S"]))
 
 
-class DynamoDBCaseStore(CaseStore):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = _Table(table_name or os.environ["CASES_TABLE"], client)
-
+class DynamoDBCaseStore(TableStore, CaseStore, table_variable="CASES_TABLE"):
     def add_cases(self, cases: list[Case]) -> list[str]:
         # One conditional put each: a file of any size, and a retry after a crash converges.
         added = []
         for case in cases:
             if case.version != 1:
                 raise ValueError("a new case has version 1")
-            try:
-                self.table.call(
-                    "put_item",
-                    Item=_case_item(case),
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-            except ClientError:
-                continue
-            added.append(case.case_id)
+            if self.table.put(_case_item(case), is_new()):
+                added.append(case.case_id)
         return added
 
     def get(self, department: str, month: str, case_id: str) -> Case | None:
@@ -77,24 +62,12 @@ class DynamoDBCaseStore(CaseStore):
         return None if item is None else _case(item)
 
     def month(self, department: str, month: str) -> list[Case]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": case_pk(department, month)}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(case_pk(department, month))
         return [_case(item) for item in items]
 
     def replace(self, case: Case) -> None:
-        try:
-            self.table.call(
-                "put_item",
-                Item=_case_item(case),
-                ConditionExpression="#version = :read",
-                ExpressionAttributeNames={"#version": "version"},
-                ExpressionAttributeValues={":read": {"N": str(case.version - 1)}},
-            )
-        except ClientError:
-            raise CaseConflict(case.case_id) from None
+        if not self.table.put(_case_item(case), follows(case.version)):
+            raise CaseConflict(case.case_id)
 
     def assigned_to(self, visitor: str) -> list[Case]:
         items = self.table.query(
@@ -120,33 +93,25 @@ class DynamoDBCaseStore(CaseStore):
         self.table.call(
             "put_item",
             Item={
-                **_key(draw_pk(draw.department, draw.month), draw.sort_key),
+                **primary_key(draw_pk(draw.department, draw.month), draw.sort_key),
                 "body": {"S": dumps(draw.to_dict())},
             },
             ConditionExpression="attribute_not_exists(pk)",
         )
 
     def draws(self, department: str, month: str) -> list[Draw]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": draw_pk(department, month)}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(draw_pk(department, month))
         return [Draw.from_dict(json.loads(item["body"]["S"])) for item in items]
 
     def put_visitor(self, visitor: Visitor) -> None:
         self.table.call(
             "put_item",
             Item={
-                **_key(VISITORS_PARTITION, visitor.username),
+                **primary_key(VISITORS_PARTITION, visitor.username),
                 "body": {"S": dumps(visitor.to_dict())},
             },
         )
 
     def visitors(self) -> list[Visitor]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": VISITORS_PARTITION}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(VISITORS_PARTITION)
         return [Visitor.from_dict(json.loads(item["body"]["S"])) for item in items]

@@ -7,9 +7,6 @@ purge rewrites its rows. WAL and `synchronous=FULL` like the other local stores.
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import AbstractContextManager
-from pathlib import Path
 
 from manyi.store.cases.base import (
     PERSONAL_MARK,
@@ -20,7 +17,7 @@ from manyi.store.cases.base import (
     Visitor,
     dumps,
 )
-from manyi.store.sqlite_schema import Schema, StoreFile
+from manyi.store.sqlite_schema import Schema, SQLiteStore
 
 FILE_NAME = "followup.sqlite3"
 
@@ -71,21 +68,7 @@ def _columns(case: Case) -> tuple[str, str, str, int, str, str, str, str]:
     )
 
 
-class SQLiteCaseStore(CaseStore):
-    def __init__(self, path: Path | str) -> None:
-        self._file = StoreFile(path, SCHEMA)
-        self.path = self._file.path
-
-    @classmethod
-    def in_folder(cls, data: Path | str) -> SQLiteCaseStore:
-        return cls(Path(data) / FILE_NAME)
-
-    def _writing(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._file.writing()
-
-    def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._file.reading()
-
+class SQLiteCaseStore(SQLiteStore, CaseStore, file_name=FILE_NAME, schema=SCHEMA):
     def add_cases(self, cases: list[Case]) -> list[str]:
         added = []
         with self._writing() as db:
@@ -111,12 +94,12 @@ class SQLiteCaseStore(CaseStore):
         return None if row is None else Case.from_dict(json.loads(row[0]))
 
     def month(self, department: str, month: str) -> list[Case]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT body FROM cases WHERE department = ? AND month = ? ORDER BY case_id",
-                (department, month),
-            ).fetchall()
-        return [Case.from_dict(json.loads(row[0])) for row in rows]
+        return self._file.documents(
+            Case.from_dict,
+            "SELECT body FROM cases WHERE department = ? AND month = ? ORDER BY case_id",
+            department,
+            month,
+        )
 
     def replace(self, case: Case) -> None:
         department, month, case_id, version, visitor, personal, done_at, body = _columns(case)
@@ -131,20 +114,19 @@ class SQLiteCaseStore(CaseStore):
             raise CaseConflict(case.case_id)
 
     def assigned_to(self, visitor: str) -> list[Case]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT body FROM cases WHERE visitor = ? ORDER BY month, department, case_id",
-                (visitor,),
-            ).fetchall()
-        return [Case.from_dict(json.loads(row[0])) for row in rows]
+        return self._file.documents(
+            Case.from_dict,
+            "SELECT body FROM cases WHERE visitor = ? ORDER BY month, department, case_id",
+            visitor,
+        )
 
     def done_with_personal(self, before: str) -> list[Case]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT body FROM cases WHERE personal = ? AND done_at < ? ORDER BY done_at",
-                (PERSONAL_MARK, before),
-            ).fetchall()
-        return [Case.from_dict(json.loads(row[0])) for row in rows]
+        return self._file.documents(
+            Case.from_dict,
+            "SELECT body FROM cases WHERE personal = ? AND done_at < ? ORDER BY done_at",
+            PERSONAL_MARK,
+            before,
+        )
 
     def add_draw(self, draw: Draw) -> None:
         with self._writing() as db:
@@ -154,12 +136,12 @@ class SQLiteCaseStore(CaseStore):
             )
 
     def draws(self, department: str, month: str) -> list[Draw]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT body FROM draws WHERE department = ? AND month = ? ORDER BY sort_key",
-                (department, month),
-            ).fetchall()
-        return [Draw.from_dict(json.loads(row[0])) for row in rows]
+        return self._file.documents(
+            Draw.from_dict,
+            "SELECT body FROM draws WHERE department = ? AND month = ? ORDER BY sort_key",
+            department,
+            month,
+        )
 
     def put_visitor(self, visitor: Visitor) -> None:
         with self._writing() as db:
@@ -170,9 +152,6 @@ class SQLiteCaseStore(CaseStore):
             )
 
     def visitors(self) -> list[Visitor]:
-        with self._reading() as db:
-            rows = db.execute("SELECT body FROM visitors ORDER BY username").fetchall()
-        return [Visitor.from_dict(json.loads(row[0])) for row in rows]
-
-    def close(self) -> None:
-        self._file.close()
+        return self._file.documents(
+            Visitor.from_dict, "SELECT body FROM visitors ORDER BY username"
+        )

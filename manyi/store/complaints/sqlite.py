@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from manyi.store.complaints.base import (
     WrongCodes,
     purge_index,
 )
-from manyi.store.sqlite_schema import Schema, StoreFile, connect
+from manyi.store.sqlite_schema import Schema, SQLiteStore, connect
 from manyi.store.staff.base import dumps
 
 SCHEMA_V1 = """
@@ -76,24 +75,16 @@ SCHEMA = Schema("complaints", (SCHEMA_V1, SCHEMA_V2, _index_final_complaints))
 HANDLERS = "conduct_handlers"
 
 
-class SQLiteComplaintStore(ComplaintStore):
-    def __init__(self, path: Path | str) -> None:
-        # Text removed by the retention purge is overwritten, not left in free space.
-        self._file = StoreFile(path, SCHEMA, lambda file: connect(file, "secure_delete = ON"))
-        self.path = self._file.path
+def _connect(path: Path) -> sqlite3.Connection:
+    # Text removed by the retention purge is overwritten, not left in free space.
+    return connect(path, "secure_delete = ON")
 
-    @classmethod
-    def in_folder(cls, data: Path | str) -> SQLiteComplaintStore:
-        return cls(Path(data) / FILE_NAME)
 
-    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._file.writing()
-
-    def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._file.reading()
-
+class SQLiteComplaintStore(
+    SQLiteStore, ComplaintStore, file_name=FILE_NAME, schema=SCHEMA, opener=_connect
+):
     def add(self, complaint: Complaint) -> tuple[Complaint, bool]:
-        with self._transaction() as db:
+        with self._writing() as db:
             row = db.execute(
                 "SELECT complaint FROM complaints WHERE key_hash = ?", (complaint.key_hash,)
             ).fetchone()
@@ -121,15 +112,15 @@ class SQLiteComplaintStore(ComplaintStore):
         return None if row is None else Complaint.from_dict(json.loads(row[0]))
 
     def year(self, year: int) -> list[Complaint]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT complaint FROM complaints WHERE year = ? ORDER BY number", (year,)
-            ).fetchall()
-        return [Complaint.from_dict(json.loads(row[0])) for row in rows]
+        return self._file.documents(
+            Complaint.from_dict,
+            "SELECT complaint FROM complaints WHERE year = ? ORDER BY number",
+            year,
+        )
 
     def replace(self, complaint: Complaint) -> None:
         personal, closed_on = purge_index(complaint)
-        with self._transaction() as db:
+        with self._writing() as db:
             changed = db.execute(
                 "UPDATE complaints SET version = ?, complaint = ?, personal = ?, closed_on = ?"
                 " WHERE number = ? AND version = ?",
@@ -146,13 +137,13 @@ class SQLiteComplaintStore(ComplaintStore):
             raise ComplaintConflict(complaint.number)
 
     def closed_with_personal(self, on_or_before: str) -> list[Complaint]:
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT complaint FROM complaints WHERE personal = ? AND closed_on <= ?"
-                " ORDER BY closed_on, number",
-                (PERSONAL_MARK, on_or_before),
-            ).fetchall()
-        return [Complaint.from_dict(json.loads(row[0])) for row in rows]
+        return self._file.documents(
+            Complaint.from_dict,
+            "SELECT complaint FROM complaints WHERE personal = ? AND closed_on <= ?"
+            " ORDER BY closed_on, number",
+            PERSONAL_MARK,
+            on_or_before,
+        )
 
     def handlers(self) -> ConductHandlers:
         with self._reading() as db:
@@ -160,7 +151,7 @@ class SQLiteComplaintStore(ComplaintStore):
         return ConductHandlers() if row is None else ConductHandlers.from_dict(json.loads(row[0]))
 
     def set_handlers(self, handlers: ConductHandlers) -> None:
-        with self._transaction() as db:
+        with self._writing() as db:
             if handlers.version == 1:
                 changed = db.execute(
                     "INSERT INTO settings (name, version, value) VALUES (?, 1, ?)"
@@ -178,7 +169,7 @@ class SQLiteComplaintStore(ComplaintStore):
     def scrub(self) -> None:
         # secure_delete (set on opening) zeroes what a purge frees in the file; the log still
         # holds older copies of the pages until it is checkpointed and emptied.
-        with self._file.reading() as db:
+        with self._reading() as db:
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def wrong_codes(self, number: str) -> WrongCodes:
@@ -189,7 +180,7 @@ class SQLiteComplaintStore(ComplaintStore):
         return WrongCodes() if row is None else WrongCodes(int(row[0]), float(row[1]))
 
     def add_wrong_code(self, number: str, now: float) -> WrongCodes:
-        with self._transaction() as db:
+        with self._writing() as db:
             row = db.execute(
                 "INSERT INTO wrong_codes (number, count, last_at) VALUES (?, 1, ?)"
                 " ON CONFLICT (number) DO UPDATE SET count = count + 1, last_at = excluded.last_at"
@@ -199,8 +190,5 @@ class SQLiteComplaintStore(ComplaintStore):
         return WrongCodes(int(row[0]), float(row[1]))
 
     def clear_wrong_codes(self, number: str) -> None:
-        with self._transaction() as db:
+        with self._writing() as db:
             db.execute("DELETE FROM wrong_codes WHERE number = ?", (number,))
-
-    def close(self) -> None:
-        self._file.close()

@@ -34,6 +34,7 @@ BatchStatus = Literal["open", "second", "compare", "done"]
 ENTRY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 BATCH_ID_PATTERN = re.compile(r"^[0-9]{14}-[A-Za-z0-9_-]{6,16}$")
 PASSES = (1, 2)
+POLICY = ("POLICY", "ENTRY")  # the policy item's key
 
 
 class EntryStoreError(ManyiError):
@@ -129,43 +130,78 @@ def in_order(entries: list[Entry]) -> list[Entry]:
 
 
 class EntryStore(ABC):
-    @abstractmethod
-    def add_batch(self, batch: Batch) -> None:
-        """Store a new batch (version 1)."""
+    """Batches, entries and the policy are versioned JSON items under the key layout above:
+    an adapter gives the three item primitives and its two listings, and the rules over them
+    (what is new, what follows which version) are written here once."""
 
     @abstractmethod
-    def batch(self, department: str, batch_id: str) -> Batch | None: ...
+    def _insert(self, pk: str, sk: str, version: int, item: str) -> bool:
+        """Store a new item; False where one is stored under its key already."""
+
+    @abstractmethod
+    def _update(self, pk: str, sk: str, version: int, item: str) -> None:
+        """Write over the item stored with `version - 1`; BatchConflict otherwise."""
+
+    @abstractmethod
+    def _one(self, pk: str, sk: str) -> dict[str, Any] | None:
+        """The stored item's JSON document, read consistently."""
+
+    def add_batch(self, batch: Batch) -> None:
+        """Store a new batch (version 1)."""
+        if batch.version != 1 or not self._insert(
+            batches_pk(batch.department), batch.batch_id, 1, dumps(batch.to_dict())
+        ):
+            raise BatchConflict(batch.batch_id)
+
+    def batch(self, department: str, batch_id: str) -> Batch | None:
+        found = self._one(batches_pk(department), batch_id)
+        return None if found is None else Batch.from_dict(found)
 
     @abstractmethod
     def batches(self, department: str, limit: int = 50) -> list[Batch]:
         """A department's batches, newest first."""
 
-    @abstractmethod
     def replace_batch(self, batch: Batch) -> None:
         """Write over the stored batch whose version is `batch.version - 1`; BatchConflict
         otherwise."""
+        self._update(
+            batches_pk(batch.department), batch.batch_id, batch.version, dumps(batch.to_dict())
+        )
 
-    @abstractmethod
     def add_entry(self, entry: Entry) -> tuple[Entry, bool]:
         """Store a keyed questionnaire once per (batch, pass, entry ID): the stored one and
         True when new, or the one stored first and False."""
+        pk = entries_pk(entry.batch_id, entry.pass_no)
+        if self._insert(pk, entry.entry_id, entry.revision, dumps(entry.to_dict())):
+            return entry, True
+        found = self._one(pk, entry.entry_id)
+        if found is None:  # gone between the two calls: nothing deletes entries
+            raise BatchConflict(entry.entry_id)
+        return Entry.from_dict(found), False
 
-    @abstractmethod
     def replace_entry(self, entry: Entry) -> None:
         """Write over the stored entry whose revision is `entry.revision - 1`; BatchConflict
         otherwise. Entries are never deleted: a void is `void=True`."""
+        pk = entries_pk(entry.batch_id, entry.pass_no)
+        self._update(pk, entry.entry_id, entry.revision, dumps(entry.to_dict()))
 
     @abstractmethod
     def entries(self, batch_id: str, pass_no: int) -> list[Entry]:
         """Every entry of a pass, voided ones too, in the order keyed."""
 
-    @abstractmethod
-    def policy(self) -> EntryPolicy: ...
+    def policy(self) -> EntryPolicy:
+        found = self._one(*POLICY)
+        return EntryPolicy() if found is None else EntryPolicy(**found)
 
-    @abstractmethod
     def set_policy(self, policy: EntryPolicy) -> None:
         """Write the policy over the one of version `policy.version - 1`; BatchConflict
         otherwise."""
+        item = dumps(policy.__dict__)
+        if policy.version == 1:
+            if not self._insert(*POLICY, 1, item):
+                raise BatchConflict("policy")
+            return
+        self._update(*POLICY, policy.version, item)
 
     def close(self) -> None:  # noqa: B027 - adapters without resources need nothing here
         """Release connections."""

@@ -8,24 +8,19 @@ key even if no close ever runs, never the normal way (TTL deletion can lag by da
 
 from __future__ import annotations
 
-import os
 from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from botocore.exceptions import ClientError
 
+from manyi.store.dynamodb_table import TableStore, primary_key
 from manyi.store.network_keys.base import NetworkKeyError, NetworkKeys, new_key
-from manyi.store.staff.dynamodb import _key, _Table
 
 # A day's key outlives its month's close (about a month later) by a margin; see above.
 TTL_DAYS = 70
 
 
-class DynamoDBNetworkKeys(NetworkKeys):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = _Table(table_name or os.environ["NETWORK_KEYS_TABLE"], client)
-
+class DynamoDBNetworkKeys(TableStore, NetworkKeys, table_variable="NETWORK_KEYS_TABLE"):
     def key(self, day: date) -> bytes:
         pk, sk = _day_key(day.isoformat())
         expires = datetime.combine(day, time(), UTC) + timedelta(days=TTL_DAYS)
@@ -34,7 +29,7 @@ class DynamoDBNetworkKeys(NetworkKeys):
             self.table.call(
                 "put_item",
                 Item={
-                    **_key(pk, sk),
+                    **primary_key(pk, sk),
                     "key": {"B": new_key()},
                     "expires_at": {"N": str(int(expires.timestamp()))},
                 },
@@ -46,16 +41,11 @@ class DynamoDBNetworkKeys(NetworkKeys):
         return bytes(found["key"]["B"])
 
     def days(self, month: str) -> list[str]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"M#{month}"}},
-            ProjectionExpression="sk",
-            ConsistentRead=True,
-        )
+        items = self.table.partition(f"M#{month}", ProjectionExpression="sk")
         return sorted(item["sk"]["S"] for item in items)
 
     def destroy(self, day: str) -> None:
-        self.table.call("delete_item", Key=_key(*_day_key(day)))
+        self.table.call("delete_item", Key=primary_key(*_day_key(day)))
 
 
 def _day_key(day: str) -> tuple[str, str]:

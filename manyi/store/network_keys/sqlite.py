@@ -15,7 +15,7 @@ from manyi.store.network_keys.base import NetworkKeyError, NetworkKeys, month_of
 from manyi.store.sqlite_schema import (
     BUSY_TIMEOUT_MS,
     Schema,
-    StoreFile,
+    SQLiteStore,
     immediate_transaction,
 )
 
@@ -50,15 +50,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-class SQLiteNetworkKeys(NetworkKeys):
-    def __init__(self, path: Path | str) -> None:
-        self._file = StoreFile(path, SCHEMA, _connect)
-        self.path = self._file.path
-
-    @classmethod
-    def in_folder(cls, data: Path | str) -> SQLiteNetworkKeys:
-        return cls(Path(data) / FILE_NAME)
-
+class SQLiteNetworkKeys(
+    SQLiteStore, NetworkKeys, file_name=FILE_NAME, schema=SCHEMA, opener=_connect
+):
     def key(self, day: date) -> bytes:
         pk, sk = f"M#{month_of(day)}", day.isoformat()
         try:
@@ -76,12 +70,9 @@ class SQLiteNetworkKeys(NetworkKeys):
         return bytes(row[0])
 
     def days(self, month: str) -> list[str]:
-        with self._file.reading() as db:
+        with self._reading() as db:
             return [row[0] for row in db.execute(SELECT_DAYS, (f"M#{month}",))]
 
     def destroy(self, day: str) -> None:
-        with self._file.writing() as db:
+        with self._writing() as db:
             db.execute(DELETE, (f"M#{day[:7]}", day))
-
-    def close(self) -> None:
-        self._file.close()

@@ -6,9 +6,7 @@ workspace read a month with one Query.
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
+from manyi.store.dynamodb_table import TableStore, primary_key
 from manyi.store.pressure.base import (
     MonthCounts,
     PressureAnswer,
@@ -16,17 +14,13 @@ from manyi.store.pressure.base import (
     answer_key,
     month_key,
 )
-from manyi.store.staff.dynamodb import _key, _Table
 
 
-class DynamoDBPressureStore(PressureStore):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = _Table(table_name or os.environ["PRESSURE_TABLE"], client)
-
+class DynamoDBPressureStore(TableStore, PressureStore, table_variable="PRESSURE_TABLE"):
     def add(self, month: str, department: str, answer: PressureAnswer) -> None:
         self.table.call(
             "update_item",
-            Key=_key(month_key(month), answer_key(department, answer)),
+            Key=primary_key(month_key(month), answer_key(department, answer)),
             UpdateExpression="ADD #count :one",
             ExpressionAttributeNames={"#count": "count"},
             ExpressionAttributeValues={":one": {"N": "1"}},

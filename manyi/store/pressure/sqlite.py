@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from manyi.store.pressure.base import (
     MonthCounts,
     PressureAnswer,
@@ -11,7 +9,7 @@ from manyi.store.pressure.base import (
     answer_key,
     month_key,
 )
-from manyi.store.sqlite_schema import Schema, StoreFile
+from manyi.store.sqlite_schema import Schema, SQLiteStore
 
 FILE_NAME = "pressure.sqlite3"
 SCHEMA_V1 = """
@@ -30,27 +28,16 @@ ADD = (
 SELECT_MONTH = "SELECT sk, count FROM pressure WHERE pk = ?"
 
 
-class SQLitePressureStore(PressureStore):
-    def __init__(self, path: Path | str) -> None:
-        self._file = StoreFile(path, SCHEMA)
-        self.path = self._file.path
-
-    @classmethod
-    def in_folder(cls, data: Path | str) -> SQLitePressureStore:
-        return cls(Path(data) / FILE_NAME)
-
+class SQLitePressureStore(SQLiteStore, PressureStore, file_name=FILE_NAME, schema=SCHEMA):
     def add(self, month: str, department: str, answer: PressureAnswer) -> None:
-        with self._file.writing() as db:
+        with self._writing() as db:
             db.execute(ADD, (month_key(month), answer_key(department, answer)))
 
     def month_counts(self, month: str) -> MonthCounts:
         counts: MonthCounts = {}
-        with self._file.reading() as db:
+        with self._reading() as db:
             rows = db.execute(SELECT_MONTH, (month_key(month),)).fetchall()
         for sk, count in rows:
             department, _, answer = str(sk).rpartition("#")
             counts.setdefault(department, {})[answer] = int(count)
         return counts
-
-    def close(self) -> None:
-        self._file.close()

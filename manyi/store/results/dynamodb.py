@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from manyi.aggregate import MonthlyResult
 from manyi.store.aws_errors import store_error
+from manyi.store.dynamodb_table import paged
 from manyi.store.results.base import (
     CloseEvent,
     DepartmentMonthState,
@@ -89,12 +90,7 @@ class DynamoDBResultsStore(ResultsStore):
             "ExpressionAttributeValues": {":pk": {"S": month_key(month)}, ":prefix": {"S": prefix}},
             "ConsistentRead": True,
         }
-        while True:
-            page = self._call("query", **query)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return paged(self._call, query)
 
     def _get(self, month: str, sk: str) -> Item | None:
         found = self._call(

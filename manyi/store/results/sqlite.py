@@ -21,7 +21,7 @@ from manyi.store.results.base import (
     ResultsStore,
     StateConflict,
 )
-from manyi.store.sqlite_schema import Schema, immediate_transaction, migrate
+from manyi.store.sqlite_schema import Schema, immediate_transaction, open_migrated
 from manyi.submission import utc_timestamp
 
 FILE_NAME = "results.sqlite3"
@@ -78,14 +78,19 @@ def _dumps(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    """Not sqlite_schema.connect(): the file is opened as the aggregator always opened it, for
+    one thread that waits up to 30 s for a lock. Autocommit mode: every transaction below is
+    explicit (BEGIN IMMEDIATE … COMMIT)."""
+    db = sqlite3.connect(path, isolation_level=None, timeout=30)
+    db.execute("PRAGMA journal_mode=WAL")
+    return db
+
+
 class SqliteResultsStore(ResultsStore):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: every transaction below is explicit (BEGIN IMMEDIATE … COMMIT).
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        migrate(self._db, self.path, SCHEMA)
+        self._db = open_migrated(self.path, SCHEMA, _connect)
 
     @classmethod
     def in_folder(cls, data: Path | str) -> SqliteResultsStore:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from manyi.store.aws_errors import store_error
+from manyi.store.dynamodb_table import Item, TableStore, follows, is_new, primary_key
 from manyi.store.staff.base import (
     ACCOUNTS_PARTITION,
     FAILURES_KEPT_SECONDS,
@@ -38,96 +37,35 @@ from manyi.store.staff.base import (
 )
 from manyi.store.submissions.dynamodb import default_client
 
-Item = dict[str, Any]
 SESSION_SK = "SESSION"
 FAILURES_SK = "FAILURES"
 # The audit table's index on `target` (infra/template.yaml: AuditTable).
 TARGET_INDEX = "by_target"
 
 
-def _condition_failed(error: ClientError) -> bool:
-    return bool(error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
-
-
-class _Table:
-    """Calls on one table; anything but a failed condition becomes StoreUnavailable."""
-
-    def __init__(self, table_name: str, client: Any | None) -> None:
-        self.table_name = table_name
-        self.client = client if client is not None else default_client()
-
-    def call(self, operation: str, **request: Any) -> Any:
-        try:
-            return getattr(self.client, operation)(TableName=self.table_name, **request)
-        except ClientError as error:
-            if _condition_failed(error):
-                raise
-            raise store_error(error, f"DynamoDB table {self.table_name!r}") from error
-        except BotoCoreError as error:
-            raise store_error(error, f"DynamoDB table {self.table_name!r}") from error
-
-    def get(self, pk: str, sk: str) -> Item | None:
-        found = self.call("get_item", Key=_key(pk, sk), ConsistentRead=True)
-        item: Item | None = found.get("Item")
-        return item
-
-    def query(self, **query: Any) -> Iterator[Item]:
-        while True:
-            page = self.call("query", **query)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def _key(pk: str, sk: str) -> Item:
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-
-class DynamoDBAccountStore(AccountStore):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = _Table(table_name or os.environ["ACCOUNTS_TABLE"], client)
-
+class DynamoDBAccountStore(TableStore, AccountStore, table_variable="ACCOUNTS_TABLE"):
     def add(self, account: Account) -> None:
         if account.version != 1:
             raise ValueError("a new account has version 1")
-        try:
-            self.table.call(
-                "put_item",
-                Item=_account_item(account),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError:
-            raise AccountExists(account.username) from None
+        if not self.table.put(_account_item(account), is_new()):
+            raise AccountExists(account.username)
 
     def get(self, username: str) -> Account | None:
         item = self.table.get(ACCOUNTS_PARTITION, username)
         return None if item is None else _account(item)
 
     def all(self) -> list[Account]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": ACCOUNTS_PARTITION}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(ACCOUNTS_PARTITION)
         return [_account(item) for item in items]
 
     def replace(self, account: Account) -> None:
-        try:
-            self.table.call(
-                "put_item",
-                Item=_account_item(account),
-                ConditionExpression="#version = :read",
-                ExpressionAttributeNames={"#version": "version"},
-                ExpressionAttributeValues={":read": {"N": str(account.version - 1)}},
-            )
-        except ClientError:
-            raise AccountConflict(account.username) from None
+        if not self.table.put(_account_item(account), follows(account.version)):
+            raise AccountConflict(account.username)
 
 
 def _account_item(account: Account) -> Item:
     return {
-        **_key(ACCOUNTS_PARTITION, account.username),
+        **primary_key(ACCOUNTS_PARTITION, account.username),
         "version": {"N": str(account.version)},
         "account": {"S": dumps(account.to_dict())},
     }
@@ -137,17 +75,14 @@ def _account(item: Item) -> Account:
     return Account.from_dict(json.loads(item["account"]["S"]))
 
 
-class DynamoDBSessionStore(SessionStore):
+class DynamoDBSessionStore(TableStore, SessionStore, table_variable="SESSIONS_TABLE"):
     """Sessions and failed-login counters; both expire through the `expires_at` TTL."""
-
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = _Table(table_name or os.environ["SESSIONS_TABLE"], client)
 
     def create(self, session: Session) -> None:
         self.table.call(
             "put_item",
             Item={
-                **_key(session_pk(session.key_hash), SESSION_SK),
+                **primary_key(session_pk(session.key_hash), SESSION_SK),
                 "username": {"S": session.username},
                 "generation": {"N": str(session.generation)},
                 "csrf_token": {"S": session.csrf_token},
@@ -179,7 +114,7 @@ class DynamoDBSessionStore(SessionStore):
         try:
             self.table.call(
                 "update_item",
-                Key=_key(session_pk(key_hash), SESSION_SK),
+                Key=primary_key(session_pk(key_hash), SESSION_SK),
                 UpdateExpression="SET last_seen = :seen, expires_at = :expires",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={
@@ -191,7 +126,7 @@ class DynamoDBSessionStore(SessionStore):
             return  # logged out meanwhile: nothing to move
 
     def delete(self, key_hash: str) -> None:
-        self.table.call("delete_item", Key=_key(session_pk(key_hash), SESSION_SK))
+        self.table.call("delete_item", Key=primary_key(session_pk(key_hash), SESSION_SK))
 
     def failures(self, key: str, now: float) -> LoginFailures:
         item = self.table.get(failures_pk(key), FAILURES_SK)
@@ -211,7 +146,7 @@ class DynamoDBSessionStore(SessionStore):
             # ADD counts concurrent failures exactly; the condition restarts an old counter.
             found = self.table.call(
                 "update_item",
-                Key=_key(failures_pk(key), FAILURES_SK),
+                Key=primary_key(failures_pk(key), FAILURES_SK),
                 UpdateExpression="ADD #count :one SET last_at = :now, expires_at = :expires",
                 ConditionExpression="attribute_not_exists(pk) OR last_at > :recent",
                 ExpressionAttributeNames={"#count": "count"},
@@ -222,7 +157,7 @@ class DynamoDBSessionStore(SessionStore):
             self.table.call(
                 "put_item",
                 Item={
-                    **_key(failures_pk(key), FAILURES_SK),
+                    **primary_key(failures_pk(key), FAILURES_SK),
                     "count": {"N": "1"},
                     "last_at": values[":now"],
                     "expires_at": values[":expires"],
@@ -233,33 +168,21 @@ class DynamoDBSessionStore(SessionStore):
         return LoginFailures(int(attributes["count"]["N"]), float(attributes["last_at"]["N"]))
 
     def clear_failures(self, key: str) -> None:
-        self.table.call("delete_item", Key=_key(failures_pk(key), FAILURES_SK))
+        self.table.call("delete_item", Key=primary_key(failures_pk(key), FAILURES_SK))
 
 
-class DynamoDBAuditLog(AuditLog):
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = _Table(table_name or os.environ["AUDIT_TABLE"], client)
-
+class DynamoDBAuditLog(TableStore, AuditLog, table_variable="AUDIT_TABLE"):
     def append(self, event: AuditEvent) -> None:
-        try:
-            self.table.call(
-                "put_item",
-                Item={
-                    **_key(audit_pk(event.month), event.sort_key),
-                    "target": {"S": event.target},
-                    "event": {"S": dumps(event.to_dict())},
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError:
-            raise AuditEventExists(event.event_id) from None
+        item = {
+            **primary_key(audit_pk(event.month), event.sort_key),
+            "target": {"S": event.target},
+            "event": {"S": dumps(event.to_dict())},
+        }
+        if not self.table.put(item, is_new()):
+            raise AuditEventExists(event.event_id)
 
     def month(self, month: str) -> list[AuditEvent]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": audit_pk(month)}},
-            ConsistentRead=True,
-        )
+        items = self.table.partition(audit_pk(month))
         return [_event(item) for item in items]
 
     def history(self, target: str) -> list[AuditEvent]:

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 # A locked or failing file becomes StoreUnavailable: the page answers 503, retry later.
-from manyi.store.sqlite_schema import connect, immediate_transaction, unavailable_on_error
+from manyi.store.sqlite_schema import Schema, StoreFile
 from manyi.store.staff.base import (
     FAILURES_KEPT_SECONDS,
     Account,
@@ -35,7 +32,8 @@ from manyi.store.staff.base import (
 
 FILE_NAME = "staff.sqlite3"
 
-SCHEMA = """
+# Version 1: the tables of the first release, as it made them (see manyi.store.sqlite_schema).
+SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS accounts (
     username TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
@@ -70,45 +68,17 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
-
-
-class StaffDatabase:
-    """One connection to the staff file, shared by the three stores, one statement at a time."""
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = connect(self.path)
-        self._db.executescript(SCHEMA)
-        self._lock = threading.RLock()
-
-    @classmethod
-    def in_folder(cls, data: Path | str) -> StaffDatabase:
-        return cls(Path(data) / FILE_NAME)
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, unavailable_on_error(), immediate_transaction(self._db) as db:
-            yield db
-
-    @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, unavailable_on_error():
-            yield self._db
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+SCHEMA = Schema("staff", (SCHEMA_V1,))
 
 
 class SQLiteAccountStore(AccountStore):
-    def __init__(self, db: StaffDatabase) -> None:
+    def __init__(self, db: StoreFile) -> None:
         self.db = db
 
     def add(self, account: Account) -> None:
         if account.version != 1:
             raise ValueError("a new account has version 1")
-        with self.db.transaction() as db:
+        with self.db.writing() as db:
             try:
                 db.execute(
                     "INSERT INTO accounts (username, version, account) VALUES (?, ?, ?)",
@@ -130,7 +100,7 @@ class SQLiteAccountStore(AccountStore):
         return [Account.from_dict(json.loads(row[0])) for row in rows]
 
     def replace(self, account: Account) -> None:
-        with self.db.transaction() as db:
+        with self.db.writing() as db:
             changed = db.execute(
                 "UPDATE accounts SET version = ?, account = ? WHERE username = ? AND version = ?",
                 (account.version, dumps(account.to_dict()), account.username, account.version - 1),
@@ -140,11 +110,11 @@ class SQLiteAccountStore(AccountStore):
 
 
 class SQLiteSessionStore(SessionStore):
-    def __init__(self, db: StaffDatabase) -> None:
+    def __init__(self, db: StoreFile) -> None:
         self.db = db
 
     def create(self, session: Session) -> None:
-        with self.db.transaction() as db:
+        with self.db.writing() as db:
             # Forget sessions that ended: the local file has no TTL of its own.
             db.execute("DELETE FROM sessions WHERE expires_at <= ?", (session.created_at,))
             db.execute(
@@ -163,30 +133,21 @@ class SQLiteSessionStore(SessionStore):
 
     def get(self, key_hash: str) -> Session | None:
         with self.db.reading() as db:
-            row = db.execute(
-                "SELECT key_hash, username, generation, csrf_token, created_at, last_seen"
-                " FROM sessions WHERE key_hash = ?",
-                (key_hash,),
-            ).fetchone()
-        return None if row is None else Session(*row)
+            return _session(db, key_hash)
 
     def touch(self, key_hash: str, last_seen: float) -> None:
-        with self.db.transaction() as db:
-            row = db.execute(
-                "SELECT key_hash, username, generation, csrf_token, created_at, last_seen"
-                " FROM sessions WHERE key_hash = ?",
-                (key_hash,),
-            ).fetchone()
-            if row is None:
+        with self.db.writing() as db:
+            session = _session(db, key_hash)
+            if session is None:
                 return
-            moved = replace(Session(*row), last_seen=last_seen)
+            moved = replace(session, last_seen=last_seen)
             db.execute(
                 "UPDATE sessions SET last_seen = ?, expires_at = ? WHERE key_hash = ?",
                 (last_seen, moved.expires_at, key_hash),
             )
 
     def delete(self, key_hash: str) -> None:
-        with self.db.transaction() as db:
+        with self.db.writing() as db:
             db.execute("DELETE FROM sessions WHERE key_hash = ?", (key_hash,))
 
     def failures(self, key: str, now: float) -> LoginFailures:
@@ -199,7 +160,7 @@ class SQLiteSessionStore(SessionStore):
         return LoginFailures(int(row[0]), float(row[1]))
 
     def add_failure(self, key: str, now: float) -> LoginFailures:
-        with self.db.transaction() as db:
+        with self.db.writing() as db:
             row = db.execute(
                 "INSERT INTO login_failures (key, count, last_at) VALUES (?, 1, ?)"
                 " ON CONFLICT (key) DO UPDATE SET"
@@ -211,16 +172,25 @@ class SQLiteSessionStore(SessionStore):
         return LoginFailures(int(row[0]), float(row[1]))
 
     def clear_failures(self, key: str) -> None:
-        with self.db.transaction() as db:
+        with self.db.writing() as db:
             db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
 
 
+def _session(db: sqlite3.Connection, key_hash: str) -> Session | None:
+    row = db.execute(
+        "SELECT key_hash, username, generation, csrf_token, created_at, last_seen"
+        " FROM sessions WHERE key_hash = ?",
+        (key_hash,),
+    ).fetchone()
+    return None if row is None else Session(*row)
+
+
 class SQLiteAuditLog(AuditLog):
-    def __init__(self, db: StaffDatabase) -> None:
+    def __init__(self, db: StoreFile) -> None:
         self.db = db
 
     def append(self, event: AuditEvent) -> None:
-        with self.db.transaction() as db:
+        with self.db.writing() as db:
             try:
                 db.execute(
                     "INSERT INTO audit (month, sort_key, event_id, target, event)"
@@ -237,22 +207,21 @@ class SQLiteAuditLog(AuditLog):
                 raise AuditEventExists(event.event_id) from None
 
     def month(self, month: str) -> list[AuditEvent]:
-        with self.db.reading() as db:
-            rows = db.execute(
-                "SELECT event FROM audit WHERE month = ? ORDER BY sort_key", (month,)
-            ).fetchall()
-        return [AuditEvent.from_dict(json.loads(row[0])) for row in rows]
+        return self.db.documents(
+            AuditEvent.from_dict, "SELECT event FROM audit WHERE month = ? ORDER BY sort_key", month
+        )
 
     def history(self, target: str) -> list[AuditEvent]:
-        with self.db.reading() as db:
-            rows = db.execute(
-                "SELECT event FROM audit WHERE target = ? ORDER BY sort_key", (target,)
-            ).fetchall()
-        return [AuditEvent.from_dict(json.loads(row[0])) for row in rows]
+        return self.db.documents(
+            AuditEvent.from_dict,
+            "SELECT event FROM audit WHERE target = ? ORDER BY sort_key",
+            target,
+        )
 
 
 def local_staff_stores(data: Path | str) -> StaffStores:
-    db = StaffDatabase.in_folder(data)
+    # One connection to the staff file, shared by the three stores, one statement at a time.
+    db = StoreFile(Path(data) / FILE_NAME, SCHEMA)
     return StaffStores(
         accounts=SQLiteAccountStore(db),
         sessions=SQLiteSessionStore(db),

@@ -21,7 +21,7 @@ from typing import Any
 
 from manyi.model import AnswerValue
 from manyi.store.errors import StoreUnavailable
-from manyi.store.sqlite_schema import Schema, connect, migrate, unavailable_on_error
+from manyi.store.sqlite_schema import Schema, connect, open_migrated, unavailable_on_error
 from manyi.store.submissions.base import (
     PARTITION_PREFIX,
     SortedSubmission,
@@ -94,14 +94,8 @@ class SQLiteSubmissionStore(SubmissionStore):
 
     def __init__(self, path: Path | str, *, deferred_commit: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.deferred_commit = deferred_commit
-        self._writer_db = connect(self.path)
-        try:
-            migrate(self._writer_db, self.path, SCHEMA)
-        except BaseException:
-            self._writer_db.close()
-            raise
+        self._writer_db = open_migrated(self.path, SCHEMA)
         self._reader_db = connect(self.path)
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)
