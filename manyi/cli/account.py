@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, questionnaire_of
 from manyi.cli.results_options import add_data_option
 from manyi.store.staff.base import ROLES, StaffStores
 
@@ -111,9 +111,7 @@ def open_staff(args: argparse.Namespace) -> StaffStores:
 def run(args: argparse.Namespace) -> int:
     from manyi.workspace.accounts import AccountProblem
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     stores = open_staff(args)
     actor = f"cli:{_os_user()}"
     now = datetime.now(UTC)

@@ -20,6 +20,10 @@ class CommandError(ManyiError):
     """Bad options or input a command cannot go on with; `main` prints it and exits 2."""
 
 
+class QuestionnaireRejected(ManyiError):
+    """questionnaire.yaml has problems, each printed already: `main` exits 2 saying no more."""
+
+
 # The checkout's own file, for commands run from anywhere inside a clone.
 REPOSITORY_QUESTIONNAIRE = Path(__file__).resolve().parents[2] / "questionnaire.yaml"
 
@@ -50,6 +54,15 @@ def load_or_report(given: str | None) -> Questionnaire | None:
         print(problem, file=sys.stderr)
     if questionnaire is None:
         print(f"{path}: {len(problems)} problem(s); nothing was done", file=sys.stderr)
+    return questionnaire
+
+
+def questionnaire_of(args: argparse.Namespace) -> Questionnaire:
+    """The checked questionnaire --questionnaire names; its problems printed, the command stops
+    (exit 2) with QuestionnaireRejected."""
+    questionnaire = load_or_report(args.questionnaire)
+    if questionnaire is None:
+        raise QuestionnaireRejected(questionnaire_path(args.questionnaire))
     return questionnaire
 
 

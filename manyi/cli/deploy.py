@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, questionnaire_of
 
 # Options that set a template parameter, by parameter name.
 PARAMETER_OPTIONS = {
@@ -163,9 +163,7 @@ def deploy(
     )
     from manyi.deploy.template import load_template
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     given = given_parameters(args)
     dist = Path(args.dist)
     status = stack_status(clients.cloudformation, args.stack)

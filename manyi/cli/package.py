@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.cli.common import add_questionnaire_option, questionnaire_of
 
 
 def register(subcommands: Any) -> None:
@@ -45,9 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from manyi.deploy.parameters import function_target
     from manyi.deploy.template import load_template
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     given = {"FunctionRuntime": args.runtime, "FunctionArchitecture": args.architecture}
     target = function_target(
         load_template(), args.region or "default", {k: v for k, v in given.items() if v}, None

@@ -21,16 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from manyi.calendar import OfficeCalendar
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.cli.common import add_questionnaire_option, questionnaire_of
 from manyi.cli.results_options import (
     add_backend_options,
     add_selection_options,
-    close_store,
     department_option,
     month_type,
-    open_pressure,
-    open_results,
-    selection_of,
+    month_view_of,
 )
 
 if TYPE_CHECKING:
@@ -82,37 +79,21 @@ def register(subcommands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from manyi.reports.files import month_files
-    from manyi.reports.view import TREND_MONTHS, month_view
+    from manyi.reports.view import TREND_MONTHS
     from manyi.results.outputs import OutputFolder
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
-    store = open_results(args)
-    now = utc_now()
-    today = OfficeCalendar.of(questionnaire.reporting).today(now)
-    pressure = open_pressure(args)
-    try:
-        view = month_view(
-            questionnaire,
-            store,
-            args.month,
-            TREND_MONTHS,
-            selection_of(args, questionnaire),
-            pressure,
-        )
-        folder = OutputFolder(Path(args.out))
-        with _providers(args, questionnaire, today) as providers:
-            if args.format == "docx":
-                files = _word_files(questionnaire, view, args.department, today, providers)
-            else:
-                files = month_files(questionnaire, view, providers)
-        for name, (data, content_type) in files.items():
-            folder.write(name, data, content_type)
-            print(Path(args.out) / name)
-    finally:
-        close_store(store)
-        close_store(pressure)
+    questionnaire = questionnaire_of(args)
+    today = OfficeCalendar.of(questionnaire.reporting).today(utc_now())
+    view = month_view_of(args, questionnaire, TREND_MONTHS)
+    folder = OutputFolder(Path(args.out))
+    with _providers(args, questionnaire, today) as providers:
+        if args.format == "docx":
+            files = _word_files(questionnaire, view, args.department, today, providers)
+        else:
+            files = month_files(questionnaire, view, providers)
+    for name, (data, content_type) in files.items():
+        folder.write(name, data, content_type)
+        print(Path(args.out) / name)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from manyi.calendar import parse_month
 from manyi.cli.common import CommandError
@@ -23,6 +24,9 @@ from manyi.results.backends import (
 from manyi.selection import BadSelection, Selection, parse_selection
 from manyi.store.pressure.base import PressureStore
 from manyi.store.results.base import ResultsStore
+
+if TYPE_CHECKING:
+    from manyi.reports.view import MonthView
 
 
 def month_type(text: str) -> str:
@@ -144,6 +148,23 @@ def open_pressure(args: argparse.Namespace) -> PressureStore | None:
     if not args.aws:
         return local_pressure(Path(args.data))
     return aws_pressure(_aws_names(args, submissions=False))
+
+
+def month_view_of(
+    args: argparse.Namespace, questionnaire: Questionnaire, trend_months: int = 0
+) -> MonthView:
+    """--month's results for the responses the selection options count, read from where the
+    data is; the stores are closed again before the view is put to use."""
+    from manyi.reports.view import month_view
+
+    store = open_results(args)
+    pressure = open_pressure(args)
+    try:
+        selection = selection_of(args, questionnaire)
+        return month_view(questionnaire, store, args.month, trend_months, selection, pressure)
+    finally:
+        close_store(store)
+        close_store(pressure)
 
 
 def close_store(store: object) -> None:
