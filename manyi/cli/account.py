@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, questionnaire_of
-from manyi.cli.results_options import add_data_option
+from manyi.cli.results_options import add_folder_or_aws_options
 from manyi.store.staff.base import ROLES, StaffStores
 
 ROLE_HELP = "office (全部部门，管理账号，关账), viewer (只读), department (本部门)"
@@ -67,22 +67,14 @@ def register(subcommands: Any) -> None:
 
 
 def add_staff_options(parser: argparse.ArgumentParser) -> None:
-    add_data_option(parser)
-    aws = parser.add_argument_group("AWS (instead of the local data folder)")
-    aws.add_argument("--aws", action="store_true", help="use the DynamoDB tables")
-    for option, variable in (
-        ("--accounts-table", "ACCOUNTS_TABLE"),
-        ("--sessions-table", "SESSIONS_TABLE"),
-        ("--audit-table", "AUDIT_TABLE"),
-    ):
-        aws.add_argument(
-            option, metavar="NAME", default=os.environ.get(variable), help=f"default: ${variable}"
-        )
-    aws.add_argument(
-        "--region",
-        metavar="REGION",
-        default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-        help="default: $AWS_REGION",
+    add_folder_or_aws_options(
+        parser,
+        "use the DynamoDB tables",
+        (
+            ("--accounts-table", "ACCOUNTS_TABLE"),
+            ("--sessions-table", "SESSIONS_TABLE"),
+            ("--audit-table", "AUDIT_TABLE"),
+        ),
     )
 
 

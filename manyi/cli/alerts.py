@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from manyi.cli.common import CommandError, add_questionnaire_option, questionnaire_of
 from manyi.cli.results_options import (
     add_backend_options,
+    add_region_option,
     close_store,
     department_option,
     month_type,
@@ -83,12 +84,7 @@ def _add_topic_options(parser: argparse.ArgumentParser) -> None:
         help=f"the warnings topic (default: ${TOPIC_VARIABLE})",
     )
     where.add_argument("--stack", metavar="NAME", help="the stack whose warnings topic to use")
-    parser.add_argument(
-        "--region",
-        metavar="REGION",
-        default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-        help="default: $AWS_REGION",
-    )
+    add_region_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:

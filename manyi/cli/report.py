@@ -13,7 +13,6 @@ absent.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from datetime import UTC, date, datetime
@@ -24,6 +23,7 @@ from manyi.calendar import OfficeCalendar
 from manyi.cli.common import add_questionnaire_option, questionnaire_of
 from manyi.cli.results_options import (
     add_backend_options,
+    add_named_by_environment,
     add_selection_options,
     department_option,
     month_type,
@@ -61,18 +61,8 @@ def register(subcommands: Any) -> None:
     add_selection_options(parser)
     add_backend_options(parser)
     sections = parser.add_argument_group("the 回访 and 投诉举报 sections, with --aws")
-    sections.add_argument(
-        "--cases-table",
-        metavar="NAME",
-        default=os.environ.get("CASES_TABLE"),
-        help="the follow-up's cases (default: $CASES_TABLE)",
-    )
-    sections.add_argument(
-        "--complaints-table",
-        metavar="NAME",
-        default=os.environ.get("COMPLAINTS_TABLE"),
-        help="the complaints (default: $COMPLAINTS_TABLE)",
-    )
+    add_named_by_environment(sections, "--cases-table", "CASES_TABLE", "the follow-up's cases")
+    add_named_by_environment(sections, "--complaints-table", "COMPLAINTS_TABLE", "the complaints")
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
