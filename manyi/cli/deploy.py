@@ -6,7 +6,6 @@ import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,8 +142,7 @@ def deploy(
     log: Callable[[str], None],
     check: Callable[..., Any] | None = None,
 ) -> int:
-    from manyi.calendar import OfficeCalendar
-    from manyi.deploy.artifact import build_artifact, dependencies_folder
+    from manyi.cli.package import lambda_artifact
     from manyi.deploy.catalogue import restore_versions
     from manyi.deploy.health import check_health
     from manyi.deploy.parameters import function_target, reporting_parameters
@@ -180,14 +178,8 @@ def deploy(
     # even a conditional resource of a type it lacks (origin access control).
     template = for_partition(load_template(), clients.partition, clients.region)
     target = function_target(template, clients.region, given, previous)
-    artifact = build_artifact(
-        Path(args.cache) / "lambda.zip",
-        dist=dist,
-        current_version=questionnaire.version,
-        today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
-        dependencies=dependencies_folder(Path(args.cache), target=target),
-        target=target,
-    )
+    cache = Path(args.cache)
+    artifact = lambda_artifact(questionnaire, cache / "lambda.zip", dist, cache, target)
     log(artifact.summary())
     parameters = {
         **reporting_parameters(questionnaire.reporting),
