@@ -6,6 +6,8 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from manyi.errors import ManyiError
@@ -64,6 +66,17 @@ def questionnaire_of(args: argparse.Namespace) -> Questionnaire:
     if questionnaire is None:
         raise QuestionnaireRejected(questionnaire_path(args.questionnaire))
     return questionnaire
+
+
+@contextmanager
+def aws_refusals() -> Iterator[None]:
+    """An AWS error within stops the command: `main` prints `manyi COMMAND: AWS refused: …`."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as error:
+        raise CommandError(f"AWS refused: {error}") from error
 
 
 def cli_actor() -> str:

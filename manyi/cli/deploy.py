@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, questionnaire_of
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, aws_refusals, questionnaire_of
 
 # Options that set a template parameter, by parameter name.
 PARAMETER_OPTIONS = {
@@ -109,7 +109,6 @@ class Clients:
 
 def run(args: argparse.Namespace) -> int:
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
 
     session = boto3.session.Session(region_name=args.region)
     region = session.region_name
@@ -127,13 +126,10 @@ def run(args: argparse.Namespace) -> int:
         partition=session.get_partition_for_region(region),
         other=other,
     )
-    try:
+    with aws_refusals():
         return deploy(
             args, clients, log=lambda line: print(f"manyi deploy: {line}", file=sys.stderr)
         )
-    except (BotoCoreError, ClientError) as error:
-        print(f"manyi deploy: AWS refused: {error}", file=sys.stderr)
-    return EXIT_PROBLEMS
 
 
 def deploy(
