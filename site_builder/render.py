@@ -8,11 +8,11 @@ importing this module costs the collector nothing on a cold start.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from manyi.messages import PRESSURE, page_message, pressure_message, submission_message
 from manyi.model import DEPARTMENT_KINDS, Channel, Department, Questionnaire
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 _CHANNEL_ID = "manyi-channel-id-3b9f0c"
 _CHANNEL_NOTE = "<!--manyi-channel-note-3b9f0c-->"
 _CHANNEL_THANKS = "/manyi-channel-thanks-3b9f0c/"
+# What a page is rendered for: given itself, or by its ID in the questionnaire.
+_Named = TypeVar("_Named", Department, Channel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +64,8 @@ def render_form_page(
     (e.g. that these very answers were just received), with a link to a blank form.
     Unknown department or channel IDs raise `LookupError`.
     """
-    dept = _department(questionnaire, department)
-    chan = _channel(questionnaire, channel)
+    dept = _given("department", department, questionnaire.department)
+    chan = _given("channel", channel, questionnaire.channel)
     given = list(errors or ())
     problems = problem_views(questionnaire, given)
     by_field: dict[str, str] = {}
@@ -268,21 +270,14 @@ def _print_head(title: str) -> PageHead:
     )
 
 
-def _department(questionnaire: Questionnaire, department: Department | str) -> Department:
-    if isinstance(department, Department):
-        return department
-    found = questionnaire.department(department)
+def _given(kind: str, given: _Named | str, by_id: Callable[[str], _Named | None]) -> _Named:
+    """The department or channel given, or the questionnaire's of the ID given (`by_id` finds
+    it); an unknown ID raises LookupError."""
+    if not isinstance(given, str):
+        return given
+    found = by_id(given)
     if found is None:
-        raise LookupError(f"no department {department!r} in the questionnaire")
-    return found
-
-
-def _channel(questionnaire: Questionnaire, channel: Channel | str) -> Channel:
-    if isinstance(channel, Channel):
-        return channel
-    found = questionnaire.channel(channel)
-    if found is None:
-        raise LookupError(f"no channel {channel!r} in the questionnaire")
+        raise LookupError(f"no {kind} {given!r} in the questionnaire")
     return found
 
 

@@ -46,12 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from manyi.cli.common import EXIT_PROBLEMS
+    from manyi.cli.common import EXIT_PROBLEMS, QuestionnaireRejected
     from manyi.errors import ManyiError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
+    except QuestionnaireRejected:  # its problems are printed, and the file's summary
+        return EXIT_PROBLEMS
     except ManyiError as error:
         # Its message says what to fix (a bad option, a missing table): once, no traceback.
         print(f"manyi {args.command}: {error}", file=sys.stderr)

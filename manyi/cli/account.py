@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
-from manyi.cli.results_options import add_data_option
+from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, questionnaire_of
+from manyi.cli.results_options import add_folder_or_aws_options
 from manyi.store.staff.base import ROLES, StaffStores
 
 ROLE_HELP = "office (全部部门，管理账号，关账), viewer (只读), department (本部门)"
@@ -67,22 +67,14 @@ def register(subcommands: Any) -> None:
 
 
 def add_staff_options(parser: argparse.ArgumentParser) -> None:
-    add_data_option(parser)
-    aws = parser.add_argument_group("AWS (instead of the local data folder)")
-    aws.add_argument("--aws", action="store_true", help="use the DynamoDB tables")
-    for option, variable in (
-        ("--accounts-table", "ACCOUNTS_TABLE"),
-        ("--sessions-table", "SESSIONS_TABLE"),
-        ("--audit-table", "AUDIT_TABLE"),
-    ):
-        aws.add_argument(
-            option, metavar="NAME", default=os.environ.get(variable), help=f"default: ${variable}"
-        )
-    aws.add_argument(
-        "--region",
-        metavar="REGION",
-        default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-        help="default: $AWS_REGION",
+    add_folder_or_aws_options(
+        parser,
+        "use the DynamoDB tables",
+        (
+            ("--accounts-table", "ACCOUNTS_TABLE"),
+            ("--sessions-table", "SESSIONS_TABLE"),
+            ("--audit-table", "AUDIT_TABLE"),
+        ),
     )
 
 
@@ -111,9 +103,7 @@ def open_staff(args: argparse.Namespace) -> StaffStores:
 def run(args: argparse.Namespace) -> int:
     from manyi.workspace.accounts import AccountProblem
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     stores = open_staff(args)
     actor = f"cli:{_os_user()}"
     now = datetime.now(UTC)

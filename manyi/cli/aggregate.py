@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
+from manyi.cli.common import CommandError, add_questionnaire_option, questionnaire_of
 from manyi.cli.results_options import add_backend_options, month_type, open_backend
 
 if TYPE_CHECKING:
@@ -81,9 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.force and not args.close:
         raise CommandError("--force goes with --close")
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     action: Action = "aggregate"
     if args.close:
         action = "close"

@@ -18,9 +18,10 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
+from manyi.cli.common import CommandError, add_questionnaire_option, questionnaire_of
 from manyi.cli.results_options import (
     add_backend_options,
+    add_region_option,
     close_store,
     department_option,
     month_type,
@@ -83,12 +84,7 @@ def _add_topic_options(parser: argparse.ArgumentParser) -> None:
         help=f"the warnings topic (default: ${TOPIC_VARIABLE})",
     )
     where.add_argument("--stack", metavar="NAME", help="the stack whose warnings topic to use")
-    parser.add_argument(
-        "--region",
-        metavar="REGION",
-        default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-        help="default: $AWS_REGION",
-    )
+    add_region_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,9 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.month is None:
         raise CommandError("--month YYYY-MM is required (or an action: subscribe, ...)")
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     now = _moment(args.at)
     department = department_option(questionnaire, args.department) if args.department else None
     store = open_results(args)
@@ -138,9 +132,7 @@ def run_subscriptions(args: argparse.Namespace) -> int:
 
     from manyi.store.aws_errors import store_error
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     departments = [department_option(questionnaire, d) for d in args.department or ()]
     names = {d.id: d.name for d in questionnaire.departments}
     where = f"the stack {args.stack}" if args.stack else "the warnings topic"

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, questionnaire_of
 
 DEFAULT_BASE_URL = "http://localhost:8000"
 # Without a terminal, a progress line is worth printing only for a long build.
@@ -41,9 +41,7 @@ def register(subcommands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     from site_builder.build import build_site
     from site_builder.paths import SiteError
     from site_builder.writer import UnsafeOutput

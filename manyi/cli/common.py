@@ -6,6 +6,8 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from manyi.errors import ManyiError
@@ -18,6 +20,10 @@ EXIT_PROBLEMS = 2
 
 class CommandError(ManyiError):
     """Bad options or input a command cannot go on with; `main` prints it and exits 2."""
+
+
+class QuestionnaireRejected(ManyiError):
+    """questionnaire.yaml has problems, each printed already: `main` exits 2 saying no more."""
 
 
 # The checkout's own file, for commands run from anywhere inside a clone.
@@ -51,6 +57,26 @@ def load_or_report(given: str | None) -> Questionnaire | None:
     if questionnaire is None:
         print(f"{path}: {len(problems)} problem(s); nothing was done", file=sys.stderr)
     return questionnaire
+
+
+def questionnaire_of(args: argparse.Namespace) -> Questionnaire:
+    """The checked questionnaire --questionnaire names; its problems printed, the command stops
+    (exit 2) with QuestionnaireRejected."""
+    questionnaire = load_or_report(args.questionnaire)
+    if questionnaire is None:
+        raise QuestionnaireRejected(questionnaire_path(args.questionnaire))
+    return questionnaire
+
+
+@contextmanager
+def aws_refusals() -> Iterator[None]:
+    """An AWS error within stops the command: `main` prints `manyi COMMAND: AWS refused: …`."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as error:
+        raise CommandError(f"AWS refused: {error}") from error
 
 
 def cli_actor() -> str:

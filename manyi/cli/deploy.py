@@ -6,11 +6,10 @@ import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, aws_refusals, questionnaire_of
 
 # Options that set a template parameter, by parameter name.
 PARAMETER_OPTIONS = {
@@ -110,7 +109,6 @@ class Clients:
 
 def run(args: argparse.Namespace) -> int:
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
 
     session = boto3.session.Session(region_name=args.region)
     region = session.region_name
@@ -128,13 +126,10 @@ def run(args: argparse.Namespace) -> int:
         partition=session.get_partition_for_region(region),
         other=other,
     )
-    try:
+    with aws_refusals():
         return deploy(
             args, clients, log=lambda line: print(f"manyi deploy: {line}", file=sys.stderr)
         )
-    except (BotoCoreError, ClientError) as error:
-        print(f"manyi deploy: AWS refused: {error}", file=sys.stderr)
-    return EXIT_PROBLEMS
 
 
 def deploy(
@@ -143,8 +138,7 @@ def deploy(
     log: Callable[[str], None],
     check: Callable[..., Any] | None = None,
 ) -> int:
-    from manyi.calendar import OfficeCalendar
-    from manyi.deploy.artifact import build_artifact, dependencies_folder
+    from manyi.cli.package import lambda_artifact
     from manyi.deploy.catalogue import restore_versions
     from manyi.deploy.health import check_health
     from manyi.deploy.parameters import function_target, reporting_parameters
@@ -163,9 +157,7 @@ def deploy(
     )
     from manyi.deploy.template import load_template
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     given = given_parameters(args)
     dist = Path(args.dist)
     status = stack_status(clients.cloudformation, args.stack)
@@ -182,14 +174,8 @@ def deploy(
     # even a conditional resource of a type it lacks (origin access control).
     template = for_partition(load_template(), clients.partition, clients.region)
     target = function_target(template, clients.region, given, previous)
-    artifact = build_artifact(
-        Path(args.cache) / "lambda.zip",
-        dist=dist,
-        current_version=questionnaire.version,
-        today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
-        dependencies=dependencies_folder(Path(args.cache), target=target),
-        target=target,
-    )
+    cache = Path(args.cache)
+    artifact = lambda_artifact(questionnaire, cache / "lambda.zip", dist, cache, target)
     log(artifact.summary())
     parameters = {
         **reporting_parameters(questionnaire.reporting),

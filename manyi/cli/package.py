@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.cli.common import add_questionnaire_option, questionnaire_of
+
+if TYPE_CHECKING:
+    from manyi.deploy.artifact import Artifact, LambdaTarget
+    from manyi.model import Questionnaire
 
 
 def register(subcommands: Any) -> None:
@@ -38,27 +42,36 @@ def register(subcommands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from manyi.calendar import OfficeCalendar
-    from manyi.deploy.artifact import build_artifact, dependencies_folder
     from manyi.deploy.parameters import function_target
     from manyi.deploy.template import load_template
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     given = {"FunctionRuntime": args.runtime, "FunctionArchitecture": args.architecture}
     target = function_target(
         load_template(), args.region or "default", {k: v for k, v in given.items() if v}, None
     )
-    artifact = build_artifact(
-        Path(args.out),
-        dist=Path(args.dist),
-        current_version=questionnaire.version,
-        today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
-        dependencies=dependencies_folder(Path(args.cache), target=target),
-        target=target,
+    artifact = lambda_artifact(
+        questionnaire, Path(args.out), Path(args.dist), Path(args.cache), target
     )
     print(artifact.summary())
     return 0
+
+
+def lambda_artifact(
+    questionnaire: Questionnaire, out: Path, dist: Path, cache: Path, target: LambdaTarget
+) -> Artifact:
+    """The zip `manyi deploy` uploads, written to `out`: the site's versions in `dist` as of the
+    office's today, the target's wheels kept in `cache` between builds."""
+    from datetime import UTC, datetime
+
+    from manyi.calendar import OfficeCalendar
+    from manyi.deploy.artifact import build_artifact, dependencies_folder
+
+    return build_artifact(
+        out,
+        dist=dist,
+        current_version=questionnaire.version,
+        today=OfficeCalendar.of(questionnaire.reporting).today(datetime.now(UTC)),
+        dependencies=dependencies_folder(cache, target=target),
+        target=target,
+    )

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS
+from manyi.cli.common import aws_refusals
 
 
 def register(subcommands: Any) -> None:
@@ -32,12 +32,11 @@ def register(subcommands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
 
     from manyi.deploy.publish import publish_site
 
     session = boto3.session.Session(region_name=args.region)
-    try:
+    with aws_refusals():
         report = publish_site(
             Path(args.dist),
             args.bucket,
@@ -47,8 +46,5 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
             log=lambda line: print(f"manyi publish: {line}", file=sys.stderr),
         )
-    except (BotoCoreError, ClientError) as error:
-        print(f"manyi publish: AWS refused: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
     print(report.summary(args.bucket))
     return 0

@@ -13,7 +13,6 @@ absent.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from datetime import UTC, date, datetime
@@ -21,16 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from manyi.calendar import OfficeCalendar
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.cli.common import add_questionnaire_option, questionnaire_of
 from manyi.cli.results_options import (
     add_backend_options,
+    add_named_by_environment,
     add_selection_options,
-    close_store,
     department_option,
     month_type,
-    open_pressure,
-    open_results,
-    selection_of,
+    month_view_of,
 )
 
 if TYPE_CHECKING:
@@ -64,55 +61,29 @@ def register(subcommands: Any) -> None:
     add_selection_options(parser)
     add_backend_options(parser)
     sections = parser.add_argument_group("the 回访 and 投诉举报 sections, with --aws")
-    sections.add_argument(
-        "--cases-table",
-        metavar="NAME",
-        default=os.environ.get("CASES_TABLE"),
-        help="the follow-up's cases (default: $CASES_TABLE)",
-    )
-    sections.add_argument(
-        "--complaints-table",
-        metavar="NAME",
-        default=os.environ.get("COMPLAINTS_TABLE"),
-        help="the complaints (default: $COMPLAINTS_TABLE)",
-    )
+    add_named_by_environment(sections, "--cases-table", "CASES_TABLE", "the follow-up's cases")
+    add_named_by_environment(sections, "--complaints-table", "COMPLAINTS_TABLE", "the complaints")
     add_questionnaire_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from manyi.reports.files import month_files
-    from manyi.reports.view import TREND_MONTHS, month_view
+    from manyi.reports.view import TREND_MONTHS
     from manyi.results.outputs import OutputFolder
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
-    store = open_results(args)
-    now = utc_now()
-    today = OfficeCalendar.of(questionnaire.reporting).today(now)
-    pressure = open_pressure(args)
-    try:
-        view = month_view(
-            questionnaire,
-            store,
-            args.month,
-            TREND_MONTHS,
-            selection_of(args, questionnaire),
-            pressure,
-        )
-        folder = OutputFolder(Path(args.out))
-        with _providers(args, questionnaire, today) as providers:
-            if args.format == "docx":
-                files = _word_files(questionnaire, view, args.department, today, providers)
-            else:
-                files = month_files(questionnaire, view, providers)
-        for name, (data, content_type) in files.items():
-            folder.write(name, data, content_type)
-            print(Path(args.out) / name)
-    finally:
-        close_store(store)
-        close_store(pressure)
+    questionnaire = questionnaire_of(args)
+    today = OfficeCalendar.of(questionnaire.reporting).today(utc_now())
+    view = month_view_of(args, questionnaire, TREND_MONTHS)
+    folder = OutputFolder(Path(args.out))
+    with _providers(args, questionnaire, today) as providers:
+        if args.format == "docx":
+            files = _word_files(questionnaire, view, args.department, today, providers)
+        else:
+            files = month_files(questionnaire, view, providers)
+    for name, (data, content_type) in files.items():
+        folder.write(name, data, content_type)
+        print(Path(args.out) / name)
     return 0
 
 

@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, CommandError
+from manyi.cli.common import CommandError, aws_refusals
 
 # The stack output that names each table.
 TABLE_OUTPUTS = {"submissions": "SubmissionsTableName", "results": "ResultsTableName"}
@@ -42,16 +42,12 @@ def register(subcommands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
 
     session = boto3.session.Session(region_name=args.region)
-    try:
+    with aws_refusals():
         return restore(
             args, session.client("cloudformation"), session.client("dynamodb"), datetime.now(UTC)
         )
-    except (BotoCoreError, ClientError) as error:
-        print(f"manyi restore-table: AWS refused: {error}", file=sys.stderr)
-    return EXIT_PROBLEMS
 
 
 def restore(args: argparse.Namespace, cloudformation: Any, dynamodb: Any, now: datetime) -> int:

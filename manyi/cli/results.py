@@ -8,16 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, add_questionnaire_option, questionnaire_of
 from manyi.cli.results_options import (
     add_backend_options,
     add_selection_options,
-    close_store,
     department_option,
     month_type,
-    open_pressure,
-    open_results,
-    selection_of,
+    month_view_of,
 )
 
 FORMATS = ("table", "json", "csv", "xlsx")
@@ -43,28 +40,13 @@ def run(args: argparse.Namespace) -> int:
     from manyi.reports.csv_export import summary_csv
     from manyi.reports.json_export import month_json
     from manyi.reports.text_table import text_table
-    from manyi.reports.view import month_view
     from manyi.reports.workbook import to_xlsx
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     if args.format == "xlsx" and not args.out:
         print("manyi results: --format xlsx needs --out FILE", file=sys.stderr)
         return EXIT_PROBLEMS
-    store = open_results(args)
-    pressure = open_pressure(args)
-    try:
-        view = month_view(
-            questionnaire,
-            store,
-            args.month,
-            selection=selection_of(args, questionnaire),
-            pressure=pressure,
-        )
-    finally:
-        close_store(store)
-        close_store(pressure)
+    view = month_view_of(args, questionnaire)
     department = None
     if args.department:
         department = args.department if args.department in view.unlisted else None

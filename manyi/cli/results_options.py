@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from manyi.calendar import parse_month
 from manyi.cli.common import CommandError
@@ -24,6 +26,9 @@ from manyi.selection import BadSelection, Selection, parse_selection
 from manyi.store.pressure.base import PressureStore
 from manyi.store.results.base import ResultsStore
 
+if TYPE_CHECKING:
+    from manyi.reports.view import MonthView
+
 
 def month_type(text: str) -> str:
     try:
@@ -41,33 +46,52 @@ def add_data_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_backend_options(parser: argparse.ArgumentParser) -> None:
-    add_data_option(parser)
-    aws = parser.add_argument_group("AWS (instead of the local data folder)")
-    aws.add_argument("--aws", action="store_true", help="use DynamoDB and S3")
-    aws.add_argument(
-        "--submissions-table",
+def add_named_by_environment(
+    options: argparse._ActionsContainer, option: str, variable: str, what: str = ""
+) -> None:
+    """An AWS table's or bucket's name, by default the environment variable that names it to
+    the functions too (so a shell set up like the Lambda's needs no options)."""
+    default = f"default: ${variable}"
+    options.add_argument(
+        option,
         metavar="NAME",
-        default=os.environ.get("SUBMISSIONS_TABLE"),
-        help="default: $SUBMISSIONS_TABLE",
+        default=os.environ.get(variable),
+        help=f"{what} ({default})" if what else default,
     )
-    aws.add_argument(
-        "--results-table",
-        metavar="NAME",
-        default=os.environ.get("RESULTS_TABLE"),
-        help="default: $RESULTS_TABLE",
-    )
-    aws.add_argument(
-        "--reports-bucket",
-        metavar="NAME",
-        default=os.environ.get("REPORTS_BUCKET"),
-        help="default: $REPORTS_BUCKET",
-    )
-    aws.add_argument(
+
+
+def add_region_option(options: argparse._ActionsContainer) -> None:
+    """The AWS region, by default the environment's, as the AWS SDK reads it."""
+    options.add_argument(
         "--region",
         metavar="REGION",
         default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
         help="default: $AWS_REGION",
+    )
+
+
+def add_folder_or_aws_options(
+    parser: argparse.ArgumentParser, uses: str, names: Iterable[tuple[str, str]]
+) -> None:
+    """--data, or --aws (`uses` says what it uses there) with an option for each (option,
+    environment variable) in `names` and --region."""
+    add_data_option(parser)
+    aws = parser.add_argument_group("AWS (instead of the local data folder)")
+    aws.add_argument("--aws", action="store_true", help=uses)
+    for option, variable in names:
+        add_named_by_environment(aws, option, variable)
+    add_region_option(aws)
+
+
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    add_folder_or_aws_options(
+        parser,
+        "use DynamoDB and S3",
+        (
+            ("--submissions-table", "SUBMISSIONS_TABLE"),
+            ("--results-table", "RESULTS_TABLE"),
+            ("--reports-bucket", "REPORTS_BUCKET"),
+        ),
     )
 
 
@@ -144,6 +168,23 @@ def open_pressure(args: argparse.Namespace) -> PressureStore | None:
     if not args.aws:
         return local_pressure(Path(args.data))
     return aws_pressure(_aws_names(args, submissions=False))
+
+
+def month_view_of(
+    args: argparse.Namespace, questionnaire: Questionnaire, trend_months: int = 0
+) -> MonthView:
+    """--month's results for the responses the selection options count, read from where the
+    data is; the stores are closed again before the view is put to use."""
+    from manyi.reports.view import month_view
+
+    store = open_results(args)
+    pressure = open_pressure(args)
+    try:
+        selection = selection_of(args, questionnaire)
+        return month_view(questionnaire, store, args.month, trend_months, selection, pressure)
+    finally:
+        close_store(store)
+        close_store(pressure)
 
 
 def close_store(store: object) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, load_or_report
+from manyi.cli.common import EXIT_PROBLEMS, CommandError, add_questionnaire_option, questionnaire_of
 from manyi.cli.results_options import (
     add_backend_options,
     close_store,
@@ -56,9 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from manyi.results.served_file import parse_count, read_served_file
     from manyi.store.results.base import ServedTooLarge
 
-    questionnaire = load_or_report(args.questionnaire)
-    if questionnaire is None:
-        return EXIT_PROBLEMS
+    questionnaire = questionnaire_of(args)
     counts: dict[tuple[str, str], int] = {}
     if args.served_action == "set":
         try:
