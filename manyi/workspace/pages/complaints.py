@@ -43,7 +43,7 @@ from manyi.store.complaints.base import ComplaintConflict, HandlersConflict
 from manyi.store.staff.base import Account
 from manyi.submission import utc_timestamp
 from manyi.workspace.access import Access, Call, message_page
-from manyi.workspace.audit import complaint_target, record
+from manyi.workspace.audit import complaint_target
 from manyi.workspace.context import PREFIX
 from manyi.workspace.http import download
 from manyi.workspace.months_param import month_of
@@ -159,10 +159,7 @@ def contact(call: Call) -> Response[str]:
         return detail(call, 200, contact={})
     if sources.sealer is None:
         return detail(call, 503, "这里没有配置解密密钥，无法查看联系方式。")
-    record(
-        call.ws.staff.audit,
-        call.ws.clock(),
-        call.me.username,
+    call.audit(
         "complaint.contact",
         complaint_target(complaint.number),
         after={"viewed": ["name", "phone"]},
@@ -202,14 +199,12 @@ def status(call: Call) -> Response[str]:
         sources.store.replace(changed)
     except ComplaintConflict:
         return detail(call, 409, "这件投诉刚被别人修改过，请看最新情况后再操作。")
-    record(
-        call.ws.staff.audit,
-        now,
-        call.me.username,
+    call.audit(
         "complaint.status",
         complaint_target(complaint.number),
         before={"status": complaint.status},
         after={"status": new_status, **note_fingerprint(note)},
+        now=now,
     )
     return call.back(f"{PREFIX}complaints/{complaint.number}", "complaint_status")
 
@@ -227,10 +222,7 @@ def assign(call: Call) -> Response[str]:
         sources.store.replace(changed)
     except ComplaintConflict:
         return detail(call, 409, "这件投诉刚被别人修改过，请看最新情况后再操作。")
-    record(
-        call.ws.staff.audit,
-        call.ws.clock(),
-        call.me.username,
+    call.audit(
         "complaint.assign",
         complaint_target(complaint.number),
         before={"handler": complaint.handler},
@@ -341,12 +333,12 @@ def handlers_set(call: Call) -> Response[str]:
             sources.store.set_handlers(ConductHandlers(chosen, stored.version + 1))
         except HandlersConflict:
             return handlers_page(call, 409, STALE)
-        record(
-            call.ws.staff.audit, call.ws.clock(), call.me.username, "complaint.handlers",
+        call.audit(
+            "complaint.handlers",
             "complaint-handlers",
             before={d: before.get(d, "") for d in changed},
             after={d: chosen.get(d, "") for d in changed},
-        )  # fmt: skip
+        )
     return call.back(f"{PREFIX}complaint-handlers/", "complaint_handlers")
 
 

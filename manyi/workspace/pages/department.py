@@ -19,7 +19,7 @@ from manyi.reports.tables import summary_columns, summary_rows
 from manyi.reports.view import TREND_MONTHS, MonthView, month_view
 from manyi.results.served_file import MAX_SERVED
 from manyi.workspace.access import Call, message_page
-from manyi.workspace.audit import record, served_target
+from manyi.workspace.audit import served_target
 from manyi.workspace.context import PREFIX
 from manyi.workspace.dashboard import department_dashboard, department_view
 from manyi.workspace.http import download
@@ -114,15 +114,13 @@ def served_set(call: Call) -> Response[str]:
         )
     before = results.served(month).get(department.id)
     results.set_served({(month, department.id): count})
-    record(
-        call.ws.staff.audit,
-        now,
-        call.me.username,
+    call.audit(
         "served.set",
         served_target(month, department.id),
         before={"count": before},
         after={"count": count, "note": note},
         departments=(department.id,),
+        now=now,
     )
     return call.back(f"{PREFIX}d/{department.id}/", "served", month=month)
 
