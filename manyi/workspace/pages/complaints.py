@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -194,19 +194,11 @@ def status(call: Call) -> Response[str]:
         call.me.username,
         note,
     )
+    before, after = {"status": complaint.status}, {"status": new_status, **note_fingerprint(note)}
     changed = complaint.moved(step)
-    try:
-        sources.store.replace(changed)
-    except ComplaintConflict:
-        return detail(call, 409, "这件投诉刚被别人修改过，请看最新情况后再操作。")
-    call.audit(
-        "complaint.status",
-        complaint_target(complaint.number),
-        before={"status": complaint.status},
-        after={"status": new_status, **note_fingerprint(note)},
-        now=now,
+    return _saved(
+        call, sources, changed, "complaint.status", before, after, "complaint_status", now
     )
-    return call.back(f"{PREFIX}complaints/{complaint.number}", "complaint_status")
 
 
 def assign(call: Call) -> Response[str]:
@@ -218,17 +210,28 @@ def assign(call: Call) -> Response[str]:
     if handler not in {a.username for a in _eligible_handlers(call, complaint)}:
         return detail(call, 422, "请从列表中选择办理人。")
     changed = replace(complaint, handler=handler, version=complaint.version + 1)
+    before, after = {"handler": complaint.handler}, {"handler": handler}
+    return _saved(call, sources, changed, "complaint.assign", before, after, "complaint_assigned")
+
+
+def _saved(
+    call: Call,
+    sources: ComplaintSources,
+    changed: Complaint,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    notice: str,
+    now: datetime | None = None,
+) -> Response[str]:
+    """A handled complaint stored (409 when someone changed it meanwhile), audited, and the
+    complaint's page again with the notice."""
     try:
         sources.store.replace(changed)
     except ComplaintConflict:
         return detail(call, 409, "这件投诉刚被别人修改过，请看最新情况后再操作。")
-    call.audit(
-        "complaint.assign",
-        complaint_target(complaint.number),
-        before={"handler": complaint.handler},
-        after={"handler": handler},
-    )
-    return call.back(f"{PREFIX}complaints/{complaint.number}", "complaint_assigned")
+    call.audit(action, complaint_target(changed.number), before=before, after=after, now=now)
+    return call.back(f"{PREFIX}complaints/{changed.number}", notice)
 
 
 def figures(call: Call) -> Response[str]:
