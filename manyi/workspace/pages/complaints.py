@@ -235,12 +235,10 @@ def _saved(
 
 
 def figures(call: Call) -> Response[str]:
-    sources = _sources(call)
-    if sources is None:
-        return _not_set_up(call)
-    month = month_of(call.params["month"], call.ws.clock(), call.calendar())
-    if month is None:
-        return message_page(call, 404, "找不到页面", "月份不正确。")
+    found_month = _month_sources(call, "找不到页面")
+    if isinstance(found_month, Response):
+        return found_month
+    sources, month = found_month
     questionnaire = call.ws.questionnaire()
     found = store_figures(sources.store, questionnaire, month)
     names = {d.id: d.name for d in questionnaire.departments}
@@ -256,12 +254,10 @@ def figures(call: Call) -> Response[str]:
 
 
 def export(call: Call) -> Response[Any]:
-    sources = _sources(call)
-    if sources is None:
-        return _not_set_up(call)
-    month = month_of(call.params["month"], call.ws.clock(), call.calendar())
-    if month is None:
-        return message_page(call, 404, "找不到文件", "月份不正确。")
+    found_month = _month_sources(call, "找不到文件")
+    if isinstance(found_month, Response):
+        return found_month
+    sources, month = found_month
     of_month = [c for c in sources.store.year(int(month[:4])) if c.received_on[:7] == month]
     data = export_csv(call.ws.questionnaire(), of_month)
     return download(data, "text/csv; charset=utf-8", f"manyi-complaints-{month}.csv")
@@ -368,6 +364,18 @@ def _not_set_up(call: Call) -> Response[str]:
 def _complaint(call: Call) -> Complaint | None:
     sources = _sources(call)
     return None if sources is None else sources.store.get(call.params.get("number", ""))
+
+
+def _month_sources(call: Call, missing: str) -> tuple[ComplaintSources, str] | Response[str]:
+    """The complaints' store and the path's month, or the page saying which is missing (its
+    title `missing`: a page or a file)."""
+    sources = _sources(call)
+    if sources is None:
+        return _not_set_up(call)
+    month = month_of(call.params["month"], call.ws.clock(), call.calendar())
+    if month is None:
+        return message_page(call, 404, missing, "月份不正确。")
+    return sources, month
 
 
 def _acted_on(call: Call) -> tuple[ComplaintSources, Complaint] | Response[str]:
