@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import zoneinfo
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -195,12 +195,9 @@ class _Checker:
 
     def channels(self, value: Any, line: int) -> list[dict[str, Any]]:
         channels = []
-        seen: dict[str, int] = {}
-        for item, item_line in self.items(value, line, "channels", non_empty=True):
-            channel = self.mapping(item, item_line, "a channel", CHANNEL_KEYS)
-            if channel is None:
-                continue
-            channel_id = self.ident(channel, "channel", seen)
+        for channel, channel_id in self.keyed(
+            value, line, "channels", "a channel", CHANNEL_KEYS, "channel", non_empty=True
+        ):
             if channel_id in RESERVED_CHANNEL_IDS:
                 reserved = ", ".join(sorted(RESERVED_CHANNEL_IDS))
                 line = channel.line_of("id")
@@ -292,12 +289,9 @@ class _Checker:
 
     def options(self, value: Any, line: int, where: str) -> list[dict[str, Any]]:
         options = []
-        seen: dict[str, int] = {}
-        for item, item_line in self.items(value, line, f"options of {where}"):
-            option = self.mapping(item, item_line, "an option", OPTION_KEYS)
-            if option is None:
-                continue
-            option_id = self.ident(option, "option", seen)
+        for option, option_id in self.keyed(
+            value, line, f"options of {where}", "an option", OPTION_KEYS, "option"
+        ):
             valence = self.one_of(option, "valence", VALENCES, "bad_valence", option=option_id)
             score = option.get("score")
             if score is not None:
@@ -475,12 +469,16 @@ class _Checker:
 
     def departments(self, value: Any, line: int, default_phone: str) -> list[dict[str, Any]]:
         departments = []
-        seen: dict[str, int] = {}
-        for item, item_line in self.items(value, line, "departments", non_empty=True):
-            department = self.mapping(item, item_line, "a department", DEPARTMENT_KEYS)
-            if department is None:
-                continue
-            department_id = self.ident(department, "department", seen, DEPARTMENT_ID_PATTERN)
+        for department, department_id in self.keyed(
+            value,
+            line,
+            "departments",
+            "a department",
+            DEPARTMENT_KEYS,
+            "department",
+            DEPARTMENT_ID_PATTERN,
+            non_empty=True,
+        ):
             kind = self.one_of(
                 department,
                 "kind",
@@ -530,6 +528,26 @@ class _Checker:
         if non_empty and not value:
             self.report(value.line, "empty_list", what=what)
         return list(zip(value, value.item_lines, strict=True))
+
+    def keyed(
+        self,
+        value: Any,
+        line: int,
+        where: str,
+        what: str,
+        keys: dict[str, bool],
+        kind: str,
+        pattern: re.Pattern[str] = ID_PATTERN,
+        *,
+        non_empty: bool = False,
+    ) -> Iterator[tuple[LineDict, str]]:
+        """The mappings of a list (`where`), each with its id, unique within the list; an item
+        that is no mapping is reported and passed over. Reports come in the list's order."""
+        seen: dict[str, int] = {}
+        for item, item_line in self.items(value, line, where, non_empty=non_empty):
+            mapping = self.mapping(item, item_line, what, keys)
+            if mapping is not None:
+                yield mapping, self.ident(mapping, kind, seen, pattern)
 
     def text(self, mapping: LineDict, key: str, what: str) -> str:
         value = mapping.get(key)

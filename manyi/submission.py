@@ -113,15 +113,7 @@ def parse_json(body: bytes) -> SubmissionRequest:
     unknown = set(data) - set(META_FIELDS) - {"answers"}
     if unknown:
         raise MalformedSubmission(f"unknown fields: {', '.join(sorted(unknown))}")
-    return SubmissionRequest(
-        submission_id=_optional_text(data, "submission_id"),
-        department=_text(data, "department"),
-        version=_text(data, "version"),
-        channel=_text(data, "channel"),
-        answers=answers,
-        honeypot=_optional_text(data, "website") or "",
-        seconds=_seconds(data.get("seconds")),
-    )
+    return _request(data, answers, seconds=data.get("seconds"))
 
 
 def parse_form(body: bytes) -> SubmissionRequest:
@@ -138,14 +130,27 @@ def parse_form(body: bytes) -> SubmissionRequest:
             meta[name] = value
         else:
             answers.setdefault(name, []).append(value)
+    return _request(meta, answers, from_form=True)
+
+
+def _request(
+    meta: Mapping[str, object],
+    answers: Mapping[str, object],
+    *,
+    from_form: bool = False,
+    seconds: object = None,
+) -> SubmissionRequest:
+    """The request from its meta fields (the JSON object's, or the form's) and its answers;
+    the fields are checked in this order, so a request with two faults names the same one."""
     return SubmissionRequest(
         submission_id=_optional_text(meta, "submission_id"),
         department=_text(meta, "department"),
         version=_text(meta, "version"),
         channel=_text(meta, "channel"),
         answers=answers,
-        honeypot=meta.get("website", ""),
-        from_form=True,
+        honeypot=_optional_text(meta, "website") or "",
+        from_form=from_form,
+        seconds=_seconds(seconds),
     )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -61,25 +62,19 @@ def bundled_folder() -> Path:
     return Path(given) if given else Path(__file__).resolve().parents[1] / BUNDLED_FOLDER
 
 
+@dataclass(eq=False)
 class Catalogue:
     """The accepted versions of one folder; each JSON is read the first time it is needed."""
 
-    def __init__(
-        self,
-        folder: Path,
-        history: tuple[Published, ...],
-        grace_days: int = GRACE_DAYS,
-        site: Path | None = None,
-    ) -> None:
-        self.folder = folder
-        self.history = history
-        self.grace_days = grace_days
-        self.site = site
-        self._loaded: dict[str, Questionnaire] = {}
-        # The site's version files as last seen (modification time, size, inode), and the
-        # versions found there that are older than this catalogue's history: never gained.
-        self._seen: dict[str, tuple[int, int, int]] = {}
-        self._passed_over: set[str] = set()
+    folder: Path
+    history: tuple[Published, ...]
+    grace_days: int = GRACE_DAYS
+    site: Path | None = None
+    _loaded: dict[str, Questionnaire] = field(default_factory=dict, init=False, repr=False)
+    # The site's version files as last seen (modification time, size, inode), and the
+    # versions found there that are older than this catalogue's history: never gained.
+    _seen: dict[str, tuple[int, int, int]] = field(default_factory=dict, init=False, repr=False)
+    _passed_over: set[str] = field(default_factory=set, init=False, repr=False)
 
     @classmethod
     def open(

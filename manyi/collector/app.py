@@ -30,13 +30,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 from manyi.collector import repeat
 from manyi.collector.intake import FORM, Intake, Outcome, error_body, failure
 from manyi.collector.ratelimit import AddressSource
-from manyi.collector.response import HTML_TYPE, JSON_TYPE, NO_STORE, Response, json_response
+from manyi.collector.response import (
+    HTML_TYPE,
+    JSON_TYPE,
+    NO_STORE,
+    Response,
+    answer_headers,
+    json_response,
+)
 from manyi.messages import SubmissionCode
 from manyi.store.errors import StoreMisconfigured, StoreUnavailable
 from manyi.versions import NoQuestionnaire
 
 if TYPE_CHECKING:  # complaints import the crypto and the holiday calendar: not at cold start
-    from manyi.complaints.intake import ComplaintIntake
+    from manyi.complaints.intake import ComplaintIntake, ComplaintOutcome
     from manyi.store.pressure.base import PressureStore
 
 Clock = Callable[[], datetime]
@@ -175,17 +182,17 @@ class Collector:
             sent = repeat.from_cookies(request.cookies)
             outcome = self.intake.submit(content_type, request.body, address, self.clock(), sent)
         self._count(METRIC_OF_OUTCOME.get(outcome.code, "SubmissionRejected"))
-        if not outcome.accepted:
-            self.logger.info(
-                "submission refused",
-                extra={
-                    "status": outcome.status,
-                    "code": outcome.code,
-                    "fields": [f"{e.field}:{e.code}" for e in outcome.errors],
-                },
-            )
+        self._log_refusal("submission refused", outcome)
         secure = request.headers.get("x-forwarded-proto", "") == "https"
         return respond(outcome, self.api_url, secure)
+
+    def _log_refusal(self, message: str, outcome: Outcome | ComplaintOutcome) -> None:
+        """A refused submission or complaint: its status, code and the fields at fault (their
+        names and error codes only, never what was typed)."""
+        if not outcome.accepted:
+            fields = [f"{e.field}:{e.code}" for e in outcome.errors]
+            extra = {"status": outcome.status, "code": outcome.code, "fields": fields}
+            self.logger.info(message, extra=extra)
 
     def complaint(self, request: Request) -> Response:
         """A complaint, or a look at one's progress (manyi.complaints.intake)."""
@@ -212,15 +219,7 @@ class Collector:
         sent = repeat.from_cookies(request.cookies, COMPLAINT_COOKIE)
         outcome = intake.submit(content_type, body, address, self.clock(), sent)
         self._count("ComplaintStored" if outcome.code == "stored" else "ComplaintNotStored")
-        if not outcome.accepted:
-            self.logger.info(
-                "complaint refused",
-                extra={
-                    "status": outcome.status,
-                    "code": outcome.code,
-                    "fields": [f"{e.field}:{e.code}" for e in outcome.errors],
-                },
-            )
+        self._log_refusal("complaint refused", outcome)
         return complaint_response(intake, outcome, self.api_url, secure)
 
     def answer_pressure(self, request: Request) -> Response:
@@ -275,11 +274,9 @@ class Collector:
 
 
 def respond(outcome: Outcome, api_url: str = "/api", secure: bool = False) -> Response:
-    headers = dict(NO_STORE)
-    if outcome.retry_after is not None:
-        headers["Retry-After"] = str(outcome.retry_after)
-    if not outcome.from_form:
-        return json_response(outcome.status, outcome.body, headers)
+    headers, as_json = answer_headers(outcome)
+    if as_json is not None:
+        return as_json
     cookie_path = f"{urlsplit(api_url).path}/submissions"
     if outcome.accepted:
         headers["Location"] = outcome.thanks or f"/d/{outcome.department}/thanks/"

@@ -12,18 +12,16 @@ from urllib.parse import urlsplit
 
 from manyi.collector import repeat
 from manyi.collector.pages import short_document
-from manyi.collector.response import HTML_TYPE, NO_STORE, Response, json_response
+from manyi.collector.response import HTML_TYPE, Response, answer_headers
 from manyi.complaints.intake import COOKIE, ComplaintIntake, ComplaintOutcome, LookupOutcome
 
 
 def complaint_response(
     intake: ComplaintIntake, outcome: ComplaintOutcome, api_url: str, secure: bool
 ) -> Response:
-    headers = dict(NO_STORE)
-    if outcome.retry_after is not None:
-        headers["Retry-After"] = str(outcome.retry_after)
-    if not outcome.from_form:
-        return json_response(outcome.status, outcome.body, headers)
+    headers, as_json = answer_headers(outcome)
+    if as_json is not None:
+        return as_json
     from site_builder import complaints as pages
 
     questionnaire = intake.catalogue.current
@@ -49,11 +47,9 @@ def complaint_response(
 
 
 def lookup_response(intake: ComplaintIntake, found: LookupOutcome, api_url: str) -> Response:
-    headers = dict(NO_STORE)
-    if found.retry_after is not None:
-        headers["Retry-After"] = str(found.retry_after)
-    if not found.from_form:
-        return json_response(found.status, found.body, headers)
+    headers, as_json = answer_headers(found)
+    if as_json is not None:
+        return as_json
     from site_builder.complaints import render_status_page
 
     questionnaire = intake.catalogue.current

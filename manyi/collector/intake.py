@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -73,19 +74,13 @@ class Outcome(NamedTuple):
         return self.status < 300
 
 
+@dataclass(eq=False)
 class Intake:
-    def __init__(
-        self,
-        catalogue: Catalogue,
-        store: SubmissionStore,
-        limiter: RateLimiter | None = None,
-        networks: NetworkHasher | None = None,
-    ) -> None:
-        self.catalogue = catalogue
-        self.store = store
-        self.limiter = limiter
-        # Without it (tests, tools) responses keep no network: the burst signal does not see them.
-        self.networks = networks
+    catalogue: Catalogue
+    store: SubmissionStore
+    limiter: RateLimiter | None = None
+    # Without it (tests, tools) responses keep no network: the burst signal does not see them.
+    networks: NetworkHasher | None = None
 
     def submit(
         self,
@@ -96,12 +91,9 @@ class Intake:
         sent: str | None = None,
     ) -> Outcome:
         """One request's outcome; `sent` is the browser's cookie of the last plain form it sent."""
-        media = content_type.split(";", 1)[0].strip().lower()
-        from_form = media == FORM
-        if len(body) > MAX_BODY_BYTES:
-            return failure(413, "too_large", from_form)
-        if media not in (JSON, FORM):
-            return failure(415, "unsupported_media_type", from_form)
+        from_form, refusal = screen_body(content_type, body, MAX_BODY_BYTES)
+        if refusal is not None:
+            return failure(*refusal, from_form)
         calendar = self.calendar()
         if self.limiter is not None:
             wait = self.limiter.take(address, calendar.today(now).isoformat(), now.timestamp())
@@ -201,6 +193,20 @@ def accepted(record: StoredSubmission, code: str, from_form: bool) -> Outcome:
         "received_at": record.received_at,
     }
     return Outcome(201, code, body, from_form, department=record.department)
+
+
+def screen_body(
+    content_type: str, body: bytes, max_bytes: int
+) -> tuple[bool, tuple[int, SubmissionCode] | None]:
+    """Whether a body is a plain form (else JSON), and why it is refused unread: too large, or
+    neither JSON nor a form (the status and code); None when it may be read."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    from_form = media == FORM
+    if len(body) > max_bytes:
+        return from_form, (413, "too_large")
+    if media not in (JSON, FORM):
+        return from_form, (415, "unsupported_media_type")
+    return from_form, None
 
 
 def failure(

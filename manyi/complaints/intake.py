@@ -19,13 +19,14 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from manyi.calendar import OfficeCalendar
 from manyi.collector import repeat
+from manyi.collector.intake import screen_body
 from manyi.collector.ratelimit import RateLimiter
 from manyi.complaints.deadlines import deadlines
 from manyi.complaints.model import (
@@ -60,8 +61,6 @@ from manyi.store.errors import StoreMisconfigured
 from manyi.submission import FieldError, utc_timestamp
 from manyi.versions import Catalogue
 
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
 # 2,000 characters of Chinese are 18 KB once URL-encoded; the rest of the form is small.
 MAX_COMPLAINT_BYTES = 32 * 1024
 MAX_LOOKUP_BYTES = 4096
@@ -111,21 +110,17 @@ class LookupOutcome:
     retry_after: int | None = None
 
 
+@dataclass(eq=False)
 class ComplaintIntake:
-    def __init__(
-        self,
-        catalogue: Catalogue,
-        store: ComplaintStore,
-        sealer: Sealer | None,
-        limiter: RateLimiter | None = None,
-    ) -> None:
-        self.catalogue = catalogue
-        self.store = store
-        self.sealer = sealer
-        self.limiter = limiter
-        # Wrong lookups per client address, in memory (as the rate limiter's buckets): the
-        # per-number count in the store is what holds across instances.
-        self._wrong_by_address: dict[bytes, tuple[int, float]] = {}
+    catalogue: Catalogue
+    store: ComplaintStore
+    sealer: Sealer | None
+    limiter: RateLimiter | None = None
+    # Wrong lookups per client address, in memory (as the rate limiter's buckets): the
+    # per-number count in the store is what holds across instances.
+    _wrong_by_address: dict[bytes, tuple[int, float]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def calendar(self) -> OfficeCalendar:
         return OfficeCalendar.of(self.catalogue.current.reporting)
@@ -135,12 +130,9 @@ class ComplaintIntake:
     def submit(
         self, content_type: str, body: bytes, address: str, now: datetime, sent: str | None
     ) -> ComplaintOutcome:
-        media = content_type.split(";", 1)[0].strip().lower()
-        from_form = media == FORM
-        if len(body) > MAX_COMPLAINT_BYTES:
-            return _failure(413, "too_large", from_form)
-        if media not in (JSON, FORM):
-            return _failure(415, "unsupported_media_type", from_form)
+        from_form, refusal = screen_body(content_type, body, MAX_COMPLAINT_BYTES)
+        if refusal is not None:
+            return _failure(*refusal, from_form)
         calendar = self.calendar()
         today = calendar.today(now)
         if self.limiter is not None:
@@ -235,9 +227,8 @@ class ComplaintIntake:
     # -- status lookup ---------------------------------------------------------------------
 
     def lookup(self, content_type: str, body: bytes, address: str, now: datetime) -> LookupOutcome:
-        media = content_type.split(";", 1)[0].strip().lower()
-        from_form = media == FORM
-        if len(body) > MAX_LOOKUP_BYTES or media not in (JSON, FORM):
+        from_form, refusal = screen_body(content_type, body, MAX_LOOKUP_BYTES)
+        if refusal is not None:  # a lookup answers any unreadable body as malformed
             return _lookup_failure(400, "malformed", from_form)
         try:
             given = _lookup_fields(body, from_form)

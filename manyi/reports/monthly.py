@@ -10,7 +10,7 @@ The summary is written from the figures only; tests check its sentences against 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -550,6 +550,15 @@ def _department_figures_table(
     def row(name: str, now: str, before: str, change: str, whole: str) -> list[Cell]:
         return [name, now, before, change, whole]
 
+    def compared(
+        name: str, figure: str, show: Callable[[float | None], str], percent_points: bool
+    ) -> list[Cell]:
+        """A figure (an attribute of both figures and the city's) this month, last month, the
+        change between them and the city's."""
+        now, before = getattr(d, figure), getattr(last, figure) if last else None
+        change = change_points(now, before, percent_points=percent_points)
+        return row(name, show(now), show(before), change, show(getattr(city, figure)))
+
     return ReportTable(
         "主要指标",
         ["指标", "本月", "上月", "环比", "全市"],
@@ -560,29 +569,9 @@ def _department_figures_table(
             ),
             row("服务对象数", number(d.served), number(last.served if last else None), "—",
                 number(city.served)),
-            row(
-                "测评率", percent(d.coverage), percent(last.coverage if last else None),
-                change_points(d.coverage, last.coverage if last else None, percent_points=True),
-                percent(city.coverage),
-            ),
-            row(
-                "满意度指数", index_text(d.satisfaction_index),
-                index_text(last.satisfaction_index if last else None),
-                change_points(
-                    d.satisfaction_index, last.satisfaction_index if last else None,
-                    percent_points=False,
-                ),
-                index_text(city.satisfaction_index),
-            ),
-            row(
-                "综合满意率", percent(d.satisfaction_rate),
-                percent(last.satisfaction_rate if last else None),
-                change_points(
-                    d.satisfaction_rate, last.satisfaction_rate if last else None,
-                    percent_points=True,
-                ),
-                percent(city.satisfaction_rate),
-            ),
+            compared("测评率", "coverage", percent, True),
+            compared("满意度指数", "satisfaction_index", index_text, False),
+            compared("综合满意率", "satisfaction_rate", percent, True),
             row("满意度指数排名", _rank_text(index_rank), "—", "—", "—"),
             row("测评率排名", _rank_text(coverage_rank), "—", "—", "—"),
         ],

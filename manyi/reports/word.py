@@ -13,8 +13,8 @@ python-docx is imported here only, so nothing else pays for it.
 from __future__ import annotations
 
 import io
-from datetime import date
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -24,10 +24,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from manyi.model import Questionnaire
 from manyi.reports.monthly import MonthlyReport, city_report, date_words, department_report
-from manyi.reports.sections import ReportTable, SectionProviders
-from manyi.reports.view import MonthView
+from manyi.reports.sections import ReportTable
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -42,32 +40,18 @@ MUTED = RGBColor(0x6B, 0x6B, 0x6B)
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)
 MARGINS = {"top": Cm(3.0), "bottom": Cm(2.6), "left": Cm(2.8), "right": Cm(2.6)}
 
+Params = ParamSpec("Params")
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def city_docx(
-    questionnaire: Questionnaire,
-    view: MonthView,
-    issued: date,
-    providers: SectionProviders | None = None,
-) -> bytes:
-    return render_docx(city_report(questionnaire, view, issued, providers))
+def _as_docx(make: Callable[Params, MonthlyReport]) -> Callable[Params, bytes]:
+    """A report's .docx, made from the same arguments as the report itself."""
 
+    def docx(*args: Params.args, **kwargs: Params.kwargs) -> bytes:
+        return render_docx(make(*args, **kwargs))
 
-def department_docx(
-    questionnaire: Questionnaire,
-    view: MonthView,
-    department: str,
-    issued: date,
-    providers: SectionProviders | None = None,
-    *,
-    with_city: bool = True,
-) -> bytes:
-    report = department_report(
-        questionnaire, view, department, issued, providers, with_city=with_city
-    )
-    return render_docx(report)
+    return docx
 
 
 def render_docx(report: MonthlyReport) -> bytes:
@@ -95,6 +79,10 @@ def render_docx(report: MonthlyReport) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+city_docx = _as_docx(city_report)
+department_docx = _as_docx(department_report)
 
 
 # -- page, styles --------------------------------------------------------------------------

@@ -50,14 +50,32 @@ class OutputFolder:
         return True
 
 
+def s3_client(client: Any = None) -> Any:
+    """The given S3 client (tests pass moto's), or a new one."""
+    if client is None:
+        import boto3  # only the AWS path pays for boto3
+
+        client = boto3.client("s3")
+    return client
+
+
+def s3_head(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    """The object's HEAD answer (metadata, content type, last modified); None if it is absent."""
+    from botocore.exceptions import ClientError
+
+    try:
+        head: dict[str, Any] = client.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return head
+
+
 class S3Outputs:
     def __init__(self, bucket: str, client: Any = None) -> None:
-        if client is None:
-            import boto3  # only the AWS path pays for boto3
-
-            client = boto3.client("s3")
         self.bucket = bucket
-        self.client = client
+        self.client = s3_client(client)
 
     def write(self, key: str, data: bytes, content_type: str) -> bool:
         """Put unless the object's recorded SHA-256 and content type match already.
@@ -88,14 +106,9 @@ class S3Outputs:
 
     def _stored(self, key: str) -> tuple[str, str] | None:
         """The recorded SHA-256 and content type of the object at `key`; None if there is none."""
-        from botocore.exceptions import ClientError
-
-        try:
-            head = self.client.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise
+        head = s3_head(self.client, self.bucket, key)
+        if head is None:
+            return None
         return head.get("Metadata", {}).get(SHA256_META, ""), head.get("ContentType", "")
 
 

@@ -22,7 +22,7 @@ Idempotent. A department-month moves from one state to the next in one condition
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta
 
 from manyi.aggregate import (
@@ -84,23 +84,20 @@ class Disagreement:
     recomputed: MonthlyResult
 
 
+@dataclass(eq=False)
 class Aggregator:
-    def __init__(
-        self,
-        questionnaire: Questionnaire,
-        submissions: SubmissionStore,
-        store: ResultsStore,
-        *,
-        lag: timedelta = DEFAULT_LAG,
-        progress: Progress | None = None,
-    ) -> None:
-        self.questionnaire = questionnaire
-        self.submissions = submissions
-        self.store = store
-        self.lag = lag
-        self.progress = progress
-        self.calendar = OfficeCalendar.of(questionnaire.reporting)
-        self.traits = TraitCounter(questionnaire)
+    questionnaire: Questionnaire
+    submissions: SubmissionStore
+    store: ResultsStore
+    _: KW_ONLY
+    lag: timedelta = DEFAULT_LAG
+    progress: Progress | None = None
+    calendar: OfficeCalendar = field(init=False)
+    traits: TraitCounter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.calendar = OfficeCalendar.of(self.questionnaire.reporting)
+        self.traits = TraitCounter(self.questionnaire)
 
     @property
     def department_ids(self) -> list[str]:

@@ -12,10 +12,12 @@ Nothing here is cached or indexed.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec
 from urllib.parse import parse_qs
 
 from markupsafe import escape
@@ -55,6 +57,8 @@ SECURITY_HEADERS = {
     ),
 }
 
+Params = ParamSpec("Params")
+
 
 @dataclass
 class Response:
@@ -72,6 +76,20 @@ def _page(title: str, body: str) -> bytes:
         "input,button{font-size:1.1rem;padding:.4rem}li{margin:.4rem 0}</style></head>"
         f"<body>{body}</body></html>"
     ).encode()
+
+
+def _with_security_headers(
+    handle: Callable[Params, Response],
+) -> Callable[Params, Response]:
+    """Every answer of the site carries the security headers (its own headers win)."""
+
+    @functools.wraps(handle)
+    def secured(*args: Params.args, **kwargs: Params.kwargs) -> Response:
+        response = handle(*args, **kwargs)
+        response.headers = {**SECURITY_HEADERS, **response.headers}
+        return response
+
+    return secured
 
 
 class ResultsSite:
@@ -97,6 +115,15 @@ class ResultsSite:
             environ, start_response, answer.status, [*answer.headers.items()], answer.body
         )
 
+    def _authorized(self, headers: Mapping[str, str]) -> bool:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        authorization = lowered.get("authorization", "")
+        if authorization.lower().startswith("bearer "):
+            return token_matches(self.data, authorization[7:].strip())
+        given = cookie_values(lowered.get("cookie", ""), COOKIE)[:MAX_COOKIE_VALUES]
+        return any(token_matches(self.data, value) for value in given)
+
+    @_with_security_headers
     def handle(
         self,
         method: str,
@@ -106,27 +133,6 @@ class ResultsSite:
         body: bytes,
         *,
         secure: bool = False,
-    ) -> Response:
-        response = self._route(method, path, query, headers, body, secure)
-        response.headers = {**SECURITY_HEADERS, **response.headers}
-        return response
-
-    def _authorized(self, headers: Mapping[str, str]) -> bool:
-        lowered = {k.lower(): v for k, v in headers.items()}
-        authorization = lowered.get("authorization", "")
-        if authorization.lower().startswith("bearer "):
-            return token_matches(self.data, authorization[7:].strip())
-        given = cookie_values(lowered.get("cookie", ""), COOKIE)[:MAX_COOKIE_VALUES]
-        return any(token_matches(self.data, value) for value in given)
-
-    def _route(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        secure: bool,
     ) -> Response:
         if path == "/results":
             return Response(308, b"", {"Location": PREFIX})

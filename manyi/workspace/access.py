@@ -6,8 +6,9 @@ before the page runs, and the access-matrix test derives every expected status f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from manyi.calendar import OfficeCalendar
 from manyi.model import Department
+from manyi.workspace.audit import record
 from manyi.workspace.context import PREFIX, Workspace
 from manyi.workspace.http import Request, html, redirect
 from manyi.workspace.render import render, stylesheet
@@ -136,6 +138,29 @@ class Call:
 
     def department(self) -> Department | None:
         return self.ws.questionnaire().department(self.params.get("department", ""))
+
+    def audit(
+        self,
+        action: str,
+        target: str,
+        *,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+        departments: Iterable[str] = (),
+        now: datetime | None = None,
+    ) -> None:
+        """One audit event by the signed-in staff member, at `now` (the page's own moment when
+        it has one, so the event and the change it records share it) or the clock's."""
+        record(
+            self.ws.staff.audit,
+            self.ws.clock() if now is None else now,
+            self.me.username,
+            action,
+            target,
+            before=before,
+            after=after,
+            departments=departments,
+        )
 
     def page(self, template: str, status: int = 200, **context: Any) -> Response[str]:
         staff = self.staff

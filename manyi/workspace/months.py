@@ -11,6 +11,7 @@ and counts every response, as if it had never closed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from manyi.errors import ManyiError
@@ -33,24 +34,37 @@ class MonthActionRefused(ManyiError):
     """The close or reopen cannot be done; the message says why, in Chinese."""
 
 
+@dataclass(frozen=True)
+class MonthBooks:
+    """What a close or a reopen works on: the month's responses, its results and published
+    files, the pressure signals, and the audit log that records who did it."""
+
+    questionnaire: Questionnaire
+    results: ResultsStore
+    submissions: SubmissionStore
+    outputs: Outputs | None
+    audit: AuditLog
+    pressure: PressureStore | None = None
+
+    def backend(self) -> Backend:
+        return Backend(
+            self.submissions, self.results, self.outputs, "workspace", pressure=self.pressure
+        )
+
+
 def close_month(
-    questionnaire: Questionnaire,
-    results: ResultsStore,
-    submissions: SubmissionStore,
-    outputs: Outputs | None,
-    audit: AuditLog,
+    books: MonthBooks,
     *,
     actor: str,
     month: str,
     reason: str,
     now: datetime,
     lag_seconds: float,
-    pressure: PressureStore | None = None,
 ) -> MonthClose:
     reason = _reason(reason)
-    if results.month_close(month) is not None:
+    if books.results.month_close(month) is not None:
         raise MonthActionRefused(f"{month} 已经关账。")
-    start, close_moment = period(month, questionnaire.reporting)
+    start, close_moment = period(month, books.questionnaire.reporting)
     if now < start:
         raise MonthActionRefused(f"{month} 还没有开始，不能关账。")
     early = now < close_moment
@@ -59,13 +73,12 @@ def close_month(
             f"还没到关账日（{close_moment.month} 月 {close_moment.day} 日）。提前关账须填写原因。"
         )
     request = Request("close", (month,), by=actor, reason=reason, force=early)
-    backend = Backend(submissions, results, outputs, "workspace", pressure=pressure)
-    _run(questionnaire, backend, request, now, timedelta(seconds=lag_seconds))
-    closed = results.month_close(month)
+    _run(books, request, now, timedelta(seconds=lag_seconds))
+    closed = books.results.month_close(month)
     if closed is None:
         raise MonthActionRefused(f"{month} 未能关账，请稍后再试。")
     record(
-        audit,
+        books.audit,
         now,
         actor,
         "month.close",
@@ -81,30 +94,17 @@ def close_month(
     return closed
 
 
-def reopen_month(
-    questionnaire: Questionnaire,
-    results: ResultsStore,
-    submissions: SubmissionStore,
-    outputs: Outputs | None,
-    audit: AuditLog,
-    *,
-    actor: str,
-    month: str,
-    reason: str,
-    now: datetime,
-    pressure: PressureStore | None = None,
-) -> None:
+def reopen_month(books: MonthBooks, *, actor: str, month: str, reason: str, now: datetime) -> None:
     reason = _reason(reason)
-    closed = results.month_close(month)
+    closed = books.results.month_close(month)
     if closed is None:
         raise MonthActionRefused(f"{month} 没有关账，无需重新开账。")
     if not reason:
         raise MonthActionRefused("重新开账须填写原因。")
     request = Request("reopen", (month,), by=actor, reason=reason)
-    _run(questionnaire, Backend(submissions, results, outputs, "workspace", pressure=pressure),
-         request, now)  # fmt: skip
+    _run(books, request, now)
     record(
-        audit,
+        books.audit,
         now,
         actor,
         "month.reopen",
@@ -114,15 +114,9 @@ def reopen_month(
     )
 
 
-def _run(
-    questionnaire: Questionnaire,
-    backend: Backend,
-    request: Request,
-    now: datetime,
-    lag: timedelta = DEFAULT_LAG,
-) -> None:
+def _run(books: MonthBooks, request: Request, now: datetime, lag: timedelta = DEFAULT_LAG) -> None:
     try:
-        run_aggregator(questionnaire, backend, request, now, lag=lag)
+        run_aggregator(books.questionnaire, books.backend(), request, now, lag=lag)
     except RefusedRequest as refused:
         raise MonthActionRefused(str(refused)) from refused
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from manyi.results.outputs import PREFIX
+from manyi.results.outputs import PREFIX, s3_client, s3_head
 
 if TYPE_CHECKING:
     from manyi.model import Questionnaire
@@ -67,12 +67,8 @@ class LocalReportFiles:
 
 class S3ReportFiles:
     def __init__(self, bucket: str, client: Any = None) -> None:
-        if client is None:
-            import boto3
-
-            client = boto3.client("s3")
         self.bucket = bucket
-        self.client = client
+        self.client = s3_client(client)
 
     def read(self, key: str) -> bytes | None:
         try:
@@ -83,13 +79,8 @@ class S3ReportFiles:
         return data
 
     def modified(self, key: str) -> datetime | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            found = self.client.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise
+        found = s3_head(self.client, self.bucket, key)
+        if found is None:
+            return None
         modified: datetime = found["LastModified"]
         return modified

@@ -52,6 +52,11 @@ class Route:
 
 P = "/workspace"
 CALL = f"{P}/followup/call/<visitor>/<department>/<month>/<case>"
+# A department's pages, its staff entry and one entry batch, its follow-up cases.
+DEPT = f"{P}/d/<department>"
+ENTRY = f"{DEPT}/entry"
+BATCH = f"{ENTRY}/<batch>"
+FOLLOWUP = f"{P}/followup/d/<department>"
 ROUTES: tuple[Route, ...] = (
     Route("GET", P, Access.ANONYMOUS, sign_in.root),
     Route("GET", f"{P}/assets/<name>", Access.ANONYMOUS, sign_in.stylesheet_file),
@@ -69,50 +74,24 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{P}/office/<month>/reports/<name>", Access.READ_ALL, office.report_file),
     # Integrity flags: the office marks one reviewed, the department explains its own.
     Route("POST", f"{P}/office/<month>/flags/<department>", Access.OFFICE, flags.review),
-    Route("POST", f"{P}/d/<department>/flags/<month>", Access.DEPARTMENT_WRITE, flags.explain),
+    Route("POST", f"{DEPT}/flags/<month>", Access.DEPARTMENT_WRITE, flags.explain),
     # A department's own page, its served count, its downloads.
-    Route("GET", f"{P}/d/<department>/", Access.DEPARTMENT_READ, department.dashboard),
-    Route("POST", f"{P}/d/<department>/served", Access.DEPARTMENT_WRITE, department.served_set),
+    Route("GET", f"{DEPT}/", Access.DEPARTMENT_READ, department.dashboard),
+    Route("POST", f"{DEPT}/served", Access.DEPARTMENT_WRITE, department.served_set),
     # Staff entry: batches keyed by the department's accounts (and the office), one pass each.
-    Route("GET", f"{P}/d/<department>/entry/", Access.DEPARTMENT_WRITE, entry.home),
-    Route("POST", f"{P}/d/<department>/entry/", Access.DEPARTMENT_WRITE, entry.batch_new),
-    Route(
-        "GET",
-        f"{P}/d/<department>/entry/template.xlsx",
-        Access.DEPARTMENT_WRITE,
-        entry_files.template_file,
-    ),
-    Route(
-        "POST", f"{P}/d/<department>/entry/import", Access.DEPARTMENT_WRITE, entry_files.import_file
-    ),
-    Route(
-        "POST",
-        f"{P}/d/<department>/entry/served",
-        Access.DEPARTMENT_WRITE,
-        entry_files.served_proposal,
-    ),
-    Route("GET", f"{P}/d/<department>/entry/<batch>/", Access.DEPARTMENT_WRITE, entry.batch_page),
-    Route(
-        "POST", f"{P}/d/<department>/entry/<batch>/save", Access.DEPARTMENT_WRITE, entry.entry_save
-    ),
-    Route(
-        "POST", f"{P}/d/<department>/entry/<batch>/void", Access.DEPARTMENT_WRITE, entry.entry_void
-    ),
-    Route(
-        "POST",
-        f"{P}/d/<department>/entry/<batch>/finish",
-        Access.DEPARTMENT_WRITE,
-        entry.batch_finish,
-    ),
-    Route(
-        "POST",
-        f"{P}/d/<department>/entry/<batch>/resolve",
-        Access.DEPARTMENT_WRITE,
-        entry.batch_resolve,
-    ),
+    Route("GET", f"{ENTRY}/", Access.DEPARTMENT_WRITE, entry.home),
+    Route("POST", f"{ENTRY}/", Access.DEPARTMENT_WRITE, entry.batch_new),
+    Route("GET", f"{ENTRY}/template.xlsx", Access.DEPARTMENT_WRITE, entry_files.template_file),
+    Route("POST", f"{ENTRY}/import", Access.DEPARTMENT_WRITE, entry_files.import_file),
+    Route("POST", f"{ENTRY}/served", Access.DEPARTMENT_WRITE, entry_files.served_proposal),
+    Route("GET", f"{BATCH}/", Access.DEPARTMENT_WRITE, entry.batch_page),
+    Route("POST", f"{BATCH}/save", Access.DEPARTMENT_WRITE, entry.entry_save),
+    Route("POST", f"{BATCH}/void", Access.DEPARTMENT_WRITE, entry.entry_void),
+    Route("POST", f"{BATCH}/finish", Access.DEPARTMENT_WRITE, entry.batch_finish),
+    Route("POST", f"{BATCH}/resolve", Access.DEPARTMENT_WRITE, entry.batch_resolve),
     Route("POST", f"{P}/office/entry-policy", Access.OFFICE, entry.policy_set),
     # After the entry routes: its <month>/<name> would also match entry/template.xlsx.
-    Route("GET", f"{P}/d/<department>/<month>/<name>", Access.DEPARTMENT_READ, department.export),
+    Route("GET", f"{DEPT}/<month>/<name>", Access.DEPARTMENT_READ, department.export),
     # Accounts and the audit log.
     Route("GET", f"{P}/accounts/", Access.READ_ALL, accounts.listing),
     Route("POST", f"{P}/accounts/", Access.OFFICE, accounts.add),
@@ -137,25 +116,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{P}/followup/", Access.STAFF, followup.home),
     Route("GET", f"{P}/followup/<month>/figures.csv", Access.READ_ALL, followup.figures_export),
     Route("POST", f"{P}/followup/visitors", Access.OFFICE, followup.visitor_add),
-    Route("GET", f"{P}/followup/d/<department>/", Access.DEPARTMENT_READ, followup.department_page),
+    Route("GET", f"{FOLLOWUP}/", Access.DEPARTMENT_READ, followup.department_page),
     # A month's closed cases, by the department's accounts or the office (party data sealed).
-    Route(
-        "GET",
-        f"{P}/followup/d/<department>/template.xlsx",
-        Access.DEPARTMENT_WRITE,
-        followup.template_file,
-    ),
-    Route(
-        "POST", f"{P}/followup/d/<department>/import", Access.DEPARTMENT_WRITE, followup.import_file
-    ),
-    Route("POST", f"{P}/followup/d/<department>/draw", Access.OFFICE, followup.draw),
-    Route("POST", f"{P}/followup/d/<department>/assign", Access.OFFICE, followup.assign_visitor),
-    Route(
-        "POST",
-        f"{P}/followup/d/<department>/problem",
-        Access.DEPARTMENT_WRITE,
-        followup.problem_close,
-    ),
+    Route("GET", f"{FOLLOWUP}/template.xlsx", Access.DEPARTMENT_WRITE, followup.template_file),
+    Route("POST", f"{FOLLOWUP}/import", Access.DEPARTMENT_WRITE, followup.import_file),
+    Route("POST", f"{FOLLOWUP}/draw", Access.OFFICE, followup.draw),
+    Route("POST", f"{FOLLOWUP}/assign", Access.OFFICE, followup.assign_visitor),
+    Route("POST", f"{FOLLOWUP}/problem", Access.DEPARTMENT_WRITE, followup.problem_close),
     # The call screen: the party's name and phone, for the office and the assigned visitor.
     Route("GET", f"{CALL}", Access.VISITOR, followup.call_screen),
     Route("POST", f"{CALL}", Access.VISITOR, followup.attempt),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -73,27 +74,19 @@ def run_once(
     return summary
 
 
+@dataclass(eq=False)
 class AggregatorTimer:
-    def __init__(
-        self,
-        data: Path,
-        questionnaire: Callable[[], Questionnaire],
-        submissions: SubmissionStore,
-        audit: AuditLog,
-        every: timedelta = DEFAULT_EVERY,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        followup: Followup | None = None,
-        complaints: ComplaintStore | None = None,
-    ) -> None:
-        self.data = data
-        # Their purges run at every tick too: cheap (an index read) when nothing is due.
-        self.followup = followup
-        self.complaints = complaints
-        self.questionnaire = questionnaire
-        self.submissions = submissions
-        self.audit = audit
-        self.every = every
-        self.clock = clock
+    data: Path
+    questionnaire: Callable[[], Questionnaire]
+    submissions: SubmissionStore
+    audit: AuditLog
+    every: timedelta = DEFAULT_EVERY
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Their purges run at every tick too: cheap (an index read) when nothing is due.
+    followup: Followup | None = None
+    complaints: ComplaintStore | None = None
+
+    def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="aggregator-timer", daemon=True)
 

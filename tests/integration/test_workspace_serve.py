@@ -118,12 +118,10 @@ def test_the_timer_counts_and_closes_on_the_close_day_but_not_a_reopened_month(
     [event] = staff.audit.history("month/2026-11")
     assert (event.actor, event.action) == ("system", "month.close")
     # Reopened by the office: it stays open at the next ticks.
-    from manyi.workspace.months import reopen_month
+    from manyi.workspace.months import MonthBooks, reopen_month
 
-    reopen_month(
-        questionnaire, results, submissions, None, staff.audit, actor="office-1", month="2026-11",
-        reason="补录", now=now[0],
-    )  # fmt: skip
+    books = MonthBooks(questionnaire, results, submissions, None, staff.audit)
+    reopen_month(books, actor="office-1", month="2026-11", reason="补录", now=now[0])
     now[0] = datetime(2026, 11, 27, 0, 20, tzinfo=BEIJING)
     assert timer.tick()["closed"] == []
     assert results.month_close("2026-11") is None

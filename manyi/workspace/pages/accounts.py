@@ -6,9 +6,12 @@ stored in clear; the page is not cached (no-store, like every workspace page).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aws_lambda_powertools.event_handler import Response
 
-from manyi.store.staff.base import MAX_DISPLAY_NAME, ROLES, failures_key
+from manyi.store.staff.base import MAX_DISPLAY_NAME, ROLES, Account, failures_key
 from manyi.workspace.access import Call, message_page
 from manyi.workspace.accounts import (
     AccountProblem,
@@ -52,23 +55,17 @@ def listing(call: Call, status: int = 200, problem: str = "") -> Response[str]:
 
 
 def add(call: Call) -> Response[str]:
-    ws = call.ws
-    try:
-        account, password = add_account(
-            ws.staff,
-            actor=call.me.username,
-            now=ws.clock(),
-            username=call.request.field("username", 64),
-            role=call.request.field("role", 20),
-            departments=call.request.fields("department"),
-            known_departments=[d.id for d in ws.questionnaire().departments],
-            display_name=call.request.field("display_name", 200),
-            cost=ws.settings.password_cost,
-        )
-    except AccountProblem as problem:
-        return listing(call, 400, problem.chinese)
-    return call.page(
-        "password_shown.html.j2", title="账号已建立", account=account, password=password, new=True
+    request = call.request
+    return _password_shown(
+        call,
+        add_account,
+        "账号已建立",
+        refused=400,
+        username=request.field("username", 64),
+        role=request.field("role", 20),
+        departments=request.fields("department"),
+        known_departments=[d.id for d in call.ws.questionnaire().departments],
+        display_name=request.field("display_name", 200),
     )
 
 
@@ -81,19 +78,35 @@ def enable(call: Call) -> Response[str]:
 
 
 def reset(call: Call) -> Response[str]:
+    username = call.params["username"]
+    return _password_shown(call, reset_password, "密码已重置", refused=404, username=username)
+
+
+def _password_shown(
+    call: Call,
+    make: Callable[..., tuple[Account, str | None]],
+    title: str,
+    *,
+    refused: int,
+    **fields: Any,
+) -> Response[str]:
+    """A new account (`add_account`) or a reset password (`reset_password`), made by the signed-in
+    office account, and the page that shows its password once; the list, with why not, when it
+    is refused (status `refused`)."""
     ws = call.ws
     try:
-        account, password = reset_password(
+        account, password = make(
             ws.staff,
             actor=call.me.username,
             now=ws.clock(),
-            username=call.params["username"],
             cost=ws.settings.password_cost,
+            **fields,
         )
     except AccountProblem as problem:
-        return listing(call, 404, problem.chinese)
+        return listing(call, refused, problem.chinese)
+    new = make is add_account  # the page words a new account's password differently
     return call.page(
-        "password_shown.html.j2", title="密码已重置", account=account, password=password, new=False
+        "password_shown.html.j2", title=title, account=account, password=password, new=new
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -43,7 +43,7 @@ from manyi.store.complaints.base import ComplaintConflict, HandlersConflict
 from manyi.store.staff.base import Account
 from manyi.submission import utc_timestamp
 from manyi.workspace.access import Access, Call, message_page
-from manyi.workspace.audit import complaint_target, record
+from manyi.workspace.audit import complaint_target
 from manyi.workspace.context import PREFIX
 from manyi.workspace.http import download
 from manyi.workspace.months_param import month_of
@@ -159,10 +159,7 @@ def contact(call: Call) -> Response[str]:
         return detail(call, 200, contact={})
     if sources.sealer is None:
         return detail(call, 503, "这里没有配置解密密钥，无法查看联系方式。")
-    record(
-        call.ws.staff.audit,
-        call.ws.clock(),
-        call.me.username,
+    call.audit(
         "complaint.contact",
         complaint_target(complaint.number),
         after={"viewed": ["name", "phone"]},
@@ -197,21 +194,11 @@ def status(call: Call) -> Response[str]:
         call.me.username,
         note,
     )
+    before, after = {"status": complaint.status}, {"status": new_status, **note_fingerprint(note)}
     changed = complaint.moved(step)
-    try:
-        sources.store.replace(changed)
-    except ComplaintConflict:
-        return detail(call, 409, "这件投诉刚被别人修改过，请看最新情况后再操作。")
-    record(
-        call.ws.staff.audit,
-        now,
-        call.me.username,
-        "complaint.status",
-        complaint_target(complaint.number),
-        before={"status": complaint.status},
-        after={"status": new_status, **note_fingerprint(note)},
+    return _saved(
+        call, sources, changed, "complaint.status", before, after, "complaint_status", now
     )
-    return call.back(f"{PREFIX}complaints/{complaint.number}", "complaint_status")
 
 
 def assign(call: Call) -> Response[str]:
@@ -223,29 +210,35 @@ def assign(call: Call) -> Response[str]:
     if handler not in {a.username for a in _eligible_handlers(call, complaint)}:
         return detail(call, 422, "请从列表中选择办理人。")
     changed = replace(complaint, handler=handler, version=complaint.version + 1)
+    before, after = {"handler": complaint.handler}, {"handler": handler}
+    return _saved(call, sources, changed, "complaint.assign", before, after, "complaint_assigned")
+
+
+def _saved(
+    call: Call,
+    sources: ComplaintSources,
+    changed: Complaint,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    notice: str,
+    now: datetime | None = None,
+) -> Response[str]:
+    """A handled complaint stored (409 when someone changed it meanwhile), audited, and the
+    complaint's page again with the notice."""
     try:
         sources.store.replace(changed)
     except ComplaintConflict:
         return detail(call, 409, "这件投诉刚被别人修改过，请看最新情况后再操作。")
-    record(
-        call.ws.staff.audit,
-        call.ws.clock(),
-        call.me.username,
-        "complaint.assign",
-        complaint_target(complaint.number),
-        before={"handler": complaint.handler},
-        after={"handler": handler},
-    )
-    return call.back(f"{PREFIX}complaints/{complaint.number}", "complaint_assigned")
+    call.audit(action, complaint_target(changed.number), before=before, after=after, now=now)
+    return call.back(f"{PREFIX}complaints/{changed.number}", notice)
 
 
 def figures(call: Call) -> Response[str]:
-    sources = _sources(call)
-    if sources is None:
-        return _not_set_up(call)
-    month = month_of(call.params["month"], call.ws.clock(), call.calendar())
-    if month is None:
-        return message_page(call, 404, "找不到页面", "月份不正确。")
+    found_month = _month_sources(call, "找不到页面")
+    if isinstance(found_month, Response):
+        return found_month
+    sources, month = found_month
     questionnaire = call.ws.questionnaire()
     found = store_figures(sources.store, questionnaire, month)
     names = {d.id: d.name for d in questionnaire.departments}
@@ -261,12 +254,10 @@ def figures(call: Call) -> Response[str]:
 
 
 def export(call: Call) -> Response[Any]:
-    sources = _sources(call)
-    if sources is None:
-        return _not_set_up(call)
-    month = month_of(call.params["month"], call.ws.clock(), call.calendar())
-    if month is None:
-        return message_page(call, 404, "找不到文件", "月份不正确。")
+    found_month = _month_sources(call, "找不到文件")
+    if isinstance(found_month, Response):
+        return found_month
+    sources, month = found_month
     of_month = [c for c in sources.store.year(int(month[:4])) if c.received_on[:7] == month]
     data = export_csv(call.ws.questionnaire(), of_month)
     return download(data, "text/csv; charset=utf-8", f"manyi-complaints-{month}.csv")
@@ -341,12 +332,12 @@ def handlers_set(call: Call) -> Response[str]:
             sources.store.set_handlers(ConductHandlers(chosen, stored.version + 1))
         except HandlersConflict:
             return handlers_page(call, 409, STALE)
-        record(
-            call.ws.staff.audit, call.ws.clock(), call.me.username, "complaint.handlers",
+        call.audit(
+            "complaint.handlers",
             "complaint-handlers",
             before={d: before.get(d, "") for d in changed},
             after={d: chosen.get(d, "") for d in changed},
-        )  # fmt: skip
+        )
     return call.back(f"{PREFIX}complaint-handlers/", "complaint_handlers")
 
 
@@ -373,6 +364,18 @@ def _not_set_up(call: Call) -> Response[str]:
 def _complaint(call: Call) -> Complaint | None:
     sources = _sources(call)
     return None if sources is None else sources.store.get(call.params.get("number", ""))
+
+
+def _month_sources(call: Call, missing: str) -> tuple[ComplaintSources, str] | Response[str]:
+    """The complaints' store and the path's month, or the page saying which is missing (its
+    title `missing`: a page or a file)."""
+    sources = _sources(call)
+    if sources is None:
+        return _not_set_up(call)
+    month = month_of(call.params["month"], call.ws.clock(), call.calendar())
+    if month is None:
+        return message_page(call, 404, missing, "月份不正确。")
+    return sources, month
 
 
 def _acted_on(call: Call) -> tuple[ComplaintSources, Complaint] | Response[str]:

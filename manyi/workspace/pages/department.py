@@ -19,7 +19,7 @@ from manyi.reports.tables import summary_columns, summary_rows
 from manyi.reports.view import TREND_MONTHS, MonthView, month_view
 from manyi.results.served_file import MAX_SERVED
 from manyi.workspace.access import Call, message_page
-from manyi.workspace.audit import record, served_target
+from manyi.workspace.audit import served_target
 from manyi.workspace.context import PREFIX
 from manyi.workspace.dashboard import department_dashboard, department_view
 from manyi.workspace.http import download
@@ -27,7 +27,7 @@ from manyi.workspace.months_param import month_of, recent_months
 from manyi.workspace.pages.flags import flag_context, month_flags
 from manyi.workspace.render import render
 from manyi.workspace.reports import report_sections
-from manyi.workspace.selection_param import respondent_choices, selection_param
+from manyi.workspace.selection_param import dashboard_filter, respondent_choices
 
 MAX_NOTE = 200
 # Ranks compare departments: a department's own files carry none.
@@ -44,12 +44,10 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         month = month_of(call.request.field("month"), now, call.calendar()) or month_of(
             None, now, call.calendar()
         )
-    if month is None:
-        return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
-    questionnaire = call.ws.questionnaire()
-    selection = selection_param(call, questionnaire)
-    if selection is None:
-        return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
+    found = dashboard_filter(call, month)
+    if isinstance(found, Response):
+        return found
+    month, questionnaire, selection = found
     board = department_dashboard(
         questionnaire, call.ws.results, call.ws.reports, department, month, now, selection
     )
@@ -114,15 +112,13 @@ def served_set(call: Call) -> Response[str]:
         )
     before = results.served(month).get(department.id)
     results.set_served({(month, department.id): count})
-    record(
-        call.ws.staff.audit,
-        now,
-        call.me.username,
+    call.audit(
         "served.set",
         served_target(month, department.id),
         before={"count": before},
         after={"count": count, "note": note},
         departments=(department.id,),
+        now=now,
     )
     return call.back(f"{PREFIX}d/{department.id}/", "served", month=month)
 

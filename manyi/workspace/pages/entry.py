@@ -16,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from manyi.answers import AnswerError
-from manyi.model import AnswerValue, Questionnaire
+from manyi.model import AnswerValue, Department, Questionnaire
 from manyi.staff_entry import (
     Difference,
     differences,
@@ -39,7 +39,7 @@ from manyi.store.entry.base import (
 )
 from manyi.submission import utc_timestamp
 from manyi.workspace.access import Call, message_page
-from manyi.workspace.audit import batch_target, record
+from manyi.workspace.audit import batch_target
 from manyi.workspace.context import PREFIX
 from manyi.workspace.http import json_answer, redirect
 from manyi.workspace.render import script
@@ -63,12 +63,10 @@ def _unavailable(call: Call) -> Response[str]:
 
 def home(call: Call, status: int = 200, problem: str = "") -> Response[str]:
     """The department's batches, a new batch, and the Excel and case-export tools."""
-    department = call.department()
-    store = _store(call)
-    if department is None:
-        return message_page(call, 404, "找不到部门", "没有这个部门。")
-    if store is None:
-        return _unavailable(call)
+    found = _department_store(call)
+    if isinstance(found, Response):
+        return found
+    department, store = found
     questionnaire = call.ws.questionnaire()
     return call.page(
         "entry_home.html.j2",
@@ -87,12 +85,10 @@ def home(call: Call, status: int = 200, problem: str = "") -> Response[str]:
 
 
 def batch_new(call: Call) -> Response[str]:
-    department = call.department()
-    store = _store(call)
-    if department is None:
-        return message_page(call, 404, "找不到部门", "没有这个部门。")
-    if store is None:
-        return _unavailable(call)
+    found = _department_store(call)
+    if isinstance(found, Response):
+        return found
+    department, store = found
     questionnaire = call.ws.questionnaire()
     channel = questionnaire.channel(call.request.field("channel", 40))
     if channel is None or channel.entry != "staff":
@@ -325,10 +321,7 @@ def policy_set(call: Call) -> Response[Any]:
         store.set_policy(after)
     except BatchConflict:
         return message_page(call, 409, "设置未保存", "设置刚被他人修改，请刷新后重试。")
-    record(
-        call.ws.staff.audit,
-        call.ws.clock(),
-        call.me.username,
+    call.audit(
         "entry.policy",
         "entry/policy",
         before={"double_entry_required": before.double_entry_required},
@@ -338,6 +331,17 @@ def policy_set(call: Call) -> Response[Any]:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _department_store(call: Call) -> tuple[Department, EntryStore] | Response[str]:
+    """The path's department and the entry store, or the page saying which is missing."""
+    department = call.department()
+    store = _store(call)
+    if department is None:
+        return message_page(call, 404, "找不到部门", "没有这个部门。")
+    if store is None:
+        return _unavailable(call)
+    return department, store
 
 
 def _batch(call: Call) -> tuple[EntryStore, Batch] | Response[str]:
@@ -428,10 +432,7 @@ def _commit(
 
 
 def _audit(call: Call, batch: Batch, action: str, **change: Any) -> None:
-    record(
-        call.ws.staff.audit,
-        call.ws.clock(),
-        call.me.username,
+    call.audit(
         action,
         batch_target(batch.batch_id),
         departments=(batch.department,),

@@ -13,7 +13,6 @@ from manyi.reports.files import XLSX_TYPE
 from manyi.served_count import ExportProblem, count_parties
 from manyi.staff_entry import staff_channels
 from manyi.workspace.access import Call, message_page
-from manyi.workspace.audit import record
 from manyi.workspace.http import download
 from manyi.workspace.months_param import month_of
 from manyi.workspace.pages import entry
@@ -78,10 +77,7 @@ def import_file(call: Call) -> Response[Any]:
             rows=result.rows,
         )
     stored_count = intake.put_many(new)
-    record(
-        call.ws.staff.audit,
-        now,
-        call.me.username,
+    call.audit(
         "import.stored",
         f"import/{department.id}/{month}",
         after={
@@ -92,6 +88,7 @@ def import_file(call: Call) -> Response[Any]:
             "file": upload.filename[:100],
         },
         departments=(department.id,),
+        now=now,
     )
     return call.page(
         "entry_import.html.j2",

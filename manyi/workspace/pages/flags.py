@@ -23,7 +23,7 @@ from manyi.store.pressure.base import PressureStore
 from manyi.store.results.base import ResultsStore
 from manyi.store.staff.base import AuditEvent, AuditLog
 from manyi.workspace.access import Call, message_page
-from manyi.workspace.audit import flag_target, record
+from manyi.workspace.audit import flag_target
 from manyi.workspace.context import PREFIX
 from manyi.workspace.months_param import month_of
 
@@ -107,10 +107,7 @@ def _note(call: Call, action: str, back: str, **query: str) -> Response[str]:
     text = call.request.field("text", MAX_TEXT)
     if not text:
         return message_page(call, 400, "请填写说明", "请写明核查结果或情况说明后再提交。")
-    record(
-        call.ws.staff.audit,
-        call.ws.clock(),
-        call.me.username,
+    call.audit(
         action,
         flag_target(month, department.id),
         after={"text": text},

@@ -8,6 +8,8 @@ shows case numbers, codes and counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -264,29 +266,31 @@ def _form_case(call: Call) -> tuple[Followup, Case] | Response[str]:
 
 
 def assign_visitor(call: Call) -> Response[str]:
-    found = _form_case(call)
-    if isinstance(found, Response):
-        return found
-    fu, case = found
-    try:
-        assign(fu, case, call.request.field("visitor", 64), call.ws.clock(), call.me.username)
-    except FollowupRefused as refused:
-        return department_page(call, refused.status, refused.chinese)
-    return call.back(f"{PREFIX}followup/d/{case.department}/", "assigned", month=case.month)
+    return _case_action(call, assign, "visitor", 64, "assigned")
 
 
 def problem_close(call: Call) -> Response[str]:
+    return _case_action(call, close_problem, "action", 2000, "problem")
+
+
+def _case_action(
+    call: Call,
+    act: Callable[[Followup, Case, str, datetime, str], object],
+    field: str,
+    limit: int,
+    notice: str,
+) -> Response[str]:
+    """The form's case acted on with the form's `field`, by the signed-in account; back to the
+    department's month with the notice, or its page with why not."""
     found = _form_case(call)
     if isinstance(found, Response):
         return found
     fu, case = found
     try:
-        close_problem(
-            fu, case, call.request.field("action", 2000), call.ws.clock(), call.me.username
-        )
+        act(fu, case, call.request.field(field, limit), call.ws.clock(), call.me.username)
     except FollowupRefused as refused:
         return department_page(call, refused.status, refused.chinese)
-    return call.back(f"{PREFIX}followup/d/{case.department}/", "problem", month=case.month)
+    return call.back(f"{PREFIX}followup/d/{case.department}/", notice, month=case.month)
 
 
 # -- the call screen --------------------------------------------------------------------------

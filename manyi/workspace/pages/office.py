@@ -21,11 +21,11 @@ from manyi.workspace.audit import month_target
 from manyi.workspace.context import PREFIX, Workspace
 from manyi.workspace.dashboard import office_dashboard
 from manyi.workspace.http import SECURITY_HEADERS, download
-from manyi.workspace.months import MonthActionRefused, close_month, reopen_month
+from manyi.workspace.months import MonthActionRefused, MonthBooks, close_month, reopen_month
 from manyi.workspace.months_param import month_of, recent_months
 from manyi.workspace.pages.flags import flag_context, month_flags
 from manyi.workspace.reports import report_key, report_sections
-from manyi.workspace.selection_param import respondent_choices, selection_param
+from manyi.workspace.selection_param import dashboard_filter, respondent_choices, selection_or_page
 
 REPORT_NAMES = {
     "report.docx": "月度测评通报（Word）",
@@ -44,12 +44,10 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
     month = month_of(
         call.params.get("month") or call.request.query.get("month"), now, call.calendar()
     )
-    if month is None:
-        return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
-    questionnaire = call.ws.questionnaire()
-    selection = selection_param(call, questionnaire)
-    if selection is None:
-        return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
+    found = dashboard_filter(call, month)
+    if isinstance(found, Response):
+        return found
+    month, questionnaire, selection = found
     ws = call.ws
     board = office_dashboard(
         questionnaire, ws.results, ws.reports, month, now, ws.closed_months, selection
@@ -87,28 +85,35 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
 
 def close(call: Call) -> Response[str]:
     def act(ws: Workspace, month: str, reason: str) -> None:
-        if ws.submissions is None:
-            raise MonthActionRefused("这里无法关账：没有连接问卷数据。")
+        books = _books(ws, "关账")
+        lag = ws.settings.close_lag.total_seconds()
         close_month(
-            ws.questionnaire(), ws.results, ws.submissions, ws.outputs, ws.staff.audit,
-            actor=call.me.username, month=month, reason=reason, now=ws.clock(),
-            lag_seconds=ws.settings.close_lag.total_seconds(), pressure=ws.pressure,
-        )  # fmt: skip
+            books,
+            actor=call.me.username,
+            month=month,
+            reason=reason,
+            now=ws.clock(),
+            lag_seconds=lag,
+        )
 
     return _month_action(call, act, "closed")
 
 
 def reopen(call: Call) -> Response[str]:
     def act(ws: Workspace, month: str, reason: str) -> None:
-        if ws.submissions is None:
-            raise MonthActionRefused("这里无法重新开账：没有连接问卷数据。")
-        reopen_month(
-            ws.questionnaire(), ws.results, ws.submissions, ws.outputs, ws.staff.audit,
-            actor=call.me.username, month=month, reason=reason, now=ws.clock(),
-            pressure=ws.pressure,
-        )  # fmt: skip
+        books = _books(ws, "重新开账")
+        reopen_month(books, actor=call.me.username, month=month, reason=reason, now=ws.clock())
 
     return _month_action(call, act, "reopened")
+
+
+def _books(ws: Workspace, action: str) -> MonthBooks:
+    """The workspace's books for a close or a reopen (`action` names it for the refusal)."""
+    if ws.submissions is None:
+        raise MonthActionRefused(f"这里无法{action}：没有连接问卷数据。")
+    return MonthBooks(
+        ws.questionnaire(), ws.results, ws.submissions, ws.outputs, ws.staff.audit, ws.pressure
+    )
 
 
 def _month_action(
@@ -160,9 +165,9 @@ def _word_report(call: Call, month: str) -> Response[Any]:
     from manyi.reports.word import DOCX_TYPE, city_docx  # python-docx: only when asked for
 
     questionnaire = call.ws.questionnaire()
-    selection = selection_param(call, questionnaire)
-    if selection is None:
-        return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
+    selection = selection_or_page(call, questionnaire)
+    if isinstance(selection, Response):
+        return selection
     view = month_view(
         questionnaire, call.ws.results, month, TREND_MONTHS, selection, call.ws.pressure
     )
