@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -55,23 +55,32 @@ class FormContext(NamedTuple):
     answers: Mapping[str, object]
 
 
-class Outcome(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class IntakeOutcome:
+    """What an intake answers a client, whatever it took in (an answer sheet here, a complaint
+    or a lookup in manyi.complaints.intake): the status, a code, the JSON body, and whether the
+    request came from a plain form (JavaScript off), which is then answered with a page."""
+
     status: int
     code: str  # "stored", "replayed", "dropped", or the error code
     body: dict[str, Any]
     from_form: bool = False
-    department: str | None = None
     retry_after: int | None = None
     errors: tuple[FieldError, ...] = ()
+
+    @property
+    def accepted(self) -> bool:
+        return self.status < 300
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(IntakeOutcome):
+    department: str | None = None
     form: FormContext | None = None
     # A stored plain form: its channel's thank-you page, and the cookie that holds back the
     # same form posted again (manyi.collector.repeat).
     thanks: str | None = None
     sent: str | None = None
-
-    @property
-    def accepted(self) -> bool:
-        return self.status < 300
 
 
 @dataclass(eq=False)
@@ -155,7 +164,12 @@ class Intake:
             )
             if repeat.matches(sent, content):
                 return Outcome(
-                    409, "repeated", error_body("repeated"), True, department.id, form=context
+                    409,
+                    "repeated",
+                    error_body("repeated"),
+                    True,
+                    department=department.id,
+                    form=context,
                 )
         submission = StoredSubmission(
             submission_id=request.submission_id or new_submission_id(),
@@ -176,7 +190,8 @@ class Intake:
         from site_builder.paths import thanks_path  # light: the URL layout of the site
 
         channel = questionnaire.channel(request.channel)  # known: checked by _meta_errors
-        return outcome._replace(
+        return replace(
+            outcome,
             thanks=thanks_path(questionnaire, department, channel) if channel else None,
             sent=repeat.token(content) if content else None,
         )
@@ -249,7 +264,9 @@ def invalid(
         "error": {"code": "invalid_answers", "message": message},
         "errors": [e.to_dict() for e in errors],
     }
-    return Outcome(422, "invalid_answers", body, from_form, department, None, errors, context)
+    return Outcome(
+        422, "invalid_answers", body, from_form, errors=errors, department=department, form=context
+    )
 
 
 def _dropped(request: SubmissionRequest, month: str, now: datetime) -> Outcome:

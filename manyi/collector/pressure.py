@@ -63,7 +63,7 @@ def record_pressure(
         return invalid((error,), from_form, department.id)
     chosen: PressureAnswer = answer
     store.add(calendar.month(now), department.id, chosen)
-    return Outcome(201, "recorded", {"recorded": True}, from_form, department.id)
+    return Outcome(201, "recorded", {"recorded": True}, from_form, department=department.id)
 
 
 def _fields(body: bytes, from_form: bool) -> dict[str, str] | None:

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 
 from manyi.calendar import OfficeCalendar
 from manyi.collector import repeat
-from manyi.collector.intake import screen_body
+from manyi.collector.intake import IntakeOutcome, screen_body
 from manyi.collector.ratelimit import RateLimiter
 from manyi.complaints.deadlines import deadlines
 from manyi.complaints.model import (
@@ -85,29 +85,15 @@ class ComplaintForm:
     page: str = ""
 
 
-@dataclass(frozen=True)
-class ComplaintOutcome:
-    status: int
-    code: str  # stored, replayed, dropped, invalid, malformed, too_large, ...
-    body: dict[str, Any]
-    from_form: bool
+@dataclass(frozen=True, slots=True)
+class ComplaintOutcome(IntakeOutcome):
     form: ComplaintForm | None = None
-    errors: tuple[FieldError, ...] = ()
-    retry_after: int | None = None
     cookie: str | None = None  # the plain form's repeat cookie value
 
-    @property
-    def accepted(self) -> bool:
-        return self.status < 300
 
-
-@dataclass(frozen=True)
-class LookupOutcome:
-    status: int
-    code: str  # found, not_found, slowed_down, rate_limited, malformed
-    body: dict[str, Any]
-    from_form: bool
-    retry_after: int | None = None
+@dataclass(frozen=True, slots=True)
+class LookupOutcome(IntakeOutcome):
+    """A complainant's look-up by number and code: it has no field errors and no form."""
 
 
 @dataclass(eq=False)
@@ -164,7 +150,7 @@ class ComplaintIntake:
             "stored" if new else "replayed",
             body_out,
             from_form,
-            form,
+            form=form,
             cookie=cookie,
         )
 
@@ -456,7 +442,7 @@ def _invalid(form: ComplaintForm, errors: list[FieldError]) -> ComplaintOutcome:
         "error": {"code": "invalid", "message": message},
         "errors": [e.to_dict() for e in errors],
     }
-    return ComplaintOutcome(422, "invalid", body, form.from_form, form, tuple(errors))
+    return ComplaintOutcome(422, "invalid", body, form.from_form, errors=tuple(errors), form=form)
 
 
 def _lookup_failure(
@@ -474,7 +460,7 @@ def _lookup_failure(
     else:
         message = complaint_message(code, **values)  # type: ignore[arg-type]
     body = {"error": {"code": code, "message": message}, "errors": []}
-    return LookupOutcome(status, code, body, from_form, retry_after)
+    return LookupOutcome(status, code, body, from_form, retry_after=retry_after)
 
 
 def _dropped_body(today: date) -> dict[str, Any]:
