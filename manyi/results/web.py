@@ -28,15 +28,7 @@ from manyi.reports.view import TREND_MONTHS, month_view
 from manyi.results.backends import local_pressure
 from manyi.results.office_token import token_matches
 from manyi.selection import BadSelection, Selection, parse_selection
-from manyi.serving.wsgi import (
-    Environ,
-    StartResponse,
-    plain,
-    request_body,
-    request_headers,
-    request_target,
-    respond,
-)
+from manyi.serving.wsgi import TOO_LARGE, Environ, StartResponse, plain, read_request, respond
 from manyi.store.results.sqlite import SqliteResultsStore
 
 PREFIX = "/results/"
@@ -104,13 +96,11 @@ class ResultsSite:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         """As a WSGI app, mounted at /results/ by `manyi serve`."""
-        body = request_body(environ, MAX_BODY_BYTES)
-        if body is None:
-            return plain(environ, start_response, 413, "提交的内容过长。")
-        path, query = request_target(environ)
+        request = read_request(environ, MAX_BODY_BYTES)
+        if request is None:
+            return plain(environ, start_response, 413, TOO_LARGE)
         secure = environ.get("wsgi.url_scheme") == "https"
-        headers = request_headers(environ)
-        answer = self.handle(environ["REQUEST_METHOD"], path, query, headers, body, secure=secure)
+        answer = self.handle(*request, secure=secure)
         return respond(
             environ, start_response, answer.status, [*answer.headers.items()], answer.body
         )

@@ -21,15 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from manyi.serving.wsgi import (
-    Environ,
-    StartResponse,
-    plain,
-    request_body,
-    request_headers,
-    request_target,
-    respond,
-)
+from manyi.serving.wsgi import TOO_LARGE, Environ, StartResponse, plain, read_request, respond
 
 Event = dict[str, Any]
 Result = dict[str, Any]
@@ -80,22 +72,21 @@ class LambdaApp:
         self.after = after
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        body = request_body(environ, MAX_BODY_BYTES)
-        if body is None:
-            return plain(environ, start_response, 413, "提交的内容过长。")
-        path, query = request_target(environ)
+        request = read_request(environ, MAX_BODY_BYTES)
+        if request is None:
+            return plain(environ, start_response, 413, TOO_LARGE)
         # The server's ID for this request (manyi.serving.server), so the access-log line and
         # the collector's own log of it carry the same one.
         request_id = str(environ.get(REQUEST_ID_KEY) or next_request_id())
         # API Gateway tells every function the viewer's scheme. The server has already decided
         # it (https only when a trusted proxy said so) and dropped the proxy's own header.
-        sent = request_headers(environ)
+        sent = request.headers
         sent["x-forwarded-proto"] = str(environ.get("wsgi.url_scheme") or "http")
         event = to_event(
-            str(environ["REQUEST_METHOD"]),
-            f"{path}?{query}" if query else path,
+            request.method,
+            f"{request.path}?{request.query}" if request.query else request.path,
             sent,
-            body,
+            request.body,
             str(environ.get("REMOTE_ADDR") or ""),
             request_id=request_id,
         )

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 App = Callable[[Environ, StartResponse], Iterable[bytes]]
 Headers = list[tuple[str, str]]
+
+# The answer to a body over an app's limit.
+TOO_LARGE = "提交的内容过长。"
 
 # PEP 3333 leaves these to the server.
 HOP_BY_HOP = frozenset(
@@ -25,6 +28,25 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
+
+
+class Request(NamedTuple):
+    """A request as the apps behind `manyi serve` take it in."""
+
+    method: str
+    path: str  # as sent: still percent-encoded
+    query: str
+    headers: dict[str, str]  # by lower-case name
+    body: bytes
+
+
+def read_request(environ: Environ, limit: int) -> Request | None:
+    """The whole request, or None when its body is over `limit` (answer 413, TOO_LARGE)."""
+    body = request_body(environ, limit)
+    if body is None:
+        return None
+    path, query = request_target(environ)
+    return Request(str(environ["REQUEST_METHOD"]), path, query, request_headers(environ), body)
 
 
 def request_headers(environ: Environ) -> dict[str, str]:
