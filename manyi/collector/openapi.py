@@ -35,6 +35,13 @@ from manyi.versions import VERSION_PATTERN_TEXT
 
 Schema = dict[str, Any]
 
+# The bots' field (a honeypot): people never see it, so it must stay empty.
+HONEYPOT: Schema = {
+    "type": ["string", "null"],
+    "maxLength": 0,
+    "description": "Leave empty: people never see this field.",
+}
+
 
 def openapi_document(
     current: Questionnaire, versions: Sequence[str], complaints: bool = False
@@ -122,47 +129,31 @@ def openapi_document(
             "schemas": {
                 "Submission": submission_schema(current, versions),
                 "Answers": answers_schema(current),
-                "Stored": {
-                    "type": "object",
-                    "required": ["submission_id", "month", "received_at"],
-                    "properties": {
-                        "submission_id": {"type": "string"},
-                        "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
-                        "received_at": {"type": "string"},
+                "Stored": _object(
+                    ["submission_id", "month", "received_at"],
+                    {
+                        "submission_id": _text(),
+                        "month": _text(pattern=r"^\d{4}-\d{2}$"),
+                        "received_at": _text(),
                     },
-                },
-                "Error": {
-                    "type": "object",
-                    "required": ["error", "errors"],
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "properties": {
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                                "detail": {"type": "string"},
-                            },
-                        },
+                ),
+                "Error": _object(
+                    ["error", "errors"],
+                    {
+                        "error": _object(
+                            ["code", "message"],
+                            {"code": _text(), "message": _text(), "detail": _text()},
+                        ),
                         "errors": {
                             "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["field", "code", "message"],
-                                "properties": {
-                                    "field": {"type": "string"},
-                                    "code": {"type": "string"},
-                                    "message": {"type": "string"},
-                                },
-                            },
+                            "items": _object(
+                                ["field", "code", "message"],
+                                {"field": _text(), "code": _text(), "message": _text()},
+                            ),
                         },
                     },
-                },
-                "Health": {
-                    "type": "object",
-                    "required": ["status"],
-                    "properties": {"status": {"const": "ok"}, "version": {"type": "string"}},
-                },
+                ),
+                "Health": _object(["status"], {"status": {"const": "ok"}, "version": _text()}),
             }
         },
     }
@@ -260,45 +251,38 @@ def complaint_schemas(q: Questionnaire) -> dict[str, Schema]:
     statuses = list(STATUS_TEXT)
     categories = "; ".join(f"{key}: {text}" for key, text in CATEGORIES.items())
     return {
-        "Complaint": {
-            "type": "object",
-            "required": ["complaint_id", "department", "category", "account", "happened_on"],
-            "properties": {
-                "complaint_id": {
-                    "type": "string",
-                    "pattern": COMPLAINT_ID_PATTERN.pattern,
-                    "description": "Made by the client at random; the same one for a retry.",
-                },
-                "department": {
-                    "type": "string",
-                    "enum": [d.id for d in q.departments],
-                    "description": "The department complained about.",
-                },
-                "category": {
-                    "type": "string",
-                    "enum": list(CATEGORIES),
-                    "description": f"What it is about ({categories}).",
-                },
+        "Complaint": _object(
+            ["complaint_id", "department", "category", "account", "happened_on"],
+            {
+                "complaint_id": _text(
+                    pattern=COMPLAINT_ID_PATTERN.pattern,
+                    description="Made by the client at random; the same one for a retry.",
+                ),
+                "department": _text(
+                    enum=[d.id for d in q.departments],
+                    description="The department complained about.",
+                ),
+                "category": _text(
+                    enum=list(CATEGORIES), description=f"What it is about ({categories})."
+                ),
                 "subject": {
                     **optional_text,
                     "maxLength": MAX_SUBJECT,
                     "description": "The officer or the place, if known.",
                 },
-                "account": {
-                    "type": "string",
-                    "maxLength": MAX_ACCOUNT,
+                "account": _text(
+                    maxLength=MAX_ACCOUNT,
                     # Something besides blanks and control characters (removed on arrival).
-                    "pattern": r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85]",
-                    "description": "What happened: stored as text, shown escaped.",
-                },
-                "happened_on": {
-                    "type": "string",
-                    "format": "date",
-                    "description": (
+                    pattern=r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85]",
+                    description="What happened: stored as text, shown escaped.",
+                ),
+                "happened_on": _text(
+                    format="date",
+                    description=(
                         "When it happened (YYYY-MM-DD, Beijing time): not after today, at most "
                         f"{OLDEST_YEARS} years back."
                     ),
-                },
+                ),
                 "name": {
                     **optional_text,
                     "maxLength": MAX_NAME,
@@ -310,107 +294,81 @@ def complaint_schemas(q: Questionnaire) -> dict[str, Schema]:
                     "pattern": r"^$|^\+?[0-9][0-9 \-]{4,18}[0-9\-]$",
                     "description": "For a reply; leave out to complain anonymously.",
                 },
-                "website": {
-                    "type": ["string", "null"],
-                    "maxLength": 0,
-                    "description": "Leave empty: people never see this field.",
-                },
+                "website": HONEYPOT,
             },
-        },
-        "ComplaintReceipt": {
-            "type": "object",
-            "required": ["number", "code", "status", "message"],
-            "properties": {
-                "number": {
-                    "type": "string",
-                    "pattern": NUMBER_PATTERN.pattern,
-                    "description": "受理编号: year, department, sequence.",
-                },
-                "code": {
-                    "type": "string",
-                    "pattern": r"^\d{4} \d{4} \d{4}$",
-                    "description": "The receipt code (查询码), shown this once; keep it.",
-                },
-                "status": {"type": "string", "enum": statuses},
-                "message": {"type": "string"},
+        ),
+        "ComplaintReceipt": _object(
+            ["number", "code", "status", "message"],
+            {
+                "number": _text(
+                    pattern=NUMBER_PATTERN.pattern,
+                    description="受理编号: year, department, sequence.",
+                ),
+                "code": _text(
+                    pattern=r"^\d{4} \d{4} \d{4}$",
+                    description="The receipt code (查询码), shown this once; keep it.",
+                ),
+                "status": _text(enum=statuses),
+                "message": _text(),
             },
-        },
-        "ComplaintLookup": {
-            "type": "object",
-            "required": ["number", "code"],
-            "properties": {
-                "number": {"type": "string", "description": "受理编号, e.g. 2026-sifaju-0007."},
-                "code": {
-                    "type": "string",
-                    "description": "The 12-digit receipt code; blanks and hyphens are ignored.",
-                },
+        ),
+        "ComplaintLookup": _object(
+            ["number", "code"],
+            {
+                "number": _text(description="受理编号, e.g. 2026-sifaju-0007."),
+                "code": _text(
+                    description="The 12-digit receipt code; blanks and hyphens are ignored."
+                ),
             },
-        },
-        "ComplaintStatus": {
-            "type": "object",
-            "required": ["number", "department", "category", "received_on", "status", "steps"],
-            "properties": {
-                "number": {"type": "string"},
-                "department": {"type": "string", "description": "Its name."},
-                "category": {"type": "string", "description": "Its category, in words."},
-                "received_on": {"type": "string", "format": "date"},
-                "status": {"type": "string", "enum": statuses},
-                "status_text": {"type": "string"},
+        ),
+        "ComplaintStatus": _object(
+            ["number", "department", "category", "received_on", "status", "steps"],
+            {
+                "number": _text(),
+                "department": _text(description="Its name."),
+                "category": _text(description="Its category, in words."),
+                "received_on": _text(format="date"),
+                "status": _text(enum=statuses),
+                "status_text": _text(),
                 "due": {
                     "type": ["string", "null"],
                     "description": "The next deadline (working days), null when final or unknown.",
                 },
-                "due_for": {"type": "string", "enum": ["accept", "conclude", ""]},
+                "due_for": _text(enum=["accept", "conclude", ""]),
                 "steps": {
                     "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["day", "status", "note"],
-                        "properties": {
-                            "day": {"type": "string", "format": "date"},
-                            "status": {"type": "string", "enum": statuses},
-                            "status_text": {"type": "string"},
-                            "note": {
-                                "type": "string",
-                                "description": 'A reason or the reply ("" for none).',
-                            },
+                    "items": _object(
+                        ["day", "status", "note"],
+                        {
+                            "day": _text(format="date"),
+                            "status": _text(enum=statuses),
+                            "status_text": _text(),
+                            "note": _text(description='A reason or the reply ("" for none).'),
                         },
-                    },
+                    ),
                 },
             },
-        },
+        ),
     }
 
 
 def submission_schema(q: Questionnaire, versions: Sequence[str]) -> Schema:
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["submission_id", "department", "version", "channel", "answers"],
-        "properties": {
-            "submission_id": {
-                "type": "string",
-                "pattern": SUBMISSION_ID_PATTERN.pattern,
-                "minLength": 8,
-                "maxLength": 64,
-            },
-            "department": {"type": "string", "enum": [d.id for d in q.departments]},
-            "version": {
-                "type": "string",
-                "enum": list(versions),
-                "description": f"A version the collector accepts ({VERSION_PATTERN_TEXT}).",
-            },
-            "channel": {
-                "type": "string",
-                "enum": [c.id for c in q.channels if c.entry == "self"],
-                "description": "A self-completed channel; staff channels are keyed in the "
-                "workspace.",
-            },
-            "website": {
-                "type": ["string", "null"],
-                "maxLength": 0,
-                "description": "Leave empty: people never see this field.",
-            },
+    return _object(
+        ["submission_id", "department", "version", "channel", "answers"],
+        {
+            "submission_id": _text(
+                pattern=SUBMISSION_ID_PATTERN.pattern, minLength=8, maxLength=64
+            ),
+            "department": _text(enum=[d.id for d in q.departments]),
+            "version": _text(
+                enum=list(versions),
+                description=f"A version the collector accepts ({VERSION_PATTERN_TEXT}).",
+            ),
+            "channel": _text(
+                enum=[c.id for c in q.channels if c.entry == "self"],
+                description="A self-completed channel; staff channels are keyed in the workspace.",
+            ),
+            "website": HONEYPOT,
             "seconds": {
                 "type": ["integer", "null"],
                 "minimum": 0,
@@ -419,7 +377,8 @@ def submission_schema(q: Questionnaire, versions: Sequence[str]) -> Schema:
             },
             "answers": {"$ref": "#/components/schemas/Answers"},
         },
-    }
+        additionalProperties=False,
+    )
 
 
 def answers_schema(q: Questionnaire) -> Schema:
@@ -439,12 +398,7 @@ def answers_schema(q: Questionnaire) -> Schema:
                 if question.conditions:
                     chosen = {"allOf": [chosen, _applies(q, question)]}
                 rules.append({"if": chosen, "then": {"properties": {question.id: {"maxItems": 1}}}})
-    schema: Schema = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": unconditional,
-        "properties": properties,
-    }
+    schema = _object(unconditional, properties, additionalProperties=False)
     if rules:
         schema["allOf"] = rules
     return schema
@@ -453,10 +407,10 @@ def answers_schema(q: Questionnaire) -> Schema:
 def _answer_schema(question: Question) -> Schema:
     ids = [option.id for option in question.options]
     if question.kind == "single":
-        return {"type": "string", "enum": ids}
+        return _text(enum=ids)
     return {
         "type": "array",
-        "items": {"type": "string", "enum": ids},
+        "items": _text(enum=ids),
         "minItems": 1,
         "uniqueItems": True,
     }
@@ -482,3 +436,13 @@ def _holds(q: Questionnaire, condition: Condition) -> Schema:
     if source is not None and source.conditions:
         return {"allOf": [holds, _applies(q, source)]}
     return holds
+
+
+def _object(required: Sequence[str], properties: Schema, **keywords: Any) -> Schema:
+    """An object's schema: the properties it must have, all it may have, any other keywords."""
+    return {"type": "object", **keywords, "required": list(required), "properties": properties}
+
+
+def _text(**keywords: Any) -> Schema:
+    """A string's schema, with its keywords (enum, pattern, format, maxLength, description)."""
+    return {"type": "string", **keywords}
