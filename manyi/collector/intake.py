@@ -12,7 +12,7 @@ import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from manyi.answers import check_answers
@@ -100,14 +100,13 @@ class Intake:
         sent: str | None = None,
     ) -> Outcome:
         """One request's outcome; `sent` is the browser's cookie of the last plain form it sent."""
-        from_form, refusal = screen_body(content_type, body, MAX_BODY_BYTES)
-        if refusal is not None:
-            return failure(*refusal, from_form)
         calendar = self.calendar()
-        if self.limiter is not None:
-            wait = self.limiter.take(address, calendar.today(now).isoformat(), now.timestamp())
-            if wait:
-                return failure(429, "rate_limited", from_form, retry_after=wait, seconds=wait)
+        from_form, refusal = admit(
+            content_type, body, MAX_BODY_BYTES, self.limiter, address, calendar.today(now), now
+        )
+        if refusal is not None:
+            status, refused, wait = refusal
+            return failure(status, refused, from_form, retry_after=wait, seconds=wait)
         try:
             request = parse_form(body) if from_form else parse_json(body)
         except MalformedSubmission as error:
@@ -208,6 +207,35 @@ def accepted(record: StoredSubmission, code: str, from_form: bool) -> Outcome:
         "received_at": record.received_at,
     }
     return Outcome(201, code, body, from_form, department=record.department)
+
+
+class Refusal(NamedTuple):
+    """Why a request is answered before it is read; for 429, the seconds to wait."""
+
+    status: int
+    code: SubmissionCode
+    retry_after: int | None = None
+
+
+def admit(
+    content_type: str,
+    body: bytes,
+    max_bytes: int,
+    limiter: RateLimiter | None,
+    address: str,
+    today: date,
+    now: datetime,
+) -> tuple[bool, Refusal | None]:
+    """Whether a body is a plain form (else JSON), and why it is refused unread: as
+    screen_body, or because its sender is over the rate limit (one token taken)."""
+    from_form, refusal = screen_body(content_type, body, max_bytes)
+    if refusal is not None:
+        return from_form, Refusal(*refusal)
+    if limiter is not None:
+        wait = limiter.take(address, today.isoformat(), now.timestamp())
+        if wait:
+            return from_form, Refusal(429, "rate_limited", wait)
+    return from_form, None
 
 
 def screen_body(

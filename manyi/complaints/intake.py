@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 
 from manyi.calendar import OfficeCalendar
 from manyi.collector import repeat
-from manyi.collector.intake import IntakeOutcome, screen_body
+from manyi.collector.intake import IntakeOutcome, admit, screen_body
 from manyi.collector.ratelimit import RateLimiter
 from manyi.complaints.deadlines import deadlines
 from manyi.complaints.model import (
@@ -116,15 +116,13 @@ class ComplaintIntake:
     def submit(
         self, content_type: str, body: bytes, address: str, now: datetime, sent: str | None
     ) -> ComplaintOutcome:
-        from_form, refusal = screen_body(content_type, body, MAX_COMPLAINT_BYTES)
+        today = self.calendar().today(now)
+        from_form, refusal = admit(
+            content_type, body, MAX_COMPLAINT_BYTES, self.limiter, address, today, now
+        )
         if refusal is not None:
-            return _failure(*refusal, from_form)
-        calendar = self.calendar()
-        today = calendar.today(now)
-        if self.limiter is not None:
-            wait = self.limiter.take(address, today.isoformat(), now.timestamp())
-            if wait:
-                return _failure(429, "rate_limited", from_form, retry_after=wait, seconds=wait)
+            status, refused, wait = refusal
+            return _failure(status, refused, from_form, retry_after=wait, seconds=wait)
         try:
             form = parse_form(body) if from_form else parse_json(body)
         except ValueError as error:
