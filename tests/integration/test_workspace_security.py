@@ -414,6 +414,44 @@ def test_every_page_carries_a_strict_csp_and_is_never_cached(ws: Workspace) -> N
         assert answer.headers["X-Frame-Options"] == "DENY"
 
 
+# Refusals a page's helper gives (no such batch, case or department, a malformed month or
+# filter): what is asked, the status and the words of the page that must arrive.
+HELPER_REFUSALS: tuple[tuple[str, str, dict[str, str] | None, int, str], ...] = (
+    ("GET", "/workspace/d/nowhere/entry/", None, 404, "没有这个部门"),
+    ("GET", "/workspace/d/sifaju/entry/20261114020000-nobody/", None, 404, "没有这一批录入"),
+    ("POST", "/workspace/d/sifaju/entry/20261114020000-nobody/save", {}, 404, "没有这一批录入"),
+    ("GET", "/workspace/d/sifaju/?respondent=nobody", None, 400, "筛选条件不正确"),
+    ("GET", "/workspace/office/2026-13/", None, 400, "月份不正确"),
+    ("GET", "/workspace/complaint-figures/2026-13/", None, 404, "月份不正确"),
+    ("POST", "/workspace/followup/d/sifaju/draw", {"month": "2026-13"}, 404, "没有这个部门或月份"),
+    (
+        "POST",
+        "/workspace/followup/d/sifaju/assign",
+        {"month": MONTH, "case": "c"},
+        404,
+        "没有这件案件",
+    ),
+    ("GET", "/workspace/followup/call/office-1/sifaju/2026-11/c", None, 404, "这件案件"),
+)
+
+
+@pytest.mark.parametrize(("method", "path", "form", "status", "words"), HELPER_REFUSALS)
+def test_a_refusal_from_a_pages_helper_arrives_whole(
+    ws: Workspace, method: str, path: str, form: dict[str, str] | None, status: int, words: str
+) -> None:
+    """A helper that finds nothing to act on answers for the page (manyi.workspace.http.
+    Answered): the dispatcher must give that answer, its status, page and headers, never
+    the 503 of an unexpected error, and change nothing."""
+    client = signed_in(ws)
+    before = snapshot(ws)
+    answer = client.get(path) if method == "GET" else client.post(path, form)
+    assert (answer.status, words in answer.text) == (status, True)
+    assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert snapshot(ws) == before
+
+
 def test_bad_requests_get_pages_not_tracebacks(ws: Workspace) -> None:
     client = signed_in(ws)
     json_post = client.request(
