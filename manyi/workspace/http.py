@@ -64,6 +64,25 @@ class BadRequest(ManyiError):
         self.message = message
 
 
+class Answered(Exception):
+    """A page's answer given from inside a helper, the way werkzeug's abort() raises an
+    HTTPException: a helper that finds nothing to act on (no such batch or case, the store
+    not set up, a malformed month or filter) raises the finished response, and the one place
+    that runs a route's page (manyi.workspace.app.handle) answers with it.
+
+    Why: one early-exit path instead of helpers returning `value | Response` and every page
+    testing which it got (`if isinstance(found, Response): return found`); helpers return
+    plain typed values. The response is complete when raised (made by html(), json_answer()
+    or redirect(), so it carries SECURITY_HEADERS); the dispatcher still does everything it
+    does after a page returns. It unwinds the page as a return from each frame would: keep
+    `except Exception` out of pages, or it would swallow the answer.
+    """
+
+    def __init__(self, response: Response[Any]) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
