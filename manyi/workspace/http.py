@@ -71,8 +71,8 @@ class Answered(Exception):
     that runs a route's page (manyi.workspace.app.handle) answers with it.
 
     Why: one early-exit path instead of helpers returning `value | Response` and every page
-    testing which it got (`if isinstance(found, Response): return found`); helpers return
-    plain typed values. The response is complete when raised (made by html(), json_answer()
+    checking which of the two it got and passing a page on; helpers return plain typed
+    values. The response is complete when raised (made by html(), json_answer()
     or redirect(), so it carries SECURITY_HEADERS); the dispatcher still does everything it
     does after a page returns. It unwinds the page as a return from each frame would: keep
     `except Exception` out of pages, or it would swallow the answer.
