@@ -11,13 +11,18 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
 
 from manyi.aggregate import Counts
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.model import Questionnaire
 from manyi.store.staff.base import failures_key, session_key_hash
+from manyi.workspace.access import Access, Call, message_page
+from manyi.workspace.app import handle
 from manyi.workspace.context import Workspace
-from manyi.workspace.routes import ROUTES
+from manyi.workspace.http import Answered
+from manyi.workspace.routes import ROUTES, Route
 from manyi.workspace.session import LOGIN_COOKIE, SESSION_COOKIE
 from tests.complaint_support import add_sample_complaint
 from tests.workspace_support import (
@@ -450,6 +455,27 @@ def test_a_refusal_from_a_pages_helper_arrives_whole(
     assert answer.headers["Cache-Control"] == "no-store"
     assert answer.headers["X-Frame-Options"] == "DENY"
     assert snapshot(ws) == before
+
+
+def test_an_answer_raised_in_a_page_still_gets_what_follows_a_page(ws: Workspace) -> None:
+    """The dispatcher treats a raised answer as the page's own: a stale session cookie is
+    still cleared (only an anonymous route's page runs for a request without a session)."""
+
+    def page(call: Call) -> Response[str]:
+        raise Answered(message_page(call, 404, "链接无效", "没有这个链接。"))
+
+    route = Route("GET", "/workspace/f/<token>", Access.ANONYMOUS, page)
+    event = {
+        "rawPath": "/workspace/f/x",
+        "headers": {"host": "manyi.example"},
+        "cookies": [f"{SESSION_COOKIE}=long-gone"],
+        "requestContext": {"http": {"method": "GET", "sourceIp": "10.1.1.9"}},
+    }
+    answer = handle(ws, route, event, {"token": "x"}, Logger(service="test"))
+    assert answer.status_code == 404
+    assert answer.headers["Cache-Control"] == "no-store"
+    cleared = [str(c) for c in answer.cookies]
+    assert any(c.startswith(f"{SESSION_COOKIE}=;") and "Max-Age=0" in c for c in cleared)
 
 
 def test_bad_requests_get_pages_not_tracebacks(ws: Workspace) -> None:
