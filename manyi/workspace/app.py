@@ -3,7 +3,9 @@ route's access rule, the forced password change and the CSRF check applied befor
 
 Order of checks, for every request: read it (a bad body is a 4xx page), find the session, the
 access rule (no session: to the login page; the wrong account: 403), the password change a new
-account owes, then on a POST the CSRF token (403, nothing changed). Anything unexpected is
+account owes, then on a POST the CSRF token (403, nothing changed), then the page (a helper of
+the page may answer for it by raising `Answered`: caught here, it is the page's answer, and
+what follows a page, the stale cookie's clearing, follows it too). Anything unexpected is
 logged with the request's correlation ID and answered with a 503 page: never a stack trace.
 """
 
@@ -21,7 +23,7 @@ from manyi.cookies import strict_cookie
 from manyi.store.errors import StoreUnavailable
 from manyi.workspace.access import Access, Call, message_page
 from manyi.workspace.context import PREFIX, Workspace
-from manyi.workspace.http import BadRequest, Request, read_request, redirect
+from manyi.workspace.http import Answered, BadRequest, Request, read_request, redirect
 from manyi.workspace.routes import BEFORE_PASSWORD_CHANGE, ROUTES, Route
 from manyi.workspace.session import SESSION_COOKIE, authenticate, tokens_match
 
@@ -107,7 +109,10 @@ def handle(
                 "页面已过期",
                 "页面已过期或来源不明，未作任何修改。请返回并刷新页面后重试。",
             )
-    response = route.page(call)
+    try:
+        response = route.page(call)
+    except Answered as answered:  # a helper's refusal: the page's answer all the same
+        response = answered.response
     if given and staff is None:
         response.cookies.append(_clear_session(call.request))
     return response

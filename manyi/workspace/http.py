@@ -64,6 +64,26 @@ class BadRequest(ManyiError):
         self.message = message
 
 
+class Answered(ManyiError):
+    """A page's answer given from inside a helper, the way werkzeug's abort() raises an
+    HTTPException: a helper that finds nothing to act on (no such batch or case, the store
+    not set up, a malformed month or filter) raises the finished response, and the one place
+    that runs a route's page (manyi.workspace.app.handle) answers with it.
+
+    Why: one early-exit path instead of helpers returning `value | Response` and every page
+    checking which of the two it got and passing a page on; helpers return plain typed
+    values. The response is complete when raised (made by html(), json_answer()
+    or redirect(), so it carries SECURITY_HEADERS); the dispatcher still does everything it
+    does after a page returns. It unwinds the page as a return from each frame would: keep
+    `except Exception` out of pages, or it would swallow the answer. A ManyiError like
+    BadRequest: what is wrong is the request's or the setup's, and the page says it.
+    """
+
+    def __init__(self, response: Response[Any]) -> None:
+        super().__init__(f"answered {response.status_code} from inside the page")
+        self.response = response
+
+
 @dataclass(frozen=True)
 class Request:
     method: str

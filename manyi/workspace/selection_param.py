@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import Response
-
 from manyi.aggregate import RESPONDENT_QUESTION
 from manyi.model import Questionnaire
 from manyi.selection import BadSelection, Selection, parse_selection
 from manyi.workspace.access import Call, message_page
+from manyi.workspace.http import Answered
 
 
 def selection_param(call: Call, questionnaire: Questionnaire) -> Selection | None:
@@ -19,25 +18,23 @@ def selection_param(call: Call, questionnaire: Questionnaire) -> Selection | Non
         return None
 
 
-def selection_or_page(call: Call, questionnaire: Questionnaire) -> Selection | Response[str]:
-    """The filter the query asks for, or the page saying it is wrong (400)."""
+def selection_or_page(call: Call, questionnaire: Questionnaire) -> Selection:
+    """The filter the query asks for; the page saying it is wrong (400) answers otherwise."""
     selection = selection_param(call, questionnaire)
     if selection is None:
-        return message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
+        raise Answered(
+            message_page(call, 400, "筛选条件不正确", "请从筛选表单中选择答题人身份和填写方式。")
+        )
     return selection
 
 
-def dashboard_filter(
-    call: Call, month: str | None
-) -> tuple[str, Questionnaire, Selection] | Response[str]:
-    """A dashboard's month, questionnaire and filter, or the page saying what is wrong (400)."""
+def dashboard_filter(call: Call, month: str | None) -> tuple[str, Questionnaire, Selection]:
+    """A dashboard's month, questionnaire and filter; the page saying what is wrong (400)
+    answers otherwise."""
     if month is None:
-        return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
+        raise Answered(message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。"))
     questionnaire = call.ws.questionnaire()
-    selection = selection_or_page(call, questionnaire)
-    if isinstance(selection, Response):
-        return selection
-    return month, questionnaire, selection
+    return month, questionnaire, selection_or_page(call, questionnaire)
 
 
 def respondent_choices(questionnaire: Questionnaire) -> list[tuple[str, str]]:

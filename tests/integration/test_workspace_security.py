@@ -11,13 +11,18 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
 
 from manyi.aggregate import Counts
 from manyi.calendar import DEFAULT_ZONE as BEIJING
 from manyi.model import Questionnaire
 from manyi.store.staff.base import failures_key, session_key_hash
+from manyi.workspace.access import Access, Call, message_page
+from manyi.workspace.app import handle
 from manyi.workspace.context import Workspace
-from manyi.workspace.routes import ROUTES
+from manyi.workspace.http import Answered
+from manyi.workspace.routes import ROUTES, Route
 from manyi.workspace.session import LOGIN_COOKIE, SESSION_COOKIE
 from tests.complaint_support import add_sample_complaint
 from tests.workspace_support import (
@@ -412,6 +417,65 @@ def test_every_page_carries_a_strict_csp_and_is_never_cached(ws: Workspace) -> N
         assert "script-src" not in answer.headers["Content-Security-Policy"]
         assert answer.headers["Cache-Control"] == "no-store"
         assert answer.headers["X-Frame-Options"] == "DENY"
+
+
+# Refusals a page's helper gives (no such batch, case or department, a malformed month or
+# filter): what is asked, the status and the words of the page that must arrive.
+HELPER_REFUSALS: tuple[tuple[str, str, dict[str, str] | None, int, str], ...] = (
+    ("GET", "/workspace/d/nowhere/entry/", None, 404, "没有这个部门"),
+    ("GET", "/workspace/d/sifaju/entry/20261114020000-nobody/", None, 404, "没有这一批录入"),
+    ("POST", "/workspace/d/sifaju/entry/20261114020000-nobody/save", {}, 404, "没有这一批录入"),
+    ("GET", "/workspace/d/sifaju/?respondent=nobody", None, 400, "筛选条件不正确"),
+    ("GET", "/workspace/office/2026-13/", None, 400, "月份不正确"),
+    ("GET", "/workspace/complaint-figures/2026-13/", None, 404, "月份不正确"),
+    ("POST", "/workspace/followup/d/sifaju/draw", {"month": "2026-13"}, 404, "没有这个部门或月份"),
+    (
+        "POST",
+        "/workspace/followup/d/sifaju/assign",
+        {"month": MONTH, "case": "c"},
+        404,
+        "没有这件案件",
+    ),
+    ("GET", "/workspace/followup/call/office-1/sifaju/2026-11/c", None, 404, "这件案件"),
+)
+
+
+@pytest.mark.parametrize(("method", "path", "form", "status", "words"), HELPER_REFUSALS)
+def test_a_refusal_from_a_pages_helper_arrives_whole(
+    ws: Workspace, method: str, path: str, form: dict[str, str] | None, status: int, words: str
+) -> None:
+    """A helper that finds nothing to act on answers for the page (manyi.workspace.http.
+    Answered): the dispatcher must give that answer, its status, page and headers, never
+    the 503 of an unexpected error, and change nothing."""
+    client = signed_in(ws)
+    before = snapshot(ws)
+    answer = client.get(path) if method == "GET" else client.post(path, form)
+    assert (answer.status, words in answer.text) == (status, True)
+    assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert snapshot(ws) == before
+
+
+def test_an_answer_raised_in_a_page_still_gets_what_follows_a_page(ws: Workspace) -> None:
+    """The dispatcher treats a raised answer as the page's own: a stale session cookie is
+    still cleared (only an anonymous route's page runs for a request without a session)."""
+
+    def page(call: Call) -> Response[str]:
+        raise Answered(message_page(call, 404, "链接无效", "没有这个链接。"))
+
+    route = Route("GET", "/workspace/f/<token>", Access.ANONYMOUS, page)
+    event = {
+        "rawPath": "/workspace/f/x",
+        "headers": {"host": "manyi.example"},
+        "cookies": [f"{SESSION_COOKIE}=long-gone"],
+        "requestContext": {"http": {"method": "GET", "sourceIp": "10.1.1.9"}},
+    }
+    answer = handle(ws, route, event, {"token": "x"}, Logger(service="test"))
+    assert answer.status_code == 404
+    assert answer.headers["Cache-Control"] == "no-store"
+    cleared = [str(c) for c in answer.cookies]
+    assert any(c.startswith(f"{SESSION_COOKIE}=;") and "Max-Age=0" in c for c in cleared)
 
 
 def test_bad_requests_get_pages_not_tracebacks(ws: Workspace) -> None:

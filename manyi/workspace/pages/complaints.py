@@ -45,7 +45,7 @@ from manyi.submission import utc_timestamp
 from manyi.workspace.access import Access, Call, message_page
 from manyi.workspace.audit import complaint_target
 from manyi.workspace.context import PREFIX
-from manyi.workspace.http import download
+from manyi.workspace.http import Answered, download
 from manyi.workspace.months_param import month_of
 
 URGENCY_ORDER: dict[Urgency, int] = {"overdue": 0, "near": 1, "unknown": 2, "": 3}
@@ -87,8 +87,6 @@ class HandlerRow:
 
 def listing(call: Call) -> Response[str]:
     sources = _sources(call)
-    if sources is None:
-        return _not_set_up(call)
     today = call.calendar().today(call.ws.clock())
     me = call.me
     complaints = sources.store.recent(today.year)
@@ -151,10 +149,7 @@ def detail(
 
 def contact(call: Call) -> Response[str]:
     """The name and phone of one complaint: audited first, then shown on this answer only."""
-    found = _acted_on(call)
-    if isinstance(found, Response):
-        return found
-    sources, complaint = found
+    sources, complaint = _acted_on(call)
     if complaint.contact is None:
         return detail(call, 200, contact={})
     if sources.sealer is None:
@@ -172,10 +167,7 @@ def contact(call: Call) -> Response[str]:
 
 
 def status(call: Call) -> Response[str]:
-    found = _acted_on(call)
-    if isinstance(found, Response):
-        return found
-    sources, complaint = found
+    sources, complaint = _acted_on(call)
     wanted = call.request.field("status", 40)
     note = call.request.field("note", MAX_NOTE + 1)
     if wanted not in STATUS_TEXT or wanted not in NEXT[complaint.status]:
@@ -202,10 +194,7 @@ def status(call: Call) -> Response[str]:
 
 
 def assign(call: Call) -> Response[str]:
-    found = _acted_on(call)
-    if isinstance(found, Response):
-        return found
-    sources, complaint = found
+    sources, complaint = _acted_on(call)
     handler = call.request.field("handler", 40)
     if handler not in {a.username for a in _eligible_handlers(call, complaint)}:
         return detail(call, 422, "请从列表中选择办理人。")
@@ -235,10 +224,7 @@ def _saved(
 
 
 def figures(call: Call) -> Response[str]:
-    found_month = _month_sources(call, "找不到页面")
-    if isinstance(found_month, Response):
-        return found_month
-    sources, month = found_month
+    sources, month = _month_sources(call, "找不到页面")
     questionnaire = call.ws.questionnaire()
     found = store_figures(sources.store, questionnaire, month)
     names = {d.id: d.name for d in questionnaire.departments}
@@ -254,10 +240,7 @@ def figures(call: Call) -> Response[str]:
 
 
 def export(call: Call) -> Response[Any]:
-    found_month = _month_sources(call, "找不到文件")
-    if isinstance(found_month, Response):
-        return found_month
-    sources, month = found_month
+    sources, month = _month_sources(call, "找不到文件")
     of_month = [c for c in sources.store.year(int(month[:4])) if c.received_on[:7] == month]
     data = export_csv(call.ws.questionnaire(), of_month)
     return download(data, "text/csv; charset=utf-8", f"manyi-complaints-{month}.csv")
@@ -274,8 +257,6 @@ def handlers_page(
     problems: dict[str, str] | None = None,
 ) -> Response[str]:
     sources = _sources(call)
-    if sources is None:
-        return _not_set_up(call)
     stored = sources.store.handlers()
     accounts = call.ws.staff.accounts.all()
     current = stored.by_department if chosen is None else chosen
@@ -304,8 +285,6 @@ def handlers_page(
 def handlers_set(call: Call) -> Response[str]:
     """The office names (or clears) each department's standing handler, all or nothing."""
     sources = _sources(call)
-    if sources is None:
-        return _not_set_up(call)
     stored = sources.store.handlers()
     if call.request.field("version", 12) != str(stored.version):
         return handlers_page(call, 409, STALE)
@@ -353,37 +332,35 @@ def note_fingerprint(note: str) -> dict[str, object]:
     return {"note_chars": len(note), "note_sha256": hashlib.sha256(note.encode()).hexdigest()}
 
 
-def _sources(call: Call) -> ComplaintSources | None:
+def _sources(call: Call) -> ComplaintSources:
+    """The complaints' store; the page saying there is none (404) answers otherwise."""
+    if call.ws.complaints is None:
+        raise Answered(message_page(call, 404, "没有投诉举报", "这里没有配置投诉举报的数据。"))
     return call.ws.complaints
 
 
-def _not_set_up(call: Call) -> Response[str]:
-    return message_page(call, 404, "没有投诉举报", "这里没有配置投诉举报的数据。")
-
-
 def _complaint(call: Call) -> Complaint | None:
-    sources = _sources(call)
+    sources = call.ws.complaints
     return None if sources is None else sources.store.get(call.params.get("number", ""))
 
 
-def _month_sources(call: Call, missing: str) -> tuple[ComplaintSources, str] | Response[str]:
-    """The complaints' store and the path's month, or the page saying which is missing (its
-    title `missing`: a page or a file)."""
+def _month_sources(call: Call, missing: str) -> tuple[ComplaintSources, str]:
+    """The complaints' store and the path's month; the page saying which is missing (its
+    title `missing`: a page or a file) answers otherwise."""
     sources = _sources(call)
-    if sources is None:
-        return _not_set_up(call)
     month = month_of(call.params["month"], call.ws.clock(), call.calendar())
     if month is None:
-        return message_page(call, 404, missing, "月份不正确。")
+        raise Answered(message_page(call, 404, missing, "月份不正确。"))
     return sources, month
 
 
-def _acted_on(call: Call) -> tuple[ComplaintSources, Complaint] | Response[str]:
-    """The store and the complaint a POST acts on, or the page saying there is none."""
-    sources = _sources(call)
+def _acted_on(call: Call) -> tuple[ComplaintSources, Complaint]:
+    """The store and the complaint a POST acts on; the page saying there is none answers
+    otherwise."""
+    sources = call.ws.complaints
     complaint = _complaint(call)
     if sources is None or complaint is None:
-        return message_page(call, 404, "找不到投诉", "没有这个受理编号的投诉。")
+        raise Answered(message_page(call, 404, "找不到投诉", "没有这个受理编号的投诉。"))
     return sources, complaint
 
 

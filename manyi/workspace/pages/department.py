@@ -44,10 +44,7 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
         month = month_of(call.request.field("month"), now, call.calendar()) or month_of(
             None, now, call.calendar()
         )
-    found = dashboard_filter(call, month)
-    if isinstance(found, Response):
-        return found
-    month, questionnaire, selection = found
+    month, questionnaire, selection = dashboard_filter(call, month)
     board = department_dashboard(
         questionnaire, call.ws.results, call.ws.reports, department, month, now, selection
     )

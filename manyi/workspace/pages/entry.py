@@ -41,7 +41,7 @@ from manyi.submission import utc_timestamp
 from manyi.workspace.access import Call, message_page
 from manyi.workspace.audit import batch_target
 from manyi.workspace.context import PREFIX
-from manyi.workspace.http import json_answer, redirect
+from manyi.workspace.http import Answered, json_answer, redirect
 from manyi.workspace.render import script
 
 MAX_PLACE = 60
@@ -53,20 +53,19 @@ STATUS_TEXT = {
 }
 
 
-def _store(call: Call) -> EntryStore | None:
-    return call.ws.entry if call.ws.intake is not None else None
-
-
-def _unavailable(call: Call) -> Response[str]:
-    return message_page(call, 503, "暂不能录入", "本系统没有配置录入存储，请联系管理员。")
+def _store(call: Call) -> EntryStore:
+    """The entry store (with the submission store it finishes batches into); the page saying
+    there is none (503) answers otherwise."""
+    if call.ws.entry is None or call.ws.intake is None:
+        raise Answered(
+            message_page(call, 503, "暂不能录入", "本系统没有配置录入存储，请联系管理员。")
+        )
+    return call.ws.entry
 
 
 def home(call: Call, status: int = 200, problem: str = "") -> Response[str]:
     """The department's batches, a new batch, and the Excel and case-export tools."""
-    found = _department_store(call)
-    if isinstance(found, Response):
-        return found
-    department, store = found
+    department, store = _department_store(call)
     questionnaire = call.ws.questionnaire()
     return call.page(
         "entry_home.html.j2",
@@ -85,10 +84,7 @@ def home(call: Call, status: int = 200, problem: str = "") -> Response[str]:
 
 
 def batch_new(call: Call) -> Response[str]:
-    found = _department_store(call)
-    if isinstance(found, Response):
-        return found
-    department, store = found
+    department, store = _department_store(call)
     questionnaire = call.ws.questionnaire()
     channel = questionnaire.channel(call.request.field("channel", 40))
     if channel is None or channel.entry != "staff":
@@ -123,10 +119,7 @@ def batch_page(
     errors: tuple[AnswerError, ...] = (),
     given: dict[str, list[str]] | None = None,
 ) -> Response[str]:
-    found = _batch(call)
-    if isinstance(found, Response):
-        return found
-    store, batch = found
+    store, batch = _batch(call)
     questionnaire = call.ws.questionnaire()
     pass_no = _keying_pass(batch)
     entries = store.entries(batch.batch_id, pass_no) if pass_no else []
@@ -182,10 +175,9 @@ def batch_page(
 
 def entry_save(call: Call) -> Response[Any]:
     """One keyed questionnaire: checked like a citizen's, stored once per entry ID."""
-    found = _keying(call, "这一批现在不能录入（已结束，或第二遍须由另一账号录入）。")
-    if isinstance(found, Response):
-        return found
-    store, batch, pass_no = found
+    store, batch, pass_no = _keying(
+        call, "这一批现在不能录入（已结束，或第二遍须由另一账号录入）。"
+    )
     entry_id = call.request.field("entry_id", 60)
     if not ENTRY_ID_PATTERN.fullmatch(entry_id):
         return _refuse(call, 400, "页面已过期，请刷新后重新录入这一份。")
@@ -229,10 +221,7 @@ def entry_save(call: Call) -> Response[Any]:
 
 def entry_void(call: Call) -> Response[Any]:
     """Void the last saved questionnaire of the pass: flagged and audited, never deleted."""
-    found = _keying(call, "这一批现在不能修改。")
-    if isinstance(found, Response):
-        return found
-    store, batch, pass_no = found
+    store, batch, pass_no = _keying(call, "这一批现在不能修改。")
     current = kept(store.entries(batch.batch_id, pass_no))
     if not current or current[-1].entry_id != call.request.field("entry_id", 60):
         return _refuse(call, 409, "只能作废最后保存的一份（页面可能已过期，请刷新）。")
@@ -246,10 +235,7 @@ def entry_void(call: Call) -> Response[Any]:
 def batch_finish(call: Call) -> Response[Any]:
     """End the pass being keyed: into the submission store, or on to the second pass, or to
     the comparison of the two."""
-    found = _batch(call)
-    if isinstance(found, Response):
-        return found
-    store, batch = found
+    store, batch = _batch(call)
     if batch.status not in ("open", "second") or not _may_key(call, batch):
         return _refuse(call, 409, "这一批现在不能结束。")
     questionnaire = call.ws.questionnaire()
@@ -278,10 +264,7 @@ def batch_finish(call: Call) -> Response[Any]:
 
 def batch_resolve(call: Call) -> Response[Any]:
     """Each difference of a double entry settled (the paper decides), then the batch counts."""
-    found = _batch(call)
-    if isinstance(found, Response):
-        return found
-    store, batch = found
+    store, batch = _batch(call)
     if batch.status != "compare":
         return _refuse(call, 409, "这一批没有待核对的差异。")
     questionnaire = call.ws.questionnaire()
@@ -313,8 +296,6 @@ def batch_resolve(call: Call) -> Response[Any]:
 def policy_set(call: Call) -> Response[Any]:
     """The office requires double entry of every new batch, or leaves it to each batch."""
     store = _store(call)
-    if store is None:
-        return _unavailable(call)
     before = store.policy()
     after = EntryPolicy(call.request.field("double_entry_required") == "1", before.version + 1)
     try:
@@ -333,22 +314,20 @@ def policy_set(call: Call) -> Response[Any]:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _department_store(call: Call) -> tuple[Department, EntryStore] | Response[str]:
-    """The path's department and the entry store, or the page saying which is missing."""
+def _department_store(call: Call) -> tuple[Department, EntryStore]:
+    """The path's department and the entry store; the page saying which is missing answers
+    otherwise."""
     department = call.department()
-    store = _store(call)
     if department is None:
-        return message_page(call, 404, "找不到部门", "没有这个部门。")
-    if store is None:
-        return _unavailable(call)
-    return department, store
+        raise Answered(message_page(call, 404, "找不到部门", "没有这个部门。"))
+    return department, _store(call)
 
 
-def _batch(call: Call) -> tuple[EntryStore, Batch] | Response[str]:
-    department = call.department()
+def _batch(call: Call) -> tuple[EntryStore, Batch]:
+    """The entry store and the path's batch; the page saying which is missing answers
+    otherwise."""
     store = _store(call)
-    if store is None:
-        return _unavailable(call)
+    department = call.department()
     batch_id = call.params["batch"]
     batch = (
         store.batch(department.id, batch_id)
@@ -356,19 +335,16 @@ def _batch(call: Call) -> tuple[EntryStore, Batch] | Response[str]:
         else None
     )
     if batch is None:
-        return message_page(call, 404, "找不到这一批", "没有这一批录入。")
+        raise Answered(message_page(call, 404, "找不到这一批", "没有这一批录入。"))
     return store, batch
 
 
-def _keying(call: Call, refusal: str) -> tuple[EntryStore, Batch, int] | Response[Any]:
-    """The batch and the pass this account may key now, or the refusal (409)."""
-    found = _batch(call)
-    if isinstance(found, Response):
-        return found
-    store, batch = found
+def _keying(call: Call, refusal: str) -> tuple[EntryStore, Batch, int]:
+    """The batch and the pass this account may key now; the refusal (409) answers otherwise."""
+    store, batch = _batch(call)
     pass_no = _keying_pass(batch)
     if not pass_no or not _may_key(call, batch):
-        return _refuse(call, 409, refusal)
+        raise Answered(_refuse(call, 409, refusal))
     return store, batch, pass_no
 
 

@@ -41,7 +41,7 @@ from manyi.reports.files import CSV_TYPE, XLSX_TYPE
 from manyi.store.cases.base import CASE_KINDS, OUTCOMES, PROCEDURES, Case
 from manyi.workspace.access import Call, message_page
 from manyi.workspace.context import PREFIX
-from manyi.workspace.http import download, html
+from manyi.workspace.http import Answered, download, html
 from manyi.workspace.months_param import month_of, recent_months
 from manyi.workspace.render import render, stylesheet
 
@@ -56,11 +56,13 @@ DISPOSITION_TEXT = {
 MAX_SHOWN = 200
 
 
-def _setup(call: Call) -> tuple[Followup, FollowupConfig] | Response[str]:
+def _setup(call: Call) -> tuple[Followup, FollowupConfig]:
+    """The follow-up's store and settings; the page saying it is not set up (503) answers
+    otherwise."""
     config = call.ws.questionnaire().followup
     fu = call.ws.followup
     if config is None or fu is None:
-        return message_page(call, 503, "回访未启用", "回访功能尚未配置，请联系管理员。")
+        raise Answered(message_page(call, 503, "回访未启用", "回访功能尚未配置，请联系管理员。"))
     return fu, config
 
 
@@ -79,10 +81,7 @@ def _case(call: Call, fu: Followup, month: str | None, case_id: str) -> Case | N
 
 
 def home(call: Call) -> Response[str]:
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, config = setup
+    fu, config = _setup(call)
     month = _month(call, call.request.query.get("month"))
     if month is None:
         return message_page(call, 400, "月份不正确", "月份应写成 2026-11 这样的格式。")
@@ -112,10 +111,7 @@ def home(call: Call) -> Response[str]:
 
 
 def figures_export(call: Call) -> Response[Any]:
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, config = setup
+    fu, config = _setup(call)
     month = _month(call, call.params["month"])
     if month is None:
         return message_page(call, 404, "找不到文件", "没有这个文件。")
@@ -133,10 +129,7 @@ def figures_export(call: Call) -> Response[Any]:
 
 
 def visitor_add(call: Call) -> Response[str]:
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, _ = setup
+    fu, _ = _setup(call)
     username = call.request.field("username", 64)
     if call.ws.staff.accounts.get(username) is None:
         return message_page(call, 400, "没有这个账号", "请先在“账号”页面建立回访人员的账号。")
@@ -153,10 +146,7 @@ def visitor_add(call: Call) -> Response[str]:
 
 
 def department_page(call: Call, status: int = 200, problem: str = "") -> Response[str]:
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, config = setup
+    fu, config = _setup(call)
     department = call.department()
     if department is None:
         return message_page(call, 404, "找不到部门", "没有这个部门。")
@@ -189,18 +179,14 @@ def department_page(call: Call, status: int = 200, problem: str = "") -> Respons
     )
 
 
-def _form_month(
-    call: Call,
-) -> tuple[Followup, FollowupConfig, Department, str] | Response[str]:
+def _form_month(call: Call) -> tuple[Followup, FollowupConfig, Department, str]:
     """The department of the path and the month of a department page's form."""
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
+    fu, config = _setup(call)
     department = call.department()
     month = _month(call, call.request.field("month"))
     if department is None or month is None:
-        return message_page(call, 404, "找不到", "没有这个部门或月份。")
-    return (*setup, department, month)
+        raise Answered(message_page(call, 404, "找不到", "没有这个部门或月份。"))
+    return fu, config, department, month
 
 
 def template_file(call: Call) -> Response[Any]:
@@ -214,10 +200,7 @@ def template_file(call: Call) -> Response[Any]:
 def import_file(call: Call) -> Response[str]:
     """A month's closed cases from a case system's export, as `manyi followup import` reads
     one: every bad row named and nothing stored, or each case stored once."""
-    found = _form_month(call)
-    if isinstance(found, Response):
-        return found
-    fu, _, department, month = found
+    fu, _, department, month = _form_month(call)
     upload = call.request.files.get("file")
     if upload is None or not upload.data:
         return department_page(call, 400, "请选择要上传的案件文件（.xlsx 或 .csv）。")
@@ -242,26 +225,20 @@ def import_file(call: Call) -> Response[str]:
 
 
 def draw(call: Call) -> Response[str]:
-    found = _form_month(call)
-    if isinstance(found, Response):
-        return found
-    fu, config, department, month = found
+    fu, config, department, month = _form_month(call)
     made = draw_month(fu, config, department.id, month, call.ws.clock(), call.me.username)
     return call.back(
         f"{PREFIX}followup/d/{department.id}/", "drawn", month=month, drawn=str(len(made.drawn))
     )
 
 
-def _form_case(call: Call) -> tuple[Followup, Case] | Response[str]:
+def _form_case(call: Call) -> tuple[Followup, Case]:
     """The case a department page's form names (its month and case ID)."""
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, _ = setup
+    fu, _ = _setup(call)
     month = _month(call, call.request.field("month"))
     case = _case(call, fu, month, call.request.field("case", 40))
     if case is None:
-        return message_page(call, 404, "找不到案件", "没有这件案件。")
+        raise Answered(message_page(call, 404, "找不到案件", "没有这件案件。"))
     return fu, case
 
 
@@ -282,10 +259,7 @@ def _case_action(
 ) -> Response[str]:
     """The form's case acted on with the form's `field`, by the signed-in account; back to the
     department's month with the notice, or its page with why not."""
-    found = _form_case(call)
-    if isinstance(found, Response):
-        return found
-    fu, case = found
+    fu, case = _form_case(call)
     try:
         act(fu, case, call.request.field(field, limit), call.ws.clock(), call.me.username)
     except FollowupRefused as refused:
@@ -296,15 +270,12 @@ def _case_action(
 # -- the call screen --------------------------------------------------------------------------
 
 
-def _assigned(call: Call) -> tuple[Followup, FollowupConfig, Case] | Response[str]:
+def _assigned(call: Call) -> tuple[Followup, FollowupConfig, Case]:
     """The case the call screen's path names, if it is assigned to the visitor it names."""
-    setup = _setup(call)
-    if isinstance(setup, Response):
-        return setup
-    fu, config = setup
+    fu, config = _setup(call)
     case = _case(call, fu, _month(call, call.params["month"]), call.params["case"])
     if case is None or case.visitor != call.params["visitor"]:
-        return message_page(call, 404, "找不到案件", "没有分配给这位回访人员的这件案件。")
+        raise Answered(message_page(call, 404, "找不到案件", "没有分配给这位回访人员的这件案件。"))
     return fu, config, case
 
 
@@ -315,10 +286,7 @@ def call_screen(
     errors: dict[str, str] | None = None,
     link: str = "",
 ) -> Response[str]:
-    assigned = _assigned(call)
-    if isinstance(assigned, Response):
-        return assigned
-    fu, config, case = assigned
+    fu, config, case = _assigned(call)
     try:
         party = open_party(fu, case, call.ws.clock(), call.me.username)
         notes = open_notes(fu, case)
@@ -355,10 +323,7 @@ def _chosen_of(call: Call, config: FollowupConfig) -> dict[str, list[str]]:
 
 
 def attempt(call: Call) -> Response[str]:
-    assigned = _assigned(call)
-    if isinstance(assigned, Response):
-        return assigned
-    fu, config, case = assigned
+    fu, config, case = _assigned(call)
     outcome = call.request.field("outcome", 40)
     reported = call.request.field(config.text_id, 2000)
     answers: dict[str, Any] = {}
@@ -378,10 +343,7 @@ def attempt(call: Call) -> Response[str]:
 
 
 def link_create(call: Call) -> Response[str]:
-    assigned = _assigned(call)
-    if isinstance(assigned, Response):
-        return assigned
-    fu, config, case = assigned
+    fu, config, case = _assigned(call)
     try:
         _, token = make_link(fu, config, case, call.ws.clock(), call.me.username)
     except FollowupRefused as refused:

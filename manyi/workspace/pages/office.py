@@ -44,10 +44,7 @@ def dashboard(call: Call, status: int = 200, problem: str = "") -> Response[str]
     month = month_of(
         call.params.get("month") or call.request.query.get("month"), now, call.calendar()
     )
-    found = dashboard_filter(call, month)
-    if isinstance(found, Response):
-        return found
-    month, questionnaire, selection = found
+    month, questionnaire, selection = dashboard_filter(call, month)
     ws = call.ws
     board = office_dashboard(
         questionnaire, ws.results, ws.reports, month, now, ws.closed_months, selection
@@ -166,8 +163,6 @@ def _word_report(call: Call, month: str) -> Response[Any]:
 
     questionnaire = call.ws.questionnaire()
     selection = selection_or_page(call, questionnaire)
-    if isinstance(selection, Response):
-        return selection
     view = month_view(
         questionnaire, call.ws.results, month, TREND_MONTHS, selection, call.ws.pressure
     )
