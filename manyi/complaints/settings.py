@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from manyi.store.records import record_dict, record_from
+
 # The notice's seven (平法政办〔2020〕17号 三（六）) in plain words, then 其他.
 CATEGORIES: dict[str, str] = {
     "delay": "该办的事不办，或者拖着不办",
@@ -47,25 +49,20 @@ class ComplaintSettings:
         return "conduct" if category in self.conduct_categories else "action"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "accept_days": self.accept_days,
-            "conclude_days": self.conclude_days,
-            "extension_days": self.extension_days,
-            "near_due_days": self.near_due_days,
-            "conduct_categories": list(self.conduct_categories),
-            "retention_years": self.retention_years,
-        }
+        return record_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> ComplaintSettings:
         if not data:
             return cls()
-        return cls(
-            accept_days=int(data["accept_days"]),
-            conclude_days=int(data["conclude_days"]),
-            extension_days=int(data["extension_days"]),
-            near_due_days=int(data["near_due_days"]),
-            conduct_categories=tuple(data["conduct_categories"]),
-            # Version files written before the retention setting existed take the default.
-            retention_years=int(data.get("retention_years", DEFAULT_RETENTION_YEARS)),
+        # Version files written before the retention setting existed take its default.
+        return record_from(
+            cls,
+            data,
+            accept_days=int,
+            conclude_days=int,
+            extension_days=int,
+            near_due_days=int,
+            conduct_categories=tuple,
+            retention_years=int,
         )

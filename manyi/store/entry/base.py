@@ -18,7 +18,6 @@ Nothing here names a respondent: the account that keyed a questionnaire is in th
 
 from __future__ import annotations
 
-import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from typing import Any, Literal
 
 from manyi.errors import ManyiError
 from manyi.model import AnswerValue
+from manyi.store.records import dumps, record_dict, record_from, with_tuples
 
 # open: keying pass 1; second: pass 1 finished, waiting for pass 2 by another account;
 # compare: both passes keyed, differences to resolve; done: in the submission store.
@@ -63,11 +63,11 @@ class Batch:
     version: int = 1  # bumped by every write; a write names the version it read
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return record_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Batch:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        return record_from(cls, data)
 
 
 @dataclass(frozen=True)
@@ -84,24 +84,11 @@ class Entry:
     revision: int = 1  # bumped by a correction or a void
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.__dict__,
-            "answers": {k: v if isinstance(v, str) else list(v) for k, v in self.answers.items()},
-        }
+        return record_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Entry:
-        answers = {k: v if isinstance(v, str) else tuple(v) for k, v in data["answers"].items()}
-        return cls(
-            batch_id=data["batch_id"],
-            pass_no=int(data["pass_no"]),
-            entry_id=data["entry_id"],
-            saved_at=data["saved_at"],
-            questionnaire=data["questionnaire"],
-            answers=answers,
-            void=bool(data["void"]),
-            revision=int(data["revision"]),
-        )
+        return record_from(cls, data, pass_no=int, answers=with_tuples, void=bool, revision=int)
 
 
 @dataclass(frozen=True)
@@ -110,10 +97,6 @@ class EntryPolicy:
 
     double_entry_required: bool = False
     version: int = 0
-
-
-def dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def batches_pk(department: str) -> str:
