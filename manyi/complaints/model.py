@@ -23,7 +23,7 @@ from typing import Any, Literal, NamedTuple
 
 from manyi.complaints.settings import CATEGORIES, About, ComplaintSettings
 from manyi.sealing import SealedRecord
-from manyi.store.records import optional, reader, record_dict, record_from, tuple_of
+from manyi.store.records import Record, optional, reader, tuple_of
 
 __all__ = ["CATEGORIES", "About", "ComplaintSettings"]
 
@@ -79,7 +79,14 @@ class Step(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Complaint:
+class Complaint(
+    Record,
+    read={
+        "contact": optional(reader(SealedRecord)),
+        "steps": tuple_of(lambda step: Step(**step)),
+        "version": int,
+    },
+):
     number: str  # 受理编号, e.g. 2026-sifaju-0007 ("" until the store numbers it)
     key_hash: str  # SHA-256 of the complaint's random ID: exactly once, and nothing more
     code_hash: str  # scrypt of the receipt code
@@ -159,20 +166,6 @@ class Complaint:
     def moved(self, step: Step) -> Complaint:
         return replace(
             self, status=step.status, steps=(*self.steps, step), version=self.version + 1
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Everything stored, the contact still sealed."""
-        return record_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Complaint:
-        return record_from(
-            cls,
-            data,
-            contact=optional(reader(SealedRecord)),
-            steps=tuple_of(lambda step: Step(**step)),
-            version=int,
         )
 
 

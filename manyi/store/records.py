@@ -10,6 +10,9 @@ Reading back names, per field, only what differs from the JSON value as it is: a
 a number coerced, a nested record rebuilt (`record_from`'s `read`). A key missing from what an
 earlier version wrote takes the field's default; a field without a default must be there.
 
+A record class gets both as its `to_dict` and `from_dict` by deriving from `Record`, declaring
+its readers where it derives: `class Problem(Record, read={"reasons": tuple})`.
+
 No third-party import here: the questionnaire model's settings use it too.
 """
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields, is_dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -89,3 +92,21 @@ def with_tuples(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: tuple(value) if isinstance(value, list) else value for key, value in mapping.items()
     }
+
+
+class Record:
+    """`to_dict` and `from_dict` of a frozen dataclass deriving from it, with the readers it
+    declares: `class Draw(Record, read={"seed": int, …})`."""
+
+    READ: ClassVar[Mapping[str, Read]] = {}
+
+    def __init_subclass__(cls, *, read: Mapping[str, Read] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.READ = dict(read or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        return record_dict(cast("DataclassInstance", self))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        return cast(Self, record_from(cast("type[DataclassInstance]", cls), data, **cls.READ))

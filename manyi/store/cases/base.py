@@ -22,10 +22,9 @@ from typing import Any, Literal
 from manyi.errors import ManyiError
 from manyi.sealing import SealedRecord
 from manyi.store.records import (
+    Record,
     optional,
     reader,
-    record_dict,
-    record_from,
     tuple_of,
     with_tuples,
 )
@@ -76,22 +75,15 @@ _SEALED = optional(reader(SealedRecord))
 
 
 @dataclass(frozen=True)
-class Attempt:
+class Attempt(Record, read={"note": _SEALED}):
     at: str  # ISO 8601 UTC
     visitor: str
     outcome: Outcome
     note: SealedRecord | None = None  # the visitor's free notes, sealed; None once purged
 
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Attempt:
-        return record_from(cls, data, note=_SEALED)
-
 
 @dataclass(frozen=True)
-class Problem:
+class Problem(Record, read={"reasons": tuple}):
     """An item for the department: opened by an unfavourable answer or a reported incident."""
 
     opened_at: str
@@ -101,16 +93,19 @@ class Problem:
     closed_at: str = ""
     closed_by: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Problem:
-        return record_from(cls, data, reasons=tuple)
-
 
 @dataclass(frozen=True)
-class Case:
+class Case(
+    Record,
+    read={
+        "party": _SEALED,
+        "attempts": tuple_of(Attempt.from_dict),
+        "answers": with_tuples,
+        "reported": _SEALED,
+        "problem": optional(Problem.from_dict),
+        "version": int,
+    },
+):
     department: str
     case_number: str
     kind: CaseKind
@@ -169,25 +164,18 @@ class Case:
     def next_version(self, **changes: Any) -> Case:
         return replace(self, version=self.version + 1, **changes)
 
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Case:
-        return record_from(
-            cls,
-            data,
-            party=_SEALED,
-            attempts=tuple_of(Attempt.from_dict),
-            answers=with_tuples,
-            reported=_SEALED,
-            problem=optional(Problem.from_dict),
-            version=int,
-        )
-
 
 @dataclass(frozen=True)
-class Draw:
+class Draw(
+    Record,
+    read={
+        "seed": int,
+        "rates": lambda rates: {stratum: float(share) for stratum, share in rates.items()},
+        "max_age_days": int,
+        "candidates": tuple,
+        "drawn": tuple,
+    },
+):
     """One random draw of a department-month: everything needed to redo it and get the same."""
 
     draw_id: str
@@ -206,24 +194,9 @@ class Draw:
     def sort_key(self) -> str:
         return f"{self.at}#{self.draw_id}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Draw:
-        return record_from(
-            cls,
-            data,
-            seed=int,
-            rates=lambda rates: {stratum: float(share) for stratum, share in rates.items()},
-            max_age_days=int,
-            candidates=tuple,
-            drawn=tuple,
-        )
-
 
 @dataclass(frozen=True)
-class Visitor:
+class Visitor(Record):
     """A staff account that may follow up cases, with the staff ID (执法证号/工号) that the
     handler rule compares: nobody follows up a case they handled."""
 
@@ -231,13 +204,6 @@ class Visitor:
     staff_id: str
     registered_at: str = ""
     registered_by: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Visitor:
-        return record_from(cls, data)
 
 
 def case_pk(department: str, month: str) -> str:

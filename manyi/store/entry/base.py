@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from manyi.errors import ManyiError
 from manyi.model import AnswerValue
-from manyi.store.records import dumps, record_dict, record_from, with_tuples
+from manyi.store.records import Record, dumps, with_tuples
 
 # open: keying pass 1; second: pass 1 finished, waiting for pass 2 by another account;
 # compare: both passes keyed, differences to resolve; done: in the submission store.
@@ -46,7 +46,7 @@ class BatchConflict(EntryStoreError):
 
 
 @dataclass(frozen=True)
-class Batch:
+class Batch(Record):
     batch_id: str
     department: str
     channel: str
@@ -62,16 +62,9 @@ class Batch:
     stored: int = 0  # responses put into the submission store when done
     version: int = 1  # bumped by every write; a write names the version it read
 
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Batch:
-        return record_from(cls, data)
-
 
 @dataclass(frozen=True)
-class Entry:
+class Entry(Record, read={"pass_no": int, "answers": with_tuples, "void": bool, "revision": int}):
     """One keyed questionnaire of a pass: normalized answers (check_answers' output)."""
 
     batch_id: str
@@ -82,13 +75,6 @@ class Entry:
     answers: Mapping[str, AnswerValue] = field(default_factory=dict)
     void: bool = False
     revision: int = 1  # bumped by a correction or a void
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Entry:
-        return record_from(cls, data, pass_no=int, answers=with_tuples, void=bool, revision=int)
 
 
 @dataclass(frozen=True)

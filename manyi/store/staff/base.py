@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from manyi.calendar import DEFAULT_ZONE
 from manyi.errors import ManyiError
-from manyi.store.records import record_dict, record_from
+from manyi.store.records import Record
 
 Role = Literal["office", "viewer", "department"]
 ROLES: tuple[Role, ...] = ("office", "viewer", "department")
@@ -57,7 +57,16 @@ class AuditEventExists(StaffStoreError):
 
 
 @dataclass(frozen=True)
-class Account:
+class Account(
+    Record,
+    read={
+        "departments": tuple,
+        "must_change_password": bool,
+        "disabled": bool,
+        "session_generation": int,
+        "version": int,
+    },
+):
     username: str
     role: Role
     departments: tuple[str, ...]
@@ -71,21 +80,6 @@ class Account:
     # are void, so one write ends every session of the account.
     session_generation: int = 0
     version: int = 1  # bumped by every write; a write names the version it read
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Account:
-        return record_from(
-            cls,
-            data,
-            departments=tuple,
-            must_change_password=bool,
-            disabled=bool,
-            session_generation=int,
-            version=int,
-        )
 
     def audit_view(self) -> dict[str, Any]:
         """What the audit log keeps of an account: everything but the password hash."""
@@ -125,7 +119,11 @@ class LoginFailures:
 
 
 @dataclass(frozen=True)
-class AuditEvent:
+class AuditEvent(
+    Record,
+    # An event stored with `departments` null is one about no department.
+    read={"departments": lambda found: tuple(found or ())},
+):
     at: str  # ISO 8601 UTC with microseconds, e.g. 2026-11-20T06:01:02.123456Z
     event_id: str
     actor: str  # a username, or "cli:<os user>" for the command line, or "system"
@@ -143,14 +141,6 @@ class AuditEvent:
     @property
     def sort_key(self) -> str:
         return f"{self.at}#{self.event_id}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AuditEvent:
-        # An event stored with `departments` null reads as one about no department.
-        return record_from(cls, data, departments=lambda found: tuple(found or ()))
 
 
 def beijing_month_of(at: str) -> str:
