@@ -100,8 +100,9 @@ def in_order(entries: list[Entry]) -> list[Entry]:
 
 class EntryStore(ABC):
     """Batches, entries and the policy are versioned JSON items under the key layout above:
-    an adapter gives the three item primitives and its two listings, and the rules over them
-    (what is new, what follows which version) are written here once."""
+    an adapter gives the item primitives (insert, update, read one, list a partition), and
+    the rules over them (what is new, what follows which version, which order a listing
+    takes) are written here once."""
 
     @abstractmethod
     def _insert(self, pk: str, sk: str, version: int, item: str) -> bool:
@@ -115,6 +116,15 @@ class EntryStore(ABC):
     def _one(self, pk: str, sk: str) -> dict[str, Any] | None:
         """The stored item's JSON document, read consistently."""
 
+    @abstractmethod
+    def _partition(self, pk: str) -> list[dict[str, Any]]:
+        """The JSON documents of every item under `pk`, read consistently."""
+
+    @abstractmethod
+    def _last(self, pk: str, limit: int) -> list[dict[str, Any]]:
+        """The JSON documents of the `limit` items under `pk` with the highest sort keys,
+        highest first, read consistently."""
+
     def add_batch(self, batch: Batch) -> None:
         """Store a new batch (version 1)."""
         if batch.version != 1 or not self._insert(
@@ -126,9 +136,9 @@ class EntryStore(ABC):
         found = self._one(batches_pk(department), batch_id)
         return None if found is None else Batch.from_dict(found)
 
-    @abstractmethod
     def batches(self, department: str, limit: int = 50) -> list[Batch]:
-        """A department's batches, newest first."""
+        """A department's batches, newest first (a batch ID begins with its creation time)."""
+        return [Batch.from_dict(found) for found in self._last(batches_pk(department), limit)]
 
     def replace_batch(self, batch: Batch) -> None:
         """Write over the stored batch whose version is `batch.version - 1`; BatchConflict
@@ -154,9 +164,10 @@ class EntryStore(ABC):
         pk = entries_pk(entry.batch_id, entry.pass_no)
         self._update(pk, entry.entry_id, entry.revision, dumps(entry.to_dict()))
 
-    @abstractmethod
     def entries(self, batch_id: str, pass_no: int) -> list[Entry]:
         """Every entry of a pass, voided ones too, in the order keyed."""
+        found = self._partition(entries_pk(batch_id, pass_no))
+        return in_order([Entry.from_dict(entry) for entry in found])
 
     def policy(self) -> EntryPolicy:
         found = self._one(*POLICY)
