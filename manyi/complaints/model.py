@@ -23,6 +23,7 @@ from typing import Any, Literal, NamedTuple
 
 from manyi.complaints.settings import CATEGORIES, About, ComplaintSettings
 from manyi.sealing import SealedRecord
+from manyi.store.records import Record, optional, reader, tuple_of
 
 __all__ = ["CATEGORIES", "About", "ComplaintSettings"]
 
@@ -78,7 +79,14 @@ class Step(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Complaint:
+class Complaint(
+    Record,
+    read={
+        "contact": optional(reader(SealedRecord)),
+        "steps": tuple_of(lambda step: Step(**step)),
+        "version": int,
+    },
+):
     number: str  # 受理编号, e.g. 2026-sifaju-0007 ("" until the store numbers it)
     key_hash: str  # SHA-256 of the complaint's random ID: exactly once, and nothing more
     code_hash: str  # scrypt of the receipt code
@@ -158,56 +166,6 @@ class Complaint:
     def moved(self, step: Step) -> Complaint:
         return replace(
             self, status=step.status, steps=(*self.steps, step), version=self.version + 1
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Everything stored, the contact still sealed."""
-        contact = None
-        if self.contact is not None:
-            contact = {"wrapped_key": self.contact.wrapped_key, "fields": self.contact.fields}
-        return {
-            "number": self.number,
-            "key_hash": self.key_hash,
-            "code_hash": self.code_hash,
-            "department": self.department,
-            "category": self.category,
-            "about": self.about,
-            "subject": self.subject,
-            "account": self.account,
-            "happened_on": self.happened_on,
-            "received_at": self.received_at,
-            "received_on": self.received_on,
-            "contact": contact,
-            "status": self.status,
-            "handler": self.handler,
-            "steps": [s.to_dict() for s in self.steps],
-            "version": self.version,
-            "purged_at": self.purged_at,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Complaint:
-        contact = data.get("contact")
-        return cls(
-            number=data["number"],
-            key_hash=data["key_hash"],
-            code_hash=data["code_hash"],
-            department=data["department"],
-            category=data["category"],
-            about=data["about"],
-            subject=data["subject"],
-            account=data["account"],
-            happened_on=data["happened_on"],
-            received_at=data["received_at"],
-            received_on=data["received_on"],
-            contact=SealedRecord(contact["wrapped_key"], dict(contact["fields"]))
-            if contact
-            else None,
-            status=data["status"],
-            handler=data.get("handler", ""),
-            steps=tuple(Step(**s) for s in data.get("steps", ())),
-            version=int(data["version"]),
-            purged_at=data.get("purged_at", ""),
         )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Self
+
+from manyi.store.records import Record
 
 # The notice's seven (平法政办〔2020〕17号 三（六）) in plain words, then 其他.
 CATEGORIES: dict[str, str] = {
@@ -27,7 +29,17 @@ MAX_RETENTION_YEARS = 30
 
 
 @dataclass(frozen=True)
-class ComplaintSettings:
+class ComplaintSettings(
+    Record,
+    read={
+        "accept_days": int,
+        "conclude_days": int,
+        "extension_days": int,
+        "near_due_days": int,
+        "conduct_categories": tuple,
+        "retention_years": int,
+    },
+):
     """`complaints:` in questionnaire.yaml: deadlines in working days, the routing, and how
     long personal fields are kept."""
 
@@ -46,26 +58,8 @@ class ComplaintSettings:
     def about(self, category: str) -> About:
         return "conduct" if category in self.conduct_categories else "action"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "accept_days": self.accept_days,
-            "conclude_days": self.conclude_days,
-            "extension_days": self.extension_days,
-            "near_due_days": self.near_due_days,
-            "conduct_categories": list(self.conduct_categories),
-            "retention_years": self.retention_years,
-        }
-
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> ComplaintSettings:
-        if not data:
-            return cls()
-        return cls(
-            accept_days=int(data["accept_days"]),
-            conclude_days=int(data["conclude_days"]),
-            extension_days=int(data["extension_days"]),
-            near_due_days=int(data["near_due_days"]),
-            conduct_categories=tuple(data["conduct_categories"]),
-            # Version files written before the retention setting existed take the default.
-            retention_years=int(data.get("retention_years", DEFAULT_RETENTION_YEARS)),
-        )
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Self:
+        """Settings as a version file keeps them; none (a file from before complaints): the
+        defaults. A file from before the retention setting takes its default."""
+        return super().from_dict(data) if data else cls()

@@ -9,6 +9,8 @@ Each concept is a subpackage laid out the same way: `base.py` holds the values, 
 - `staff/`: workspace accounts, login sessions and the append-only audit log.
 - `errors.py`: StoreUnavailable (retry later), StoreMisconfigured and DataFolderError (an
   operator must act); `aws_errors.py` maps DynamoDB errors onto them.
+- `records.py`: a record (a frozen dataclass) as the plain JSON object the stores keep, and back;
+  `dumps`, the one text every store writes of it.
 - `sqlite_schema.py`: schema versions, migrations and the one write transaction of every SQLite
   store; `backup.py`: the data folder's backup and restore.
 """

@@ -214,8 +214,8 @@ def test_a_first_release_file_is_migrated_and_its_closed_complaints_indexed(
     tmp_path: Path,
 ) -> None:
     from manyi.store.complaints.sqlite import SCHEMA_V1
+    from manyi.store.records import dumps
     from manyi.store.sqlite_schema import statements
-    from manyi.store.staff.base import dumps
 
     stored = replace(draft(), number="2026-sifaju-0001")
     step = Step("2026-11-23T01:00:00Z", "2026-11-23", "refused", "office-1", "不属于受理范围")

@@ -17,7 +17,7 @@ from manyi.integrity import (
     month_signals,
 )
 from manyi.model import Questionnaire
-from manyi.store.results.dynamodb import _dumps
+from manyi.store.records import dumps
 from manyi.submission import StoredSubmission, utc_timestamp
 from manyi.traits import SLOT_HOURS, TraitCounter, Traits, speed_bucket
 from tests.integrity_months import (
@@ -144,7 +144,7 @@ def test_a_response_becomes_its_traits(questionnaire: Questionnaire) -> None:
         cells={f"27{21 // SLOT_HOURS:02d}": top_in_bucket_2},
     )
     # No hash, nothing of it, is kept.
-    assert "e0ff" not in _dumps(traits.to_dict())
+    assert "e0ff" not in dumps(traits.to_dict())
     keyed = response._replace(channel="paper", network="", seconds=None)
     staff = Tally(TraitCounter(questionnaire)).add_all([keyed]).counts().traits
     assert staff.cells == {f"27{21 // SLOT_HOURS:02d}": (0,) * 8 + (1, 1)}
@@ -169,7 +169,7 @@ def test_a_department_months_state_stays_under_its_bound(questionnaire: Question
     """The largest state there can be (tests.integrity_months.largest_state), as the DynamoDB
     results store writes it, stays under the bound."""
     largest = largest_state(questionnaire)
-    size = len(_dumps(largest.to_dict()).encode())
+    size = len(dumps(largest.to_dict()).encode())
     assert size < STATE_BOUND_BYTES, size
     traits = largest.counts.traits
     channels = [c.id for c in questionnaire.channels]

@@ -14,7 +14,6 @@ still holds personal data carries `personal = "P"` and `done_at` (an index for t
 from __future__ import annotations
 
 import hashlib
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -22,6 +21,13 @@ from typing import Any, Literal
 
 from manyi.errors import ManyiError
 from manyi.sealing import SealedRecord
+from manyi.store.records import (
+    Record,
+    optional,
+    reader,
+    tuple_of,
+    with_tuples,
+)
 
 CaseKind = Literal["licensing", "penalty"]
 Procedure = Literal["general", "summary"]
@@ -64,38 +70,20 @@ def case_id_of(department: str, case_number: str) -> str:
     return digest.hexdigest()[:20]
 
 
-def _sealed_to_dict(sealed: SealedRecord | None) -> dict[str, Any] | None:
-    return None if sealed is None else {"wrapped_key": sealed.wrapped_key, "fields": sealed.fields}
-
-
-def _sealed_from_dict(data: Mapping[str, Any] | None) -> SealedRecord | None:
-    if data is None:
-        return None
-    return SealedRecord(wrapped_key=data["wrapped_key"], fields=dict(data["fields"]))
+# A sealed field's object (None once purged).
+_SEALED = optional(reader(SealedRecord))
 
 
 @dataclass(frozen=True)
-class Attempt:
+class Attempt(Record, read={"note": _SEALED}):
     at: str  # ISO 8601 UTC
     visitor: str
     outcome: Outcome
     note: SealedRecord | None = None  # the visitor's free notes, sealed; None once purged
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at,
-            "visitor": self.visitor,
-            "outcome": self.outcome,
-            "note": _sealed_to_dict(self.note),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Attempt:
-        return cls(data["at"], data["visitor"], data["outcome"], _sealed_from_dict(data["note"]))
-
 
 @dataclass(frozen=True)
-class Problem:
+class Problem(Record, read={"reasons": tuple}):
     """An item for the department: opened by an unfavourable answer or a reported incident."""
 
     opened_at: str
@@ -105,30 +93,19 @@ class Problem:
     closed_at: str = ""
     closed_by: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "opened_at": self.opened_at,
-            "deadline": self.deadline,
-            "reasons": list(self.reasons),
-            "action": self.action,
-            "closed_at": self.closed_at,
-            "closed_by": self.closed_by,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Problem:
-        return cls(
-            opened_at=data["opened_at"],
-            deadline=data["deadline"],
-            reasons=tuple(data["reasons"]),
-            action=data.get("action", ""),
-            closed_at=data.get("closed_at", ""),
-            closed_by=data.get("closed_by", ""),
-        )
-
 
 @dataclass(frozen=True)
-class Case:
+class Case(
+    Record,
+    read={
+        "party": _SEALED,
+        "attempts": tuple_of(Attempt.from_dict),
+        "answers": with_tuples,
+        "reported": _SEALED,
+        "problem": optional(Problem.from_dict),
+        "version": int,
+    },
+):
     department: str
     case_number: str
     kind: CaseKind
@@ -187,70 +164,18 @@ class Case:
     def next_version(self, **changes: Any) -> Case:
         return replace(self, version=self.version + 1, **changes)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "department": self.department,
-            "case_number": self.case_number,
-            "kind": self.kind,
-            "procedure": self.procedure,
-            "closed_on": self.closed_on,
-            "handler_id": self.handler_id,
-            "handler_name": self.handler_name,
-            "party": _sealed_to_dict(self.party),
-            "imported_at": self.imported_at,
-            "import_file": self.import_file,
-            "draw_id": self.draw_id,
-            "visitor": self.visitor,
-            "assigned_at": self.assigned_at,
-            "attempts": [a.to_dict() for a in self.attempts],
-            "link_hash": self.link_hash,
-            "link_expires_at": self.link_expires_at,
-            "link_used_at": self.link_used_at,
-            "answers": dict(self.answers),
-            "form_version": self.form_version,
-            "answered_via": self.answered_via,
-            "reported": _sealed_to_dict(self.reported),
-            "done_at": self.done_at,
-            "problem": None if self.problem is None else self.problem.to_dict(),
-            "purged_at": self.purged_at,
-            "version": self.version,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Case:
-        answers = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data["answers"].items()}
-        problem = data.get("problem")
-        return cls(
-            department=data["department"],
-            case_number=data["case_number"],
-            kind=data["kind"],
-            procedure=data["procedure"],
-            closed_on=data["closed_on"],
-            handler_id=data["handler_id"],
-            handler_name=data["handler_name"],
-            party=_sealed_from_dict(data["party"]),
-            imported_at=data["imported_at"],
-            import_file=data.get("import_file", ""),
-            draw_id=data.get("draw_id", ""),
-            visitor=data.get("visitor", ""),
-            assigned_at=data.get("assigned_at", ""),
-            attempts=tuple(Attempt.from_dict(a) for a in data.get("attempts", [])),
-            link_hash=data.get("link_hash", ""),
-            link_expires_at=data.get("link_expires_at", ""),
-            link_used_at=data.get("link_used_at", ""),
-            answers=answers,
-            form_version=data.get("form_version", ""),
-            answered_via=data.get("answered_via", ""),
-            reported=_sealed_from_dict(data.get("reported")),
-            done_at=data.get("done_at", ""),
-            problem=None if problem is None else Problem.from_dict(problem),
-            purged_at=data.get("purged_at", ""),
-            version=int(data["version"]),
-        )
-
 
 @dataclass(frozen=True)
-class Draw:
+class Draw(
+    Record,
+    read={
+        "seed": int,
+        "rates": lambda rates: {stratum: float(share) for stratum, share in rates.items()},
+        "max_age_days": int,
+        "candidates": tuple,
+        "drawn": tuple,
+    },
+):
     """One random draw of a department-month: everything needed to redo it and get the same."""
 
     draw_id: str
@@ -269,40 +194,9 @@ class Draw:
     def sort_key(self) -> str:
         return f"{self.at}#{self.draw_id}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "draw_id": self.draw_id,
-            "department": self.department,
-            "month": self.month,
-            "at": self.at,
-            "actor": self.actor,
-            "seed": self.seed,
-            "rates": dict(self.rates),
-            "max_age_days": self.max_age_days,
-            "as_of": self.as_of,
-            "candidates": list(self.candidates),
-            "drawn": list(self.drawn),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Draw:
-        return cls(
-            draw_id=data["draw_id"],
-            department=data["department"],
-            month=data["month"],
-            at=data["at"],
-            actor=data["actor"],
-            seed=int(data["seed"]),
-            rates={k: float(v) for k, v in data["rates"].items()},
-            max_age_days=int(data["max_age_days"]),
-            as_of=data["as_of"],
-            candidates=tuple(data["candidates"]),
-            drawn=tuple(data["drawn"]),
-        )
-
 
 @dataclass(frozen=True)
-class Visitor:
+class Visitor(Record):
     """A staff account that may follow up cases, with the staff ID (执法证号/工号) that the
     handler rule compares: nobody follows up a case they handled."""
 
@@ -310,22 +204,6 @@ class Visitor:
     staff_id: str
     registered_at: str = ""
     registered_by: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "username": self.username,
-            "staff_id": self.staff_id,
-            "registered_at": self.registered_at,
-            "registered_by": self.registered_by,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Visitor:
-        return cls(data["username"], data["staff_id"], data["registered_at"], data["registered_by"])
-
-
-def dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def case_pk(department: str, month: str) -> str:

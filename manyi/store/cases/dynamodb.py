@@ -20,9 +20,9 @@ from manyi.store.cases.base import (
     Visitor,
     case_pk,
     draw_pk,
-    dumps,
 )
 from manyi.store.dynamodb_table import Item, TableStore, follows, is_new, primary_key
+from manyi.store.records import dumps
 
 VISITOR_INDEX = "by_visitor"
 PERSONAL_INDEX = "personal_done"

@@ -15,8 +15,8 @@ from manyi.store.cases.base import (
     CaseStore,
     Draw,
     Visitor,
-    dumps,
 )
+from manyi.store.records import dumps
 from manyi.store.sqlite_schema import Schema, SQLiteStore
 
 FILE_NAME = "followup.sqlite3"

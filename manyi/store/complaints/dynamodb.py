@@ -31,7 +31,7 @@ from manyi.store.complaints.base import (
 )
 from manyi.store.dynamodb_table import Item, TableStore, follows, is_new, primary_key
 from manyi.store.errors import StoreUnavailable
-from manyi.store.staff.base import dumps
+from manyi.store.records import dumps
 
 PERSONAL_INDEX = "personal_closed"
 

@@ -21,8 +21,8 @@ from manyi.store.complaints.base import (
     WrongCodes,
     purge_index,
 )
+from manyi.store.records import dumps
 from manyi.store.sqlite_schema import Schema, SQLiteStore, connect
-from manyi.store.staff.base import dumps
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS complaints (

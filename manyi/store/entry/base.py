@@ -18,7 +18,6 @@ Nothing here names a respondent: the account that keyed a questionnaire is in th
 
 from __future__ import annotations
 
-import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from typing import Any, Literal
 
 from manyi.errors import ManyiError
 from manyi.model import AnswerValue
+from manyi.store.records import Record, dumps, with_tuples
 
 # open: keying pass 1; second: pass 1 finished, waiting for pass 2 by another account;
 # compare: both passes keyed, differences to resolve; done: in the submission store.
@@ -46,7 +46,7 @@ class BatchConflict(EntryStoreError):
 
 
 @dataclass(frozen=True)
-class Batch:
+class Batch(Record):
     batch_id: str
     department: str
     channel: str
@@ -62,16 +62,9 @@ class Batch:
     stored: int = 0  # responses put into the submission store when done
     version: int = 1  # bumped by every write; a write names the version it read
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Batch:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
-
 
 @dataclass(frozen=True)
-class Entry:
+class Entry(Record, read={"pass_no": int, "answers": with_tuples, "void": bool, "revision": int}):
     """One keyed questionnaire of a pass: normalized answers (check_answers' output)."""
 
     batch_id: str
@@ -83,26 +76,6 @@ class Entry:
     void: bool = False
     revision: int = 1  # bumped by a correction or a void
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.__dict__,
-            "answers": {k: v if isinstance(v, str) else list(v) for k, v in self.answers.items()},
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Entry:
-        answers = {k: v if isinstance(v, str) else tuple(v) for k, v in data["answers"].items()}
-        return cls(
-            batch_id=data["batch_id"],
-            pass_no=int(data["pass_no"]),
-            entry_id=data["entry_id"],
-            saved_at=data["saved_at"],
-            questionnaire=data["questionnaire"],
-            answers=answers,
-            void=bool(data["void"]),
-            revision=int(data["revision"]),
-        )
-
 
 @dataclass(frozen=True)
 class EntryPolicy:
@@ -110,10 +83,6 @@ class EntryPolicy:
 
     double_entry_required: bool = False
     version: int = 0
-
-
-def dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def batches_pk(department: str) -> str:
@@ -131,8 +100,9 @@ def in_order(entries: list[Entry]) -> list[Entry]:
 
 class EntryStore(ABC):
     """Batches, entries and the policy are versioned JSON items under the key layout above:
-    an adapter gives the three item primitives and its two listings, and the rules over them
-    (what is new, what follows which version) are written here once."""
+    an adapter gives the item primitives (insert, update, read one, list a partition), and
+    the rules over them (what is new, what follows which version, which order a listing
+    takes) are written here once."""
 
     @abstractmethod
     def _insert(self, pk: str, sk: str, version: int, item: str) -> bool:
@@ -146,6 +116,15 @@ class EntryStore(ABC):
     def _one(self, pk: str, sk: str) -> dict[str, Any] | None:
         """The stored item's JSON document, read consistently."""
 
+    @abstractmethod
+    def _partition(self, pk: str) -> list[dict[str, Any]]:
+        """The JSON documents of every item under `pk`, read consistently."""
+
+    @abstractmethod
+    def _last(self, pk: str, limit: int) -> list[dict[str, Any]]:
+        """The JSON documents of the `limit` items under `pk` with the highest sort keys,
+        highest first, read consistently."""
+
     def add_batch(self, batch: Batch) -> None:
         """Store a new batch (version 1)."""
         if batch.version != 1 or not self._insert(
@@ -157,9 +136,9 @@ class EntryStore(ABC):
         found = self._one(batches_pk(department), batch_id)
         return None if found is None else Batch.from_dict(found)
 
-    @abstractmethod
     def batches(self, department: str, limit: int = 50) -> list[Batch]:
-        """A department's batches, newest first."""
+        """A department's batches, newest first (a batch ID begins with its creation time)."""
+        return [Batch.from_dict(found) for found in self._last(batches_pk(department), limit)]
 
     def replace_batch(self, batch: Batch) -> None:
         """Write over the stored batch whose version is `batch.version - 1`; BatchConflict
@@ -185,9 +164,10 @@ class EntryStore(ABC):
         pk = entries_pk(entry.batch_id, entry.pass_no)
         self._update(pk, entry.entry_id, entry.revision, dumps(entry.to_dict()))
 
-    @abstractmethod
     def entries(self, batch_id: str, pass_no: int) -> list[Entry]:
         """Every entry of a pass, voided ones too, in the order keyed."""
+        found = self._partition(entries_pk(batch_id, pass_no))
+        return in_order([Entry.from_dict(entry) for entry in found])
 
     def policy(self) -> EntryPolicy:
         found = self._one(*POLICY)

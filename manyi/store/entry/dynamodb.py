@@ -8,15 +8,7 @@ import json
 from typing import Any
 
 from manyi.store.dynamodb_table import Item, TableStore, follows, is_new, primary_key
-from manyi.store.entry.base import (
-    Batch,
-    BatchConflict,
-    Entry,
-    EntryStore,
-    batches_pk,
-    entries_pk,
-    in_order,
-)
+from manyi.store.entry.base import BatchConflict, EntryStore
 
 
 class DynamoDBEntryStore(TableStore, EntryStore, table_variable="ENTRY_TABLE"):
@@ -29,23 +21,26 @@ class DynamoDBEntryStore(TableStore, EntryStore, table_variable="ENTRY_TABLE"):
 
     def _one(self, pk: str, sk: str) -> dict[str, Any] | None:
         found = self.table.get(pk, sk)
-        return None if found is None else dict(json.loads(found["item"]["S"]))
+        return None if found is None else _document(found)
 
-    def batches(self, department: str, limit: int = 50) -> list[Batch]:
+    def _partition(self, pk: str) -> list[dict[str, Any]]:
+        return [_document(found) for found in self.table.partition(pk)]
+
+    def _last(self, pk: str, limit: int) -> list[dict[str, Any]]:
         page = self.table.call(
             "query",
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": batches_pk(department)}},
+            ExpressionAttributeValues={":pk": {"S": pk}},
             ScanIndexForward=False,
             Limit=limit,
             ConsistentRead=True,
         )
-        return [Batch.from_dict(json.loads(i["item"]["S"])) for i in page.get("Items", [])]
-
-    def entries(self, batch_id: str, pass_no: int) -> list[Entry]:
-        items = self.table.partition(entries_pk(batch_id, pass_no))
-        return in_order([Entry.from_dict(json.loads(i["item"]["S"])) for i in items])
+        return [_document(found) for found in page.get("Items", [])]
 
 
 def _item(pk: str, sk: str, version: int, item: str) -> Item:
     return {**primary_key(pk, sk), "version": {"N": str(version)}, "item": {"S": item}}
+
+
+def _document(found: Item) -> dict[str, Any]:
+    return dict(json.loads(found["item"]["S"]))

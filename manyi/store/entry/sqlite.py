@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from manyi.store.entry.base import (
-    Batch,
-    BatchConflict,
-    Entry,
-    EntryStore,
-    batches_pk,
-    entries_pk,
-    in_order,
-)
+from manyi.store.entry.base import BatchConflict, EntryStore
 from manyi.store.sqlite_schema import Schema, SQLiteStore
 
 FILE_NAME = "entry.sqlite3"
@@ -52,16 +44,10 @@ class SQLiteEntryStore(SQLiteStore, EntryStore, file_name=FILE_NAME, schema=SCHE
         found = self._file.documents(dict, "SELECT item FROM items WHERE pk = ? AND sk = ?", pk, sk)
         return found[0] if found else None
 
-    def batches(self, department: str, limit: int = 50) -> list[Batch]:
-        return self._file.documents(
-            Batch.from_dict,
-            "SELECT item FROM items WHERE pk = ? ORDER BY sk DESC LIMIT ?",
-            batches_pk(department),
-            limit,
-        )
+    def _partition(self, pk: str) -> list[dict[str, Any]]:
+        return self._file.documents(dict, "SELECT item FROM items WHERE pk = ?", pk)
 
-    def entries(self, batch_id: str, pass_no: int) -> list[Entry]:
-        found = self._file.documents(
-            Entry.from_dict, "SELECT item FROM items WHERE pk = ?", entries_pk(batch_id, pass_no)
+    def _last(self, pk: str, limit: int) -> list[dict[str, Any]]:
+        return self._file.documents(
+            dict, "SELECT item FROM items WHERE pk = ? ORDER BY sk DESC LIMIT ?", pk, limit
         )
-        return in_order(found)

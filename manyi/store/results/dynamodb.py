@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from manyi.aggregate import MonthlyResult
 from manyi.store.aws_errors import store_error
 from manyi.store.dynamodb_table import paged
+from manyi.store.records import dumps
 from manyi.store.results.base import (
     CloseEvent,
     DepartmentMonthState,
@@ -45,8 +46,8 @@ def month_key(month: str) -> str:
     return f"M#{month}"
 
 
-def _dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+# The name bench/bench_traits.py measures an item's size through.
+_dumps = dumps
 
 
 def _is_condition_failure(error: Exception) -> bool:
@@ -124,7 +125,7 @@ class DynamoDBResultsStore(ResultsStore):
                     "sk": {"S": f"DM#{state.department}"},
                     "version": {"N": str(state.version)},
                     "watermark": {"S": state.watermark},
-                    "result": {"S": _dumps(state.result.to_dict())},
+                    "result": {"S": dumps(state.result.to_dict())},
                 },
                 **condition,
             )
@@ -153,7 +154,7 @@ class DynamoDBResultsStore(ResultsStore):
             "sk": {"S": "CLOSE"},
             "horizon": {"S": close.horizon},
             "closed_at": {"S": close.closed_at},
-            "served": {"S": _dumps(dict(close.served))},
+            "served": {"S": dumps(dict(close.served))},
             "published": {"BOOL": False},
         }
         try:
@@ -327,8 +328,8 @@ class DynamoDBResultsStore(ResultsStore):
         item = {
             "pk": {"S": month_key(month)},
             "sk": {"S": "SERVED"},
-            "counts": {"S": _dumps(dict(counts))},
-            "changed": {"S": _dumps(dict(changed))},
+            "counts": {"S": dumps(dict(counts))},
+            "changed": {"S": dumps(dict(changed))},
             "version": {"N": str(version + 1)},
         }
         return {"Put": {"TableName": self.table_name, "Item": item, **condition}}

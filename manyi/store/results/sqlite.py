@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from manyi.aggregate import MonthlyResult
+from manyi.store.records import dumps
 from manyi.store.results.base import (
     CloseEvent,
     DepartmentMonthState,
@@ -74,10 +75,6 @@ ALTER TABLE served ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
 SCHEMA = Schema("results", (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3))
 
 
-def _dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
 def _connect(path: Path) -> sqlite3.Connection:
     """Not sqlite_schema.connect(): the file is opened as the aggregator always opened it, for
     one thread that waits up to 30 s for a lock. Autocommit mode: every transaction below is
@@ -125,7 +122,7 @@ class SqliteResultsStore(ResultsStore):
     def put_state(self, state: DepartmentMonthState, expected_version: int) -> None:
         if state.version != expected_version + 1:
             raise ValueError("a state's version must be the expected version + 1")
-        values = (state.version, state.watermark, _dumps(state.result.to_dict()))
+        values = (state.version, state.watermark, dumps(state.result.to_dict()))
         with self._transaction() as db:
             if expected_version == 0:
                 changed = db.execute(
@@ -163,7 +160,7 @@ class SqliteResultsStore(ResultsStore):
             added = db.execute(
                 "INSERT OR IGNORE INTO month_close (month, horizon, closed_at, served, published)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (close.month, close.horizon, close.closed_at, _dumps(dict(close.served)), 0),
+                (close.month, close.horizon, close.closed_at, dumps(dict(close.served)), 0),
             ).rowcount
             if added:
                 _insert_event(db, event)

@@ -14,7 +14,6 @@ Key layout (both adapters use it; DynamoDB keys are strings named `pk` and `sk`)
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -24,6 +23,7 @@ from typing import Any, Literal
 
 from manyi.calendar import DEFAULT_ZONE
 from manyi.errors import ManyiError
+from manyi.store.records import Record
 
 Role = Literal["office", "viewer", "department"]
 ROLES: tuple[Role, ...] = ("office", "viewer", "department")
@@ -57,7 +57,16 @@ class AuditEventExists(StaffStoreError):
 
 
 @dataclass(frozen=True)
-class Account:
+class Account(
+    Record,
+    read={
+        "departments": tuple,
+        "must_change_password": bool,
+        "disabled": bool,
+        "session_generation": int,
+        "version": int,
+    },
+):
     username: str
     role: Role
     departments: tuple[str, ...]
@@ -71,37 +80,6 @@ class Account:
     # are void, so one write ends every session of the account.
     session_generation: int = 0
     version: int = 1  # bumped by every write; a write names the version it read
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "username": self.username,
-            "role": self.role,
-            "departments": list(self.departments),
-            "password_hash": self.password_hash,
-            "must_change_password": self.must_change_password,
-            "disabled": self.disabled,
-            "display_name": self.display_name,
-            "created_at": self.created_at,
-            "last_login_at": self.last_login_at,
-            "session_generation": self.session_generation,
-            "version": self.version,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Account:
-        return cls(
-            username=data["username"],
-            role=data["role"],
-            departments=tuple(data["departments"]),
-            password_hash=data["password_hash"],
-            must_change_password=bool(data["must_change_password"]),
-            disabled=bool(data["disabled"]),
-            display_name=data.get("display_name", ""),
-            created_at=data.get("created_at", ""),
-            last_login_at=data.get("last_login_at", ""),
-            session_generation=int(data.get("session_generation", 0)),
-            version=int(data["version"]),
-        )
 
     def audit_view(self) -> dict[str, Any]:
         """What the audit log keeps of an account: everything but the password hash."""
@@ -141,7 +119,11 @@ class LoginFailures:
 
 
 @dataclass(frozen=True)
-class AuditEvent:
+class AuditEvent(
+    Record,
+    # An event stored with `departments` null is one about no department.
+    read={"departments": lambda found: tuple(found or ())},
+):
     at: str  # ISO 8601 UTC with microseconds, e.g. 2026-11-20T06:01:02.123456Z
     event_id: str
     actor: str  # a username, or "cli:<os user>" for the command line, or "system"
@@ -160,39 +142,10 @@ class AuditEvent:
     def sort_key(self) -> str:
         return f"{self.at}#{self.event_id}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at,
-            "event_id": self.event_id,
-            "actor": self.actor,
-            "action": self.action,
-            "target": self.target,
-            "before": dict(self.before) if self.before is not None else None,
-            "after": dict(self.after) if self.after is not None else None,
-            "departments": list(self.departments),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AuditEvent:
-        return cls(
-            at=data["at"],
-            event_id=data["event_id"],
-            actor=data["actor"],
-            action=data["action"],
-            target=data["target"],
-            before=data.get("before"),
-            after=data.get("after"),
-            departments=tuple(data.get("departments") or ()),
-        )
-
 
 def beijing_month_of(at: str) -> str:
     moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
     return moment.astimezone(DEFAULT_ZONE).strftime("%Y-%m")
-
-
-def dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def session_key_hash(session_id: str) -> str:

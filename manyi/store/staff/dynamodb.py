@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from manyi.store.dynamodb_table import Item, TableStore, follows, is_new, primary_key
+from manyi.store.records import dumps
 from manyi.store.staff.base import (
     ACCOUNTS_PARTITION,
     FAILURES_KEPT_SECONDS,
@@ -31,7 +32,6 @@ from manyi.store.staff.base import (
     SessionStore,
     StaffStores,
     audit_pk,
-    dumps,
     failures_pk,
     session_pk,
 )

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 # A locked or failing file becomes StoreUnavailable: the page answers 503, retry later.
+from manyi.store.records import dumps
 from manyi.store.sqlite_schema import Schema, StoreFile
 from manyi.store.staff.base import (
     FAILURES_KEPT_SECONDS,
@@ -27,7 +28,6 @@ from manyi.store.staff.base import (
     Session,
     SessionStore,
     StaffStores,
-    dumps,
 )
 
 FILE_NAME = "staff.sqlite3"
