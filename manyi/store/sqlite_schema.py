@@ -19,9 +19,10 @@ a new file and changes nothing in an old one, which then simply gets its version
 
 A step is SQL (one or more statements; `executescript` is not used because it commits) or a
 function of the connection for what SQL cannot say. A store's SQL steps are files in its
-package, read with importlib.resources (so a wheel carries them): step N of
-`manyi.store.results` is `manyi/store/results/schema/00N.sql`, and `Schema.of` reads them in
-number order, a function step taking its own number (`functions={3: …}`) with no file for it.
+package, read with importlib.resources (a wheel carries them as package data): step N of
+`manyi.store.results` is `manyi/store/results/schema/NNN.sql` (step 2 is `002.sql`), and
+`Schema.of` reads them in number order, a function step taking its own number
+(`functions={3: …}`) with no file for it.
 
 Never edit a released step: add one. `tests/unit/test_schema_steps.py` holds every step file to
 the SHA-256 recorded in `tests/golden/schema_steps.sha256`, the record of what was released: a
