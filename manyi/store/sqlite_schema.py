@@ -18,28 +18,44 @@ a new file and changes nothing in an old one, which then simply gets its version
   file waits, then finds it migrated and does nothing.
 
 A step is SQL (one or more statements; `executescript` is not used because it commits) or a
-function of the connection for what SQL cannot say. Never edit a released step: add one.
+function of the connection for what SQL cannot say. A store's SQL steps are files in its
+package, read with importlib.resources (a wheel carries them as package data): step N of
+`manyi.store.results` is `manyi/store/results/schema/NNN.sql` (step 2 is `002.sql`), and
+`Schema.of` reads them in number order, a function step taking its own number
+(`functions={3: …}`) with no file for it.
+
+Never edit a released step: add one. `tests/unit/test_schema_steps.py` holds every step file to
+the SHA-256 recorded in `tests/golden/schema_steps.sha256`, the record of what was released: a
+changed or removed file fails it ("add a new step instead"), and a new file fails it until its
+line is added there. A function step cannot be pinned by a hash (what it does depends on the
+code it calls), so it stays as short as it can and is reviewed as released code.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, ClassVar, Self, TypeVar
 
 from manyi import __version__
 from manyi.store.errors import DataFolderError, StoreUnavailable
 
-Step = str | Callable[[sqlite3.Connection], None]
+FunctionStep = Callable[[sqlite3.Connection], None]
+Step = str | FunctionStep
 T = TypeVar("T")
 # Copies kept by a failed migration end so, and are never taken for a store's file.
 COPY_SUFFIX = ".copy"
+# A store package's SQL steps: schema/001.sql is step 1, and so on.
+STEPS_FOLDER = "schema"
+STEP_FILE = re.compile(r"(\d{3})\.sql")
 
 
 class SchemaTooNew(DataFolderError):
@@ -58,6 +74,28 @@ class Schema:
     @property
     def version(self) -> int:
         return len(self.steps)
+
+    @classmethod
+    def of(
+        cls, name: str, package: str, functions: Mapping[int, FunctionStep] | None = None
+    ) -> Schema:
+        """The schema whose SQL steps are the files of `package`'s schema/ folder (NNN.sql is
+        step NNN) and whose other steps are `functions`, by number; together they must number
+        1, 2, 3… with none missing or given twice."""
+        found: dict[int, Step] = dict(functions or {})
+        for entry in (files(package) / STEPS_FOLDER).iterdir():
+            match = STEP_FILE.fullmatch(entry.name)
+            if match is None:
+                raise ValueError(
+                    f"{package}: {entry.name} in {STEPS_FOLDER}/ is not a step NNN.sql"
+                )
+            number = int(match[1])
+            if number in found:
+                raise ValueError(f"{package}: step {number} is both a file and a function")
+            found[number] = entry.read_text(encoding="utf-8")
+        if sorted(found) != list(range(1, len(found) + 1)):
+            raise ValueError(f"{package}: schema steps {sorted(found)} do not run 1, 2, 3…")
+        return cls(name, tuple(found[number] for number in sorted(found)))
 
 
 @contextmanager

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 import time
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -179,6 +182,64 @@ def test_statements_keep_triggers_and_quoted_semicolons_whole() -> None:
     assert parts[2].endswith("END;")
     with pytest.raises(ValueError, match="incomplete"):
         list(statements("CREATE TRIGGER u AFTER INSERT ON a BEGIN DELETE FROM a;"))
+
+
+def backfill(db: sqlite3.Connection) -> None:
+    db.execute("UPDATE note SET author = 'office' WHERE author = ''")
+
+
+@pytest.fixture
+def step_package(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
+    """Makes a package, on the path for this test only, whose schema/ folder holds files."""
+    made: list[str] = []
+
+    def make(files: dict[str, str]) -> str:
+        name = f"steps_{uuid.uuid4().hex}"
+        (tmp_path / name / "schema").mkdir(parents=True)
+        (tmp_path / name / "__init__.py").write_text("", encoding="utf-8")
+        for file_name, text in files.items():
+            (tmp_path / name / "schema" / file_name).write_text(text, encoding="utf-8")
+        made.append(name)
+        return name
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        yield make
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in made:
+            sys.modules.pop(name, None)
+
+
+def test_a_schema_of_a_package_is_its_step_files_in_number_order_and_its_functions(
+    tmp_path: Path, step_package: Callable[[dict[str, str]], str]
+) -> None:
+    package = step_package({"002.sql": V2, "001.sql": "-- Version 1: notes.\n" + V1})
+    schema = Schema.of("notes", package, functions={3: backfill})
+    assert schema == Schema("notes", ("-- Version 1: notes.\n" + V1, V2, backfill))
+    path = tmp_path / "notes.sqlite3"
+    with closing(connect(path)) as db:
+        assert migrate(db, path, schema) == 0
+        assert schema_version(db) == 3
+
+
+@pytest.mark.parametrize(
+    ("files", "functions", "problem"),
+    [
+        ({"001.sql": V1, "003.sql": V2}, {}, "do not run 1, 2, 3"),
+        ({"001.sql": V1}, {3: backfill}, "do not run 1, 2, 3"),
+        ({"001.sql": V1, "002.sql": V2}, {2: backfill}, "both a file and a function"),
+        ({"001.sql": V1, "2.sql": V2}, {}, "2.sql in schema/ is not a step NNN.sql"),
+    ],
+)
+def test_a_schema_of_a_package_refuses_a_gap_a_double_or_a_stray_file(
+    step_package: Callable[[dict[str, str]], str],
+    files: dict[str, str],
+    functions: dict[int, Callable[[sqlite3.Connection], None]],
+    problem: str,
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        Schema.of("notes", step_package(files), functions=functions)
 
 
 def test_both_local_stores_stamp_their_version(tmp_path: Path) -> None:

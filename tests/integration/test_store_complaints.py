@@ -213,7 +213,7 @@ def test_the_table_item_holds_no_clear_contact() -> None:
 def test_a_first_release_file_is_migrated_and_its_closed_complaints_indexed(
     tmp_path: Path,
 ) -> None:
-    from manyi.store.complaints.sqlite import SCHEMA_V1
+    from manyi.store.complaints.sqlite import SCHEMA
     from manyi.store.records import dumps
     from manyi.store.sqlite_schema import statements
 
@@ -222,7 +222,9 @@ def test_a_first_release_file_is_migrated_and_its_closed_complaints_indexed(
     refused = stored.moved(step)
     path = tmp_path / "complaints.sqlite3"
     with sqlite3.connect(path) as db:
-        for statement in statements(SCHEMA_V1):
+        first_release = SCHEMA.steps[0]
+        assert isinstance(first_release, str)  # schema/001.sql
+        for statement in statements(first_release):
             db.execute(statement)
         db.execute(
             "INSERT INTO complaints VALUES (?, 2026, ?, ?, ?)",

@@ -13,6 +13,29 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # What `pip install .` needs of the checkout.
 SOURCES = ("pyproject.toml", "README.md", "manyi", "site_builder", "templates")
+# Every SQLite store's package under manyi.store.
+STORES = (
+    "cases",
+    "complaints",
+    "entry",
+    "network_keys",
+    "pressure",
+    "results",
+    "staff",
+    "submissions",
+)
+# Makes a file of each store, so running all its steps, and prints the store's name.
+OPEN_EVERY_STORE = f"""
+import importlib
+from pathlib import Path
+from manyi.store.sqlite_schema import open_migrated, schema_version
+for store in {STORES!r}:
+    schema = importlib.import_module(f"manyi.store.{{store}}.sqlite").SCHEMA
+    db = open_migrated(Path("data") / f"{{store}}.sqlite3", schema)
+    assert schema_version(db) == schema.version >= 1, store
+    db.close()
+    print(store)
+"""
 
 
 def test_the_wheel_lists_every_package() -> None:
@@ -27,6 +50,18 @@ def test_the_wheel_lists_every_package() -> None:
     missing = sorted(set(found) - set(listed))
     assert not missing, f"add {missing} to [tool.setuptools] packages in pyproject.toml"
     assert "site_builder.templates" in listed
+
+
+def test_the_wheel_carries_every_schema_step_file() -> None:
+    # Store schemas read their steps from package files (manyi.store.sqlite_schema).
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]["package-data"]["manyi"]
+    carried = {path for pattern in patterns for path in (ROOT / "manyi").glob(pattern)}
+    steps = set((ROOT / "manyi" / "store").glob("*/schema/*"))
+    assert steps, "no schema step files found"
+    missing = sorted(str(path.relative_to(ROOT)) for path in steps - carried)
+    assert not missing, f"add {missing} to [tool.setuptools.package-data] in pyproject.toml"
 
 
 @pytest.mark.slow
@@ -62,3 +97,15 @@ def test_a_wheel_installed_in_a_fresh_virtualenv_builds_the_site(tmp_path: Path)
     assert "依法行政调查问卷" in page
     # The screen style sheet is inline in each page; the print one is a hashed asset.
     assert list((work / "dist" / "assets").glob("print.*.css"))
+    # Every SQLite store's schema steps come from the installed package's files.
+    opened = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", OPEN_EVERY_STORE],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": str(venv / "bin"), "HOME": str(tmp_path)},
+        check=False,
+    )
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout.split() == list(STORES)

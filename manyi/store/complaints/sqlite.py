@@ -24,41 +24,8 @@ from manyi.store.complaints.base import (
 from manyi.store.records import dumps
 from manyi.store.sqlite_schema import Schema, SQLiteStore, connect
 
-SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS complaints (
-    number TEXT PRIMARY KEY,
-    year INTEGER NOT NULL,
-    key_hash TEXT NOT NULL UNIQUE,
-    version INTEGER NOT NULL,
-    complaint TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS complaints_year ON complaints (year, number);
-CREATE TABLE IF NOT EXISTS sequences (
-    year INTEGER NOT NULL,
-    department TEXT NOT NULL,
-    last INTEGER NOT NULL,
-    PRIMARY KEY (year, department)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS wrong_codes (
-    number TEXT PRIMARY KEY,
-    count INTEGER NOT NULL,
-    last_at REAL NOT NULL
-) WITHOUT ROWID;
-"""
-# The retention purge's index (a final complaint still holding personal fields) and the
-# office's settings (the standing handlers of conduct complaints).
-SCHEMA_V2 = """
-ALTER TABLE complaints ADD COLUMN personal TEXT NOT NULL DEFAULT '';
-ALTER TABLE complaints ADD COLUMN closed_on TEXT NOT NULL DEFAULT '';
-CREATE INDEX IF NOT EXISTS complaints_personal ON complaints (personal, closed_on);
-CREATE TABLE IF NOT EXISTS settings (
-    name TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    value TEXT NOT NULL
-) WITHOUT ROWID;
-"""
 
-
+# Steps 1 and 2 are schema/001.sql and 002.sql; step 3 is Python, for it reads the stored JSON.
 def _index_final_complaints(db: sqlite3.Connection) -> None:
     """Complaints concluded or refused before the index existed go into it."""
     rows = db.execute("SELECT number, complaint FROM complaints").fetchall()
@@ -71,7 +38,7 @@ def _index_final_complaints(db: sqlite3.Connection) -> None:
             )
 
 
-SCHEMA = Schema("complaints", (SCHEMA_V1, SCHEMA_V2, _index_final_complaints))
+SCHEMA = Schema.of("complaints", "manyi.store.complaints", functions={3: _index_final_complaints})
 HANDLERS = "conduct_handlers"
 
 

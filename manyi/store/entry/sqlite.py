@@ -8,16 +8,7 @@ from manyi.store.entry.base import BatchConflict, EntryStore
 from manyi.store.sqlite_schema import Schema, SQLiteStore
 
 FILE_NAME = "entry.sqlite3"
-SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS items (
-    pk TEXT NOT NULL,
-    sk TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    item TEXT NOT NULL,
-    PRIMARY KEY (pk, sk)
-) WITHOUT ROWID;
-"""
-SCHEMA = Schema("entry", (SCHEMA_V1,))
+SCHEMA = Schema.of("entry", "manyi.store.entry")
 
 
 # WAL, synchronous=FULL (sqlite_schema.connect): a saved paper survives a crash.

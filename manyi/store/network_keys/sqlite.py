@@ -20,15 +20,7 @@ from manyi.store.sqlite_schema import (
 )
 
 FILE_NAME = "network_keys.sqlite3"
-SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS network_keys (
-    pk TEXT NOT NULL,
-    sk TEXT NOT NULL,
-    key BLOB NOT NULL,
-    PRIMARY KEY (pk, sk)
-) WITHOUT ROWID;
-"""
-SCHEMA = Schema("network keys", (SCHEMA_V1,))
+SCHEMA = Schema.of("network keys", "manyi.store.network_keys")
 INSERT = "INSERT OR IGNORE INTO network_keys (pk, sk, key) VALUES (?, ?, ?)"
 SELECT = "SELECT key FROM network_keys WHERE pk = ? AND sk = ?"
 SELECT_DAYS = "SELECT sk FROM network_keys WHERE pk = ? ORDER BY sk"

@@ -12,15 +12,7 @@ from manyi.store.pressure.base import (
 from manyi.store.sqlite_schema import Schema, SQLiteStore
 
 FILE_NAME = "pressure.sqlite3"
-SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS pressure (
-    pk TEXT NOT NULL,
-    sk TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (pk, sk)
-) WITHOUT ROWID;
-"""
-SCHEMA = Schema("pressure", (SCHEMA_V1,))
+SCHEMA = Schema.of("pressure", "manyi.store.pressure")
 ADD = (
     "INSERT INTO pressure (pk, sk, count) VALUES (?, ?, 1)"
     " ON CONFLICT (pk, sk) DO UPDATE SET count = count + 1"

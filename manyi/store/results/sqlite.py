@@ -27,52 +27,7 @@ from manyi.submission import utc_timestamp
 
 FILE_NAME = "results.sqlite3"
 
-# Version 1: the tables of the first release, as it made them (see manyi.store.sqlite_schema).
-SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS department_month (
-    month TEXT NOT NULL,
-    department TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    watermark TEXT NOT NULL,
-    result TEXT NOT NULL,
-    PRIMARY KEY (month, department)
-);
-CREATE TABLE IF NOT EXISTS month_close (
-    month TEXT PRIMARY KEY,
-    horizon TEXT NOT NULL,
-    closed_at TEXT NOT NULL,
-    served TEXT NOT NULL,
-    published INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS served (
-    month TEXT NOT NULL,
-    department TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (month, department)
-);
-"""
-# Version 2: who closed or reopened a month, when and why; departments ever counted (so one
-# that questionnaire.yaml no longer lists is still shown).
-SCHEMA_V2 = """
-CREATE TABLE IF NOT EXISTS close_event (
-    month TEXT NOT NULL,
-    at TEXT NOT NULL,
-    action TEXT NOT NULL,
-    by TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    early INTEGER NOT NULL,
-    PRIMARY KEY (month, at, action)
-);
-CREATE TABLE IF NOT EXISTS known_department (
-    department TEXT PRIMARY KEY
-);
-INSERT OR IGNORE INTO known_department SELECT DISTINCT department FROM department_month;
-"""
-# Version 3: when each served count last changed (a count changed late in the month is flagged).
-SCHEMA_V3 = """
-ALTER TABLE served ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
-"""
-SCHEMA = Schema("results", (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3))
+SCHEMA = Schema.of("results", "manyi.store.results")
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -33,33 +33,7 @@ from manyi.store.submissions.base import (
 from manyi.submission import StoredSubmission
 
 FILE_NAME = "submissions.sqlite3"  # in a data folder
-# Version 1: the tables of the first release, as it made them (see manyi.store.sqlite_schema).
-SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS responses (
-    pk TEXT NOT NULL,
-    sk TEXT NOT NULL,
-    submission_id TEXT NOT NULL,
-    department TEXT NOT NULL,
-    month TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    version TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    answers TEXT NOT NULL,
-    PRIMARY KEY (pk, sk)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS submission_ids (
-    submission_id TEXT PRIMARY KEY,
-    pk TEXT NOT NULL,
-    sk TEXT NOT NULL
-) WITHOUT ROWID;
-"""
-# Version 2: the integrity signals' facts of a response (manyi.integrity): the keyed hash of
-# its network ("" when unknown) and the seconds the page measured (NULL without its script).
-SCHEMA_V2 = """
-ALTER TABLE responses ADD COLUMN network TEXT NOT NULL DEFAULT '';
-ALTER TABLE responses ADD COLUMN seconds INTEGER;
-"""
-SCHEMA = Schema("submissions", (SCHEMA_V1, SCHEMA_V2))
+SCHEMA = Schema.of("submissions", "manyi.store.submissions")
 # The queries are constants: only values travel as parameters.
 INSERT_ID = "INSERT INTO submission_ids (submission_id, pk, sk) VALUES (?, ?, ?)"
 INSERT_RESPONSE = (

@@ -1,0 +1,6 @@
+CREATE TABLE IF NOT EXISTS network_keys (
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    key BLOB NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;

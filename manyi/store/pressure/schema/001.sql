@@ -1,0 +1,6 @@
+CREATE TABLE IF NOT EXISTS pressure (
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
