@@ -83,29 +83,26 @@ def test_a_wheel_installed_in_a_fresh_virtualenv_builds_the_site(tmp_path: Path)
     work.mkdir()
     shutil.copy2(ROOT / "questionnaire.yaml", work / "questionnaire.yaml")
     shutil.rmtree(source)
-    built = subprocess.run(
-        [str(venv / "bin" / "manyi"), "build", "--out", "dist"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PATH": str(venv / "bin"), "HOME": str(tmp_path)},
-        check=False,
-    )
+
+    def installed(command: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+        """A command of the virtualenv, run in `work` with nothing else on the path."""
+        return subprocess.run(
+            [str(venv / "bin" / command), *args],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={"PATH": str(venv / "bin"), "HOME": str(tmp_path)},
+            check=False,
+        )
+
+    built = installed("manyi", "build", "--out", "dist", timeout=300)
     assert built.returncode == 0, built.stderr
     page = (work / "dist" / "d" / "sifaju" / "index.html").read_text(encoding="utf-8")
     assert "依法行政调查问卷" in page
     # The screen style sheet is inline in each page; the print one is a hashed asset.
     assert list((work / "dist" / "assets").glob("print.*.css"))
     # Every SQLite store's schema steps come from the installed package's files.
-    opened = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", OPEN_EVERY_STORE],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PATH": str(venv / "bin"), "HOME": str(tmp_path)},
-        check=False,
-    )
+    opened = installed("python", "-c", OPEN_EVERY_STORE, timeout=120)
     assert opened.returncode == 0, opened.stderr
     assert opened.stdout.split() == list(STORES)
