@@ -74,18 +74,16 @@ class Counts:
             key: self.segments.get(key, EMPTY) + other.segments.get(key, EMPTY)
             for key in sorted(set(self.segments) | set(other.segments))
         }
+        options: dict[str, Counter[str]] = {}
+        for side in (self.options, other.options):
+            for question, chosen in side.items():
+                options.setdefault(question, Counter()).update(chosen)
         return Counts(
             responses=self.responses + other.responses,
             channels=_frozen(Counter(self.channels) + Counter(other.channels)),
             versions=_frozen(Counter(self.versions) + Counter(other.versions)),
             answered=_frozen(Counter(self.answered) + Counter(other.answered)),
-            options=_frozen_nested(
-                {
-                    question: Counter(self.options.get(question, {}))
-                    + Counter(other.options.get(question, {}))
-                    for question in set(self.options) | set(other.options)
-                }
-            ),
+            options=_frozen_nested(options),
             segments={key: counts for key, counts in segments.items() if counts.responses},
             traits=self.traits + other.traits,
         )

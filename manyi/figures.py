@@ -21,7 +21,7 @@ subjects served: the served count is probably wrong), a served count changed aft
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 from manyi.aggregate import Counts, MonthlyResult
@@ -72,18 +72,19 @@ class DepartmentFigures:
     satisfaction_index: float | None
     satisfaction_rate: float | None
     questions: tuple[QuestionFigures, ...]
-    min_sample: int = 1
-    # Responses by channel group (self-completed, staff-entered), from the channels' `entry`.
-    entries: Mapping[Entry, int] = field(default_factory=dict)
+    min_sample: int
+    # Responses by channel group (self-completed, staff-entered), from the channels' `entry`:
+    # every group, 0 when it has none.
+    entries: Mapping[Entry, int]
     # The served count was set or changed after the 20th of the month (see `served_changes`).
-    served_changed_late: bool = False
+    served_changed_late: bool
 
     @property
     def responses(self) -> int:
         return self.counts.responses
 
     def entry_share(self, entry: Entry) -> float | None:
-        return ratio(self.entries.get(entry, 0), self.responses)
+        return ratio(self.entries[entry], self.responses)
 
     @property
     def small_sample(self) -> bool:

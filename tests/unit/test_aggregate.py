@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from manyi.aggregate import Counts, MonthlyResult, Tally, count
+from manyi.aggregate import (
+    EMPTY,
+    Counts,
+    MonthlyResult,
+    Tally,
+    count,
+    segment_parts,
+    without_segments,
+    without_traits,
+)
 from manyi.answers import check_answers
 from manyi.figures import city_summary, department_figures, rank
 from manyi.model import Questionnaire
 from manyi.submission import StoredSubmission
+from manyi.traits import NO_TRAITS, TraitCounter
 from tests.responses import stored
 from tests.results_data import with_min_sample
 from tests.unit.test_answers import QUESTIONNAIRE, valid_answers
@@ -194,3 +205,55 @@ def test_add_until_stops_at_the_first_item_that_reaches_the_bound() -> None:
     rest = Tally()
     assert rest.add_until(items, "R#9") is None  # ran out below the bound
     assert rest.counts() == count(subs[3:])
+
+
+def _whole(counts: Counts) -> Counts:
+    """The counts without the parts they are kept in: what a segment, or an old release, holds."""
+    return replace(counts, segments={}, traits=NO_TRAITS)
+
+
+def test_segments_are_kept_by_channel_and_respondent_type_and_read_alone() -> None:
+    subs = four_submissions()  # phone: subs[2]; persons: subs[0] and subs[2]
+    counts = count(subs)
+    assert {key: c.responses for key, c in counts.segments.items()} == {
+        "leaflet/other_org": 1, "leaflet/person": 1, "leaflet/private": 1, "phone/person": 1
+    }  # fmt: skip
+    assert counts.segments["phone/person"] == _whole(count(subs[2:3]))
+    assert counts.only(lambda channel, respondent: channel == "phone") == _whole(count(subs[2:3]))
+    persons = counts.only(lambda channel, respondent: respondent == "person")
+    assert persons == _whole(count([subs[0], subs[2]]))
+    assert counts.only(lambda channel, respondent: True) == _whole(counts)
+    assert counts.only(lambda channel, respondent: False) == EMPTY
+    # A response without a respondent type is kept under the empty one.
+    anonymous = stored("anon-0001", MOMENT, {"q9": "satisfied"}, channel="wechat")
+    assert list(count([anonymous]).segments) == ["wechat/"]
+    # So is one whose respondent answer is not a single option (no version ever sent that).
+    listed = anonymous._replace(answers={"respondent": ("person",), "q9": "satisfied"})
+    assert list(count([listed]).segments) == ["wechat/"]
+    assert segment_parts("wechat/") == ("wechat", "")
+    assert segment_parts("leaflet/other_org") == ("leaflet", "other_org")
+
+
+def test_an_older_releases_month_is_read_without_what_it_did_not_keep(
+    questionnaire: Questionnaire,
+) -> None:
+    subs = four_submissions()
+    counter = TraitCounter(questionnaire)
+    report, late = (Tally(counter).add_all(part).counts() for part in (subs[:3], subs[3:]))
+    assert all(c.segments and c.traits for c in (report, late))  # what is to be left out
+    result = MonthlyResult("sifaju", "2026-11", report, late)
+    assert without_segments(result) == MonthlyResult(
+        "sifaju", "2026-11", _whole(report), _whole(late)
+    )
+    assert without_traits(result) == MonthlyResult(
+        "sifaju", "2026-11", replace(report, traits=NO_TRAITS), replace(late, traits=NO_TRAITS)
+    )
+
+
+def test_counts_without_segments_or_traits_are_stored_as_older_releases_stored_them() -> None:
+    plain = Counts(responses=1, channels={"leaflet": 1}, versions={"v1": 1})
+    assert plain.to_dict() == {
+        "responses": 1, "channels": {"leaflet": 1}, "versions": {"v1": 1}, "answered": {},
+        "options": {},
+    }  # fmt: skip
+    assert Counts.from_dict(plain.to_dict()) == plain

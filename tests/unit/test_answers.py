@@ -8,7 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from manyi.answers import MAX_CHOICES, MAX_VALUE_LENGTH, check_answers
+from manyi.answers import (
+    MAX_CHOICES,
+    MAX_VALUE_LENGTH,
+    _check_choices,
+    _check_one,
+    check_answers,
+)
 from manyi.loader import load_questionnaire
 from manyi.model import Question, Questionnaire
 from tests.conftest import ROOT
@@ -181,3 +187,25 @@ def test_an_optional_question_left_blank_is_neither_stored_nor_an_error() -> Non
         assert checked.errors == ()
         assert "q9" not in checked.answers
     assert [e.code for e in check_answers(QUESTIONNAIRE, answers).errors] == ["required"]
+
+
+def _strings_to_try(question: Question) -> list[str]:
+    """Each option as sent, and each way a lone string can miss one: the edges of the rules."""
+    near = [o.id for o in question.options]
+    near += [f" {o.id}" for o in question.options] + [o.id.upper() for o in question.options]
+    lengths = [MAX_VALUE_LENGTH - 1, MAX_VALUE_LENGTH, MAX_VALUE_LENGTH + 1]
+    return [*near, "", " ", "\t\n", "other", *("x" * n for n in lengths)]
+
+
+@pytest.mark.parametrize("question", QUESTIONNAIRE.questions, ids=lambda q: q.id)
+def test_the_one_radio_button_shortcut_gives_what_the_general_rule_gives(
+    question: Question,
+) -> None:
+    for sent in _strings_to_try(question):
+        assert _check_one(question, sent) == _check_choices(question, sent), repr(sent)
+
+
+@settings(UNTIMED, max_examples=200)
+@given(st.sampled_from(QUESTIONNAIRE.questions), st.text(max_size=MAX_VALUE_LENGTH + 2))
+def test_the_shortcut_agrees_on_any_string(question: Question, sent: str) -> None:
+    assert _check_one(question, sent) == _check_choices(question, sent)

@@ -276,7 +276,7 @@ def test_the_city_adds_up_every_department_found_listed_or_not(
         MonthlyResult("gonganju", "2026-10", sifaju),  # another month: not in this one
     ]
     served = {"sifaju": 5, "gonganju": 0, "xinfangju": 5}
-    city = city_summary(questionnaire, MONTH, results, served)
+    city = city_summary(questionnaire, MONTH, results, served, served_changed_late={"sifaju"})
 
     ids = [d.department.id for d in city.departments]
     assert ids == [*(d.id for d in questionnaire.departments), "old_bureau"]
@@ -303,6 +303,8 @@ def test_the_city_adds_up_every_department_found_listed_or_not(
     ]
     assert {d.department.id for d in city.below_target} == {"sifaju", "xinfangju"}
     assert "gonganju" not in {d.department.id for d in city.without_served}
+    late_served = {d.department.id for d in city.departments if d.served_changed_late}
+    assert late_served == {"sifaju"}
 
 
 def test_a_department_below_the_minimum_sample_is_listed_unranked_after_the_ranked_ones(
@@ -337,3 +339,17 @@ def test_figures_that_deserve_doubt_are_flagged(questionnaire: Questionnaire) ->
     assert over.flags == ("coverage_above_100",)
     assert moved.flags == ("served_changed_late",)
     assert plain.flags == ()
+
+
+def test_entry_shares_split_the_responses_by_who_filled_them_in(
+    questionnaire: Questionnaire,
+) -> None:
+    leaflets_and_a_call = Counts(responses=4, channels={"leaflet": 3, "phone": 1})
+    figures = department_figures(questionnaire, MonthlyResult("a", MONTH, leaflets_and_a_call), 8)
+    assert figures.entries == {"self": 3, "staff": 1}
+    assert (figures.entry_share("self"), figures.entry_share("staff")) == (0.75, 0.25)
+    only_leaflets = Counts(responses=2, channels={"leaflet": 2})
+    figures = department_figures(questionnaire, MonthlyResult("a", MONTH, only_leaflets), 8)
+    assert (figures.entry_share("self"), figures.entry_share("staff")) == (1, 0)
+    nothing = department_figures(questionnaire, MonthlyResult("a", MONTH), 8)
+    assert nothing.entry_share("self") is None  # no responses: no share, not 0

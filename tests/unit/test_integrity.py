@@ -149,6 +149,10 @@ def test_a_response_becomes_its_traits(questionnaire: Questionnaire) -> None:
     staff = Tally(TraitCounter(questionnaire)).add_all([keyed]).counts().traits
     assert staff.cells == {f"27{21 // SLOT_HOURS:02d}": (0,) * 8 + (1, 1)}
     assert staff.speeds == {}
+    # A question of the scale left out: the shape of the answers given (all top here).
+    partial = response._replace(answers=dict.fromkeys(SCALE[1:], "satisfied"))
+    shapes = Tally(TraitCounter(questionnaire)).add_all([partial]).counts().traits.shapes
+    assert shapes == {"wechat:t": 1}
 
 
 def test_speed_buckets_and_the_binomial_tail() -> None:
