@@ -11,6 +11,7 @@ logged with the request's correlation ID and answered with a 503 page: never a s
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -30,10 +31,29 @@ from manyi.workspace.session import SESSION_COOKIE, authenticate, tokens_match
 SEGMENT = re.compile(r"<[a-z_]+>")
 
 
+class WithholdRequestValues(logging.Filter):
+    """Powertools' resolver logs at DEBUG each call's route arguments and each unmatched path,
+    and a self-service link's secret is both. The lines stay (they show the routing); the
+    values go."""
+
+    LINES = ("Calling API Route Handler", "No match found for path")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(self.LINES):
+            line = next(line for line in self.LINES if record.msg.startswith(line))
+            record.msg, record.args = f"{line} (values withheld)", ()
+        return True
+
+
+RESOLVER_LOG = logging.getLogger("aws_lambda_powertools.event_handler.api_gateway")
+
+
 def build_resolver(ws: Workspace, logger: Logger) -> APIGatewayHttpResolver:
     # debug=False: Powertools' debug mode (POWERTOOLS_DEV) prints every event, with its
     # cookies and uploads, to the log; an environment variable must not switch that on.
     app = APIGatewayHttpResolver(debug=False)
+    if not any(isinstance(f, WithholdRequestValues) for f in RESOLVER_LOG.filters):
+        RESOLVER_LOG.addFilter(WithholdRequestValues())
     for route in ROUTES:
         methods = ["GET", "HEAD"] if route.method == "GET" else [route.method]
         app.route(route.path, method=methods)(_endpoint(app, ws, route, logger))

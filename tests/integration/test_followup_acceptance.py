@@ -322,6 +322,9 @@ def test_the_acceptance_month(
     # Every request was logged at DEBUG (Powertools' route call), uploads and links included.
     routed = [line for line in logs if line.startswith("Calling API Route Handler")]
     assert len(routed) > 300
+    # Nor a self-service link's secret, which Powertools' route call would name.
+    secrets = [token.rsplit("/", 1)[-1] for token in tokens]
+    assert [s for s in secrets if s in "\n".join(logs)] == []
     found = personal_data()
     for where, blob in {**exported, **stored, **logged}.items():
         hit = found.search(blob)

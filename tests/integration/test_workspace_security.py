@@ -25,6 +25,7 @@ from manyi.workspace.http import Answered
 from manyi.workspace.routes import ROUTES, Route
 from manyi.workspace.session import LOGIN_COOKIE, SESSION_COOKIE
 from tests.complaint_support import add_sample_complaint
+from tests.log_capture import all_logs
 from tests.workspace_support import (
     PASSWORD,
     Client,
@@ -514,3 +515,16 @@ def test_a_failing_store_answers_503_with_a_page(
     assert answer.status == 503
     assert answer.headers["Retry-After"] == "7"
     assert "系统繁忙" in answer.text
+
+
+def test_a_self_service_links_secret_is_not_logged_even_at_debug(ws: Workspace) -> None:
+    """Powertools logs each call's route arguments and each unmatched path at DEBUG."""
+    secret = "Zq8" + "x" * 40
+    anyone = Client(ws)
+    with all_logs() as lines:
+        assert anyone.get(f"/workspace/f/{secret}").status in (200, 404, 410)
+        assert anyone.request("DELETE", f"/workspace/f/{secret}").status == 405
+    messages = [line.split("\n", 1)[0] for line in lines]
+    assert "Calling API Route Handler (values withheld)" in messages
+    assert "No match found for path (values withheld)" in messages
+    assert [line for line in lines if secret in line] == []
