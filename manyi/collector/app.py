@@ -263,7 +263,8 @@ class Collector:
             from manyi.collector.openapi import openapi_document
 
             complaints = self._make_complaints is not None
-            document = openapi_document(catalogue.current, versions, complaints)
+            pressure = self.pressure is not None
+            document = openapi_document(catalogue.current, versions, complaints, pressure)
             self._openapi = (key, json.dumps(document, ensure_ascii=False, indent=1))
         headers = {"Cache-Control": "public, max-age=300"}
         return Response(200, JSON_TYPE, self._openapi[1], headers)

@@ -6,7 +6,7 @@ said: required questions, conditions (`if` the answers that make a question appl
 required; answers to questions that do not apply are accepted and dropped), and exclusive
 options (`if` the array contains one, `then` it holds nothing else). Where the collector takes
 complaints (投诉举报), their two routes are in it too, with the departments and categories of
-the current questionnaire. Built on first request and cached, never on the cold path.
+the current questionnaire, and where it counts the pressure question's answers, its route. Built on first request and cached, never on the cold path.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from manyi.collector.pressure import MAX_PRESSURE_BYTES
 from manyi.complaints.intake import (
     FREE_WRONG_CODES,
     MAX_COMPLAINT_BYTES,
@@ -29,7 +30,9 @@ from manyi.complaints.model import (
     NUMBER_PATTERN,
     STATUS_TEXT,
 )
+from manyi.messages import pressure_message
 from manyi.model import Condition, Question, Questionnaire
+from manyi.store.pressure.base import PRESSURE_ANSWERS
 from manyi.submission import MAX_BODY_BYTES, MAX_SECONDS, SUBMISSION_ID_PATTERN
 from manyi.versions import VERSION_PATTERN_TEXT
 
@@ -44,9 +47,13 @@ HONEYPOT: Schema = {
 
 
 def openapi_document(
-    current: Questionnaire, versions: Sequence[str], complaints: bool = False
+    current: Questionnaire,
+    versions: Sequence[str],
+    complaints: bool = False,
+    pressure: bool = False,
 ) -> Schema:
-    """`complaints`: the collector takes complaints (it has a complaints store)."""
+    """`complaints`: the collector takes complaints (it has a complaints store); `pressure`: it
+    counts the pressure question's answers (it has a pressure store)."""
     error = {"$ref": "#/components/schemas/Error"}
     retry_after = {
         "Retry-After": {
@@ -160,7 +167,66 @@ def openapi_document(
     if complaints:
         document["paths"].update(complaint_paths(reply, error, retry_after))
         document["components"]["schemas"].update(complaint_schemas(current))
+    if pressure:
+        document["paths"].update(pressure_paths(reply, error, retry_after))
+        document["components"]["schemas"].update(pressure_schemas(current))
     return document
+
+
+def pressure_paths(
+    reply: Callable[..., Schema], error: Schema, retry_after: Schema
+) -> dict[str, Schema]:
+    """POST /api/pressure (manyi.collector.pressure)."""
+    return {
+        "/api/pressure": {
+            "post": {
+                "operationId": "pressure",
+                "summary": "Count one answer to the pressure question after the thank-you page",
+                "description": (
+                    f"{pressure_message('question')} Counted apart from every "
+                    "response: only the department-month's count of this answer goes up, with no "
+                    "time and no ID. A plain HTML form may post the same two fields as "
+                    "application/x-www-form-urlencoded; it is answered with a short thank-you "
+                    "page."
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/PressureAnswer"}
+                        }
+                    },
+                },
+                "responses": {
+                    "201": reply("Counted", _object(["recorded"], {"recorded": {"const": True}})),
+                    "400": reply("The body is not a JSON object of these two strings", error),
+                    "404": reply("No such department", error),
+                    "413": reply(f"Body over {MAX_PRESSURE_BYTES} bytes", error),
+                    "415": reply("Neither JSON nor a form", error),
+                    "422": reply("No answer, or one that is not listed", error),
+                    "429": reply("Too many answers from one address", error, retry_after),
+                    "500": reply(
+                        "Storage misconfigured (an operator must act): nothing counted", error
+                    ),
+                    "503": reply("Storage busy: nothing counted, send again", error, retry_after),
+                },
+            }
+        }
+    }
+
+
+def pressure_schemas(q: Questionnaire) -> dict[str, Schema]:
+    answers = "; ".join(f"{a}: {pressure_message(a)}" for a in PRESSURE_ANSWERS)
+    return {
+        "PressureAnswer": _object(
+            ["department", "answer"],
+            {
+                "department": {"enum": [d.id for d in q.departments]},
+                "answer": {"enum": list(PRESSURE_ANSWERS), "description": answers},
+            },
+            additionalProperties=False,
+        )
+    }
 
 
 def complaint_paths(

@@ -1,12 +1,12 @@
 """Fuzzing a running `manyi serve` from its own /api/openapi.json with schemathesis.
 
 Every operation of the document: survey submissions, complaints (投诉举报) and their status
-lookups, the health check. Bodies that follow the schema must be stored (201; a complaint's
-replay 200), bodies that break it must be refused with a 4xx, nothing may answer 5xx, every
-answer is one the document lists with the body it describes, and every 201 for a body without
-the honeypot is in SQLite. A complaint's date has a rule no JSON Schema can state (not after
-today, at most ten years back): a schema-valid complaint outside it must be refused for that
-field alone.
+lookups, the pressure question's answers, the health check. Bodies that follow the schema must
+be stored (201; a complaint's replay 200), bodies that break it must be refused with a 4xx,
+nothing may answer 5xx, every answer is one the document lists with the body it describes, and
+every 201 for a body without the honeypot is in SQLite. A complaint's date has a rule no JSON
+Schema can state (not after today, at most ten years back): a schema-valid complaint outside it
+must be refused for that field alone.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from manyi.calendar import OfficeCalendar
-from manyi.collector.openapi import answers_schema, complaint_schemas, submission_schema
+from manyi.collector.openapi import (
+    answers_schema,
+    complaint_schemas,
+    pressure_schemas,
+    submission_schema,
+)
 from manyi.complaints.intake import OLDEST_YEARS
 from manyi.model import Questionnaire
 from manyi.sealing import create_key_file
@@ -133,6 +138,8 @@ def test_the_api_keeps_its_own_document(
         check_complaint(case, fuzzed_server, questionnaire)
     elif path == "/api/complaints/status":
         check_lookup(case, fuzzed_server)
+    elif path == "/api/pressure":
+        check_pressure(case, fuzzed_server, questionnaire)
     else:
         check_submission(case, fuzzed_server)
 
@@ -177,6 +184,40 @@ def check_lookup(case: Any, served: Served) -> None:
     # A lookup that follows the schema finds nothing (404) or, after 20 misses, waits (429):
     # both are documented answers, so "valid data is accepted" does not apply here.
     assert response.status_code in (200, 400, 404, 429)
+
+
+def pressure_total(data: Path) -> int:
+    if not (data / "pressure.sqlite3").exists():
+        return 0
+    with sqlite3.connect(data / "pressure.sqlite3") as db:
+        return int(db.execute("SELECT coalesce(sum(count), 0) FROM pressure").fetchone()[0])
+
+
+@cache
+def _pressure_validator() -> Any:
+    from manyi.loader import load_questionnaire
+
+    schemas = pressure_schemas(load_questionnaire(ROOT / "questionnaire.yaml"))
+    return jsonschema.Draft202012Validator(schemas["PressureAnswer"])
+
+
+def check_pressure(case: Any, served: Served, questionnaire: Questionnaire) -> None:
+    """A body the schema allows is counted once; any other is refused and counts nothing."""
+    before = pressure_total(served.data)
+    response = case.call(base_url=f"http://127.0.0.1:{served.port}", timeout=30)
+    case.validate_response(response, excluded_checks=OWN_ACCEPTANCE_CHECKS)
+    if case.method.upper() != "POST":
+        assert response.status_code == 405
+        return
+    # A negative case may send another Content-Type than the operation's media type.
+    sent_type = (case.headers or {}).get("Content-Type", case.media_type or "application/json")
+    as_json = sent_type.split(";")[0].strip().lower() == "application/json"
+    if as_json and _pressure_validator().is_valid(case.body):
+        assert response.status_code == 201, (case.body, response.text)
+        assert pressure_total(served.data) == before + 1
+    else:
+        assert response.status_code in (400, 404, 413, 415, 422), (case.body, response.text)
+        assert pressure_total(served.data) == before
 
 
 def check_complaint(case: Any, served: Served, questionnaire: Questionnaire) -> None:

@@ -13,7 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from manyi.collector.app import ROUTES
 from manyi.collector.handler import Handler, create_handler
+from manyi.collector.openapi import openapi_document
 from manyi.collector.ratelimit import RateLimit
 from manyi.model import Questionnaire
 from manyi.store.submissions.dynamodb import DynamoDBSubmissionStore
@@ -445,6 +447,17 @@ def test_health_openapi_and_unknown_paths(handler: Handler, questionnaire: Quest
     wrong = call(handler, with_method(fixture("get_health"), "GET", "/api/submissions"))
     assert wrong["statusCode"] == 405
     assert wrong["headers"]["Allow"] == "POST"
+
+
+def test_the_openapi_document_lists_every_route_of_the_collector(
+    questionnaire: Questionnaire,
+) -> None:
+    """With complaints and the pressure question on; the document does not list itself."""
+    document = openapi_document(questionnaire, [questionnaire.version], True, True)
+    assert {*document["paths"], "/api/openapi.json"} == set(ROUTES)
+    for path, operations in document["paths"].items():
+        allowed = {m.strip().lower() for m in ROUTES[path].split(",")} - {"head"}
+        assert set(operations) == allowed, path
 
 
 def test_a_superseded_version_is_accepted_for_the_grace_period_then_409(
