@@ -64,7 +64,7 @@ def phase_count(root: Path, n: int, rounds: int) -> dict[str, Any]:
     """Count in this interpreter with `root`'s manyi: µs of CPU per response, state bytes."""
     from manyi.aggregate import MonthlyResult, Tally
     from manyi.loader import load_questionnaire
-    from manyi.store.results.dynamodb import _dumps
+    from manyi.store.records import dumps  # as the DynamoDB results store writes a state
 
     q = load_questionnaire(root / "questionnaire.yaml")
     try:
@@ -86,7 +86,7 @@ def phase_count(root: Path, n: int, rounds: int) -> dict[str, Any]:
     assert result is not None
     return {
         "us_per_response": best / n * 1e6,
-        "state_bytes": len(_dumps(result.to_dict()).encode()),
+        "state_bytes": len(dumps(result.to_dict()).encode()),
         "traits": counter is not None,
     }
 
@@ -119,11 +119,11 @@ def phase_run(root: Path, n: int, rounds: int) -> dict[str, Any]:
 def largest_state(root: Path) -> int:
     """The bytes of the largest state a department-month can have (counts and late alike)."""
     from manyi.loader import load_questionnaire
-    from manyi.store.results.dynamodb import _dumps
+    from manyi.store.records import dumps  # as the DynamoDB results store writes a state
     from tests.integrity_months import largest_state as largest
 
     state = largest(load_questionnaire(root / "questionnaire.yaml"))
-    return len(_dumps(state.to_dict()).encode())
+    return len(dumps(state.to_dict()).encode())
 
 
 def run_phase(root: Path, n: int, rounds: int, what: str = "count") -> dict[str, Any]:

@@ -6,7 +6,8 @@ said: required questions, conditions (`if` the answers that make a question appl
 required; answers to questions that do not apply are accepted and dropped), and exclusive
 options (`if` the array contains one, `then` it holds nothing else). Where the collector takes
 complaints (投诉举报), their two routes are in it too, with the departments and categories of
-the current questionnaire, and where it counts the pressure question's answers, its route. Built on first request and cached, never on the cold path.
+the current questionnaire, and where it counts the pressure question's answers, its route.
+Built on first request and cached, never on the cold path.
 """
 
 from __future__ import annotations

@@ -46,10 +46,6 @@ def month_key(month: str) -> str:
     return f"M#{month}"
 
 
-# The name bench/bench_traits.py measures an item's size through.
-_dumps = dumps
-
-
 def _is_condition_failure(error: Exception) -> bool:
     response = getattr(error, "response", None) or {}
     return bool(response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
