@@ -221,7 +221,7 @@ class Tally:
                 break
             # One unpacking rather than an attribute look-up per field.
             _, _, _, received_at, version, channel, given, network, seconds = item[1]
-            respondent = given.get(RESPONDENT_QUESTION, "")
+            respondent = given.get(RESPONDENT_QUESTION)  # none, or not one option: ""
             chosen = respondent if isinstance(respondent, str) else ""
             segment = f"{channel}{SEGMENT_SEPARATOR}{chosen}"
             answers = answers_of.get(segment)
