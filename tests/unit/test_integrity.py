@@ -149,6 +149,11 @@ def test_a_response_becomes_its_traits(questionnaire: Questionnaire) -> None:
     staff = Tally(TraitCounter(questionnaire)).add_all([keyed]).counts().traits
     assert staff.cells == {f"27{21 // SLOT_HOURS:02d}": (0,) * 8 + (1, 1)}
     assert staff.speeds == {}
+    # Two respondent types (two segments of the count) fill in the same way: both are counted.
+    person = response._replace(answers={**response.answers, "respondent": "person"})
+    company = response._replace(answers={**response.answers, "respondent": "private"})
+    both = Tally(TraitCounter(questionnaire)).add_all([person, company]).counts().traits
+    assert (both.shapes, both.speeds) == ({"wechat:t": 2}, {"wechat:45": 2})
     # A question of the scale left out: the shape of the answers given (all top here).
     partial = response._replace(answers=dict.fromkeys(SCALE[1:], "satisfied"))
     shapes = Tally(TraitCounter(questionnaire)).add_all([partial]).counts().traits.shapes
