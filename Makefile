@@ -26,7 +26,7 @@ lint:
 test: setup lint
 	python3 -m pytest
 
-# Mutation testing of the office's figures (docs/testing.md): slow (about 40 minutes on two
+# Mutation testing of the office's figures (docs/testing.md): slow (7 to 15 minutes on two quiet
 # cores), so not part of `make test`. Needs `pip install -e '.[mutation]'`.
 MUTMUT ?= mutmut
 MUTATION_TARGET ?= 0.97
