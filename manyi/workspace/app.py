@@ -39,9 +39,9 @@ class WithholdRequestValues(logging.Filter):
     LINES = ("Calling API Route Handler", "No match found for path")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and record.msg.startswith(self.LINES):
-            line = next(line for line in self.LINES if record.msg.startswith(line))
-            record.msg, record.args = f"{line} (values withheld)", ()
+        for line in self.LINES:
+            if isinstance(record.msg, str) and record.msg.startswith(line):
+                record.msg, record.args = f"{line} (values withheld)", ()
         return True
 
 
