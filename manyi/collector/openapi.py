@@ -254,8 +254,10 @@ def complaint_paths(
                     "complaint_id (the server makes one and remembers the form in the "
                     "manyi_complaint cookie); it is answered with an HTML page, never a "
                     "redirect, so that the code travels in no URL. Dates may also be written "
-                    "2026/11/20 or 2026年11月20日. A name or phone is sealed before it is "
-                    "stored and is never answered back."
+                    "2026/11/20 or 2026年11月20日. Every text is cleaned on arrival (trimmed, "
+                    "line ends as \\n, control characters removed) and its length counted "
+                    "after that. A name or phone is sealed before it is stored and is never "
+                    "answered back."
                 ),
                 "requestBody": {
                     "required": True,

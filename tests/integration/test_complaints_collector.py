@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from manyi.collector.handler import Handler, create_handler
 from manyi.collector.ratelimit import RateLimit
-from manyi.complaints.model import Step
+from manyi.complaints.model import MAX_NAME, Step
 from manyi.complaints.sources import ComplaintSources
 from manyi.model import Questionnaire
 from manyi.store.complaints.sqlite import SQLiteComplaintStore
@@ -175,6 +175,23 @@ def test_every_problem_is_answered_at_once_next_to_its_field(
     assert "日期格式不正确" in page["body"]
     assert "三号窗口" in page["body"]  # what was typed is kept
     assert complaints.store.year(2026) == []
+
+
+def test_lengths_count_the_text_as_cleaned_on_arrival(
+    handler: Handler, complaints: ComplaintSources
+) -> None:
+    """As the OpenAPI document says: trimmed, line ends as \\n, control characters out, then
+    counted (a browser sends a textarea's line ends as \\r\\n)."""
+    account = "\r\n".join(["长" * 99] * 20) + "\x15 "  # 1,999 characters once cleaned
+    name = "王" * MAX_NAME + "\x07"
+    fields = {**complaint_fields(account=account, name=name), "complaint_id": "l" * 20}
+    assert call(handler, complaint_json(fields))["statusCode"] == 201
+    [stored] = complaints.store.year(2026)
+    assert stored.account == "\n".join(["长" * 99] * 20)
+    over = {**complaint_fields(name="王" * (MAX_NAME + 1)), "complaint_id": "m" * 20}
+    answer = call(handler, complaint_json(over))
+    assert answer["statusCode"] == 422
+    assert {e["field"]: e["code"] for e in body(answer)["errors"]} == {"name": "too_long"}
 
 
 def test_typed_markup_comes_back_escaped_on_the_form(handler: Handler) -> None:
