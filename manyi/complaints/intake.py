@@ -334,14 +334,14 @@ def parse_form(body: bytes) -> ComplaintForm:
         pairs = parse_qs(text, keep_blank_values=True, strict_parsing=False, max_num_fields=40)
     except (UnicodeDecodeError, ValueError) as error:
         raise ValueError(f"form body: {type(error).__name__}") from None
-    values = {name: clean_text(pairs.get(name, [""])[0]) for name in FIELDS}
+    values = {name: _clean(pairs.get(name, [""])[0]) for name in FIELDS}
     values["happened_on"] = _date_text(values["happened_on"])
     return ComplaintForm(
         values=values,
         complaint_id=None,
-        honeypot=clean_text(pairs.get("website", [""])[0]),
+        honeypot=_clean(pairs.get("website", [""])[0]),
         from_form=True,
-        page=clean_text(pairs.get("page", [""])[0])[:40],
+        page=_clean(pairs.get("page", [""])[0])[:40],
     )
 
 
@@ -359,7 +359,7 @@ def parse_json(body: bytes) -> ComplaintForm:
             value = ""
         if not isinstance(value, str):
             raise ValueError(f"{name} must be a string")
-        values[name] = clean_text(value)
+        values[name] = _clean(value)
     values["happened_on"] = _date_text(values["happened_on"])
     complaint_id = data.get("complaint_id")
     if complaint_id is not None and not isinstance(complaint_id, str):
@@ -390,7 +390,7 @@ def _lookup_fields(body: bytes, from_form: bool) -> dict[str, str]:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def clean_text(text: str) -> str:
+def _clean(text: str) -> str:
     """Trimmed, line ends as \\n, control characters out: stored as text, escaped when shown.
     Every field is cleaned on arrival, before its rules (lengths included) are checked."""
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()

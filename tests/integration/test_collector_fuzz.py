@@ -11,6 +11,7 @@ must be refused for that field alone.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -30,7 +31,7 @@ from manyi.collector.openapi import (
     pressure_schemas,
     submission_schema,
 )
-from manyi.complaints.intake import FIELDS, OLDEST_YEARS, clean_text
+from manyi.complaints.intake import OLDEST_YEARS, parse_json
 from manyi.model import Questionnaire
 from manyi.sealing import create_key_file
 from tests.serving import ROOT, Served, make_site, serving
@@ -224,11 +225,16 @@ def check_pressure(case: Any, served: Served, questionnaire: Questionnaire) -> N
 
 
 def as_received(body: object) -> object:
-    """A complaint as the intake checks it: each field's text cleaned first, as the document
-    says (a name of 41 characters, one of them a control character, is 40 long)."""
+    """A complaint as the intake checks it, read by the intake's own parse: each field's text
+    cleaned first, as the document says (a name of 41 characters, one of them a control
+    character, is 40 long), and a date as people type it read (2026/1/3 is 2026-01-03)."""
     if not isinstance(body, dict):
         return body
-    return {k: clean_text(v) if k in FIELDS and isinstance(v, str) else v for k, v in body.items()}
+    try:
+        form = parse_json(json.dumps(body).encode())
+    except ValueError:  # not a complaint's shape at all: the document alone decides
+        return body
+    return {**body, **{k: v for k, v in form.values.items() if k in body}}
 
 
 def check_complaint(case: Any, served: Served, questionnaire: Questionnaire) -> None:
