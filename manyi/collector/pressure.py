@@ -16,7 +16,7 @@ import json
 from datetime import datetime
 from urllib.parse import parse_qsl
 
-from manyi.collector.intake import FORM, JSON, Outcome, failure, invalid
+from manyi.collector.intake import Outcome, admit, failure, invalid
 from manyi.collector.ratelimit import RateLimiter
 from manyi.messages import pressure_message
 from manyi.store.pressure.base import PRESSURE_ANSWERS, PressureAnswer, PressureStore
@@ -35,26 +35,22 @@ def record_pressure(
     address: str,
     now: datetime,
 ) -> Outcome:
-    media = content_type.split(";", 1)[0].strip().lower()
-    from_form = media == FORM
-    if len(body) > min(MAX_PRESSURE_BYTES, MAX_BODY_BYTES):
-        return failure(413, "too_large", from_form)
-    if media not in (JSON, FORM):
-        return failure(415, "unsupported_media_type", from_form)
     from manyi.calendar import OfficeCalendar
 
     calendar = OfficeCalendar.of(catalogue.current.reporting)
-    if limiter is not None:
-        wait = limiter.take(address, calendar.today(now).isoformat(), now.timestamp())
-        if wait:
-            return failure(429, "rate_limited", from_form, retry_after=wait, seconds=wait)
+    today = calendar.today(now)
+    limit = min(MAX_PRESSURE_BYTES, MAX_BODY_BYTES)
+    from_form, refusal = admit(content_type, body, limit, limiter, address, today, now)
+    if refusal is not None:
+        status, refused, wait = refusal
+        return failure(status, refused, from_form, retry_after=wait, seconds=wait)
     fields = _fields(body, from_form)
     if fields is None:
         return failure(400, "malformed", from_form, detail="body is not a pressure answer")
     department_id, answer = fields.get("department", ""), fields.get("answer", "")
     department = catalogue.current.department(department_id)
     if department is None:
-        catalogue.follow_site(calendar.today(now))
+        catalogue.follow_site(today)
         department = catalogue.current.department(department_id)
     if department is None:
         return failure(404, "unknown_department", from_form)
