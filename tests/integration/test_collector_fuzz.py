@@ -107,11 +107,12 @@ def row_count(data: Path) -> int:
 
 
 @cache
-def _complaint_validator() -> Any:
+def _request_validator(name: str) -> Any:
+    """A validator of one of the document's own request schemas (Complaint, PressureAnswer)."""
     from manyi.loader import load_questionnaire
 
-    schemas = complaint_schemas(load_questionnaire(ROOT / "questionnaire.yaml"))
-    return jsonschema.Draft202012Validator(schemas["Complaint"])
+    q = load_questionnaire(ROOT / "questionnaire.yaml")
+    return jsonschema.Draft202012Validator({**complaint_schemas(q), **pressure_schemas(q)}[name])
 
 
 def complaint_numbers(data: Path) -> set[str]:
@@ -140,7 +141,7 @@ def test_the_api_keeps_its_own_document(
     elif path == "/api/complaints/status":
         check_lookup(case, fuzzed_server)
     elif path == "/api/pressure":
-        check_pressure(case, fuzzed_server, questionnaire)
+        check_pressure(case, fuzzed_server)
     else:
         check_submission(case, fuzzed_server)
 
@@ -200,15 +201,7 @@ def pressure_total(data: Path) -> int:
         return int(db.execute("SELECT coalesce(sum(count), 0) FROM pressure").fetchone()[0])
 
 
-@cache
-def _pressure_validator() -> Any:
-    from manyi.loader import load_questionnaire
-
-    schemas = pressure_schemas(load_questionnaire(ROOT / "questionnaire.yaml"))
-    return jsonschema.Draft202012Validator(schemas["PressureAnswer"])
-
-
-def check_pressure(case: Any, served: Served, questionnaire: Questionnaire) -> None:
+def check_pressure(case: Any, served: Served) -> None:
     """A body the schema allows is counted once; any other is refused and counts nothing."""
     before = pressure_total(served.data)
     response = case.call(base_url=f"http://127.0.0.1:{served.port}", timeout=30)
@@ -216,7 +209,7 @@ def check_pressure(case: Any, served: Served, questionnaire: Questionnaire) -> N
     if case.method.upper() != "POST":
         assert response.status_code == 405
         return
-    if sent_as_json(case) and _pressure_validator().is_valid(case.body):
+    if sent_as_json(case) and _request_validator("PressureAnswer").is_valid(case.body):
         assert response.status_code == 201, (case.body, response.text)
         assert pressure_total(served.data) == before + 1
     else:
@@ -249,7 +242,7 @@ def check_complaint(case: Any, served: Served, questionnaire: Questionnaire) -> 
         return
     received = as_received(case.body)
     sent = received if isinstance(received, dict) else {}
-    if not sent_as_json(case) or not _complaint_validator().is_valid(received):
+    if not sent_as_json(case) or not _request_validator("Complaint").is_valid(received):
         # Broken bodies are refused; a bot's (the honeypot) is told 201 and keeps nothing.
         assert status in (201, 400, 413, 415, 422), status
         if status in (200, 201):
