@@ -222,8 +222,8 @@ def pressure_schemas(q: Questionnaire) -> dict[str, Schema]:
         "PressureAnswer": _object(
             ["department", "answer"],
             {
-                "department": {"enum": [d.id for d in q.departments]},
-                "answer": {"enum": list(PRESSURE_ANSWERS), "description": answers},
+                "department": _text(enum=[d.id for d in q.departments]),
+                "answer": _text(enum=list(PRESSURE_ANSWERS), description=answers),
             },
             additionalProperties=False,
         )
